@@ -1,0 +1,209 @@
+package kg
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// ErrInvalid is wrapped by every validation error, so callers can test with errors.Is.
+var ErrInvalid = errors.New("invalid input")
+
+// ValidationError names the field at fault and says what to fix.
+type ValidationError struct {
+	Field   string // path of the bad field, e.g. "relationships[2].to"
+	Message string
+}
+
+func (e *ValidationError) Error() string {
+	if e.Field == "" {
+		return e.Message
+	}
+	return e.Field + ": " + e.Message
+}
+
+// Unwrap makes a ValidationError match ErrInvalid.
+func (e *ValidationError) Unwrap() error { return ErrInvalid }
+
+// Invalid builds a ValidationError.
+func Invalid(field, format string, args ...any) error {
+	return &ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+
+// CheckEntityID reports an id that is not "<kind>:<slug>" for some kind.
+func CheckEntityID(field, id string) error {
+	k, ok := KindOfID(id)
+	if !ok {
+		return Invalid(field, "id %q must look like \"vendor:kaspersky-lab\": a kind prefix (%s) then a lowercase slug", id, prefixes())
+	}
+	if !slugRE.MatchString(strings.TrimPrefix(id, k.IDPrefix())) {
+		return Invalid(field, "id %q: the part after %q must be a lowercase slug of letters, digits, '.', '_' or '-'", id, k.IDPrefix())
+	}
+	return nil
+}
+
+func prefixes() string {
+	s := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		s[i] = k.IDPrefix()
+	}
+	return strings.Join(s, " ")
+}
+
+func checkCitations(field string, cs []Citation) error {
+	for i, c := range cs {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if k, ok := KindOfID(c.SourceID); !ok || k != KindSource {
+			return Invalid(f+".source", "%q is not a source id (want \"source:…\")", c.SourceID)
+		}
+		if c.Stance != "" && c.Stance != StanceSupports && c.Stance != StanceDisputes {
+			return Invalid(f+".stance", "unknown stance %q (want SUPPORTS or DISPUTES)", c.Stance)
+		}
+	}
+	return nil
+}
+
+func checkValidity(field string, v Validity) error {
+	if err := v.Check(); err != nil {
+		return Invalid(field, "%v", err)
+	}
+	return nil
+}
+
+// Validate checks one entity on its own; field prefixes error paths.
+func (e Entity) Validate(field string) error {
+	if !e.Kind.Valid() {
+		return Invalid(field+".kind", "unknown kind %q (want one of %s)", e.Kind, kindNames(Kinds))
+	}
+	if err := CheckEntityID(field+".id", e.ID); err != nil {
+		return err
+	}
+	if k, _ := KindOfID(e.ID); k != e.Kind {
+		return Invalid(field+".id", "id %q has the prefix of %s but kind is %s", e.ID, k, e.Kind)
+	}
+	if strings.TrimSpace(e.Name) == "" {
+		return Invalid(field+".name", "name must not be empty")
+	}
+	if len(e.Obligations) > 0 && e.Kind != KindDirective {
+		return Invalid(field+".obligations", "only a Directive has obligations")
+	}
+	seen := map[string]bool{}
+	for i, o := range e.Obligations {
+		f := fmt.Sprintf("%s.obligations[%d]", field, i)
+		if !slugRE.MatchString(o.ID) || seen[o.ID] {
+			return Invalid(f+".id", "obligation id %q must be a unique lowercase slug", o.ID)
+		}
+		seen[o.ID] = true
+		if o.Due == 0 {
+			return Invalid(f+".due", "an obligation needs a due date")
+		}
+		if err := checkCitations(f+".sources", o.Sources); err != nil {
+			return err
+		}
+	}
+	for i, a := range e.Attributes {
+		if strings.TrimSpace(a.Key) == "" {
+			return Invalid(fmt.Sprintf("%s.attributes[%d].key", field, i), "attribute key must not be empty")
+		}
+	}
+	if err := checkCitations(field+".sources", e.Sources); err != nil {
+		return err
+	}
+	return checkValidity(field+".validity", e.Validity)
+}
+
+// Validate checks one relationship on its own (endpoint kinds from the ids' prefixes);
+// whether the endpoints exist is the store's check.
+func (r Relationship) Validate(field string) error {
+	if !r.Type.Valid() {
+		return Invalid(field+".type", "unknown relationship type %q", r.Type)
+	}
+	if err := CheckEntityID(field+".from", r.From); err != nil {
+		return err
+	}
+	if err := CheckEntityID(field+".to", r.To); err != nil {
+		return err
+	}
+	if r.From == r.To {
+		return Invalid(field, "a relationship cannot join %q to itself", r.From)
+	}
+	fk, _ := KindOfID(r.From)
+	tk, _ := KindOfID(r.To)
+	if !Allowed(r.Type, fk, tk) {
+		from, to := Endpoints(r.Type)
+		return Invalid(field, "%s cannot join %s to %s: it joins (%s) to (%s)", r.Type, fk, tk, kindNames(from), kindNames(to))
+	}
+	if r.Confidence != 0 && (!isFinite01(r.Confidence) || r.Confidence <= 0) {
+		return Invalid(field+".confidence", "confidence %v must be in (0,1]", r.Confidence)
+	}
+	if err := checkCitations(field+".sources", r.Sources); err != nil {
+		return err
+	}
+	return checkValidity(field+".validity", r.Validity)
+}
+
+// Validate checks one risk signal on its own.
+func (g RiskSignal) Validate(field string) error {
+	if !strings.HasPrefix(g.ID, SignalIDPrefix) || !slugRE.MatchString(strings.TrimPrefix(g.ID, SignalIDPrefix)) {
+		return Invalid(field+".id", "signal id %q must be \"signal:\" then a lowercase slug", g.ID)
+	}
+	if err := CheckEntityID(field+".entity", g.EntityID); err != nil {
+		return err
+	}
+	if !g.Dimension.Valid() {
+		return Invalid(field+".dimension", "unknown dimension %q", g.Dimension)
+	}
+	if !isFinite01(g.Severity) {
+		return Invalid(field+".severity", "severity %v must be in [0,1]", g.Severity)
+	}
+	if err := checkCitations(field+".sources", g.Sources); err != nil {
+		return err
+	}
+	return checkValidity(field+".validity", g.Validity)
+}
+
+// Batch is a set of writes applied together: all of it, or none.
+type Batch struct {
+	Entities      []Entity       `json:"entities,omitempty"`
+	Relationships []Relationship `json:"relationships,omitempty"`
+	Signals       []RiskSignal   `json:"signals,omitempty"`
+}
+
+// Validate checks every row of b on its own and rejects ids repeated within the batch.
+func (b Batch) Validate() error {
+	ids := map[string]bool{}
+	for i, e := range b.Entities {
+		f := fmt.Sprintf("entities[%d]", i)
+		if err := e.Validate(f); err != nil {
+			return err
+		}
+		if ids[e.ID] {
+			return Invalid(f+".id", "id %q appears twice in one batch", e.ID)
+		}
+		ids[e.ID] = true
+	}
+	for i, r := range b.Relationships {
+		f := fmt.Sprintf("relationships[%d]", i)
+		if err := r.Validate(f); err != nil {
+			return err
+		}
+		if ids[r.ID()] {
+			return Invalid(f, "relationship %q appears twice in one batch", r.ID())
+		}
+		ids[r.ID()] = true
+	}
+	for i, g := range b.Signals {
+		f := fmt.Sprintf("signals[%d]", i)
+		if err := g.Validate(f); err != nil {
+			return err
+		}
+		if ids[g.ID] {
+			return Invalid(f+".id", "id %q appears twice in one batch", g.ID)
+		}
+		ids[g.ID] = true
+	}
+	return nil
+}
