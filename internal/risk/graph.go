@@ -1,0 +1,407 @@
+package risk
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"riskgraph/internal/kg"
+)
+
+// Graph is a snapshot compiled for one model into flat arrays: entities in id order, edges in
+// (from, to, type) order, signals in id order, and per dimension a CSR adjacency from each
+// entity to those its risk flows to, with the factor weight × confidence of each edge.
+// A Graph is immutable and safe for concurrent use.
+type Graph struct {
+	model *Model
+	asOf  kg.Date
+
+	ids []string // entity ids, ascending; an entity is its index here
+
+	eFrom, eTo []int32
+	eType      []uint8
+	eConf      []float64
+	eRow       []int32           // row of the edge in rels, or -1
+	rels       []kg.Relationship // the compiled snapshot's relationships (for citations), or nil
+
+	sigID  []string // ascending; a risk source is its index here
+	sigEnt []int32
+	sigDim []uint8
+	sigSev []float64
+	sigRow []int32         // row in signals, or -1
+	sigs   []kg.RiskSignal // the compiled snapshot's signals, or nil
+
+	fwd [](*csr) // per dimension, nil when no signal has the dimension
+	rev []struct {
+		once sync.Once
+		adj  *csr
+	}
+}
+
+// csr is a compressed adjacency: the neighbours of node u are at [start[u], start[u+1]).
+type csr struct {
+	start []int32
+	node  []int32
+	edge  []int32   // edge index, for explanations
+	fac   []float64 // weight × confidence in the flow direction
+}
+
+// Model returns the model the graph was compiled for.
+func (g *Graph) Model() *Model { return g.model }
+
+// AsOf is the date the graph's facts are valid at (0 when the snapshot was taken as is).
+func (g *Graph) AsOf() kg.Date { return g.asOf }
+
+// Len is the number of entities.
+func (g *Graph) Len() int { return len(g.ids) }
+
+// Index returns the index of the entity with id, or false.
+func (g *Graph) Index(id string) (int32, bool) {
+	i, ok := slices.BinarySearch(g.ids, id)
+	return int32(i), ok
+}
+
+// Builder assembles a Graph without kg structs, for callers (benchmarks, generators) that hold
+// a graph in compact form. Add entities, then edges and signals naming entities by the index
+// Entity returned. Not safe for concurrent use.
+type Builder struct {
+	model  *Model
+	asOf   kg.Date
+	ids    []string
+	sorted bool
+
+	eFrom, eTo []int32
+	eType      []uint8
+	eConf      []float64
+	eRow       []int32
+	rels       []kg.Relationship
+
+	sigID  []string
+	sigEnt []int32
+	sigDim []uint8
+	sigSev []float64
+	sigRow []int32
+	sigs   []kg.RiskSignal
+	err    error
+}
+
+// NewBuilder starts a graph for model m; sizes are capacity hints.
+func NewBuilder(m *Model, entities, edges int) *Builder {
+	return &Builder{
+		model: m, sorted: true,
+		ids:   make([]string, 0, entities),
+		eFrom: make([]int32, 0, edges), eTo: make([]int32, 0, edges),
+		eType: make([]uint8, 0, edges), eConf: make([]float64, 0, edges),
+	}
+}
+
+func (b *Builder) fail(err error) {
+	if b.err == nil {
+		b.err = err
+	}
+}
+
+// Entity adds an entity and returns its index for Edge and Signal. Adding ids in ascending
+// order saves a sort in Build.
+func (b *Builder) Entity(id string) int32 {
+	if n := len(b.ids); n > 0 && b.ids[n-1] >= id {
+		b.sorted = false
+	}
+	b.ids = append(b.ids, id)
+	return int32(len(b.ids) - 1)
+}
+
+// Edge adds a relationship of type t from one entity to another; confidence 0 means 1.
+func (b *Builder) Edge(from, to int32, t kg.RelType, confidence float64) {
+	b.edge(from, to, t, confidence, -1)
+}
+
+func (b *Builder) edge(from, to int32, t kg.RelType, confidence float64, row int32) {
+	ti := slices.Index(kg.RelTypes, t)
+	switch {
+	case ti < 0:
+		b.fail(kg.Invalid("relationship", "unknown relationship type %q", t))
+		return
+	case from < 0 || to < 0 || int(from) >= len(b.ids) || int(to) >= len(b.ids):
+		b.fail(kg.Invalid("relationship", "%s edge names entity %d or %d of %d", t, from, to, len(b.ids)))
+		return
+	case confidence == 0:
+		confidence = 1
+	case math.IsNaN(confidence) || confidence < 0 || confidence > 1:
+		b.fail(kg.Invalid("relationship.confidence", "confidence %v of a %s edge must be in (0,1]", confidence, t))
+		return
+	}
+	b.eFrom = append(b.eFrom, from)
+	b.eTo = append(b.eTo, to)
+	b.eType = append(b.eType, uint8(ti))
+	b.eConf = append(b.eConf, confidence)
+	if row >= 0 || b.eRow != nil {
+		for len(b.eRow) < len(b.eFrom)-1 {
+			b.eRow = append(b.eRow, -1)
+		}
+		b.eRow = append(b.eRow, row)
+	}
+}
+
+// Signal adds a risk signal with a unique id on an entity.
+func (b *Builder) Signal(id string, entity int32, d kg.Dimension, severity float64) {
+	b.signal(id, entity, d, severity, -1)
+}
+
+func (b *Builder) signal(id string, entity int32, d kg.Dimension, severity float64, row int32) {
+	di := slices.Index(kg.Dimensions, d)
+	switch {
+	case di < 0:
+		b.fail(kg.Invalid("signal.dimension", "signal %s: unknown dimension %q", id, d))
+		return
+	case entity < 0 || int(entity) >= len(b.ids):
+		b.fail(kg.Invalid("signal.entity", "signal %s names entity %d of %d", id, entity, len(b.ids)))
+		return
+	case math.IsNaN(severity) || severity < 0 || severity > 1:
+		b.fail(kg.Invalid("signal.severity", "signal %s: severity %v must be in [0,1]", id, severity))
+		return
+	}
+	b.sigID = append(b.sigID, id)
+	b.sigEnt = append(b.sigEnt, entity)
+	b.sigDim = append(b.sigDim, uint8(di))
+	b.sigSev = append(b.sigSev, severity)
+	b.sigRow = append(b.sigRow, row)
+}
+
+// Build compiles what was added. It fails on a repeated entity id, signal id or
+// (from, type, to), and on any bad row added before. The Builder must not be used afterwards.
+func (b *Builder) Build() (*Graph, error) {
+	if b.err != nil {
+		return nil, fmt.Errorf("compile risk graph: %w", b.err)
+	}
+	g := &Graph{model: b.model, asOf: b.asOf, rels: b.rels, sigs: b.sigs}
+
+	// Entities in id order; remap edge and signal ends when they came in another order.
+	g.ids = b.ids
+	if !b.sorted {
+		perm := make([]int32, len(b.ids))
+		for i := range perm {
+			perm[i] = int32(i)
+		}
+		slices.SortFunc(perm, func(x, y int32) int { return strings.Compare(b.ids[x], b.ids[y]) })
+		g.ids = make([]string, len(perm))
+		where := make([]int32, len(perm))
+		for to, from := range perm {
+			g.ids[to] = b.ids[from]
+			where[from] = int32(to)
+		}
+		for i := range b.eFrom {
+			b.eFrom[i], b.eTo[i] = where[b.eFrom[i]], where[b.eTo[i]]
+		}
+		for i := range b.sigEnt {
+			b.sigEnt[i] = where[b.sigEnt[i]]
+		}
+	}
+	for i := 1; i < len(g.ids); i++ {
+		if g.ids[i] == g.ids[i-1] {
+			return nil, fmt.Errorf("compile risk graph: %w", kg.Invalid("entities", "entity %q appears twice", g.ids[i]))
+		}
+	}
+
+	// Edges in (from, to, type) order, so that adjacency, and thus which chain an
+	// explanation shows among equals, does not depend on input order.
+	n := len(b.eFrom)
+	key := func(i int) uint64 { return uint64(b.eFrom[i])<<34 | uint64(b.eTo[i])<<4 | uint64(b.eType[i]) }
+	inOrder := true
+	for i := 1; i < n && inOrder; i++ {
+		inOrder = key(i-1) < key(i)
+	}
+	g.eFrom, g.eTo, g.eType, g.eConf, g.eRow = b.eFrom, b.eTo, b.eType, b.eConf, b.eRow
+	if !inOrder {
+		perm := make([]int32, n)
+		for i := range perm {
+			perm[i] = int32(i)
+		}
+		slices.SortFunc(perm, func(x, y int32) int { return cmp.Compare(key(int(x)), key(int(y))) })
+		g.eFrom, g.eTo = permute(b.eFrom, perm), permute(b.eTo, perm)
+		g.eType, g.eConf = permute(b.eType, perm), permute(b.eConf, perm)
+		if b.eRow != nil {
+			g.eRow = permute(b.eRow, perm)
+		}
+		for i := 1; i < n; i++ {
+			if g.eFrom[i] == g.eFrom[i-1] && g.eTo[i] == g.eTo[i-1] && g.eType[i] == g.eType[i-1] {
+				return nil, fmt.Errorf("compile risk graph: %w", kg.Invalid("relationships", "relationship %q appears twice",
+					kg.RelationshipID(g.ids[g.eFrom[i]], kg.RelTypes[g.eType[i]], g.ids[g.eTo[i]])))
+			}
+		}
+	}
+	if g.eRow == nil {
+		g.eRow = make([]int32, 0) // never indexed: rels is nil
+	}
+
+	// Signals in id order: a risk source is its signal's index, so ties break by signal id.
+	perm := make([]int32, len(b.sigID))
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	slices.SortFunc(perm, func(x, y int32) int { return strings.Compare(b.sigID[x], b.sigID[y]) })
+	g.sigID, g.sigEnt, g.sigDim = permute(b.sigID, perm), permute(b.sigEnt, perm), permute(b.sigDim, perm)
+	g.sigSev, g.sigRow = permute(b.sigSev, perm), permute(b.sigRow, perm)
+	for i := 1; i < len(g.sigID); i++ {
+		if g.sigID[i] == g.sigID[i-1] {
+			return nil, fmt.Errorf("compile risk graph: %w", kg.Invalid("signals", "signal %q appears twice", g.sigID[i]))
+		}
+	}
+
+	// Forward adjacency for every dimension that has a signal.
+	g.fwd = make([]*csr, len(kg.Dimensions))
+	g.rev = make([]struct {
+		once sync.Once
+		adj  *csr
+	}, len(kg.Dimensions))
+	for di := range kg.Dimensions {
+		if slices.Contains(g.sigDim, uint8(di)) {
+			g.fwd[di] = g.buildCSR(di, false)
+		}
+	}
+	return g, nil
+}
+
+func permute[T any](s []T, perm []int32) []T {
+	out := make([]T, len(perm))
+	for i, p := range perm {
+		out[i] = s[p]
+	}
+	return out
+}
+
+// buildCSR lays out, for dimension di, every edge that carries it: in the flow direction
+// (upstream → downstream), or reversed (downstream → upstream) when reverse is set.
+func (g *Graph) buildCSR(di int, reverse bool) *csr {
+	w := g.model.weight
+	n := len(g.ids)
+	a := &csr{start: make([]int32, n+2)}
+	ends := func(e int, fi int) (up, down int32) {
+		if fi == 0 {
+			return g.eFrom[e], g.eTo[e]
+		}
+		return g.eTo[e], g.eFrom[e]
+	}
+	tail := func(e, fi int) int32 {
+		up, down := ends(e, fi)
+		if reverse {
+			return down
+		}
+		return up
+	}
+	m := 0
+	for e := range g.eFrom {
+		for fi := range 2 {
+			if w[g.eType[e]][di][fi] > 0 {
+				a.start[tail(e, fi)+2]++
+				m++
+			}
+		}
+	}
+	for u := 2; u < len(a.start); u++ {
+		a.start[u] += a.start[u-1]
+	}
+	a.node, a.edge, a.fac = make([]int32, m), make([]int32, m), make([]float64, m)
+	for e := range g.eFrom {
+		for fi := range 2 {
+			wt := w[g.eType[e]][di][fi]
+			if wt <= 0 {
+				continue
+			}
+			up, down := ends(e, fi)
+			t, h := up, down
+			if reverse {
+				t, h = down, up
+			}
+			p := a.start[t+1]
+			a.start[t+1]++
+			a.node[p], a.edge[p], a.fac[p] = h, int32(e), wt*g.eConf[e]
+		}
+	}
+	a.start = a.start[:n+1]
+	return a
+}
+
+// reverse returns dimension di's adjacency from each entity to those its risk comes from.
+func (g *Graph) reverse(di int) *csr {
+	r := &g.rev[di]
+	r.once.Do(func() {
+		if g.fwd[di] != nil {
+			r.adj = g.buildCSR(di, true)
+		}
+	})
+	return r.adj
+}
+
+// Compile compiles a snapshot for model m. When s.AsOf is set, facts not valid then are
+// ignored (as kg.Snapshot.ValidAt would drop them), so an unfiltered snapshot is safe;
+// a zero AsOf takes the snapshot as it is. Relationships and signals whose entities are
+// absent are ignored. The graph keeps references to s's relationships and signals, for the
+// citations explanations show; s must not be changed afterwards.
+func Compile(m *Model, s kg.Snapshot) (*Graph, error) {
+	b := NewBuilder(m, len(s.Entities), len(s.Relationships))
+	b.asOf = s.AsOf
+	valid := func(v kg.Validity) bool { return s.AsOf == 0 || v.ValidAt(s.AsOf) }
+	index := make(map[string]int32, len(s.Entities))
+	for _, e := range s.Entities {
+		if !valid(e.Validity) {
+			continue
+		}
+		if _, dup := index[e.ID]; dup {
+			return nil, fmt.Errorf("compile risk graph: %w", kg.Invalid("entities", "entity %q appears twice", e.ID))
+		}
+		index[e.ID] = b.Entity(e.ID)
+	}
+	b.rels, b.sigs = s.Relationships, s.Signals
+	b.eRow = make([]int32, 0, len(s.Relationships))
+	for i, r := range s.Relationships {
+		from, okf := index[r.From]
+		to, okt := index[r.To]
+		if !okf || !okt || !valid(r.Validity) {
+			continue
+		}
+		if r.From == r.To {
+			return nil, fmt.Errorf("compile risk graph: %w", kg.Invalid("relationships", "relationship %q joins an entity to itself", r.ID()))
+		}
+		b.edge(from, to, r.Type, r.Confidence, int32(i))
+	}
+	for i, g := range s.Signals {
+		e, ok := index[g.EntityID]
+		if !ok || !valid(g.Validity) {
+			continue
+		}
+		b.signal(g.ID, e, g.Dimension, g.Severity, int32(i))
+	}
+	return b.Build()
+}
+
+// ball returns the entities from which risk in dimension di reaches v within hops steps,
+// v included, as a membership set over entity indexes, and their count.
+func (g *Graph) ball(di int, v int32, hops int) (map[int32]bool, []int32) {
+	in := map[int32]bool{v: true}
+	list := []int32{v}
+	rev := g.reverse(di)
+	if rev == nil {
+		return in, list
+	}
+	front := []int32{v}
+	for range hops {
+		var next []int32
+		for _, x := range front {
+			for p := rev.start[x]; p < rev.start[x+1]; p++ {
+				if u := rev.node[p]; !in[u] {
+					in[u] = true
+					next = append(next, u)
+				}
+			}
+		}
+		list = append(list, next...)
+		front = next
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i] < list[j] })
+	return in, list
+}

@@ -1,0 +1,377 @@
+package risk
+
+import (
+	"fmt"
+	"math/bits"
+	"slices"
+	"sync"
+
+	"riskgraph/internal/kg"
+)
+
+// Source is one risk source of a score: a signal and the strength with which its strongest
+// chain (within the hop cap) brings it to the entity.
+type Source struct {
+	SignalID string
+	EntityID string  // the entity carrying the signal
+	Severity float64 // the signal's severity
+	Strength float64 // severity × Π weight × confidence along the strongest chain
+	Hops     int     // length of that chain; 0 for the entity's own signal
+}
+
+// Score is one entity's exposure in one dimension.
+type Score struct {
+	EntityID   string
+	Dimension  kg.Dimension
+	Score      float64  // 1 − Π(1 − strength) over Sources
+	Intrinsic  float64  // the part due to the entity's own signals: 1 − Π(1 − strength) over them
+	Propagated float64  // Score − Intrinsic
+	Sources    []Source // the top-k sources, strongest first, ties by signal id
+}
+
+// Options tune one pass.
+type Options struct {
+	// MaxHops caps chain length below the model's hop cap; 0 means the hop cap.
+	MaxHops int
+}
+
+func (g *Graph) hops(o Options) (int, error) {
+	switch {
+	case o.MaxHops == 0:
+		return g.model.hopCap, nil
+	case o.MaxHops < 0 || o.MaxHops > g.model.hopCap:
+		return 0, kg.Invalid("maxHops", "maxHops is %d; it must be between 1 and the model's hop cap %d", o.MaxHops, g.model.hopCap)
+	}
+	return o.MaxHops, nil
+}
+
+// Result holds the scores of a pass. It is immutable and safe for concurrent use.
+type Result struct {
+	g      *Graph
+	hops   int
+	only   int32 // -1 for a whole-graph pass, else the one entity whose numbers are valid
+	dims   []*labels
+	ranked []struct {
+		once sync.Once
+		idx  []int32
+	}
+}
+
+// labels is the state of one dimension: for each reached entity, its top-k sources kept in
+// order (strength descending, source index ascending), in flat pools of k slots per entity.
+type labels struct {
+	k      int
+	slot   []int32   // per entity: label number, or -1 when nothing reached it
+	owner  []int32   // per label: its entity
+	hdr    []header  // per label
+	chunks [][]entry // labels in blocks of 1<<bits, k entries each, never moved once made
+	bits   int
+	score  []float64 // per label, filled after the relaxation
+}
+
+// header is the bookkeeping of one label.
+type header struct {
+	cnt  uint8 // slots in use
+	mark uint8 // 1 + the last round in which the label joined the frontier
+}
+
+// entry is one slot of a label.
+type entry struct {
+	str float64 // strength
+	src int32   // source (signal index)
+	hop uint8   // round in which the strength was reached = chain length
+}
+
+// all returns label l's k slots.
+func (L *labels) all(l int32) []entry {
+	c := L.chunks[l>>L.bits]
+	o := int(l&(1<<L.bits-1)) * L.k
+	return c[o : o+L.k : o+L.k]
+}
+
+// entries returns label l's slots in use, strongest first.
+func (L *labels) entries(l int32) []entry { return L.all(l)[:L.hdr[l].cnt] }
+
+// Run scores every entity in every dimension.
+func (g *Graph) Run(o Options) (*Result, error) {
+	h, err := g.hops(o)
+	if err != nil {
+		return nil, err
+	}
+	return g.run(h, -1), nil
+}
+
+// RunFor scores one entity only, relaxing just the entities whose risk can reach it; its
+// numbers equal those of Run on the same graph. Lookups of other entities fail.
+func (g *Graph) RunFor(entityID string, o Options) (*Result, error) {
+	h, err := g.hops(o)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := g.Index(entityID)
+	if !ok {
+		return nil, fmt.Errorf("score %s: %w", entityID, kg.Invalid("entityId", "entity %q is not in the graph", entityID))
+	}
+	return g.run(h, v), nil
+}
+
+func (g *Graph) run(h int, only int32) *Result {
+	r := &Result{g: g, hops: h, only: only, dims: make([]*labels, len(kg.Dimensions))}
+	r.ranked = make([]struct {
+		once sync.Once
+		idx  []int32
+	}, len(kg.Dimensions))
+	var wg sync.WaitGroup
+	for di := range kg.Dimensions {
+		if g.fwd[di] == nil {
+			continue
+		}
+		wg.Go(func() {
+			var in map[int32]bool
+			if only >= 0 {
+				in, _ = g.ball(di, only, h)
+			}
+			r.dims[di] = g.relax(di, h, in)
+		})
+	}
+	wg.Wait()
+	return r
+}
+
+// relax runs the hop-bounded relaxation of dimension di: round 0 seeds each entity with its
+// own signals; round r pushes every entry that changed in round r−1 along one more edge.
+// Rounds read only what the previous round wrote, so after r rounds an entity holds the top-k
+// of its sources' strongest chains of at most r edges. When in is non-nil only its entities
+// take part.
+func (g *Graph) relax(di int, hops int, in map[int32]bool) *labels {
+	k := g.model.topK
+	a := g.fwd[di]
+	L := &labels{k: k, slot: make([]int32, len(g.ids)), bits: 12}
+	if in != nil { // a small ball: small blocks
+		L.bits = min(12, max(4, bits.Len(uint(len(in)))))
+	}
+	for i := range L.slot {
+		L.slot[i] = -1
+	}
+	var front []int32
+	touch := func(l int32, round int) {
+		if h := &L.hdr[l]; h.mark != uint8(round+1) {
+			h.mark = uint8(round + 1)
+			front = append(front, L.owner[l])
+		}
+	}
+	for s, d := range g.sigDim {
+		v := g.sigEnt[s]
+		if int(d) != di || g.sigSev[s] <= 0 || (in != nil && !in[v]) {
+			continue
+		}
+		if l := L.merge(v, int32(s), g.sigSev[s], 0); l >= 0 {
+			touch(l, 0)
+		}
+	}
+	type msg struct {
+		src int32
+		str float64
+	}
+	var msgs []msg
+	var offs []int32
+	for round := 1; round <= hops && len(front) > 0; round++ {
+		// Collect what changed in the previous round before anything changes in this one.
+		msgs, offs = msgs[:0], append(offs[:0], 0)
+		for _, u := range front {
+			for _, e := range L.entries(L.slot[u]) {
+				if int(e.hop) == round-1 {
+					msgs = append(msgs, msg{e.src, e.str})
+				}
+			}
+			offs = append(offs, int32(len(msgs)))
+		}
+		prev := front
+		front = nil
+		for i, u := range prev {
+			ms := msgs[offs[i]:offs[i+1]]
+			for p := a.start[u]; p < a.start[u+1]; p++ {
+				v, f := a.node[p], a.fac[p]
+				if in != nil && !in[v] {
+					continue
+				}
+				for _, m := range ms {
+					if l := L.merge(v, m.src, m.str*f, uint8(round)); l >= 0 {
+						touch(l, round)
+					}
+				}
+			}
+		}
+	}
+	L.score = make([]float64, len(L.hdr))
+	for l := range L.hdr {
+		L.score[l], _ = L.combine(int32(l))
+	}
+	return L
+}
+
+// merge offers source src with strength s, reached in round hop, to entity v's label, and
+// returns the label if it changed, else -1.
+func (L *labels) merge(v, src int32, s float64, hop uint8) int32 {
+	if s <= 0 {
+		return -1
+	}
+	k := L.k
+	l := L.slot[v]
+	if l < 0 {
+		l = int32(len(L.hdr))
+		L.slot[v] = l
+		L.owner = append(L.owner, v)
+		L.hdr = append(L.hdr, header{})
+		if int(l)>>L.bits == len(L.chunks) {
+			L.chunks = append(L.chunks, make([]entry, k<<L.bits))
+		}
+	}
+	es := L.all(l)
+	n := int(L.hdr[l].cnt)
+	// Fast reject: a full label whose weakest entry beats s cannot change.
+	if n == k && (s < es[k-1].str || (s == es[k-1].str && src > es[k-1].src)) {
+		return -1
+	}
+	pos := -1 // the slot to refill: src's own, or a new one at the end, or the weakest
+	for j := range n {
+		if es[j].src == src {
+			if s <= es[j].str {
+				return -1
+			}
+			pos = j
+			break
+		}
+	}
+	if pos < 0 {
+		if n < k {
+			pos = n
+			L.hdr[l].cnt++
+		} else {
+			pos = k - 1
+		}
+	}
+	// Move pos up to keep (strength desc, source asc) order.
+	for pos > 0 && (s > es[pos-1].str || (s == es[pos-1].str && src < es[pos-1].src)) {
+		es[pos] = es[pos-1]
+		pos--
+	}
+	es[pos] = entry{str: s, src: src, hop: hop}
+	return l
+}
+
+// combine returns label l's score and its intrinsic part. Factors are multiplied strongest
+// first, so raising any strength can only lower the product: the score is monotone even in
+// floating point.
+func (L *labels) combine(l int32) (score, intrinsic float64) {
+	p, pi := 1.0, 1.0
+	for _, e := range L.entries(l) {
+		p *= 1 - e.str
+		if e.hop == 0 {
+			pi *= 1 - e.str
+		}
+	}
+	return 1 - p, 1 - pi
+}
+
+// Hops is the hop cap the result was computed with.
+func (r *Result) Hops() int { return r.hops }
+
+// Graph is the graph the result was computed on.
+func (r *Result) Graph() *Graph { return r.g }
+
+func (r *Result) lookup(entityID string, d kg.Dimension) (int32, int, error) {
+	di, err := dimIndex(d)
+	if err != nil {
+		return 0, 0, err
+	}
+	v, ok := r.g.Index(entityID)
+	if !ok {
+		return 0, 0, fmt.Errorf("score %s: %w", entityID, kg.Invalid("entityId", "entity %q is not in the graph", entityID))
+	}
+	if r.only >= 0 && v != r.only {
+		return 0, 0, fmt.Errorf("score %s: %w: this result is for %s only", entityID, errNotScored, r.g.ids[r.only])
+	}
+	return v, di, nil
+}
+
+// Score returns the entity's score in dimension d (zero when nothing reaches it).
+func (r *Result) Score(entityID string, d kg.Dimension) (Score, error) {
+	v, di, err := r.lookup(entityID, d)
+	if err != nil {
+		return Score{}, err
+	}
+	return r.score(v, di, true), nil
+}
+
+func (r *Result) score(v int32, di int, withSources bool) Score {
+	s := Score{EntityID: r.g.ids[v], Dimension: kg.Dimensions[di]}
+	L := r.dims[di]
+	if L == nil || L.slot[v] < 0 {
+		return s
+	}
+	l := L.slot[v]
+	s.Score, s.Intrinsic = L.combine(l)
+	s.Propagated = s.Score - s.Intrinsic
+	if withSources {
+		for _, e := range L.entries(l) {
+			s.Sources = append(s.Sources, Source{
+				SignalID: r.g.sigID[e.src],
+				EntityID: r.g.ids[r.g.sigEnt[e.src]],
+				Severity: r.g.sigSev[e.src],
+				Strength: e.str,
+				Hops:     int(e.hop),
+			})
+		}
+	}
+	return s
+}
+
+// Reached is the number of entities with a non-zero score in dimension d.
+func (r *Result) Reached(d kg.Dimension) int {
+	di, err := dimIndex(d)
+	if err != nil || r.dims[di] == nil {
+		return 0
+	}
+	return len(r.dims[di].hdr)
+}
+
+// Ranking returns the entities with a non-zero score in dimension d, highest first, ties by
+// id, skipping offset and returning at most limit (0 = all). Sources are left out.
+func (r *Result) Ranking(d kg.Dimension, offset, limit int) ([]Score, error) {
+	di, err := dimIndex(d)
+	if err != nil {
+		return nil, err
+	}
+	if r.only >= 0 {
+		return nil, fmt.Errorf("rank %s: %w: this result is for %s only", d, errNotScored, r.g.ids[r.only])
+	}
+	L := r.dims[di]
+	if L == nil {
+		return nil, nil
+	}
+	rk := &r.ranked[di]
+	rk.once.Do(func() {
+		idx := slices.Clone(L.owner)
+		slices.SortFunc(idx, func(a, b int32) int {
+			sa, sb := L.score[L.slot[a]], L.score[L.slot[b]]
+			switch {
+			case sa > sb:
+				return -1
+			case sa < sb:
+				return 1
+			}
+			return int(a - b) // indexes are in id order
+		})
+		rk.idx = idx
+	})
+	idx := rk.idx[min(max(offset, 0), len(rk.idx)):]
+	if limit > 0 && limit < len(idx) {
+		idx = idx[:limit]
+	}
+	out := make([]Score, len(idx))
+	for i, v := range idx {
+		out[i] = r.score(v, di, false)
+	}
+	return out, nil
+}
