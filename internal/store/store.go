@@ -44,6 +44,8 @@ func (p Page) Normalize() (Page, error) {
 }
 
 // EncodeCursor makes an opaque cursor from the sort key of the last item of a page.
+// In List and Relationships the sort key is the item's id alone, so the cursor of any item
+// there is EncodeCursor(id): the API hands it out per edge.
 func EncodeCursor(key ...string) string {
 	b, _ := json.Marshal(key)
 	return base64.RawURLEncoding.EncodeToString(b)

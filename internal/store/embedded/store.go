@@ -1,0 +1,735 @@
+// Package embedded is riskgraph's default store: the whole graph in memory, indexed for every
+// read the Store interface offers, and made durable in one bbolt file. An acknowledged write
+// has been committed (and fsynced) to the file before Apply returns; opening the file rebuilds
+// the indexes.
+package embedded
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+
+	"riskgraph/internal/kg"
+	"riskgraph/internal/store"
+)
+
+var (
+	bucketEntities = []byte("entities")
+	bucketRels     = []byte("relationships")
+	bucketSignals  = []byte("signals")
+)
+
+// Store is the embedded backend. Safe for concurrent use: reads share a lock, writes are
+// serialised.
+type Store struct {
+	db *bolt.DB
+
+	mu     sync.RWMutex
+	closed bool
+	ents   map[string]*entityRec
+	ids    []string             // every entity id, sorted
+	byKind map[kg.Kind][]string // entity ids per kind, sorted
+	rels   map[string]*relRec
+	out    map[string][]string // entity id → ids of relationships starting there, sorted
+	in     map[string][]string // entity id → ids of relationships ending there, sorted
+	sigs   map[string]*signalRec
+	sigsOf map[string][]string // entity id → signal ids, sorted
+	search *textIndex
+}
+
+type entityRec struct {
+	e   kg.Entity
+	raw []byte // canonical JSON, also what is on disk
+}
+
+type relRec struct {
+	r   kg.Relationship
+	raw []byte
+}
+
+type signalRec struct {
+	g   kg.RiskSignal
+	raw []byte
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the store file at path and loads it into memory.
+func Open(path string) (*Store, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 0})
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s := &Store{db: db, ents: map[string]*entityRec{}, byKind: map[kg.Kind][]string{},
+		rels: map[string]*relRec{}, out: map[string][]string{}, in: map[string][]string{},
+		sigs: map[string]*signalRec{}, sigsOf: map[string][]string{}, search: newTextIndex()}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketEntities, bucketRels, bucketSignals} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = s.load()
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// load reads every record from the file into the indexes.
+func (s *Store) load() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		var b kg.Batch
+		err := tx.Bucket(bucketEntities).ForEach(func(_, v []byte) error {
+			var e kg.Entity
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("decode entity: %w", err)
+			}
+			b.Entities = append(b.Entities, e)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		err = tx.Bucket(bucketRels).ForEach(func(_, v []byte) error {
+			var r kg.Relationship
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("decode relationship: %w", err)
+			}
+			b.Relationships = append(b.Relationships, r)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		err = tx.Bucket(bucketSignals).ForEach(func(_, v []byte) error {
+			var g kg.RiskSignal
+			if err := json.Unmarshal(v, &g); err != nil {
+				return fmt.Errorf("decode signal: %w", err)
+			}
+			b.Signals = append(b.Signals, g)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		s.index(encodeBatch(b))
+		return nil
+	})
+}
+
+// Close releases the file. Later calls fail with ErrUnavailable.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close store file: %w", err)
+	}
+	return nil
+}
+
+// Ping reports whether the store is open.
+func (s *Store) Ping(ctx context.Context) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.usable(ctx)
+}
+
+func (s *Store) usable(ctx context.Context) error {
+	if s.closed {
+		return fmt.Errorf("embedded store is closed: %w", store.ErrUnavailable)
+	}
+	return ctx.Err()
+}
+
+// encoded is a batch with each row's canonical JSON.
+type encoded struct {
+	ents []*entityRec
+	rels []*relRec
+	sigs []*signalRec
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("embedded: encode %T: %v", v, err)) // kg types always encode
+	}
+	return b
+}
+
+func encodeBatch(b kg.Batch) encoded {
+	var enc encoded
+	for _, e := range b.Entities {
+		enc.ents = append(enc.ents, &entityRec{e: e, raw: mustJSON(e)})
+	}
+	for _, r := range b.Relationships {
+		enc.rels = append(enc.rels, &relRec{r: r, raw: mustJSON(r)})
+	}
+	for _, g := range b.Signals {
+		enc.sigs = append(enc.sigs, &signalRec{g: g, raw: mustJSON(g)})
+	}
+	return enc
+}
+
+// normalize gives facts their canonical form: confidence 1 spelled out, stances spelled out.
+func normalize(b kg.Batch) kg.Batch {
+	cite := func(cs []kg.Citation) []kg.Citation {
+		if len(cs) == 0 {
+			return nil
+		}
+		out := slices.Clone(cs)
+		for i := range out {
+			if out[i].Stance == "" {
+				out[i].Stance = kg.StanceSupports
+			}
+		}
+		return out
+	}
+	out := kg.Batch{
+		Entities:      slices.Clone(b.Entities),
+		Relationships: slices.Clone(b.Relationships),
+		Signals:       slices.Clone(b.Signals),
+	}
+	for i := range out.Entities {
+		e := &out.Entities[i]
+		e.Sources = cite(e.Sources)
+		e.Obligations = slices.Clone(e.Obligations)
+		for j := range e.Obligations {
+			e.Obligations[j].Sources = cite(e.Obligations[j].Sources)
+		}
+	}
+	for i := range out.Relationships {
+		r := &out.Relationships[i]
+		r.Confidence = r.EffectiveConfidence()
+		r.Sources = cite(r.Sources)
+	}
+	for i := range out.Signals {
+		out.Signals[i].Sources = cite(out.Signals[i].Sources)
+	}
+	return out
+}
+
+// Apply validates the whole batch, commits it to the file in one transaction, then updates
+// the indexes. On any error nothing has changed.
+func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error) {
+	if err := b.Validate(); err != nil {
+		return store.WriteResult{}, fmt.Errorf("apply batch: %w", err)
+	}
+	b = normalize(b)
+	enc := encodeBatch(b)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.usable(ctx); err != nil {
+		return store.WriteResult{}, err
+	}
+	inBatch := make(map[string]bool, len(b.Entities))
+	for _, e := range b.Entities {
+		inBatch[e.ID] = true
+	}
+	exists := func(id string) bool { return inBatch[id] || s.ents[id] != nil }
+	for i, r := range b.Relationships {
+		for _, end := range []struct{ id, f string }{{r.From, "from"}, {r.To, "to"}} {
+			if !exists(end.id) {
+				return store.WriteResult{}, kg.Invalid(fmt.Sprintf("relationships[%d].%s", i, end.f),
+					"entity %q does not exist: write it first or in the same batch", end.id)
+			}
+		}
+	}
+	for i, g := range b.Signals {
+		if !exists(g.EntityID) {
+			return store.WriteResult{}, kg.Invalid(fmt.Sprintf("signals[%d].entity", i),
+				"entity %q does not exist: write it first or in the same batch", g.EntityID)
+		}
+	}
+
+	var res store.WriteResult
+	classify := func(id string, old, raw []byte, had bool) bool {
+		switch {
+		case !had:
+			res.Created = append(res.Created, id)
+		case bytes.Equal(old, raw):
+			res.Unchanged = append(res.Unchanged, id)
+			return false
+		default:
+			res.Updated = append(res.Updated, id)
+		}
+		return true
+	}
+	var changed encoded
+	for _, r := range enc.ents {
+		old := s.ents[r.e.ID]
+		if classify(r.e.ID, rawOf(old), r.raw, old != nil) {
+			changed.ents = append(changed.ents, r)
+		}
+	}
+	for _, r := range enc.rels {
+		old := s.rels[r.r.ID()]
+		if classify(r.r.ID(), rawOfRel(old), r.raw, old != nil) {
+			changed.rels = append(changed.rels, r)
+		}
+	}
+	for _, r := range enc.sigs {
+		old := s.sigs[r.g.ID]
+		if classify(r.g.ID, rawOfSig(old), r.raw, old != nil) {
+			changed.sigs = append(changed.sigs, r)
+		}
+	}
+	if err := s.persist(changed); err != nil {
+		return store.WriteResult{}, err
+	}
+	s.index(changed)
+	return res, nil
+}
+
+func rawOf(r *entityRec) []byte {
+	if r == nil {
+		return nil
+	}
+	return r.raw
+}
+
+func rawOfRel(r *relRec) []byte {
+	if r == nil {
+		return nil
+	}
+	return r.raw
+}
+
+func rawOfSig(r *signalRec) []byte {
+	if r == nil {
+		return nil
+	}
+	return r.raw
+}
+
+// persist commits rows to the file in one fsynced transaction.
+func (s *Store) persist(enc encoded) error {
+	if len(enc.ents)+len(enc.rels)+len(enc.sigs) == 0 {
+		return nil
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		eb, rb, sb := tx.Bucket(bucketEntities), tx.Bucket(bucketRels), tx.Bucket(bucketSignals)
+		for _, r := range enc.ents {
+			if err := eb.Put([]byte(r.e.ID), r.raw); err != nil {
+				return err
+			}
+		}
+		for _, r := range enc.rels {
+			if err := rb.Put([]byte(r.r.ID()), r.raw); err != nil {
+				return err
+			}
+		}
+		for _, r := range enc.sigs {
+			if err := sb.Put([]byte(r.g.ID), r.raw); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("commit to store file: %w", err)
+	}
+	return nil
+}
+
+// index puts rows into the in-memory indexes (callers hold the write lock or own s).
+func (s *Store) index(enc encoded) {
+	for _, r := range enc.ents {
+		if old := s.ents[r.e.ID]; old != nil {
+			s.search.remove(old.e)
+			if old.e.Kind != r.e.Kind {
+				s.byKind[old.e.Kind] = removeSorted(s.byKind[old.e.Kind], old.e.ID)
+			}
+		} else {
+			s.ids = insertSorted(s.ids, r.e.ID)
+		}
+		s.byKind[r.e.Kind] = insertSorted(s.byKind[r.e.Kind], r.e.ID)
+		s.ents[r.e.ID] = r
+		s.search.add(r.e)
+	}
+	for _, r := range enc.rels {
+		id := r.r.ID()
+		if s.rels[id] == nil {
+			s.out[r.r.From] = insertSorted(s.out[r.r.From], id)
+			s.in[r.r.To] = insertSorted(s.in[r.r.To], id)
+		}
+		s.rels[id] = r
+	}
+	for _, r := range enc.sigs {
+		if old := s.sigs[r.g.ID]; old == nil {
+			s.sigsOf[r.g.EntityID] = insertSorted(s.sigsOf[r.g.EntityID], r.g.ID)
+		} else if old.g.EntityID != r.g.EntityID {
+			s.sigsOf[old.g.EntityID] = removeSorted(s.sigsOf[old.g.EntityID], r.g.ID)
+			s.sigsOf[r.g.EntityID] = insertSorted(s.sigsOf[r.g.EntityID], r.g.ID)
+		}
+		s.sigs[r.g.ID] = r
+	}
+}
+
+func insertSorted(ids []string, id string) []string {
+	i, found := slices.BinarySearch(ids, id)
+	if found {
+		return ids
+	}
+	return slices.Insert(ids, i, id)
+}
+
+func removeSorted(ids []string, id string) []string {
+	i, found := slices.BinarySearch(ids, id)
+	if !found {
+		return ids
+	}
+	return slices.Delete(ids, i, i+1)
+}
+
+// Retract ends the validity of the given facts on date on. All ids must exist; a fact whose
+// validity already ends on or before on is left unchanged.
+func (s *Store) Retract(ctx context.Context, ids []string, on kg.Date) (store.WriteResult, error) {
+	if on == 0 {
+		return store.WriteResult{}, kg.Invalid("on", "a retraction needs a date")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.usable(ctx); err != nil {
+		return store.WriteResult{}, err
+	}
+	var b kg.Batch
+	var res store.WriteResult
+	seen := map[string]bool{}
+	end := func(id string, v *kg.Validity) (bool, error) {
+		if v.From != 0 && on < v.From {
+			return false, kg.Invalid("on", "%s holds from %s; it cannot end on %s, before it starts", id, v.From, on)
+		}
+		if v.To != 0 && v.To <= on {
+			res.Unchanged = append(res.Unchanged, id)
+			return false, nil
+		}
+		v.To = on
+		res.Updated = append(res.Updated, id)
+		return true, nil
+	}
+	for i, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		var err error
+		var changed bool
+		switch {
+		case s.ents[id] != nil:
+			e := s.ents[id].e
+			if changed, err = end(id, &e.Validity); changed {
+				b.Entities = append(b.Entities, e)
+			}
+		case s.rels[id] != nil:
+			r := s.rels[id].r
+			if changed, err = end(id, &r.Validity); changed {
+				b.Relationships = append(b.Relationships, r)
+			}
+		case s.sigs[id] != nil:
+			g := s.sigs[id].g
+			if changed, err = end(id, &g.Validity); changed {
+				b.Signals = append(b.Signals, g)
+			}
+		default:
+			return store.WriteResult{}, fmt.Errorf("ids[%d]: no entity, relationship or signal %q: %w", i, id, store.ErrNotFound)
+		}
+		if err != nil {
+			return store.WriteResult{}, err
+		}
+	}
+	enc := encodeBatch(b)
+	if err := s.persist(enc); err != nil {
+		return store.WriteResult{}, err
+	}
+	s.index(enc)
+	return res, nil
+}
+
+// visibility checks, under the read lock.
+
+func (s *Store) entityAt(id string, d kg.Date) (kg.Entity, bool) {
+	r := s.ents[id]
+	if r == nil || !r.e.Validity.ValidAt(d) {
+		return kg.Entity{}, false
+	}
+	return r.e, true
+}
+
+func (s *Store) relAt(id string, d kg.Date) (kg.Relationship, bool) {
+	r := s.rels[id]
+	if r == nil || !r.r.Validity.ValidAt(d) {
+		return kg.Relationship{}, false
+	}
+	if _, ok := s.entityAt(r.r.From, d); !ok {
+		return kg.Relationship{}, false
+	}
+	if _, ok := s.entityAt(r.r.To, d); !ok {
+		return kg.Relationship{}, false
+	}
+	return r.r, true
+}
+
+func (s *Store) signalsAt(entityID string, d kg.Date) []kg.RiskSignal {
+	var out []kg.RiskSignal
+	for _, id := range s.sigsOf[entityID] {
+		if g := s.sigs[id].g; g.Validity.ValidAt(d) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// Entities returns the entities with these ids visible at asOf.
+func (s *Store) Entities(ctx context.Context, ids []string, asOf kg.Date) (map[string]kg.Entity, error) {
+	asOf = store.ResolveAsOf(asOf)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	out := make(map[string]kg.Entity, len(ids))
+	for _, id := range ids {
+		if e, ok := s.entityAt(id, asOf); ok {
+			out[id] = e
+		}
+	}
+	return out, nil
+}
+
+// afterKey returns the position in sorted ids just past the cursor's id.
+func afterKey(ids []string, after string) (int, error) {
+	if after == "" {
+		return 0, nil
+	}
+	key, err := store.DecodeCursor(after, 1)
+	if err != nil {
+		return 0, err
+	}
+	return sort.SearchStrings(ids, key[0]+"\x00"), nil
+}
+
+// List pages through entities ordered by id.
+func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, error) {
+	page, err := q.Page.Normalize()
+	if err != nil {
+		return store.EntityPage{}, err
+	}
+	if q.Kind != "" && !q.Kind.Valid() {
+		return store.EntityPage{}, kg.Invalid("kind", "unknown kind %q", q.Kind)
+	}
+	asOf := store.ResolveAsOf(q.AsOf)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx); err != nil {
+		return store.EntityPage{}, err
+	}
+	candidates := s.ids
+	if q.Kind != "" {
+		candidates = s.byKind[q.Kind]
+	}
+	if rf := q.Filter.Related; rf != nil {
+		if candidates, err = s.related(*rf, asOf, candidates); err != nil {
+			return store.EntityPage{}, err
+		}
+	}
+	start, err := afterKey(candidates, page.After)
+	if err != nil {
+		return store.EntityPage{}, err
+	}
+	needle := strings.ToLower(q.Filter.NameContains)
+	var out store.EntityPage
+	for _, id := range candidates[start:] {
+		e, ok := s.entityAt(id, asOf)
+		if !ok || (needle != "" && !nameContains(e, needle)) {
+			continue
+		}
+		if len(out.Items) == page.First {
+			out.HasNext = true
+			break
+		}
+		out.Items = append(out.Items, e)
+	}
+	if n := len(out.Items); n > 0 {
+		out.EndCursor = store.EncodeCursor(out.Items[n-1].ID)
+	}
+	return out, nil
+}
+
+func nameContains(e kg.Entity, lower string) bool {
+	if strings.Contains(strings.ToLower(e.Name), lower) {
+		return true
+	}
+	for _, a := range e.Aliases {
+		if strings.Contains(strings.ToLower(a), lower) {
+			return true
+		}
+	}
+	return false
+}
+
+// related narrows sorted candidate ids to those with the relationship the filter names.
+func (s *Store) related(rf store.RelatedFilter, asOf kg.Date, candidates []string) ([]string, error) {
+	if !rf.Type.Valid() {
+		return nil, kg.Invalid("filter.related.type", "unknown relationship type %q", rf.Type)
+	}
+	var adj []string
+	switch rf.Direction {
+	case store.Out: // the listed entity is the From; the named entity is the To
+		adj = s.in[rf.EntityID]
+	case store.In:
+		adj = s.out[rf.EntityID]
+	default:
+		return nil, kg.Invalid("filter.related.direction", "direction %q: want OUT or IN", rf.Direction)
+	}
+	var ids []string
+	for _, rid := range adj {
+		r, ok := s.relAt(rid, asOf)
+		if !ok || r.Type != rf.Type {
+			continue
+		}
+		other := r.From
+		if rf.Direction == store.In {
+			other = r.To
+		}
+		if _, ok := slices.BinarySearch(candidates, other); ok {
+			ids = append(ids, other)
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids), nil
+}
+
+// Relationships returns a page of relationships, ordered by id, for each entity.
+func (s *Store) Relationships(ctx context.Context, q store.RelQuery) (map[string]store.RelPage, error) {
+	page, err := q.Page.Normalize()
+	if err != nil {
+		return nil, err
+	}
+	for i, t := range q.Types {
+		if !t.Valid() {
+			return nil, kg.Invalid(fmt.Sprintf("types[%d]", i), "unknown relationship type %q", t)
+		}
+	}
+	dir := q.Direction
+	if dir == "" {
+		dir = store.Both
+	}
+	if dir != store.Out && dir != store.In && dir != store.Both {
+		return nil, kg.Invalid("direction", "direction %q: want OUT, IN or BOTH", dir)
+	}
+	asOf := store.ResolveAsOf(q.AsOf)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	out := make(map[string]store.RelPage, len(q.EntityIDs))
+	for _, id := range q.EntityIDs {
+		if _, done := out[id]; done {
+			continue
+		}
+		adj := s.adjacent(id, dir)
+		start, err := afterKey(adj, page.After)
+		if err != nil {
+			return nil, err
+		}
+		var p store.RelPage
+		for _, rid := range adj[start:] {
+			r, ok := s.relAt(rid, asOf)
+			if !ok || (len(q.Types) > 0 && !slices.Contains(q.Types, r.Type)) {
+				continue
+			}
+			if len(p.Items) == page.First {
+				p.HasNext = true
+				break
+			}
+			p.Items = append(p.Items, r)
+		}
+		if n := len(p.Items); n > 0 {
+			p.EndCursor = store.EncodeCursor(p.Items[n-1].ID())
+		}
+		out[id] = p
+	}
+	return out, nil
+}
+
+// adjacent lists the ids of relationships at an entity in a direction, sorted.
+func (s *Store) adjacent(id string, dir store.Direction) []string {
+	switch dir {
+	case store.Out:
+		return s.out[id]
+	case store.In:
+		return s.in[id]
+	}
+	both := make([]string, 0, len(s.out[id])+len(s.in[id]))
+	both = append(append(both, s.out[id]...), s.in[id]...)
+	slices.Sort(both)
+	return slices.Compact(both)
+}
+
+// Signals returns the signals visible at asOf on each entity, ordered by id.
+func (s *Store) Signals(ctx context.Context, entityIDs []string, asOf kg.Date) (map[string][]kg.RiskSignal, error) {
+	asOf = store.ResolveAsOf(asOf)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	out := make(map[string][]kg.RiskSignal, len(entityIDs))
+	for _, id := range entityIDs {
+		if _, ok := s.entityAt(id, asOf); ok {
+			if sigs := s.signalsAt(id, asOf); len(sigs) > 0 {
+				out[id] = sigs
+			}
+		}
+	}
+	return out, nil
+}
+
+// Snapshot returns every fact visible at asOf, entities, relationships and signals each in id order.
+func (s *Store) Snapshot(ctx context.Context, asOf kg.Date) (kg.Snapshot, error) {
+	asOf = store.ResolveAsOf(asOf)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx); err != nil {
+		return kg.Snapshot{}, err
+	}
+	snap := kg.Snapshot{AsOf: asOf}
+	for _, id := range s.ids {
+		e, ok := s.entityAt(id, asOf)
+		if !ok {
+			continue
+		}
+		snap.Entities = append(snap.Entities, e)
+		snap.Signals = append(snap.Signals, s.signalsAt(id, asOf)...)
+		for _, rid := range s.out[id] {
+			if r, ok := s.relAt(rid, asOf); ok {
+				snap.Relationships = append(snap.Relationships, r)
+			}
+		}
+	}
+	slices.SortFunc(snap.Signals, func(a, b kg.RiskSignal) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(snap.Relationships, func(a, b kg.Relationship) int { return strings.Compare(a.ID(), b.ID()) })
+	return snap, nil
+}
+
+var errTooLarge = errors.New("neighbourhood too large")

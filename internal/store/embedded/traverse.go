@@ -1,0 +1,229 @@
+package embedded
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"riskgraph/internal/kg"
+	"riskgraph/internal/store"
+)
+
+// stepper says which relationships a walk may take from an entity.
+type stepper struct {
+	any bool
+	out map[kg.RelType]bool // types that may be walked from From to To
+	in  map[kg.RelType]bool // types that may be walked from To to From
+}
+
+func newStepper(steps []store.Step) (stepper, error) {
+	st := stepper{any: len(steps) == 0, out: map[kg.RelType]bool{}, in: map[kg.RelType]bool{}}
+	for i, step := range steps {
+		if !step.Type.Valid() {
+			return st, kg.Invalid(fmt.Sprintf("steps[%d].type", i), "unknown relationship type %q", step.Type)
+		}
+		switch step.Direction {
+		case store.Out:
+			st.out[step.Type] = true
+		case store.In:
+			st.in[step.Type] = true
+		case store.Both, "":
+			st.out[step.Type], st.in[step.Type] = true, true
+		default:
+			return st, kg.Invalid(fmt.Sprintf("steps[%d].direction", i), "direction %q: want OUT, IN or BOTH", step.Direction)
+		}
+	}
+	return st, nil
+}
+
+// Neighbourhood walks breadth-first from the roots, at most q.MaxHops relationships, taking
+// only q.Steps. It returns the entities reached, every relationship taken from an entity
+// closer than MaxHops (so every walk of at most MaxHops into a root is there), and their
+// signals, all visible at q.AsOf.
+func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (kg.Snapshot, error) {
+	if err := store.CheckHops("maxHops", q.MaxHops); err != nil {
+		return kg.Snapshot{}, err
+	}
+	st, err := newStepper(q.Steps)
+	if err != nil {
+		return kg.Snapshot{}, err
+	}
+	asOf := store.ResolveAsOf(q.AsOf)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx); err != nil {
+		return kg.Snapshot{}, err
+	}
+	seen := map[string]bool{}
+	var frontier []string
+	for _, id := range q.Roots {
+		if _, ok := s.entityAt(id, asOf); ok && !seen[id] {
+			seen[id] = true
+			frontier = append(frontier, id)
+		}
+	}
+	taken := map[string]bool{}
+	for hop := 0; hop < q.MaxHops && len(frontier) > 0; hop++ {
+		var next []string
+		for _, id := range frontier {
+			for _, dir := range []store.Direction{store.Out, store.In} {
+				for _, rid := range s.adjacent(id, dir) {
+					r, ok := s.relAt(rid, asOf)
+					if !ok || !(st.any || (dir == store.Out && st.out[r.Type]) || (dir == store.In && st.in[r.Type])) {
+						continue
+					}
+					taken[rid] = true
+					other := r.To
+					if dir == store.In {
+						other = r.From
+					}
+					if !seen[other] {
+						seen[other] = true
+						next = append(next, other)
+					}
+				}
+			}
+		}
+		if q.MaxEntities > 0 && len(seen) > q.MaxEntities {
+			return kg.Snapshot{}, fmt.Errorf("%w: more than %d entities within %d hops: %w", errTooLarge, q.MaxEntities, hop+1, store.ErrInvalid)
+		}
+		frontier = next
+	}
+	snap := kg.Snapshot{AsOf: asOf}
+	ids := make([]string, 0, len(seen))
+	for id := range seen {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		e, _ := s.entityAt(id, asOf)
+		snap.Entities = append(snap.Entities, e)
+		snap.Signals = append(snap.Signals, s.signalsAt(id, asOf)...)
+	}
+	rids := make([]string, 0, len(taken))
+	for id := range taken {
+		rids = append(rids, id)
+	}
+	slices.Sort(rids)
+	for _, id := range rids {
+		snap.Relationships = append(snap.Relationships, s.rels[id].r)
+	}
+	slices.SortFunc(snap.Signals, func(a, b kg.RiskSignal) int { return strings.Compare(a.ID, b.ID) })
+	return snap, nil
+}
+
+// Paths returns up to q.Limit simple paths from q.From to q.To of at most q.MaxHops
+// relationships, walked in either direction, ordered by length, then by the entity ids along
+// the path, then by the relationship ids.
+func (s *Store) Paths(ctx context.Context, q store.PathQuery) ([]store.Path, error) {
+	if q.MaxHops < 1 || q.MaxHops > store.MaxHops {
+		return nil, kg.Invalid("maxHops", "maxHops is %d; it must be between 1 and %d", q.MaxHops, store.MaxHops)
+	}
+	if q.Limit < 0 {
+		return nil, kg.Invalid("limit", "limit is %d; it must not be negative", q.Limit)
+	}
+	limit := q.Limit
+	if limit == 0 {
+		limit = 10
+	}
+	types := map[kg.RelType]bool{}
+	for i, t := range q.Types {
+		if !t.Valid() {
+			return nil, kg.Invalid(fmt.Sprintf("types[%d]", i), "unknown relationship type %q", t)
+		}
+		types[t] = true
+	}
+	asOf := store.ResolveAsOf(q.AsOf)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	_, okFrom := s.entityAt(q.From, asOf)
+	_, okTo := s.entityAt(q.To, asOf)
+	if !okFrom || !okTo || q.From == q.To {
+		return nil, nil
+	}
+	// hop is one undirected step: the relationship and the entity it leads to.
+	type hop struct {
+		rel   kg.Relationship
+		other string
+	}
+	neighbours := func(id string) []hop {
+		var hs []hop
+		for _, rid := range s.adjacent(id, store.Both) {
+			r, ok := s.relAt(rid, asOf)
+			if !ok || (len(types) > 0 && !types[r.Type]) {
+				continue
+			}
+			other := r.To
+			if other == id {
+				other = r.From
+			}
+			hs = append(hs, hop{r, other})
+		}
+		// Walk to the smallest entity id first, then the smallest relationship id, so paths
+		// come out in the promised order.
+		slices.SortFunc(hs, func(a, b hop) int {
+			if c := strings.Compare(a.other, b.other); c != 0 {
+				return c
+			}
+			return strings.Compare(a.rel.ID(), b.rel.ID())
+		})
+		return hs
+	}
+	// dist[x] is the fewest hops from x to q.To (up to MaxHops): a walk never enters an entity
+	// from which q.To is out of reach in the hops left.
+	dist := map[string]int{q.To: 0}
+	frontier := []string{q.To}
+	for d := 1; d <= q.MaxHops && len(frontier) > 0; d++ {
+		var next []string
+		for _, id := range frontier {
+			for _, h := range neighbours(id) {
+				if _, ok := dist[h.other]; !ok {
+					dist[h.other] = d
+					next = append(next, h.other)
+				}
+			}
+		}
+		frontier = next
+	}
+	start, ok := dist[q.From]
+	if !ok {
+		return nil, nil
+	}
+	var out []store.Path
+	onPath := map[string]bool{q.From: true}
+	ids := []string{q.From}
+	var rels []kg.Relationship
+	var walk func(at string, left int)
+	walk = func(at string, left int) {
+		if len(out) >= limit {
+			return
+		}
+		if at == q.To {
+			if left == 0 {
+				out = append(out, store.Path{EntityIDs: slices.Clone(ids), Relationships: slices.Clone(rels)})
+			}
+			return
+		}
+		for _, h := range neighbours(at) {
+			if d, ok := dist[h.other]; !ok || d > left-1 || onPath[h.other] {
+				continue
+			}
+			onPath[h.other] = true
+			ids, rels = append(ids, h.other), append(rels, h.rel)
+			walk(h.other, left-1)
+			ids, rels = ids[:len(ids)-1], rels[:len(rels)-1]
+			onPath[h.other] = false
+			if len(out) >= limit {
+				return
+			}
+		}
+	}
+	for length := start; length <= q.MaxHops && len(out) < limit; length++ {
+		walk(q.From, length)
+	}
+	return out, nil
+}
