@@ -1,0 +1,276 @@
+// Package neo4jstore owns the Neo4j 5.26 backend of store.Store: the schema (constraints and
+// indexes, set up idempotently at Open), the encoding of the graph as labelled nodes and typed
+// relationships, and every Cypher statement riskgraph runs. It is the only package that
+// imports the Neo4j driver.
+//
+// Encoding:
+//   - An entity is a node with two labels, :Entity and its kind (e.g. :Entity:Vendor), unique
+//     on id under both. Aliases are a string list; attributes, obligations and sources are
+//     JSON strings. nameKey (name and aliases, lower-cased, joined by U+001F) carries a TEXT
+//     index for NameContains; the FULLTEXT index entity_text covers name, aliasesText and
+//     description for Search.
+//   - A relationship is a Neo4j relationship of its kg type, with its kg id in property id.
+//   - A risk signal is a :Signal node (unique on id) hung off its entity by HAS_SIGNAL.
+//   - Validity is two integer properties in kg.Date form (YYYYMMDD): validFrom is 0 when the
+//     start is open and validTo is openEnd (99999999) when the end is open, so visibility at D is
+//     always validFrom <= D AND validTo > D.
+//   - hash is a digest of the domain value; Apply compares it to report Created, Updated or
+//     Unchanged, and leaves an unchanged row untouched.
+package neo4jstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j/config"
+
+	"riskgraph/internal/kg"
+	"riskgraph/internal/store"
+)
+
+var _ store.Store = (*Store)(nil)
+
+// Config says where the Neo4j server is and how to log in.
+type Config struct {
+	URI      string // e.g. bolt://localhost:7687 or neo4j://host:7687
+	User     string // "" means no authentication
+	Password string
+	Database string // "" means the server's default database
+	// PingTimeout bounds Ping; 0 means 2 s.
+	PingTimeout time.Duration
+	// MaxRetryTime bounds the driver's retries of a transaction on retryable errors; 0 means 15 s.
+	MaxRetryTime time.Duration
+}
+
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	if c.URI == "" {
+		return errors.New("neo4j: URI is empty (e.g. bolt://localhost:7687)")
+	}
+	if c.User == "" && c.Password != "" {
+		return errors.New("neo4j: a password was given without a user")
+	}
+	return nil
+}
+
+// Store is the Neo4j backend. It is safe for concurrent use.
+type Store struct {
+	driver neo4j.DriverWithContext
+	cfg    Config
+	// roundTrips counts statements sent to the server (one Run each), for tests.
+	roundTrips atomic.Int64
+}
+
+// Open connects to Neo4j, checks that it answers and sets up the schema.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.PingTimeout == 0 {
+		cfg.PingTimeout = 2 * time.Second
+	}
+	if cfg.MaxRetryTime == 0 {
+		cfg.MaxRetryTime = 15 * time.Second
+	}
+	auth := neo4j.NoAuth()
+	if cfg.User != "" {
+		auth = neo4j.BasicAuth(cfg.User, cfg.Password, "")
+	}
+	drv, err := neo4j.NewDriverWithContext(cfg.URI, auth, func(c *config.Config) {
+		c.SocketConnectTimeout = 2 * time.Second
+		c.ConnectionAcquisitionTimeout = 5 * time.Second
+		c.ConnectionLivenessCheckTimeout = 0 // check idle connections before reuse
+		c.MaxTransactionRetryTime = cfg.MaxRetryTime
+		c.MaxConnectionPoolSize = 50
+	})
+	if err != nil {
+		return nil, fmt.Errorf("neo4j: create driver for %s: %w", cfg.URI, err)
+	}
+	s := &Store{driver: drv, cfg: cfg}
+	if err := s.Ping(ctx); err != nil {
+		drv.Close(context.Background())
+		return nil, fmt.Errorf("neo4j: open %s: %w", cfg.URI, err)
+	}
+	if err := s.setupSchema(ctx); err != nil {
+		drv.Close(context.Background())
+		return nil, fmt.Errorf("neo4j: open %s: %w", cfg.URI, err)
+	}
+	return s, nil
+}
+
+// Close releases the driver's connections.
+func (s *Store) Close() error {
+	if err := s.driver.Close(context.Background()); err != nil {
+		return fmt.Errorf("neo4j: close: %w", err)
+	}
+	return nil
+}
+
+// Ping reports whether the server answers within the ping timeout.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.PingTimeout)
+	defer cancel()
+	if err := s.driver.VerifyConnectivity(ctx); err != nil {
+		return fmt.Errorf("neo4j: ping: %w: %w", store.ErrUnavailable, err)
+	}
+	return nil
+}
+
+// schemaStatements create every constraint and index the store relies on; each is idempotent.
+func schemaStatements() []string {
+	st := []string{
+		"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
+		"CREATE CONSTRAINT signal_id IF NOT EXISTS FOR (n:Signal) REQUIRE n.id IS UNIQUE",
+		"CREATE TEXT INDEX entity_name_key IF NOT EXISTS FOR (n:Entity) ON (n.nameKey)",
+		"CREATE FULLTEXT INDEX entity_text IF NOT EXISTS FOR (n:Entity) ON EACH [n.name, n.aliasesText, n.description]",
+	}
+	for _, k := range kg.Kinds {
+		l := label(k)
+		st = append(st, fmt.Sprintf("CREATE CONSTRAINT %s_id IF NOT EXISTS FOR (n:%s) REQUIRE n.id IS UNIQUE", strings.ToLower(l), l))
+	}
+	for _, t := range kg.RelTypes {
+		rt := relType(t)
+		st = append(st, fmt.Sprintf("CREATE INDEX rel_%s_id IF NOT EXISTS FOR ()-[r:%s]-() ON (r.id)", strings.ToLower(rt), rt))
+	}
+	return st
+}
+
+// setupSchema runs the schema statements, each in its own transaction (Neo4j does not mix
+// schema and data changes), then waits for the indexes to come online.
+func (s *Store) setupSchema(ctx context.Context) error {
+	for _, q := range schemaStatements() {
+		err := s.write(ctx, func(tx *txn) error {
+			_, err := tx.run(ctx, q, nil)
+			return err
+		})
+		if err != nil && !equivalentSchema(err) {
+			return fmt.Errorf("schema %q: %w", q, err)
+		}
+	}
+	err := s.write(ctx, func(tx *txn) error {
+		_, err := tx.run(ctx, "CALL db.awaitIndexes(300)", nil)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("wait for indexes: %w", err)
+	}
+	return nil
+}
+
+// equivalentSchema reports the error a concurrent Open gets when another made the same rule first.
+func equivalentSchema(err error) bool {
+	var ne *neo4j.Neo4jError
+	return errors.As(err, &ne) && (strings.Contains(ne.Code, "EquivalentSchemaRuleAlreadyExists") ||
+		strings.Contains(ne.Code, "AlreadyExists"))
+}
+
+// label is the node label of a kind. Kinds come from the closed set in kg, never from input
+// that was not validated; an unknown kind panics because it would be a programming error.
+func label(k kg.Kind) string {
+	if !k.Valid() {
+		panic(fmt.Sprintf("neo4jstore: label for unknown kind %q", k))
+	}
+	return string(k)
+}
+
+// relType is the Neo4j relationship type of a kg type, from the closed set only.
+func relType(t kg.RelType) string {
+	if !t.Valid() {
+		panic(fmt.Sprintf("neo4jstore: unknown relationship type %q", t))
+	}
+	return string(t)
+}
+
+// txn wraps a managed transaction so every statement is counted.
+type txn struct {
+	tx neo4j.ManagedTransaction
+	s  *Store
+}
+
+// run sends one statement and consumes all of its records inside the transaction.
+func (t *txn) run(ctx context.Context, cypher string, params map[string]any) ([]*neo4j.Record, error) {
+	t.s.roundTrips.Add(1)
+	res, err := t.tx.Run(ctx, cypher, params)
+	if err != nil {
+		return nil, err
+	}
+	return res.Collect(ctx)
+}
+
+func (s *Store) session(ctx context.Context, mode neo4j.AccessMode) neo4j.SessionWithContext {
+	return s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: mode, DatabaseName: s.cfg.Database})
+}
+
+// read runs work in a managed read transaction; the driver retries it on retryable errors.
+func (s *Store) read(ctx context.Context, work func(tx *txn) error) error {
+	sess := s.session(ctx, neo4j.AccessModeRead)
+	defer sess.Close(context.Background())
+	_, err := sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		return nil, work(&txn{tx: tx, s: s})
+	})
+	return mapErr(ctx, err)
+}
+
+// write runs work in a managed write transaction: all of it commits, or none.
+func (s *Store) write(ctx context.Context, work func(tx *txn) error) error {
+	sess := s.session(ctx, neo4j.AccessModeWrite)
+	defer sess.Close(context.Background())
+	_, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		return nil, work(&txn{tx: tx, s: s})
+	})
+	return mapErr(ctx, err)
+}
+
+// mapErr turns driver failures that mean "the server cannot be reached" into
+// store.ErrUnavailable; our own errors (validation, not found) pass through.
+func mapErr(ctx context.Context, err error) error {
+	if err == nil || errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrNotFound) ||
+		errors.Is(err, store.ErrConflict) {
+		return err
+	}
+	if unavailable(ctx, err) {
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	}
+	return err
+}
+
+func unavailable(ctx context.Context, err error) bool {
+	var lim *neo4j.TransactionExecutionLimit
+	if errors.As(err, &lim) {
+		for _, e := range lim.Errors {
+			if unavailable(ctx, e) {
+				return true
+			}
+		}
+		return false
+	}
+	var ce *neo4j.ConnectivityError
+	if errors.As(err, &ce) {
+		return true
+	}
+	var ne *neo4j.Neo4jError
+	if errors.As(err, &ne) {
+		return ne.Code == "Neo.TransientError.General.DatabaseUnavailable" ||
+			strings.HasPrefix(ne.Code, "Neo.ClientError.Cluster.")
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return true
+	}
+	// A deadline of the driver's own (acquisition, connect) rather than the caller's.
+	return errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil
+}
+
+// rec adapts a driver record to recordGetter.
+type rec struct{ *neo4j.Record }
+
+func (r rec) get(k string) any {
+	v, _ := r.Get(k)
+	return v
+}

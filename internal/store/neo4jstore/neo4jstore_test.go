@@ -1,0 +1,117 @@
+package neo4jstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"riskgraph/internal/kg"
+	"riskgraph/internal/store"
+	"riskgraph/internal/store/neo4jstore/neo4jtest"
+)
+
+func TestMain(m *testing.M) { neo4jtest.Main(m) }
+
+// openShared opens a store on the shared test server with an empty database.
+func openShared(t testing.TB) *Store {
+	t.Helper()
+	uri := neo4jtest.URI(t)
+	ctx := context.Background()
+	s, err := Open(ctx, Config{URI: uri})
+	if err != nil {
+		t.Fatalf("open %s: %v", uri, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	wipe(t, s)
+	return s
+}
+
+// wipe deletes every node, in batches so a large benchmark graph does not need one huge transaction.
+func wipe(t testing.TB, s *Store) {
+	t.Helper()
+	ctx := context.Background()
+	for {
+		var n int64
+		err := s.write(ctx, func(tx *txn) error {
+			recs, err := tx.run(ctx, "MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS n", nil)
+			if err != nil {
+				return err
+			}
+			n, _ = rec{recs[0]}.get("n").(int64)
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("wipe database: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
+// star is a batch with a government, n vendors headquartered in it, and one product per vendor.
+func star(n int) kg.Batch {
+	b := kg.Batch{Entities: []kg.Entity{{ID: "government:ru", Kind: kg.KindGovernment, Name: "Russia"}}}
+	for i := range n {
+		v := fmt.Sprintf("vendor:v%03d", i)
+		p := fmt.Sprintf("product:p%03d", i)
+		b.Entities = append(b.Entities,
+			kg.Entity{ID: v, Kind: kg.KindVendor, Name: fmt.Sprintf("Vendor %d", i)},
+			kg.Entity{ID: p, Kind: kg.KindProduct, Name: fmt.Sprintf("Product %d", i)})
+		b.Relationships = append(b.Relationships,
+			kg.Relationship{Type: kg.RelHeadquarteredIn, From: v, To: "government:ru"},
+			kg.Relationship{Type: kg.RelMakes, From: v, To: p})
+	}
+	return b
+}
+
+func TestSmoke(t *testing.T) {
+	s := openShared(t)
+	if d := neo4jtest.StartupTime(); d > 0 {
+		t.Logf("shared Neo4j test server started in %s (including any Maven build)", d.Round(time.Millisecond))
+	}
+	ctx := context.Background()
+	res, err := s.Apply(ctx, star(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Created) != 13 {
+		t.Fatalf("created %d, want 13: %+v", len(res.Created), res)
+	}
+	res, err = s.Apply(ctx, star(3))
+	if err != nil || len(res.Unchanged) != 13 {
+		t.Fatalf("re-apply: %+v, %v", res, err)
+	}
+	rels, err := s.Relationships(ctx, store.RelQuery{EntityIDs: []string{"vendor:v001", "government:ru"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rels["vendor:v001"].Items) != 2 || len(rels["government:ru"].Items) != 3 {
+		t.Fatalf("relationships: %+v", rels)
+	}
+	hits, err := s.Search(ctx, store.SearchQuery{Text: "vendor"})
+	if err != nil || len(hits.Items) != 3 {
+		t.Fatalf("search: %+v %v", hits, err)
+	}
+	nb, err := s.Neighbourhood(ctx, store.NeighbourhoodQuery{Roots: []string{"product:p000"}, MaxHops: 2})
+	if err != nil || len(nb.Entities) != 3 {
+		t.Fatalf("neighbourhood: %+v %v", nb, err)
+	}
+	paths, err := s.Paths(ctx, store.PathQuery{From: "product:p000", To: "product:p001", MaxHops: 4})
+	if err != nil || len(paths) != 1 || len(paths[0].EntityIDs) != 5 {
+		t.Fatalf("paths: %+v %v", paths, err)
+	}
+	_, err = s.Apply(ctx, kg.Batch{Relationships: []kg.Relationship{{Type: kg.RelMakes, From: "vendor:nope", To: "product:p000"}}})
+	if !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("missing endpoint: %v", err)
+	}
+	if _, err := s.Retract(ctx, []string{"vendor:v000"}, kg.NewDate(2020, time.January, 1)); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := s.Snapshot(ctx, 0)
+	if err != nil || len(snap.Entities) != 6 || len(snap.Relationships) != 4 {
+		t.Fatalf("snapshot: %d entities %d rels %v", len(snap.Entities), len(snap.Relationships), err)
+	}
+}

@@ -1,0 +1,405 @@
+package neo4jstore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"riskgraph/internal/kg"
+	"riskgraph/internal/store"
+)
+
+// visible is the Cypher condition that variable v holds at $asOf.
+func visible(v string) string {
+	return fmt.Sprintf("(%s.validFrom <= $asOf AND %s.validTo > $asOf)", v, v)
+}
+
+// relTypes is the alternation of the given relationship types, or of the whole closed set
+// when none are given (never HAS_SIGNAL).
+func relTypes(ts []kg.RelType) string {
+	if len(ts) == 0 {
+		ts = kg.RelTypes
+	}
+	names := make([]string, len(ts))
+	for i, t := range ts {
+		names[i] = relType(t)
+	}
+	return strings.Join(names, "|")
+}
+
+func checkTypes(field string, ts []kg.RelType) error {
+	for i, t := range ts {
+		if !t.Valid() {
+			return kg.Invalid(fmt.Sprintf("%s[%d]", field, i), "unknown relationship type %q", t)
+		}
+	}
+	return nil
+}
+
+// dedupe returns ids without repeats, in first-seen order.
+func dedupe(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// Entities returns the entities with these ids that are visible at asOf.
+func (s *Store) Entities(ctx context.Context, ids []string, asOf kg.Date) (map[string]kg.Entity, error) {
+	asOf = store.ResolveAsOf(asOf)
+	out := make(map[string]kg.Entity, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	q := `UNWIND $ids AS id MATCH (n:Entity {id: id}) WHERE ` + visible("n") + ` RETURN n {.*} AS n`
+	err := s.read(ctx, func(tx *txn) error {
+		clear(out)
+		recs, err := tx.run(ctx, q, map[string]any{"ids": dedupe(ids), "asOf": int64(asOf)})
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			e, err := decodeEntity(rec{r}.get("n"))
+			if err != nil {
+				return err
+			}
+			out[e.ID] = e
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read %d entities: %w", len(ids), err)
+	}
+	return out, nil
+}
+
+// List pages through entities ordered by id.
+func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, error) {
+	page, err := q.Page.Normalize()
+	if err != nil {
+		return store.EntityPage{}, err
+	}
+	after := ""
+	if page.After != "" {
+		key, err := store.DecodeCursor(page.After, 1)
+		if err != nil {
+			return store.EntityPage{}, err
+		}
+		after = key[0]
+	}
+	lbl := "Entity"
+	if q.Kind != "" {
+		if !q.Kind.Valid() {
+			return store.EntityPage{}, kg.Invalid("kind", "unknown kind %q", q.Kind)
+		}
+		lbl = label(q.Kind)
+	}
+	params := map[string]any{"after": after, "limit": int64(page.First + 1), "asOf": int64(store.ResolveAsOf(q.AsOf))}
+	where := []string{"n.id > $after", visible("n")}
+	if f := q.Filter.NameContains; f != "" {
+		params["name"] = strings.ToLower(f)
+		where = append(where, "n.nameKey CONTAINS $name")
+	}
+	if rf := q.Filter.Related; rf != nil {
+		if !rf.Type.Valid() {
+			return store.EntityPage{}, kg.Invalid("filter.related.type", "unknown relationship type %q", rf.Type)
+		}
+		var pat string
+		switch rf.Direction {
+		case store.Out:
+			pat = "(n)-[r:%s]->(m:Entity {id: $relID})"
+		case store.In:
+			pat = "(n)<-[r:%s]-(m:Entity {id: $relID})"
+		case store.Both, "":
+			pat = "(n)-[r:%s]-(m:Entity {id: $relID})"
+		default:
+			return store.EntityPage{}, kg.Invalid("filter.related.direction", "unknown direction %q (want OUT or IN)", rf.Direction)
+		}
+		params["relID"] = rf.EntityID
+		where = append(where, "EXISTS { MATCH "+fmt.Sprintf(pat, relType(rf.Type))+" WHERE "+visible("r")+" AND "+visible("m")+" }")
+	}
+	cypher := fmt.Sprintf("MATCH (n:%s) WHERE %s RETURN n {.*} AS n ORDER BY n.id LIMIT $limit", lbl, strings.Join(where, " AND "))
+	var out store.EntityPage
+	err = s.read(ctx, func(tx *txn) error {
+		out = store.EntityPage{}
+		recs, err := tx.run(ctx, cypher, params)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			e, err := decodeEntity(rec{r}.get("n"))
+			if err != nil {
+				return err
+			}
+			out.Items = append(out.Items, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.EntityPage{}, fmt.Errorf("list entities: %w", err)
+	}
+	if len(out.Items) > page.First {
+		out.Items, out.HasNext = out.Items[:page.First], true
+	}
+	if n := len(out.Items); n > 0 {
+		out.EndCursor = store.EncodeCursor(out.Items[n-1].ID)
+	}
+	return out, nil
+}
+
+// luceneQuery turns free text into a fulltext query: every word must match, as a whole word
+// (weighted up) or as a prefix. Words keep only letters and digits, so nothing needs escaping.
+func luceneQuery(text string) string {
+	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	parts := make([]string, 0, len(words))
+	for _, w := range dedupe(words) {
+		parts = append(parts, fmt.Sprintf("(%s^2 OR %s*)", w, w))
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// Search finds entities through the fulltext index, best score first, ties by id.
+func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPage, error) {
+	page, err := q.Page.Normalize()
+	if err != nil {
+		return store.SearchPage{}, err
+	}
+	params := map[string]any{"limit": int64(page.First + 1), "asOf": int64(store.ResolveAsOf(q.AsOf))}
+	where := []string{visible("n")}
+	if page.After != "" {
+		key, err := store.DecodeCursor(page.After, 2)
+		if err != nil {
+			return store.SearchPage{}, err
+		}
+		score, perr := strconv.ParseFloat(key[0], 64)
+		if perr != nil {
+			return store.SearchPage{}, kg.Invalid("after", "cursor %q was not issued by this API", page.After)
+		}
+		params["afterScore"], params["afterID"] = score, key[1]
+		where = append(where, "(score < $afterScore OR (score = $afterScore AND n.id > $afterID))")
+	}
+	if len(q.Kinds) > 0 {
+		kinds := make([]string, len(q.Kinds))
+		for i, k := range q.Kinds {
+			if !k.Valid() {
+				return store.SearchPage{}, kg.Invalid(fmt.Sprintf("kinds[%d]", i), "unknown kind %q", k)
+			}
+			kinds[i] = string(k)
+		}
+		params["kinds"] = kinds
+		where = append(where, "n.kind IN $kinds")
+	}
+	lq := luceneQuery(q.Text)
+	if lq == "" {
+		return store.SearchPage{}, kg.Invalid("text", "give at least one word to search for")
+	}
+	params["q"] = lq
+	cypher := `CALL db.index.fulltext.queryNodes('entity_text', $q) YIELD node AS n, score
+WHERE ` + strings.Join(where, " AND ") + `
+RETURN n {.*} AS n, score ORDER BY score DESC, n.id LIMIT $limit`
+	var out store.SearchPage
+	err = s.read(ctx, func(tx *txn) error {
+		out = store.SearchPage{}
+		recs, err := tx.run(ctx, cypher, params)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			e, err := decodeEntity(rec{r}.get("n"))
+			if err != nil {
+				return err
+			}
+			score, _ := rec{r}.get("score").(float64)
+			out.Items = append(out.Items, store.SearchHit{Entity: e, Score: score})
+		}
+		return nil
+	})
+	if err != nil {
+		return store.SearchPage{}, fmt.Errorf("search %q: %w", q.Text, err)
+	}
+	if len(out.Items) > page.First {
+		out.Items, out.HasNext = out.Items[:page.First], true
+	}
+	if n := len(out.Items); n > 0 {
+		last := out.Items[n-1]
+		out.EndCursor = store.EncodeCursor(strconv.FormatFloat(last.Score, 'g', -1, 64), last.Entity.ID)
+	}
+	return out, nil
+}
+
+// relPattern is the pattern from n to a neighbour m over relationship r in direction d.
+func relPattern(d store.Direction, types string) (string, error) {
+	switch d {
+	case store.Out:
+		return "(n)-[r:" + types + "]->(m:Entity)", nil
+	case store.In:
+		return "(n)<-[r:" + types + "]-(m:Entity)", nil
+	case store.Both, "":
+		return "(n)-[r:" + types + "]-(m:Entity)", nil
+	}
+	return "", kg.Invalid("direction", "unknown direction %q (want OUT, IN or BOTH)", d)
+}
+
+// Relationships reads a page of relationships for every entity in one statement: a CALL
+// subquery per entity orders and limits its own page inside the server.
+func (s *Store) Relationships(ctx context.Context, q store.RelQuery) (map[string]store.RelPage, error) {
+	page, err := q.Page.Normalize()
+	if err != nil {
+		return nil, err
+	}
+	after := ""
+	if page.After != "" {
+		key, err := store.DecodeCursor(page.After, 1)
+		if err != nil {
+			return nil, err
+		}
+		after = key[0]
+	}
+	if err := checkTypes("types", q.Types); err != nil {
+		return nil, err
+	}
+	pat, err := relPattern(q.Direction, relTypes(q.Types))
+	if err != nil {
+		return nil, err
+	}
+	ids := dedupe(q.EntityIDs)
+	out := make(map[string]store.RelPage, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	cypher := `UNWIND $ids AS id
+MATCH (n:Entity {id: id}) WHERE ` + visible("n") + `
+CALL (n) {
+  MATCH ` + pat + `
+  WHERE r.id > $after AND ` + visible("r") + ` AND ` + visible("m") + `
+  RETURN r ORDER BY r.id LIMIT $limit
+}
+RETURN id, ` + relReturn
+	params := map[string]any{"ids": ids, "after": after, "limit": int64(page.First + 1), "asOf": int64(store.ResolveAsOf(q.AsOf))}
+	err = s.read(ctx, func(tx *txn) error {
+		clear(out)
+		recs, err := tx.run(ctx, cypher, params)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			g := rec{r}
+			id := str(g.get("id"))
+			rl, err := decodeRel(g)
+			if err != nil {
+				return err
+			}
+			p := out[id]
+			p.Items = append(p.Items, rl)
+			out[id] = p
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read relationships of %d entities: %w", len(ids), err)
+	}
+	for _, id := range ids {
+		p := out[id]
+		if len(p.Items) > page.First {
+			p.Items, p.HasNext = p.Items[:page.First], true
+		}
+		if n := len(p.Items); n > 0 {
+			p.EndCursor = store.EncodeCursor(p.Items[n-1].ID())
+		}
+		out[id] = p
+	}
+	return out, nil
+}
+
+// Signals returns the visible signals of each entity, ordered by id, in one statement.
+func (s *Store) Signals(ctx context.Context, entityIDs []string, asOf kg.Date) (map[string][]kg.RiskSignal, error) {
+	ids := dedupe(entityIDs)
+	out := make(map[string][]kg.RiskSignal, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	cypher := `UNWIND $ids AS id
+MATCH (n:Entity {id: id})-[:HAS_SIGNAL]->(g:Signal)
+WHERE ` + visible("n") + ` AND ` + visible("g") + `
+RETURN g {.*} AS g ORDER BY g.id`
+	err := s.read(ctx, func(tx *txn) error {
+		clear(out)
+		recs, err := tx.run(ctx, cypher, map[string]any{"ids": ids, "asOf": int64(store.ResolveAsOf(asOf))})
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			g, err := decodeSignal(rec{r}.get("g"))
+			if err != nil {
+				return err
+			}
+			out[g.EntityID] = append(out[g.EntityID], g)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read signals of %d entities: %w", len(ids), err)
+	}
+	return out, nil
+}
+
+// Snapshot returns every fact visible at asOf, each list ordered by id.
+func (s *Store) Snapshot(ctx context.Context, asOf kg.Date) (kg.Snapshot, error) {
+	asOf = store.ResolveAsOf(asOf)
+	params := map[string]any{"asOf": int64(asOf)}
+	var snap kg.Snapshot
+	err := s.read(ctx, func(tx *txn) error {
+		snap = kg.Snapshot{AsOf: asOf}
+		recs, err := tx.run(ctx, `MATCH (n:Entity) WHERE `+visible("n")+` RETURN n {.*} AS n ORDER BY n.id`, params)
+		if err != nil {
+			return fmt.Errorf("entities: %w", err)
+		}
+		for _, r := range recs {
+			e, err := decodeEntity(rec{r}.get("n"))
+			if err != nil {
+				return err
+			}
+			snap.Entities = append(snap.Entities, e)
+		}
+		recs, err = tx.run(ctx, `MATCH (n:Entity)-[r:`+relTypes(nil)+`]->(m:Entity)
+WHERE `+visible("r")+` AND `+visible("n")+` AND `+visible("m")+`
+RETURN `+relReturn+` ORDER BY r.id`, params)
+		if err != nil {
+			return fmt.Errorf("relationships: %w", err)
+		}
+		for _, r := range recs {
+			rl, err := decodeRel(rec{r})
+			if err != nil {
+				return err
+			}
+			snap.Relationships = append(snap.Relationships, rl)
+		}
+		recs, err = tx.run(ctx, `MATCH (n:Entity)-[:HAS_SIGNAL]->(g:Signal)
+WHERE `+visible("g")+` AND `+visible("n")+`
+RETURN g {.*} AS g ORDER BY g.id`, params)
+		if err != nil {
+			return fmt.Errorf("signals: %w", err)
+		}
+		for _, r := range recs {
+			g, err := decodeSignal(rec{r}.get("g"))
+			if err != nil {
+				return err
+			}
+			snap.Signals = append(snap.Signals, g)
+		}
+		return nil
+	})
+	if err != nil {
+		return kg.Snapshot{}, fmt.Errorf("snapshot at %s: %w", asOf, err)
+	}
+	return snap, nil
+}

@@ -1,0 +1,231 @@
+package neo4jstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"riskgraph/internal/kg"
+	"riskgraph/internal/store"
+)
+
+// expandQuery builds the statement of one breadth-first hop: from every frontier entity, the
+// visible relationships the steps allow and the visible entities at their other end. Labels
+// and types come from the closed sets only.
+func expandQuery(steps []store.Step) (string, error) {
+	if len(steps) == 0 {
+		steps = []store.Step{}
+		for _, t := range kg.RelTypes {
+			steps = append(steps, store.Step{Type: t, Direction: store.Both})
+		}
+	}
+	dirs := map[kg.RelType]map[store.Direction]bool{}
+	for i, st := range steps {
+		if !st.Type.Valid() {
+			return "", kg.Invalid(fmt.Sprintf("steps[%d].type", i), "unknown relationship type %q", st.Type)
+		}
+		d := st.Direction
+		if d == "" {
+			d = store.Both
+		}
+		if d != store.Out && d != store.In && d != store.Both {
+			return "", kg.Invalid(fmt.Sprintf("steps[%d].direction", i), "unknown direction %q (want OUT, IN or BOTH)", st.Direction)
+		}
+		if dirs[st.Type] == nil {
+			dirs[st.Type] = map[store.Direction]bool{}
+		}
+		dirs[st.Type][d] = true
+	}
+	var out, in, both []kg.RelType
+	for _, t := range kg.RelTypes { // fixed order keeps the statement text stable
+		switch d := dirs[t]; {
+		case d == nil:
+		case d[store.Both] || (d[store.Out] && d[store.In]):
+			both = append(both, t)
+		case d[store.Out]:
+			out = append(out, t)
+		default:
+			in = append(in, t)
+		}
+	}
+	var branches []string
+	cond := " WHERE " + visible("r") + " AND " + visible("m") + " RETURN r, m"
+	if len(out) > 0 {
+		branches = append(branches, "MATCH (n)-[r:"+relTypes(out)+"]->(m:Entity)"+cond)
+	}
+	if len(in) > 0 {
+		branches = append(branches, "MATCH (n)<-[r:"+relTypes(in)+"]-(m:Entity)"+cond)
+	}
+	if len(both) > 0 {
+		branches = append(branches, "MATCH (n)-[r:"+relTypes(both)+"]-(m:Entity)"+cond)
+	}
+	return `UNWIND $frontier AS id
+MATCH (n:Entity {id: id})
+CALL (n) {
+  ` + strings.Join(branches, "\n  UNION\n  ") + `
+}
+RETURN ` + relReturn + `, m {.*} AS m`, nil
+}
+
+// Neighbourhood walks breadth-first from the roots, one statement per hop inside one read
+// transaction, so a call costs at most MaxHops+2 round trips whatever the graph's size.
+func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (kg.Snapshot, error) {
+	if err := store.CheckHops("maxHops", q.MaxHops); err != nil {
+		return kg.Snapshot{}, err
+	}
+	if q.MaxEntities < 0 {
+		return kg.Snapshot{}, kg.Invalid("maxEntities", "maxEntities is %d; it must not be negative", q.MaxEntities)
+	}
+	expand, err := expandQuery(q.Steps)
+	if err != nil {
+		return kg.Snapshot{}, err
+	}
+	asOf := store.ResolveAsOf(q.AsOf)
+	roots := dedupe(q.Roots)
+	var snap kg.Snapshot
+	tooLarge := func() error {
+		return kg.Invalid("maxEntities", "neighbourhood too large: more than %d entities within %d hops; narrow the walk", q.MaxEntities, q.MaxHops)
+	}
+	err = s.read(ctx, func(tx *txn) error {
+		snap = kg.Snapshot{AsOf: asOf}
+		seen := map[string]bool{}
+		rels := map[string]bool{}
+		recs, err := tx.run(ctx, `UNWIND $ids AS id MATCH (n:Entity {id: id}) WHERE `+visible("n")+` RETURN n {.*} AS n`,
+			map[string]any{"ids": roots, "asOf": int64(asOf)})
+		if err != nil {
+			return fmt.Errorf("roots: %w", err)
+		}
+		var frontier []string
+		for _, r := range recs {
+			e, err := decodeEntity(rec{r}.get("n"))
+			if err != nil {
+				return err
+			}
+			seen[e.ID] = true
+			snap.Entities = append(snap.Entities, e)
+			frontier = append(frontier, e.ID)
+		}
+		if q.MaxEntities > 0 && len(snap.Entities) > q.MaxEntities {
+			return tooLarge()
+		}
+		for hop := 0; hop < q.MaxHops && len(frontier) > 0; hop++ {
+			recs, err := tx.run(ctx, expand, map[string]any{"frontier": frontier, "asOf": int64(asOf)})
+			if err != nil {
+				return fmt.Errorf("hop %d: %w", hop+1, err)
+			}
+			frontier = nil
+			for _, r := range recs {
+				g := rec{r}
+				rl, err := decodeRel(g)
+				if err != nil {
+					return err
+				}
+				if id := rl.ID(); !rels[id] {
+					rels[id] = true
+					snap.Relationships = append(snap.Relationships, rl)
+				}
+				e, err := decodeEntity(g.get("m"))
+				if err != nil {
+					return err
+				}
+				if !seen[e.ID] {
+					seen[e.ID] = true
+					snap.Entities = append(snap.Entities, e)
+					frontier = append(frontier, e.ID)
+				}
+			}
+			if q.MaxEntities > 0 && len(snap.Entities) > q.MaxEntities {
+				return tooLarge()
+			}
+		}
+		ids := make([]string, len(snap.Entities))
+		for i, e := range snap.Entities {
+			ids[i] = e.ID
+		}
+		recs, err = tx.run(ctx, `UNWIND $ids AS id
+MATCH (n:Entity {id: id})-[:HAS_SIGNAL]->(g:Signal) WHERE `+visible("g")+`
+RETURN g {.*} AS g`, map[string]any{"ids": ids, "asOf": int64(asOf)})
+		if err != nil {
+			return fmt.Errorf("signals: %w", err)
+		}
+		for _, r := range recs {
+			g, err := decodeSignal(rec{r}.get("g"))
+			if err != nil {
+				return err
+			}
+			snap.Signals = append(snap.Signals, g)
+		}
+		return nil
+	})
+	if err != nil {
+		return kg.Snapshot{}, fmt.Errorf("neighbourhood of %d roots within %d hops: %w", len(roots), q.MaxHops, err)
+	}
+	slices.SortFunc(snap.Entities, func(a, b kg.Entity) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(snap.Relationships, func(a, b kg.Relationship) int { return strings.Compare(a.ID(), b.ID()) })
+	slices.SortFunc(snap.Signals, func(a, b kg.RiskSignal) int { return strings.Compare(a.ID, b.ID) })
+	return snap, nil
+}
+
+// Paths finds simple paths with a bounded, typed variable-length pattern, shortest first;
+// ties are broken by the entity ids along the path, then the relationship ids.
+func (s *Store) Paths(ctx context.Context, q store.PathQuery) ([]store.Path, error) {
+	if q.MaxHops < 1 || q.MaxHops > store.MaxHops {
+		return nil, kg.Invalid("maxHops", "maxHops is %d; it must be between 1 and %d", q.MaxHops, store.MaxHops)
+	}
+	if err := checkTypes("types", q.Types); err != nil {
+		return nil, err
+	}
+	if q.Limit < 0 {
+		return nil, kg.Invalid("limit", "limit is %d; it must not be negative", q.Limit)
+	}
+	limit := q.Limit
+	if limit == 0 {
+		limit = 10
+	}
+	// The hop bound is a literal: Cypher does not take parameters there. It is an int in 1..6.
+	cypher := fmt.Sprintf(`MATCH (a:Entity {id: $from}), (b:Entity {id: $to})
+WHERE %s AND %s
+MATCH p = (a)-[:%s*1..%d]-(b)
+WHERE all(x IN nodes(p) WHERE %s) AND all(r IN relationships(p) WHERE %s)
+  AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i+1..])
+WITH p, [x IN nodes(p) | x.id] AS ids, [r IN relationships(p) | r.id] AS relIDs
+ORDER BY length(p), ids, relIDs
+LIMIT $limit
+RETURN ids, [r IN relationships(p) | {r: r {.*}, type: type(r), from: startNode(r).id, to: endNode(r).id}] AS rels`,
+		visible("a"), visible("b"), relTypes(q.Types), q.MaxHops, visible("x"), visible("r"))
+	params := map[string]any{"from": q.From, "to": q.To, "limit": int64(limit), "asOf": int64(store.ResolveAsOf(q.AsOf))}
+	var out []store.Path
+	err := s.read(ctx, func(tx *txn) error {
+		out = nil
+		recs, err := tx.run(ctx, cypher, params)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			g := rec{r}
+			var p store.Path
+			for _, id := range g.get("ids").([]any) {
+				p.EntityIDs = append(p.EntityIDs, str(id))
+			}
+			for _, m := range g.get("rels").([]any) {
+				rl, err := decodeRel(mapGetter(m.(map[string]any)))
+				if err != nil {
+					return err
+				}
+				p.Relationships = append(p.Relationships, rl)
+			}
+			out = append(out, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("paths from %s to %s: %w", q.From, q.To, err)
+	}
+	return out, nil
+}
+
+// mapGetter adapts a Cypher map to recordGetter.
+type mapGetter map[string]any
+
+func (m mapGetter) get(k string) any { return m[k] }

@@ -1,0 +1,341 @@
+package neo4jstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"riskgraph/internal/kg"
+	"riskgraph/internal/store"
+)
+
+// chunkSize is the number of rows one UNWIND statement writes.
+const chunkSize = 10000
+
+// upsertEntities merges nodes of one kind; an unchanged row (same hash) is not rewritten.
+// Its result rows say, per id, whether the node was new and whether its content changed.
+const upsertEntities = `
+UNWIND $rows AS row
+MERGE (n:%s {id: row.id})
+WITH n, row, n.hash AS old
+FOREACH (_ IN CASE WHEN old = row.hash THEN [] ELSE [1] END | SET n = row, n:Entity)
+RETURN row.id AS id, old IS NULL AS created, coalesce(old = row.hash, false) AS same`
+
+// upsertRels merges relationships of one type between existing entities.
+const upsertRels = `
+UNWIND $rows AS row
+MATCH (a:Entity {id: row.from})
+MATCH (b:Entity {id: row.to})
+MERGE (a)-[r:%s]->(b)
+WITH r, row, r.hash AS old
+FOREACH (_ IN CASE WHEN old = row.hash THEN [] ELSE [1] END | SET r = row.props)
+RETURN row.props.id AS id, old IS NULL AS created, coalesce(old = row.hash, false) AS same`
+
+// upsertSignals merges signal nodes and (re)attaches each to its entity.
+const upsertSignals = `
+UNWIND $rows AS row
+MATCH (e:Entity {id: row.entity})
+MERGE (g:Signal {id: row.id})
+WITH e, g, row, g.hash AS old
+FOREACH (_ IN CASE WHEN old = row.hash THEN [] ELSE [1] END | SET g = row)
+WITH e, g, row, old
+OPTIONAL MATCH (x:Entity)-[h:HAS_SIGNAL]->(g) WHERE x.id <> row.entity
+DELETE h
+MERGE (e)-[:HAS_SIGNAL]->(g)
+RETURN row.id AS id, old IS NULL AS created, coalesce(old = row.hash, false) AS same`
+
+// missingEntities returns the first of $ids with no entity node.
+const missingEntities = `
+UNWIND $ids AS id
+OPTIONAL MATCH (n:Entity {id: id})
+WITH id, n WHERE n IS NULL
+RETURN id ORDER BY id LIMIT 1`
+
+// Apply validates b and writes it in one transaction: all rows, or none.
+func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error) {
+	if err := b.Validate(); err != nil {
+		return store.WriteResult{}, fmt.Errorf("apply batch: %w", err)
+	}
+	// Endpoints that the batch does not bring itself must already exist.
+	inBatch := make(map[string]bool, len(b.Entities))
+	for _, e := range b.Entities {
+		inBatch[e.ID] = true
+	}
+	need := map[string]string{} // id -> field that refers to it, for the error message
+	for i, r := range b.Relationships {
+		for _, end := range []struct{ id, f string }{{r.From, "from"}, {r.To, "to"}} {
+			if !inBatch[end.id] && need[end.id] == "" {
+				need[end.id] = fmt.Sprintf("relationships[%d].%s", i, end.f)
+			}
+		}
+	}
+	for i, g := range b.Signals {
+		if !inBatch[g.EntityID] && need[g.EntityID] == "" {
+			need[g.EntityID] = fmt.Sprintf("signals[%d].entity", i)
+		}
+	}
+	needIDs := sortedKeys(need)
+
+	byKind := map[kg.Kind][]map[string]any{}
+	for _, e := range b.Entities {
+		byKind[e.Kind] = append(byKind[e.Kind], entityProps(e))
+	}
+	byType := map[kg.RelType][]map[string]any{}
+	for _, r := range b.Relationships {
+		p := relProps(r)
+		byType[r.Type] = append(byType[r.Type], map[string]any{"from": r.From, "to": r.To, "hash": p["hash"], "props": p})
+	}
+	sigs := make([]map[string]any, len(b.Signals))
+	for i, g := range b.Signals {
+		sigs[i] = signalProps(g)
+	}
+
+	var res store.WriteResult
+	err := s.write(ctx, func(tx *txn) error {
+		res = store.WriteResult{} // the driver may run this function again
+		for ids := range slices.Chunk(needIDs, chunkSize) {
+			recs, err := tx.run(ctx, missingEntities, map[string]any{"ids": ids})
+			if err != nil {
+				return fmt.Errorf("check endpoints: %w", err)
+			}
+			if len(recs) > 0 {
+				id := str(rec{recs[0]}.get("id"))
+				return kg.Invalid(need[id], "entity %q does not exist: write it first or in the same batch", id)
+			}
+		}
+		for _, k := range kg.Kinds {
+			if err := upsert(ctx, tx, fmt.Sprintf(upsertEntities, label(k)), byKind[k], &res); err != nil {
+				return fmt.Errorf("upsert %s entities: %w", k, err)
+			}
+		}
+		for _, t := range kg.RelTypes {
+			if err := upsert(ctx, tx, fmt.Sprintf(upsertRels, relType(t)), byType[t], &res); err != nil {
+				return fmt.Errorf("upsert %s relationships: %w", t, err)
+			}
+		}
+		if err := upsert(ctx, tx, upsertSignals, sigs, &res); err != nil {
+			return fmt.Errorf("upsert signals: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.WriteResult{}, fmt.Errorf("apply batch: %w", err)
+	}
+	return res, nil
+}
+
+// upsert runs an upsert statement over rows in chunks and sorts its ids into res.
+func upsert(ctx context.Context, tx *txn, cypher string, rows []map[string]any, res *store.WriteResult) error {
+	for chunk := range slices.Chunk(rows, chunkSize) {
+		recs, err := tx.run(ctx, cypher, map[string]any{"rows": chunk})
+		if err != nil {
+			return err
+		}
+		if len(recs) != len(chunk) {
+			return fmt.Errorf("wrote %d of %d rows", len(recs), len(chunk))
+		}
+		for _, r := range recs {
+			g := rec{r}
+			id := str(g.get("id"))
+			switch created, _ := g.get("created").(bool); {
+			case created:
+				res.Created = append(res.Created, id)
+			case g.get("same") == true:
+				res.Unchanged = append(res.Unchanged, id)
+			default:
+				res.Updated = append(res.Updated, id)
+			}
+		}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// parseRelID splits a relationship id made by kg.RelationshipID.
+func parseRelID(id string) (from string, t kg.RelType, to string, ok bool) {
+	head, to, found := strings.Cut(id, "->")
+	if !found {
+		return "", "", "", false
+	}
+	i := strings.LastIndex(head, "-")
+	if i < 0 {
+		return "", "", "", false
+	}
+	from, t = head[:i], kg.RelType(head[i+1:])
+	if !t.Valid() || kg.CheckEntityID("", from) != nil || kg.CheckEntityID("", to) != nil {
+		return "", "", "", false
+	}
+	return from, t, to, true
+}
+
+// Statements of Retract: each reads or ends the validity of facts by id. The read takes a
+// write lock (the no-op SET) so nothing changes between the read and the write.
+const (
+	retractReadEntities = `
+UNWIND $ids AS id
+MATCH (n:Entity {id: id})
+SET n.hash = n.hash
+RETURN n {.*} AS n`
+	retractReadRels = `
+UNWIND $rows AS row
+MATCH (a:Entity {id: row.from})-[r]->(b:Entity {id: row.to})
+WHERE type(r) = row.type
+SET r.hash = r.hash
+RETURN ` + relReturn
+	retractReadSignals = `
+UNWIND $ids AS id
+MATCH (g:Signal {id: id})
+SET g.hash = g.hash
+RETURN g {.*} AS g`
+	retractEntities = `
+UNWIND $rows AS row
+MATCH (n:Entity {id: row.id})
+SET n.validTo = row.validTo, n.hash = row.hash`
+	retractRels = `
+UNWIND $rows AS row
+MATCH (a:Entity {id: row.from})-[r]->(b:Entity {id: row.to})
+WHERE type(r) = row.type
+SET r.validTo = row.validTo, r.hash = row.hash`
+	retractSignals = `
+UNWIND $rows AS row
+MATCH (g:Signal {id: row.id})
+SET g.validTo = row.validTo, g.hash = row.hash`
+)
+
+// Retract ends the validity of the facts with these ids on date on, in one transaction.
+func (s *Store) Retract(ctx context.Context, ids []string, on kg.Date) (store.WriteResult, error) {
+	if on == 0 {
+		return store.WriteResult{}, kg.Invalid("on", "a retraction needs a date")
+	}
+	var entIDs, sigIDs []string
+	var relRows []map[string]any
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		switch from, t, to, isRel := parseRelID(id); {
+		case strings.HasPrefix(id, kg.SignalIDPrefix):
+			sigIDs = append(sigIDs, id)
+		case isRel:
+			relRows = append(relRows, map[string]any{"from": from, "type": string(t), "to": to})
+		case kg.CheckEntityID("", id) == nil:
+			entIDs = append(entIDs, id)
+		default:
+			return store.WriteResult{}, fmt.Errorf("retract %q: %w", id, store.ErrNotFound)
+		}
+	}
+
+	var res store.WriteResult
+	err := s.write(ctx, func(tx *txn) error {
+		res = store.WriteResult{}
+		found := map[string]bool{}
+		var entRows, relWrites, sigRows []map[string]any
+		// mark decides whether a fact changes and records the new validity and hash.
+		mark := func(id string, v kg.Validity) (kg.Validity, bool, error) {
+			found[id] = true
+			if v.From != 0 && on < v.From {
+				return v, false, kg.Invalid("on", "%s holds from %s; it cannot end on %s, before it starts", id, v.From, on)
+			}
+			if v.To != 0 && v.To <= on { // already ended by then
+				res.Unchanged = append(res.Unchanged, id)
+				return v, false, nil
+			}
+			v.To = on
+			res.Updated = append(res.Updated, id)
+			return v, true, nil
+		}
+		if len(entIDs) > 0 {
+			recs, err := tx.run(ctx, retractReadEntities, map[string]any{"ids": entIDs})
+			if err != nil {
+				return fmt.Errorf("read entities: %w", err)
+			}
+			for _, r := range recs {
+				e, err := decodeEntity(rec{r}.get("n"))
+				if err != nil {
+					return err
+				}
+				v, changed, err := mark(e.ID, e.Validity)
+				if err != nil {
+					return err
+				}
+				if changed {
+					e.Validity = v
+					entRows = append(entRows, map[string]any{"id": e.ID, "validTo": toTo(v.To), "hash": digest(e)})
+				}
+			}
+		}
+		if len(relRows) > 0 {
+			recs, err := tx.run(ctx, retractReadRels, map[string]any{"rows": relRows})
+			if err != nil {
+				return fmt.Errorf("read relationships: %w", err)
+			}
+			for _, r := range recs {
+				rl, err := decodeRel(rec{r})
+				if err != nil {
+					return err
+				}
+				v, changed, err := mark(rl.ID(), rl.Validity)
+				if err != nil {
+					return err
+				}
+				if changed {
+					rl.Validity = v
+					relWrites = append(relWrites, map[string]any{"from": rl.From, "type": string(rl.Type), "to": rl.To,
+						"validTo": toTo(v.To), "hash": digest(rl)})
+				}
+			}
+		}
+		if len(sigIDs) > 0 {
+			recs, err := tx.run(ctx, retractReadSignals, map[string]any{"ids": sigIDs})
+			if err != nil {
+				return fmt.Errorf("read signals: %w", err)
+			}
+			for _, r := range recs {
+				g, err := decodeSignal(rec{r}.get("g"))
+				if err != nil {
+					return err
+				}
+				v, changed, err := mark(g.ID, g.Validity)
+				if err != nil {
+					return err
+				}
+				if changed {
+					g.Validity = v
+					sigRows = append(sigRows, map[string]any{"id": g.ID, "validTo": toTo(v.To), "hash": digest(g)})
+				}
+			}
+		}
+		for _, id := range ids {
+			if !found[id] {
+				return fmt.Errorf("retract %q: %w", id, store.ErrNotFound)
+			}
+		}
+		for _, w := range []struct {
+			cypher string
+			rows   []map[string]any
+		}{{retractEntities, entRows}, {retractRels, relWrites}, {retractSignals, sigRows}} {
+			if len(w.rows) == 0 {
+				continue
+			}
+			if _, err := tx.run(ctx, w.cypher, map[string]any{"rows": w.rows}); err != nil {
+				return fmt.Errorf("end validity: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return store.WriteResult{}, fmt.Errorf("retract: %w", err)
+	}
+	return res, nil
+}
