@@ -1,0 +1,121 @@
+// Package seed owns the seed dataset of riskgraph: the Kaspersky Lab / BOD 17-01 case as
+// JSON data files embedded in the binary, and the loader that checks and writes them.
+package seed
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"slices"
+
+	"riskgraph/internal/kg"
+	"riskgraph/internal/store"
+)
+
+//go:embed data/*.json
+var files embed.FS
+
+// Load reads every data file in name order, merges them into one batch and validates it:
+// each row on its own (kg.Batch.Validate), and every relationship endpoint, signal entity
+// and cited source must be an entity of the seed.
+func Load() (kg.Batch, error) {
+	names, err := fs.Glob(files, "data/*.json")
+	if err != nil {
+		return kg.Batch{}, fmt.Errorf("seed: list data files: %w", err)
+	}
+	slices.Sort(names)
+	var all kg.Batch
+	for _, name := range names {
+		raw, err := files.ReadFile(name)
+		if err != nil {
+			return kg.Batch{}, fmt.Errorf("seed: read %s: %w", name, err)
+		}
+		var b kg.Batch
+		if err := json.Unmarshal(raw, &b); err != nil {
+			return kg.Batch{}, fmt.Errorf("seed: decode %s: %w", name, err)
+		}
+		all.Entities = append(all.Entities, b.Entities...)
+		all.Relationships = append(all.Relationships, b.Relationships...)
+		all.Signals = append(all.Signals, b.Signals...)
+	}
+	if err := all.Validate(); err != nil {
+		return kg.Batch{}, fmt.Errorf("seed: %w", err)
+	}
+	if err := checkReferences(all); err != nil {
+		return kg.Batch{}, fmt.Errorf("seed: %w", err)
+	}
+	return all, nil
+}
+
+// checkReferences reports the first id that a row of b uses but no entity of b has.
+func checkReferences(b kg.Batch) error {
+	ids := make(map[string]bool, len(b.Entities))
+	for _, e := range b.Entities {
+		ids[e.ID] = true
+	}
+	cites := func(field string, cs []kg.Citation) error {
+		for i, c := range cs {
+			if !ids[c.SourceID] {
+				return kg.Invalid(fmt.Sprintf("%s[%d].source", field, i), "source %q is not in the seed", c.SourceID)
+			}
+		}
+		return nil
+	}
+	for i, e := range b.Entities {
+		f := fmt.Sprintf("entities[%d]", i)
+		if err := cites(f+".sources", e.Sources); err != nil {
+			return err
+		}
+		for j, o := range e.Obligations {
+			if err := cites(fmt.Sprintf("%s.obligations[%d].sources", f, j), o.Sources); err != nil {
+				return err
+			}
+		}
+	}
+	for i, r := range b.Relationships {
+		f := fmt.Sprintf("relationships[%d]", i)
+		if !ids[r.From] {
+			return kg.Invalid(f+".from", "entity %q is not in the seed", r.From)
+		}
+		if !ids[r.To] {
+			return kg.Invalid(f+".to", "entity %q is not in the seed", r.To)
+		}
+		if err := cites(f+".sources", r.Sources); err != nil {
+			return err
+		}
+	}
+	for i, g := range b.Signals {
+		f := fmt.Sprintf("signals[%d]", i)
+		if !ids[g.EntityID] {
+			return kg.Invalid(f+".entity", "entity %q is not in the seed", g.EntityID)
+		}
+		if err := cites(f+".sources", g.Sources); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Apply loads the seed and writes it to s in one batch. Writing it again changes nothing.
+func Apply(ctx context.Context, s store.Store) (store.WriteResult, error) {
+	b, err := Load()
+	if err != nil {
+		return store.WriteResult{}, err
+	}
+	res, err := s.Apply(ctx, b)
+	if err != nil {
+		return store.WriteResult{}, fmt.Errorf("seed: apply: %w", err)
+	}
+	return res, nil
+}
+
+// Empty reports whether s holds no entity visible today, the cue to seed it.
+func Empty(ctx context.Context, s store.Store) (bool, error) {
+	p, err := s.List(ctx, store.ListQuery{Page: store.Page{First: 1}})
+	if err != nil {
+		return false, fmt.Errorf("seed: check store is empty: %w", err)
+	}
+	return len(p.Items) == 0, nil
+}
