@@ -234,5 +234,5 @@ func ExampleExposure() {
 	}
 	c := ex[0].Contributions[0]
 	fmt.Printf("%.2f from %s via %s %s\n", ex[0].Score, c.Signal.ID, c.Chain[0].Type, c.Chain[0].Flow)
-	// Output: 0.81 from signal:russia-intel via HEADQUARTERED_IN AGAINST
+	// Output: 0.45 from signal:russia-intel via HEADQUARTERED_IN AGAINST
 }

@@ -47,7 +47,7 @@ func kasperskyCase() kg.Snapshot {
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-12 }
 
 func TestKasperskyChainByHand(t *testing.T) {
-	m := DefaultModel()
+	m := engineModel(t)
 	fi := kg.DimForeignInfluence
 
 	// One source, signal:russia-intel (0.9 on Russia). Default factors (weight × confidence):
@@ -164,7 +164,7 @@ func TestCycleDoesNotEcho(t *testing.T) {
 	s.Relationships = append(s.Relationships,
 		kg.Relationship{Type: kg.RelOwnedBy, From: "vendor:kaspersky-lab", To: "vendor:holding"},
 		kg.Relationship{Type: kg.RelOwnedBy, From: "vendor:holding", To: "vendor:kaspersky-lab"})
-	r := run(t, DefaultModel(), s)
+	r := run(t, engineModel(t), s)
 	for id, want := range map[string]float64{"government:russia": 0.9, "vendor:kaspersky-lab": 0.81, "vendor:holding": 0.81} {
 		if got := mustScore(t, r, id, kg.DimForeignInfluence).Score; !near(got, want) {
 			t.Errorf("%s = %v, want %v", id, got, want)
@@ -175,7 +175,7 @@ func TestCycleDoesNotEcho(t *testing.T) {
 func TestHopCapCutsLongChains(t *testing.T) {
 	// Russia → law → Kaspersky → product → agency is 4 hops via the law; cap 2 stops at the product.
 	s := kasperskyCase()
-	g, err := Compile(DefaultModel(), s)
+	g, err := Compile(engineModel(t), s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func TestRankingOrder(t *testing.T) {
 	s.AsOf = 20170901
 	s.Entities = append(s.Entities, kg.Entity{ID: "retailer:amazon", Kind: kg.KindRetailer, Name: "a"})
 	s.Relationships = append(s.Relationships, kg.Relationship{Type: kg.RelSells, From: "retailer:amazon", To: "product:kaspersky-anti-virus"})
-	r := run(t, DefaultModel(), s)
+	r := run(t, engineModel(t), s)
 	rank, err := r.Ranking(kg.DimForeignInfluence, 0, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -238,7 +238,8 @@ func TestDefaultModel(t *testing.T) {
 		f Flow
 		w float64
 	}{
-		{kg.RelHeadquarteredIn, kg.DimForeignInfluence, Against, 0.9},
+		{kg.RelHeadquarteredIn, kg.DimForeignInfluence, Against, 0.5},
+		{kg.RelAppliesTo, kg.DimForeignInfluence, Along, 1},
 		{kg.RelHeadquarteredIn, kg.DimForeignInfluence, Along, 0},
 		{kg.RelOwnedBy, kg.DimSanctions, Against, 1},
 		{kg.RelTargets, kg.DimRegulatory, Along, 1},
@@ -334,7 +335,7 @@ func TestCompileRejects(t *testing.T) {
 }
 
 func TestRunForAnswersOnlyItsEntity(t *testing.T) {
-	g, err := Compile(DefaultModel(), kasperskyCase())
+	g, err := Compile(engineModel(t), kasperskyCase())
 	if err != nil {
 		t.Fatal(err)
 	}

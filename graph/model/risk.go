@@ -1,0 +1,106 @@
+package model
+
+import (
+	"riskgraph/internal/kg"
+	"riskgraph/internal/risk"
+	"riskgraph/internal/service"
+)
+
+// RiskScore is one entity's score in one dimension (the explanation's headline numbers).
+type RiskScore = risk.Explanation
+
+// Exposure is an explanation of one entity's score, as computed for a date.
+type Exposure struct {
+	risk.Explanation
+}
+
+// Contributions are the explanation's risk sources, strongest first.
+func (e Exposure) Contributions() []Contribution {
+	out := make([]Contribution, len(e.Explanation.Contributions))
+	for i, c := range e.Explanation.Contributions {
+		out[i] = Contribution{Contribution: c, AsOf: e.AsOf}
+	}
+	return out
+}
+
+// TopPaths are the first n contributions that reach the entity through relationships.
+func (e Exposure) TopPaths(first *int) []Contribution {
+	n := 3
+	if first != nil {
+		n = *first
+	}
+	var out []Contribution
+	for _, c := range e.Contributions() {
+		if len(out) >= n {
+			break
+		}
+		if len(c.Chain) > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Contribution is one risk source of a score, read for a date.
+type Contribution struct {
+	risk.Contribution
+	AsOf kg.Date
+}
+
+// Signal is the signal at the origin of the risk.
+func (c Contribution) Signal() RiskSignal {
+	return RiskSignal{RiskSignal: c.Contribution.Signal, AsOf: c.AsOf}
+}
+
+// Hops is the number of relationships the risk crossed.
+func (c Contribution) Hops() int { return len(c.Chain) }
+
+// Steps is the chain, oriented the way risk flows.
+func (c Contribution) Steps() []ExposureStep {
+	out := make([]ExposureStep, len(c.Chain))
+	for i, l := range c.Chain {
+		out[i] = ExposureStep{Link: l, AsOf: c.AsOf}
+	}
+	return out
+}
+
+// ExposureStep is one relationship of a risk chain, read for a date.
+type ExposureStep struct {
+	risk.Link
+	AsOf kg.Date
+}
+
+// Compliance is a directive's compliance report for a date.
+type Compliance struct {
+	service.Compliance
+}
+
+// Directive is the directive, read for the report's date.
+func (c Compliance) Directive() Entity { return Entity{Entity: c.Compliance.Directive, AsOf: c.AsOf} }
+
+// FinalDue is the latest obligation due date, or nil.
+func (c Compliance) FinalDue() *kg.Date { return optDate(c.Compliance.FinalDue) }
+
+// Parties are the bound parties.
+func (c Compliance) Parties() []PartyCompliance {
+	out := make([]PartyCompliance, len(c.Compliance.Parties))
+	for i, p := range c.Compliance.Parties {
+		out[i] = PartyCompliance{PartyCompliance: p, AsOf: c.AsOf}
+	}
+	return out
+}
+
+// PartyCompliance is one bound party, read for a date.
+type PartyCompliance struct {
+	service.PartyCompliance
+	AsOf kg.Date
+}
+
+// Offending are the party's relationships to what the directive targets.
+func (p PartyCompliance) Offending() []Relationship {
+	out := make([]Relationship, len(p.PartyCompliance.Offending))
+	for i, r := range p.PartyCompliance.Offending {
+		out[i] = Relationship{Relationship: r, AsOf: p.AsOf}
+	}
+	return out
+}
