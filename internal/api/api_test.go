@@ -19,6 +19,8 @@ import (
 	"riskgraph/internal/kg"
 	"riskgraph/internal/store"
 	"riskgraph/internal/store/embedded"
+	"riskgraph/internal/store/neo4jstore"
+	"riskgraph/internal/store/neo4jstore/neo4jtest"
 	"riskgraph/seed"
 )
 
@@ -55,13 +57,45 @@ type fixture struct {
 	store *countingStore
 }
 
+func TestMain(m *testing.M) { neo4jtest.Main(m) }
+
+// backends are the stores the API tests run on; each returns an empty store.
+var backends = map[string]func(t *testing.T) store.Store{
+	"embedded": func(t *testing.T) store.Store {
+		s, err := embedded.Open(filepath.Join(t.TempDir(), "riskgraph.db"))
+		if err != nil {
+			t.Fatalf("open store: %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	},
+	"neo4j": func(t *testing.T) store.Store {
+		s, err := neo4jstore.Open(context.Background(), neo4jstore.Config{URI: neo4jtest.URI(t)})
+		if err != nil {
+			t.Fatalf("open neo4j: %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if err := s.DeleteAll(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	},
+}
+
+// onEachBackend runs a test once per store backend, each on a freshly seeded store.
+func onEachBackend(t *testing.T, test func(t *testing.T, f *fixture)) {
+	for _, name := range []string{"embedded", "neo4j"} {
+		t.Run(name, func(t *testing.T) { test(t, newFixtureOn(t, backends[name](t))) })
+	}
+}
+
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	s, err := embedded.Open(filepath.Join(t.TempDir(), "riskgraph.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
+	return newFixtureOn(t, backends["embedded"](t))
+}
+
+func newFixtureOn(t *testing.T, s store.Store) *fixture {
+	t.Helper()
 	if _, err := seed.Apply(context.Background(), s); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
@@ -203,8 +237,9 @@ func TestWritesRoundTrip(t *testing.T) {
 // The store calls a nested query makes must not grow with the page size: at most one per
 // level of nesting (list, relationships, signals, endpoints, their sources), fewer when a
 // level's ids were already read.
-func TestNestedReadsAreBatched(t *testing.T) {
-	f := newFixture(t)
+func TestNestedReadsAreBatched(t *testing.T) { onEachBackend(t, testNestedReadsAreBatched) }
+
+func testNestedReadsAreBatched(t *testing.T, f *fixture) {
 	calls := func(first int) int64 {
 		f.store.reads.Store(0)
 		r := f.do(t, countQuery, map[string]any{"first": first})
@@ -250,8 +285,10 @@ func TestProbesAndMetrics(t *testing.T) {
 }
 
 // Golden answers to the analysts' questions on the seed case.
-func TestGoldenAnswers(t *testing.T) {
-	f := newFixture(t)
+// Both backends must give the same answers, byte for byte.
+func TestGoldenAnswers(t *testing.T) { onEachBackend(t, testGoldenAnswers) }
+
+func testGoldenAnswers(t *testing.T, f *fixture) {
 	files, err := filepath.Glob("testdata/*.graphql")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no golden queries: %v", err)
@@ -285,8 +322,9 @@ func TestGoldenAnswers(t *testing.T) {
 
 // The questions the seed story must answer (issue 5), asserted directly rather than only
 // through golden files.
-func TestSeedStoryExposure(t *testing.T) {
-	f := newFixture(t)
+func TestSeedStoryExposure(t *testing.T) { onEachBackend(t, testSeedStoryExposure) }
+
+func testSeedStoryExposure(t *testing.T, f *fixture) {
 	type step struct {
 		From    struct{ ID string } `json:"from"`
 		Type    string              `json:"type"`

@@ -274,3 +274,26 @@ func (r rec) get(k string) any {
 	v, _ := r.Get(k)
 	return v
 }
+
+// DeleteAll removes every node and relationship of the database, in batches so a large graph
+// does not need one huge transaction. It is for tests and deliberate resets: nothing in the
+// service calls it.
+func (s *Store) DeleteAll(ctx context.Context) error {
+	for {
+		var n int64
+		err := s.write(ctx, func(tx *txn) error {
+			recs, err := tx.run(ctx, "MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS n", nil)
+			if err != nil {
+				return err
+			}
+			n, _ = rec{recs[0]}.get("n").(int64)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("delete all: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+}

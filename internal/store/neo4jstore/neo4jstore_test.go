@@ -28,26 +28,11 @@ func openShared(t testing.TB) *Store {
 	return s
 }
 
-// wipe deletes every node, in batches so a large benchmark graph does not need one huge transaction.
+// wipe empties the shared test database.
 func wipe(t testing.TB, s *Store) {
 	t.Helper()
-	ctx := context.Background()
-	for {
-		var n int64
-		err := s.write(ctx, func(tx *txn) error {
-			recs, err := tx.run(ctx, "MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS n", nil)
-			if err != nil {
-				return err
-			}
-			n, _ = rec{recs[0]}.get("n").(int64)
-			return nil
-		})
-		if err != nil {
-			t.Fatalf("wipe database: %v", err)
-		}
-		if n == 0 {
-			return
-		}
+	if err := s.DeleteAll(context.Background()); err != nil {
+		t.Fatalf("wipe database: %v", err)
 	}
 }
 
