@@ -63,7 +63,7 @@ async function openBrowser() {
   return {
     page,
     async close() {
-      await browser.close();
+      await context.close();
       await rm(profile, { recursive: true, force: true });
     },
   };

@@ -171,6 +171,16 @@ const countQuery = `query($first: Int!) { entities(first: $first) { edges { node
   relationships(first: 5) { edges { node { type to { id name sources { source { id } } } } } }
   signals { id } } } } }`
 
+// GraphiQL's introspection query nests ofType chains past the depth limit; it must still work.
+func TestIntrospectionIsNotDepthLimited(t *testing.T) {
+	f := newFixture(t)
+	ofType := "kind name " + strings.Repeat("ofType { kind name ", 8) + strings.Repeat("}", 8)
+	r := f.do(t, `{ __schema { queryType { name } types { name fields { name type { `+ofType+` } } } } }`, nil)
+	if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"queryType":{"name":"Query"}`) {
+		t.Fatalf("introspection: %s %+v", r.Data, r.Errors)
+	}
+}
+
 func TestBadWritesChangeNothing(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()

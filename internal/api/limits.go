@@ -10,7 +10,9 @@ import (
 )
 
 // shapeLimit rejects operations nested deeper than MaxDepth or using more than MaxAliases
-// aliases, before any resolver runs. Fragments count where they are spread.
+// aliases, before any resolver runs. Fragments count where they are spread. Introspection
+// (__schema, __type) is not counted: tools such as GraphiQL send a standard introspection
+// query whose ofType chains nest past any sensible data limit, and it reads no data.
 type shapeLimit struct {
 	MaxDepth   int
 	MaxAliases int
@@ -64,6 +66,9 @@ func (w *shapeWalker) depth(set ast.SelectionSet, at int) int {
 		var d int
 		switch s := sel.(type) {
 		case *ast.Field:
+			if s.Name == "__schema" || s.Name == "__type" {
+				continue
+			}
 			if s.Alias != "" && s.Alias != s.Name {
 				w.aliases++
 			}
