@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sort"
@@ -17,21 +18,32 @@ const (
 	weightName  = 3.0
 	weightAlias = 2.0
 	weightDesc  = 1.0
-	bonusExact  = 10.0 // the whole query is the name or an alias
+	bonusExact  = 10.0 // the whole query is the name (an alias earns half)
 )
 
 // textIndex maps words to the entities whose name, aliases or description contain them.
+// Writers keep it current under the store's write lock; searches only read it.
 type textIndex struct {
 	words  map[string]map[string]float64 // word → entity id → best field weight
 	sorted []string                      // the words, sorted, for prefix lookups
-	dirty  bool
+	whole  map[string]wholeNames         // entity id → its name and aliases as word lists
 }
 
-func newTextIndex() *textIndex { return &textIndex{words: map[string]map[string]float64{}} }
+// wholeNames holds an entity's name and aliases normalised like a query, for the exact-match bonus.
+type wholeNames struct {
+	name    string
+	aliases []string
+}
+
+func newTextIndex() *textIndex {
+	return &textIndex{words: map[string]map[string]float64{}, whole: map[string]wholeNames{}}
+}
 
 func tokens(s string) []string {
 	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
+
+func normal(s string) string { return strings.Join(tokens(s), " ") }
 
 func fieldWords(e kg.Entity) map[string]float64 {
 	w := map[string]float64{}
@@ -55,28 +67,31 @@ func (x *textIndex) add(e kg.Entity) {
 		if m == nil {
 			m = map[string]float64{}
 			x.words[t] = m
-			x.dirty = true
+			x.sorted = insertSorted(x.sorted, t)
 		}
 		m[e.ID] = w
 	}
+	wn := wholeNames{name: normal(e.Name)}
+	for _, a := range e.Aliases {
+		wn.aliases = append(wn.aliases, normal(a))
+	}
+	x.whole[e.ID] = wn
 }
 
+// remove drops e's words; a word no entity uses any more leaves the index.
 func (x *textIndex) remove(e kg.Entity) {
 	for t := range fieldWords(e) {
 		delete(x.words[t], e.ID)
+		if len(x.words[t]) == 0 {
+			delete(x.words, t)
+			x.sorted = removeSorted(x.sorted, t)
+		}
 	}
+	delete(x.whole, e.ID)
 }
 
 // matches scores entities for one query word: an exact word, or a word it begins (half weight).
 func (x *textIndex) matches(word string) map[string]float64 {
-	if x.dirty {
-		x.sorted = x.sorted[:0]
-		for t := range x.words {
-			x.sorted = append(x.sorted, t)
-		}
-		slices.Sort(x.sorted)
-		x.dirty = false
-	}
 	out := map[string]float64{}
 	for i := sort.SearchStrings(x.sorted, word); i < len(x.sorted) && strings.HasPrefix(x.sorted[i], word); i++ {
 		t := x.sorted[i]
@@ -91,8 +106,23 @@ func (x *textIndex) matches(word string) map[string]float64 {
 	return out
 }
 
-// Search scores entities by the query's words over name, aliases and description (an exact
-// whole-name match first), best first, ties by id.
+// hit is a candidate result before the page is cut: the entity is copied only for the page.
+type hit struct {
+	id    string
+	score float64
+}
+
+// before reports whether a ranks ahead of b: higher score, then smaller id.
+func (a hit) before(b hit) bool {
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	return a.id < b.id
+}
+
+// Search scores entities by the query's words over name, aliases and description (every
+// word must match, whole or as a prefix; an exact whole-name match first), best first, ties
+// by id. Only the requested page is sorted.
 func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPage, error) {
 	page, err := q.Page.Normalize()
 	if err != nil {
@@ -107,60 +137,7 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 	if len(words) == 0 {
 		return store.SearchPage{}, kg.Invalid("text", "give at least one word to search for")
 	}
-	asOf := store.ResolveAsOf(q.AsOf)
-	// Building the sorted word list mutates the index, so search takes the write lock when
-	// the list is stale and the read lock otherwise.
-	s.mu.Lock()
-	if err := s.usable(ctx); err != nil {
-		s.mu.Unlock()
-		return store.SearchPage{}, err
-	}
-	scores := map[string]float64{}
-	for i, w := range words {
-		m := s.search.matches(w)
-		for id, sc := range m {
-			if i == 0 {
-				scores[id] = sc
-			} else if _, ok := scores[id]; ok {
-				scores[id] += sc
-			}
-		}
-		for id := range scores { // every word must match
-			if _, ok := m[id]; !ok {
-				delete(scores, id)
-			}
-		}
-	}
-	whole := strings.Join(words, " ")
-	var hits []store.SearchHit
-	for id, sc := range scores {
-		e, ok := s.entityAt(id, asOf)
-		if !ok || (len(q.Kinds) > 0 && !slices.Contains(q.Kinds, e.Kind)) {
-			continue
-		}
-		if strings.Join(tokens(e.Name), " ") == whole {
-			sc += bonusExact
-		} else {
-			for _, a := range e.Aliases {
-				if strings.Join(tokens(a), " ") == whole {
-					sc += bonusExact / 2
-					break
-				}
-			}
-		}
-		hits = append(hits, store.SearchHit{Entity: e, Score: sc})
-	}
-	s.mu.Unlock()
-	slices.SortFunc(hits, func(a, b store.SearchHit) int {
-		if a.Score != b.Score {
-			if a.Score > b.Score {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.Entity.ID, b.Entity.ID)
-	})
-	start := 0
+	var cursor *hit
 	if page.After != "" {
 		key, err := store.DecodeCursor(page.After, 2)
 		if err != nil {
@@ -170,15 +147,66 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 		if err != nil {
 			return store.SearchPage{}, kg.Invalid("after", "cursor %q was not issued by this API", page.After)
 		}
-		start = sort.Search(len(hits), func(i int) bool {
-			return hits[i].Score < score || (hits[i].Score == score && hits[i].Entity.ID > key[1])
-		})
+		cursor = &hit{id: key[1], score: score}
 	}
-	end := min(start+page.First, len(hits))
-	out := store.SearchPage{Items: hits[start:end], HasNext: end < len(hits)}
-	if end > start {
-		last := hits[end-1]
-		out.EndCursor = store.EncodeCursor(strconv.FormatFloat(last.Score, 'g', -1, 64), last.Entity.ID)
+	asOf := store.ResolveAsOf(q.AsOf)
+	whole := strings.Join(words, " ")
+
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx); err != nil {
+		return store.SearchPage{}, err
+	}
+	// Start from the word with the fewest matches; every other word must match too.
+	lists := make([]map[string]float64, len(words))
+	for i, w := range words {
+		lists[i] = s.search.matches(w)
+	}
+	slices.SortFunc(lists, func(a, b map[string]float64) int { return cmp.Compare(len(a), len(b)) })
+	// top holds the best page.First+1 hits after the cursor, in order.
+	k := page.First + 1
+	top := make([]hit, 0, min(k, len(lists[0])))
+candidates:
+	for id, sc := range lists[0] {
+		for _, m := range lists[1:] {
+			w, ok := m[id]
+			if !ok {
+				continue candidates
+			}
+			sc += w
+		}
+		rec := s.ents[id]
+		if rec == nil || !rec.e.Validity.ValidAt(asOf) || (len(q.Kinds) > 0 && !slices.Contains(q.Kinds, rec.e.Kind)) {
+			continue
+		}
+		wn := s.search.whole[id]
+		if wn.name == whole {
+			sc += bonusExact
+		} else if slices.Contains(wn.aliases, whole) {
+			sc += bonusExact / 2
+		}
+		h := hit{id: id, score: sc}
+		if cursor != nil && !cursor.before(h) {
+			continue
+		}
+		if len(top) == k && !h.before(top[k-1]) {
+			continue
+		}
+		i := sort.Search(len(top), func(i int) bool { return h.before(top[i]) })
+		if len(top) == k {
+			top = top[:k-1]
+		}
+		top = slices.Insert(top, i, h)
+	}
+	out := store.SearchPage{HasNext: len(top) > page.First}
+	if out.HasNext {
+		top = top[:page.First]
+	}
+	for _, h := range top {
+		out.Items = append(out.Items, store.SearchHit{Entity: s.ents[h.id].e, Score: h.score})
+	}
+	if n := len(top); n > 0 {
+		out.EndCursor = store.EncodeCursor(strconv.FormatFloat(top[n-1].score, 'g', -1, 64), top[n-1].id)
 	}
 	return out, nil
 }

@@ -8,12 +8,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -38,8 +38,8 @@ type Store struct {
 	ids    []string             // every entity id, sorted
 	byKind map[kg.Kind][]string // entity ids per kind, sorted
 	rels   map[string]*relRec
-	out    map[string][]string // entity id → ids of relationships starting there, sorted
-	in     map[string][]string // entity id → ids of relationships ending there, sorted
+	out    map[string][]adj // entity id → relationships starting there, sorted by id
+	in     map[string][]adj // entity id → relationships ending there, sorted by id
 	sigs   map[string]*signalRec
 	sigsOf map[string][]string // entity id → signal ids, sorted
 	search *textIndex
@@ -48,6 +48,25 @@ type Store struct {
 type entityRec struct {
 	e   kg.Entity
 	raw []byte // canonical JSON, also what is on disk
+}
+
+// adj is one relationship seen from one of its entities: enough to filter a walk by type
+// and find the far end without a map lookup. All three fields follow from the id, so an
+// entry never goes stale.
+type adj struct {
+	id    string
+	typ   kg.RelType
+	other string // the entity at the far end
+}
+
+func adjCmp(a adj, id string) int { return strings.Compare(a.id, id) }
+
+func insertAdj(list []adj, a adj) []adj {
+	i, found := slices.BinarySearchFunc(list, a.id, adjCmp)
+	if found {
+		return list
+	}
+	return slices.Insert(list, i, a)
 }
 
 type relRec struct {
@@ -64,12 +83,13 @@ var _ store.Store = (*Store)(nil)
 
 // Open opens (creating if needed) the store file at path and loads it into memory.
 func Open(path string) (*Store, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 0})
+	// A second process opening the same file waits for its lock this long, then fails.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s := &Store{db: db, ents: map[string]*entityRec{}, byKind: map[kg.Kind][]string{},
-		rels: map[string]*relRec{}, out: map[string][]string{}, in: map[string][]string{},
+		rels: map[string]*relRec{}, out: map[string][]adj{}, in: map[string][]adj{},
 		sigs: map[string]*signalRec{}, sigsOf: map[string][]string{}, search: newTextIndex()}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketEntities, bucketRels, bucketSignals} {
@@ -188,42 +208,17 @@ func encodeBatch(b kg.Batch) encoded {
 	return enc
 }
 
-// normalize gives facts their canonical form: confidence 1 spelled out, stances spelled out.
+// normalize gives facts their stored form: a relationship's Confidence 0 ("means 1") is stored
+// as 1, so readers never see 0. Everything else is kept as written.
 func normalize(b kg.Batch) kg.Batch {
-	cite := func(cs []kg.Citation) []kg.Citation {
-		if len(cs) == 0 {
-			return nil
-		}
-		out := slices.Clone(cs)
-		for i := range out {
-			if out[i].Stance == "" {
-				out[i].Stance = kg.StanceSupports
-			}
-		}
-		return out
+	if len(b.Relationships) == 0 {
+		return b
 	}
-	out := kg.Batch{
-		Entities:      slices.Clone(b.Entities),
-		Relationships: slices.Clone(b.Relationships),
-		Signals:       slices.Clone(b.Signals),
+	b.Relationships = slices.Clone(b.Relationships)
+	for i := range b.Relationships {
+		b.Relationships[i].Confidence = b.Relationships[i].EffectiveConfidence()
 	}
-	for i := range out.Entities {
-		e := &out.Entities[i]
-		e.Sources = cite(e.Sources)
-		e.Obligations = slices.Clone(e.Obligations)
-		for j := range e.Obligations {
-			e.Obligations[j].Sources = cite(e.Obligations[j].Sources)
-		}
-	}
-	for i := range out.Relationships {
-		r := &out.Relationships[i]
-		r.Confidence = r.EffectiveConfidence()
-		r.Sources = cite(r.Sources)
-	}
-	for i := range out.Signals {
-		out.Signals[i].Sources = cite(out.Signals[i].Sources)
-	}
-	return out
+	return b
 }
 
 // Apply validates the whole batch, commits it to the file in one transaction, then updates
@@ -350,28 +345,35 @@ func (s *Store) persist(enc encoded) error {
 	return nil
 }
 
-// index puts rows into the in-memory indexes (callers hold the write lock or own s).
+// index puts rows into the in-memory indexes (callers hold the write lock or own s). Existing
+// records are updated in place, so pointers held by the adjacency stay valid.
 func (s *Store) index(enc encoded) {
 	for _, r := range enc.ents {
-		if old := s.ents[r.e.ID]; old != nil {
-			s.search.remove(old.e)
-			if old.e.Kind != r.e.Kind {
-				s.byKind[old.e.Kind] = removeSorted(s.byKind[old.e.Kind], old.e.ID)
-			}
-		} else {
+		old := s.ents[r.e.ID]
+		if old == nil {
 			s.ids = insertSorted(s.ids, r.e.ID)
+			s.byKind[r.e.Kind] = insertSorted(s.byKind[r.e.Kind], r.e.ID)
+			s.ents[r.e.ID] = r
+			s.search.add(r.e)
+			continue
 		}
-		s.byKind[r.e.Kind] = insertSorted(s.byKind[r.e.Kind], r.e.ID)
-		s.ents[r.e.ID] = r
-		s.search.add(r.e)
+		s.search.remove(old.e)
+		if old.e.Kind != r.e.Kind {
+			s.byKind[old.e.Kind] = removeSorted(s.byKind[old.e.Kind], old.e.ID)
+			s.byKind[r.e.Kind] = insertSorted(s.byKind[r.e.Kind], r.e.ID)
+		}
+		*old = *r
+		s.search.add(old.e)
 	}
 	for _, r := range enc.rels {
 		id := r.r.ID()
-		if s.rels[id] == nil {
-			s.out[r.r.From] = insertSorted(s.out[r.r.From], id)
-			s.in[r.r.To] = insertSorted(s.in[r.r.To], id)
+		if old := s.rels[id]; old != nil {
+			old.r, old.raw = r.r, r.raw
+			continue
 		}
 		s.rels[id] = r
+		s.out[r.r.From] = insertAdj(s.out[r.r.From], adj{id: id, typ: r.r.Type, other: r.r.To})
+		s.in[r.r.To] = insertAdj(s.in[r.r.To], adj{id: id, typ: r.r.Type, other: r.r.From})
 	}
 	for _, r := range enc.sigs {
 		if old := s.sigs[r.g.ID]; old == nil {
@@ -515,8 +517,8 @@ func (s *Store) Entities(ctx context.Context, ids []string, asOf kg.Date) (map[s
 	return out, nil
 }
 
-// afterKey returns the position in sorted ids just past the cursor's id.
-func afterKey(ids []string, after string) (int, error) {
+// afterKey returns the position in a list sorted by id just past the cursor's id.
+func afterKey[T any](list []T, id func(T) string, after string) (int, error) {
 	if after == "" {
 		return 0, nil
 	}
@@ -524,8 +526,10 @@ func afterKey(ids []string, after string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return sort.SearchStrings(ids, key[0]+"\x00"), nil
+	return sort.Search(len(list), func(i int) bool { return id(list[i]) > key[0] }), nil
 }
+
+func self(id string) string { return id }
 
 // List pages through entities ordered by id.
 func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, error) {
@@ -551,7 +555,7 @@ func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, 
 			return store.EntityPage{}, err
 		}
 	}
-	start, err := afterKey(candidates, page.After)
+	start, err := afterKey(candidates, self, page.After)
 	if err != nil {
 		return store.EntityPage{}, err
 	}
@@ -591,27 +595,25 @@ func (s *Store) related(rf store.RelatedFilter, asOf kg.Date, candidates []strin
 	if !rf.Type.Valid() {
 		return nil, kg.Invalid("filter.related.type", "unknown relationship type %q", rf.Type)
 	}
-	var adj []string
+	var list []adj
 	switch rf.Direction {
 	case store.Out: // the listed entity is the From; the named entity is the To
-		adj = s.in[rf.EntityID]
+		list = s.in[rf.EntityID]
 	case store.In:
-		adj = s.out[rf.EntityID]
+		list = s.out[rf.EntityID]
 	default:
 		return nil, kg.Invalid("filter.related.direction", "direction %q: want OUT or IN", rf.Direction)
 	}
 	var ids []string
-	for _, rid := range adj {
-		r, ok := s.relAt(rid, asOf)
-		if !ok || r.Type != rf.Type {
+	for _, a := range list {
+		if a.typ != rf.Type {
 			continue
 		}
-		other := r.From
-		if rf.Direction == store.In {
-			other = r.To
+		if _, ok := s.relAt(a.id, asOf); !ok {
+			continue
 		}
-		if _, ok := slices.BinarySearch(candidates, other); ok {
-			ids = append(ids, other)
+		if _, ok := slices.BinarySearch(candidates, a.other); ok {
+			ids = append(ids, a.other)
 		}
 	}
 	slices.Sort(ids)
@@ -647,15 +649,18 @@ func (s *Store) Relationships(ctx context.Context, q store.RelQuery) (map[string
 		if _, done := out[id]; done {
 			continue
 		}
-		adj := s.adjacent(id, dir)
-		start, err := afterKey(adj, page.After)
+		list := s.adjacent(id, dir)
+		start, err := afterKey(list, func(a adj) string { return a.id }, page.After)
 		if err != nil {
 			return nil, err
 		}
 		var p store.RelPage
-		for _, rid := range adj[start:] {
-			r, ok := s.relAt(rid, asOf)
-			if !ok || (len(q.Types) > 0 && !slices.Contains(q.Types, r.Type)) {
+		for _, a := range list[start:] {
+			if len(q.Types) > 0 && !slices.Contains(q.Types, a.typ) {
+				continue
+			}
+			r, ok := s.relAt(a.id, asOf)
+			if !ok {
 				continue
 			}
 			if len(p.Items) == page.First {
@@ -672,18 +677,25 @@ func (s *Store) Relationships(ctx context.Context, q store.RelQuery) (map[string
 	return out, nil
 }
 
-// adjacent lists the ids of relationships at an entity in a direction, sorted.
-func (s *Store) adjacent(id string, dir store.Direction) []string {
+// adjacent lists the relationships at an entity in a direction, sorted by id. The lists of
+// Out and In are shared with the index: callers must not change them.
+func (s *Store) adjacent(id string, dir store.Direction) []adj {
 	switch dir {
 	case store.Out:
 		return s.out[id]
 	case store.In:
 		return s.in[id]
 	}
-	both := make([]string, 0, len(s.out[id])+len(s.in[id]))
-	both = append(append(both, s.out[id]...), s.in[id]...)
-	slices.Sort(both)
-	return slices.Compact(both)
+	out, in := s.out[id], s.in[id]
+	both := make([]adj, 0, len(out)+len(in))
+	for len(out) > 0 && len(in) > 0 { // merge; no id is in both (self loops are invalid)
+		if out[0].id < in[0].id {
+			both, out = append(both, out[0]), out[1:]
+		} else {
+			both, in = append(both, in[0]), in[1:]
+		}
+	}
+	return append(append(both, out...), in...)
 }
 
 // Signals returns the signals visible at asOf on each entity, ordered by id.
@@ -721,8 +733,8 @@ func (s *Store) Snapshot(ctx context.Context, asOf kg.Date) (kg.Snapshot, error)
 		}
 		snap.Entities = append(snap.Entities, e)
 		snap.Signals = append(snap.Signals, s.signalsAt(id, asOf)...)
-		for _, rid := range s.out[id] {
-			if r, ok := s.relAt(rid, asOf); ok {
+		for _, a := range s.out[id] {
+			if r, ok := s.relAt(a.id, asOf); ok {
 				snap.Relationships = append(snap.Relationships, r)
 			}
 		}
@@ -731,5 +743,3 @@ func (s *Store) Snapshot(ctx context.Context, asOf kg.Date) (kg.Snapshot, error)
 	slices.SortFunc(snap.Relationships, func(a, b kg.Relationship) int { return strings.Compare(a.ID(), b.ID()) })
 	return snap, nil
 }
-
-var errTooLarge = errors.New("neighbourhood too large")

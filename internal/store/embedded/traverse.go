@@ -45,6 +45,9 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 	if err := store.CheckHops("maxHops", q.MaxHops); err != nil {
 		return kg.Snapshot{}, err
 	}
+	if q.MaxEntities < 0 {
+		return kg.Snapshot{}, kg.Invalid("maxEntities", "maxEntities is %d; it must not be negative", q.MaxEntities)
+	}
 	st, err := newStepper(q.Steps)
 	if err != nil {
 		return kg.Snapshot{}, err
@@ -63,30 +66,36 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 			frontier = append(frontier, id)
 		}
 	}
+	if q.MaxEntities > 0 && len(seen) > q.MaxEntities {
+		return kg.Snapshot{}, tooLarge(q.MaxEntities, 0)
+	}
 	taken := map[string]bool{}
 	for hop := 0; hop < q.MaxHops && len(frontier) > 0; hop++ {
 		var next []string
 		for _, id := range frontier {
-			for _, dir := range []store.Direction{store.Out, store.In} {
-				for _, rid := range s.adjacent(id, dir) {
-					r, ok := s.relAt(rid, asOf)
-					if !ok || !(st.any || (dir == store.Out && st.out[r.Type]) || (dir == store.In && st.in[r.Type])) {
+			// One pass over each adjacency list; the type filter needs no map lookup of the relationship.
+			for _, dir := range [2]store.Direction{store.Out, store.In} {
+				allowed := st.out
+				if dir == store.In {
+					allowed = st.in
+				}
+				for _, a := range s.adjacent(id, dir) {
+					if !st.any && !allowed[a.typ] {
 						continue
 					}
-					taken[rid] = true
-					other := r.To
-					if dir == store.In {
-						other = r.From
+					if _, ok := s.relAt(a.id, asOf); !ok {
+						continue
 					}
-					if !seen[other] {
-						seen[other] = true
-						next = append(next, other)
+					taken[a.id] = true
+					if !seen[a.other] {
+						seen[a.other] = true
+						next = append(next, a.other)
 					}
 				}
 			}
 		}
 		if q.MaxEntities > 0 && len(seen) > q.MaxEntities {
-			return kg.Snapshot{}, fmt.Errorf("%w: more than %d entities within %d hops: %w", errTooLarge, q.MaxEntities, hop+1, store.ErrInvalid)
+			return kg.Snapshot{}, tooLarge(q.MaxEntities, hop+1)
 		}
 		frontier = next
 	}
@@ -111,6 +120,10 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 	}
 	slices.SortFunc(snap.Signals, func(a, b kg.RiskSignal) int { return strings.Compare(a.ID, b.ID) })
 	return snap, nil
+}
+
+func tooLarge(limit, hops int) error {
+	return kg.Invalid("maxEntities", "neighbourhood too large: more than %d entities within %d hops; narrow the walk", limit, hops)
 }
 
 // Paths returns up to q.Limit simple paths from q.From to q.To of at most q.MaxHops
@@ -152,16 +165,13 @@ func (s *Store) Paths(ctx context.Context, q store.PathQuery) ([]store.Path, err
 	}
 	neighbours := func(id string) []hop {
 		var hs []hop
-		for _, rid := range s.adjacent(id, store.Both) {
-			r, ok := s.relAt(rid, asOf)
-			if !ok || (len(types) > 0 && !types[r.Type]) {
+		for _, a := range s.adjacent(id, store.Both) {
+			if len(types) > 0 && !types[a.typ] {
 				continue
 			}
-			other := r.To
-			if other == id {
-				other = r.From
+			if r, ok := s.relAt(a.id, asOf); ok {
+				hs = append(hs, hop{r, a.other})
 			}
-			hs = append(hs, hop{r, other})
 		}
 		// Walk to the smallest entity id first, then the smallest relationship id, so paths
 		// come out in the promised order.

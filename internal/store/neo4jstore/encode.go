@@ -96,6 +96,7 @@ func setIf(p map[string]any, k string, v any) {
 
 // relProps is the full property map of a relationship.
 func relProps(r kg.Relationship) map[string]any {
+	r.Confidence = r.EffectiveConfidence() // 0 on input means 1; store and hash it as 1
 	p := map[string]any{
 		"id":         r.ID(),
 		"confidence": r.Confidence,

@@ -1,19 +1,40 @@
 // Package storetest is the conformance suite of store.Store: every backend's tests call Run,
 // and a behaviour the backends disagree on is a bug in one of them.
 //
-// Rules the suite pins down, beyond the interface comments:
-//   - List and Relationships order by id and hand out EncodeCursor(id) cursors.
-//   - Writes report each id once as Created, Updated (content changed) or Unchanged.
-//   - Relationship and signal endpoints must exist (at any date) in the store or the batch;
-//     citation sources are not checked.
-//   - Retract: every id must exist (else ErrNotFound, nothing changes); a date before the
-//     fact's validFrom is ErrInvalid; a fact already ended on or before the date is Unchanged.
-//   - Search needs at least one word (else ErrInvalid); a whole-name match ranks first.
-//   - Paths are simple, walked in either direction, ordered by length, then entity ids, then
-//     relationship ids.
+// Rules the suite pins down where the interface comments leave room:
+//   - Round trip: a fact reads back exactly as written (empty lists as nil), except that a
+//     relationship's Confidence 0 ("means 1" in kg) is stored and read back as 1. Writing a fact
+//     equal to the stored one after that rule (so Confidence 0 again, or 1) is Unchanged.
+//   - Writes report each id once, as Created, Updated (content changed) or Unchanged. An empty
+//     batch is no error and reports nothing.
+//   - Relationship and signal endpoints must exist in the store (at any date, so a retracted
+//     entity still counts) or in the batch; citation sources are not checked.
+//   - Retract: every id must exist (else ErrNotFound and nothing changes); date 0, or a date
+//     before a fact's validFrom, is ErrInvalid and nothing changes; a fact already ended on or
+//     before the date is Unchanged; otherwise validTo becomes the date (Updated). Retracting
+//     an entity does not touch its relationships or signals: they stop being visible because
+//     their entity is not. Repeated ids count once.
+//   - List and Relationships order by id and hand out EncodeCursor(id) cursors; an empty page
+//     has EndCursor "". Kind, NameContains and Related combine with AND.
+//   - In the maps returned by Relationships and Signals an absent key and an empty value mean
+//     the same: callers must not tell them apart. Unknown ids are not an error.
+//   - Snapshot and Neighbourhood list entities, relationships and signals each in id order.
+//   - Neighbourhood: roots that do not exist or are not visible are skipped (no error). The
+//     entities are those within MaxHops walks over visible relationships the Steps allow; the
+//     relationships are every allowed visible relationship taken from an entity closer than
+//     MaxHops (so one joining two entities both exactly MaxHops away is left out); the signals
+//     are those of the entities. MaxEntities counts the roots; negative is ErrInvalid.
+//   - Search splits the text into words at anything but letters and digits and needs at least
+//     one (else ErrInvalid). Every word must match (AND) a word of the name, an alias or the
+//     description, either whole or as its prefix. A whole-name match ranks first; ties by id.
+//     Scores are backend-specific; the cursor is opaque.
+//   - Paths are simple, walked in either direction, ordered by length, then by the entity ids
+//     along the path, then by the relationship ids. From == To, or an endpoint missing or not
+//     visible, gives no paths and no error. MaxHops outside 1..MaxHops or Limit < 0 is ErrInvalid.
 package storetest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -48,20 +69,27 @@ func Fixture() kg.Batch {
 	}
 	d1 := ent("directive:d1", "Directive One")
 	d1.Validity.From = d20170913
-	d1.Obligations = []kg.Obligation{{ID: "remove", Title: "Remove it", Description: "Take it off every system", Due: 20171212}}
+	d1.Obligations = []kg.Obligation{{ID: "remove", Title: "Remove it", Description: "Take it off every system",
+		Due: 20171212, Sources: cite}}
+	v1 := ent("vendor:v1", "Kaspersky Lab", "Kaspersky", "AO Kaspersky Lab")
+	v1.Description = "Antivirus maker based in Moscow"
+	v1.Attributes = []kg.Attribute{{Key: "founded", Value: "1997"}}
 	sells := rel("retailer:r1", kg.RelSells, "product:p1")
 	sells.Validity.To = d20170908
 	delisted := rel("retailer:r1", kg.RelDelisted, "product:p1")
 	delisted.Validity.From = d20170908
 	applies := rel("law:l1", kg.RelAppliesTo, "vendor:v1")
-	applies.Confidence, applies.Inferred = 0.6, true
+	applies.Confidence, applies.Inferred, applies.Note = 0.6, true, "read from the law's wording"
+	applies.Sources = append(slices.Clone(cite), kg.Citation{SourceID: "source:s1", Excerpt: "the vendor denies it", Stance: kg.StanceDisputes})
+	partOf := rel("agency:a1", kg.RelPartOf, "government:us")
+	partOf.Confidence = 0 // stored and read back as 1
 	return kg.Batch{
 		Entities: []kg.Entity{
 			{ID: "source:s1", Kind: kg.KindSource, Name: "Fixture Source"},
 			ent("government:ru", "Russian Federation", "Russia"),
 			ent("government:us", "United States", "USA"),
 			ent("law:l1", "Interception Law"),
-			ent("vendor:v1", "Kaspersky Lab", "Kaspersky", "AO Kaspersky Lab"),
+			v1,
 			ent("product:p1", "Kaspersky Anti-Virus"),
 			ent("retailer:r1", "Best Buy"),
 			ent("organization:o1", "Department of Examples"),
@@ -75,7 +103,7 @@ func Fixture() kg.Batch {
 			rel("vendor:v1", kg.RelMakes, "product:p1"),
 			sells, delisted,
 			rel("organization:o1", kg.RelUses, "product:p1"),
-			rel("agency:a1", kg.RelPartOf, "government:us"),
+			partOf,
 			rel("agency:a1", kg.RelIssued, "directive:d1"),
 			rel("directive:d1", kg.RelTargets, "vendor:v1"),
 			rel("directive:d1", kg.RelBinds, "organization:o1"),
@@ -94,7 +122,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		name string
 		fn   func(t *testing.T, s store.Store)
 	}{
+		{"RoundTrip", testRoundTrip},
 		{"UpsertIsIdempotent", testUpsertIdempotent},
+		{"EmptyWrites", testEmptyWrites},
 		{"UpdateChangesContent", testUpdate},
 		{"AsOfVisibility", testAsOf},
 		{"Retract", testRetract},
@@ -107,6 +137,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Paths", testPaths},
 		{"Snapshot", testSnapshot},
 		{"InvalidInputChangesNothing", testInvalid},
+		{"BatchIsAtomic", testAtomicBatch},
 		{"ConcurrentWriters", testConcurrent},
 		{"EntitiesMissingIDs", testEntitiesMissing},
 	}
@@ -185,6 +216,62 @@ func wantErr(t *testing.T, what string, err, target error) {
 	}
 }
 
+// canonical is b as the store must read it back: Confidence 0 becomes 1, rows in id order.
+func canonical(b kg.Batch) kg.Snapshot {
+	snap := kg.Snapshot{
+		Entities:      slices.Clone(b.Entities),
+		Relationships: slices.Clone(b.Relationships),
+		Signals:       slices.Clone(b.Signals),
+	}
+	for i := range snap.Relationships {
+		snap.Relationships[i].Confidence = snap.Relationships[i].EffectiveConfidence()
+	}
+	slices.SortFunc(snap.Entities, func(a, b kg.Entity) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(snap.Relationships, func(a, b kg.Relationship) int { return cmp.Compare(a.ID(), b.ID()) })
+	slices.SortFunc(snap.Signals, func(a, b kg.RiskSignal) int { return cmp.Compare(a.ID, b.ID) })
+	return snap
+}
+
+func testRoundTrip(t *testing.T, s store.Store) {
+	seeded(t, s)
+	got, err := s.Snapshot(ctx, d20170913)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := canonical(Fixture())
+	want.AsOf = d20170913
+	// On 2017-09-13 every fixture fact is visible but SELLS (it ended on 2017-09-08).
+	want.Relationships = slices.DeleteFunc(want.Relationships, func(r kg.Relationship) bool { return r.Type == kg.RelSells })
+	if got.AsOf != want.AsOf {
+		t.Errorf("snapshot AsOf = %v, want %v", got.AsOf, want.AsOf)
+	}
+	for i := range max(len(got.Entities), len(want.Entities)) {
+		if i >= len(got.Entities) || i >= len(want.Entities) || !reflect.DeepEqual(got.Entities[i], want.Entities[i]) {
+			t.Errorf("entity %d:\n got %+v\nwant %+v", i, at(got.Entities, i), at(want.Entities, i))
+		}
+	}
+	for i := range max(len(got.Relationships), len(want.Relationships)) {
+		if i >= len(got.Relationships) || i >= len(want.Relationships) || !reflect.DeepEqual(got.Relationships[i], want.Relationships[i]) {
+			t.Errorf("relationship %d:\n got %+v\nwant %+v", i, at(got.Relationships, i), at(want.Relationships, i))
+		}
+	}
+	if !reflect.DeepEqual(got.Signals, want.Signals) {
+		t.Errorf("signals:\n got %+v\nwant %+v", got.Signals, want.Signals)
+	}
+	// Writing the canonical form of a stored fact changes nothing.
+	res := mustApply(t, s, kg.Batch{Relationships: want.Relationships})
+	if len(res.Created)+len(res.Updated) != 0 {
+		t.Errorf("rewriting relationships with Confidence 0 spelled as 1: created %v updated %v", res.Created, res.Updated)
+	}
+}
+
+func at[T any](xs []T, i int) any {
+	if i < len(xs) {
+		return xs[i]
+	}
+	return "(none)"
+}
+
 func testUpsertIdempotent(t *testing.T, s store.Store) {
 	fx := Fixture()
 	first := mustApply(t, s, fx)
@@ -206,20 +293,25 @@ func testUpsertIdempotent(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(before, after) {
-		t.Errorf("content changed after an identical write")
+		t.Errorf("content changed after an identical write:\nbefore %+v\nafter  %+v", before, after)
 	}
-	got, err := s.Entities(ctx, []string{"vendor:v1"}, d20180101)
-	if err != nil {
-		t.Fatal(err)
+}
+
+func testEmptyWrites(t *testing.T, s store.Store) {
+	res, err := s.Apply(ctx, kg.Batch{})
+	if err != nil || len(res.Created)+len(res.Updated)+len(res.Unchanged) != 0 {
+		t.Errorf("empty batch: %+v, %v", res, err)
 	}
-	v := got["vendor:v1"]
-	if v.Name != "Kaspersky Lab" || !reflect.DeepEqual(v.Aliases, []string{"Kaspersky", "AO Kaspersky Lab"}) ||
-		len(v.Sources) != 1 || v.Sources[0].SourceID != "source:s1" {
-		t.Errorf("read back %+v", v)
+	res, err = s.Retract(ctx, nil, d20180101)
+	if err != nil || len(res.Created)+len(res.Updated)+len(res.Unchanged) != 0 {
+		t.Errorf("empty retraction: %+v, %v", res, err)
 	}
-	d, _ := s.Entities(ctx, []string{"directive:d1"}, d20180101)
-	if ob := d["directive:d1"].Obligations; len(ob) != 1 || ob[0].Due != 20171212 || ob[0].Title != "Remove it" {
-		t.Errorf("obligations read back as %+v", ob)
+	snap, err := s.Snapshot(ctx, d20180101)
+	if err != nil || len(snap.Entities)+len(snap.Relationships)+len(snap.Signals) != 0 {
+		t.Errorf("snapshot of an empty store: %+v, %v", snap, err)
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Errorf("ping: %v", err)
 	}
 }
 
@@ -227,11 +319,12 @@ func testUpdate(t *testing.T, s store.Store) {
 	seeded(t, s)
 	e := Fixture().Entities[4] // vendor:v1
 	e.Name = "Kaspersky"
-	e.Attributes = []kg.Attribute{{Key: "founded", Value: "1997"}}
-	res := mustApply(t, s, kg.Batch{Entities: []kg.Entity{e}})
+	e.Attributes = append(e.Attributes, kg.Attribute{Key: "city", Value: "Moscow"})
+	res := mustApply(t, s, kg.Batch{Entities: []kg.Entity{e, Fixture().Entities[5]}})
 	wantIDs(t, "updated", res.Updated, []string{"vendor:v1"})
+	wantIDs(t, "unchanged", res.Unchanged, []string{"product:p1"})
 	got, _ := s.Entities(ctx, []string{"vendor:v1"}, d20180101)
-	if g := got["vendor:v1"]; g.Name != "Kaspersky" || len(g.Attributes) != 1 || g.Attributes[0].Value != "1997" {
+	if g := got["vendor:v1"]; g.Name != "Kaspersky" || len(g.Attributes) != 2 || g.Attributes[1].Value != "Moscow" {
 		t.Errorf("after update: %+v", g)
 	}
 	r := Fixture().Relationships[1] // law:l1 APPLIES_TO vendor:v1
@@ -251,6 +344,7 @@ func testAsOf(t *testing.T, s store.Store) {
 		want []string
 	}{
 		{d20170101, []string{"retailer:r1-SELLS->product:p1"}},
+		{20170907, []string{"retailer:r1-SELLS->product:p1"}}, // the last day of [from, to)
 		{d20170908, []string{"retailer:r1-DELISTED->product:p1"}},
 		{d20180101, []string{"retailer:r1-DELISTED->product:p1"}},
 	} {
@@ -260,38 +354,65 @@ func testAsOf(t *testing.T, s store.Store) {
 		}
 		wantIDs(t, fmt.Sprintf("best buy's relationships on %s", tc.at), relIDs(pages["retailer:r1"].Items), tc.want)
 	}
-	got, _ := s.Entities(ctx, []string{"directive:d1"}, d20170101)
-	if _, ok := got["directive:d1"]; ok {
-		t.Error("the directive is visible before it was issued")
+	for at, want := range map[kg.Date]bool{d20170101: false, 20170912: false, d20170913: true, d20180101: true} {
+		got, err := s.Entities(ctx, []string{"directive:d1"}, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := got["directive:d1"]; ok != want {
+			t.Errorf("directive visible on %s: %v, want %v", at, ok, want)
+		}
 	}
 	// A relationship is hidden while an endpoint is.
-	pages, _ := s.Relationships(ctx, store.RelQuery{EntityIDs: []string{"vendor:v1"}, Direction: store.In, AsOf: d20170101})
+	pages, _ := s.Relationships(ctx, store.RelQuery{EntityIDs: []string{"vendor:v1"}, Direction: store.In, AsOf: 20170912})
 	wantIDs(t, "vendor's incoming relationships before the directive", relIDs(pages["vendor:v1"].Items),
 		[]string{"law:l1-APPLIES_TO->vendor:v1"})
+	pages, _ = s.Relationships(ctx, store.RelQuery{EntityIDs: []string{"vendor:v1"}, Direction: store.In, AsOf: d20170913})
+	wantIDs(t, "vendor's incoming relationships on the directive's day", relIDs(pages["vendor:v1"].Items),
+		[]string{"directive:d1-TARGETS->vendor:v1", "law:l1-APPLIES_TO->vendor:v1"})
 	sigs, _ := s.Signals(ctx, []string{"directive:d1", "government:ru"}, d20170101)
 	if len(sigs["directive:d1"]) != 0 || len(sigs["government:ru"]) != 1 {
 		t.Errorf("signals on 2017-01-01: %+v", sigs)
+	}
+	// A signal bounded on both ends.
+	mustApply(t, s, kg.Batch{Signals: []kg.RiskSignal{{ID: "signal:v1-rep", EntityID: "vendor:v1", Dimension: kg.DimReputational,
+		Severity: 0.3, Reason: "press", Validity: kg.Validity{From: d20170908, To: d20171001}}}})
+	for at, want := range map[kg.Date]int{20170907: 0, d20170908: 1, 20170930: 1, d20171001: 0} {
+		sigs, err := s.Signals(ctx, []string{"vendor:v1"}, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(sigs["vendor:v1"]); got != want {
+			t.Errorf("vendor signals on %s: %d, want %d", at, got, want)
+		}
 	}
 }
 
 func testRetract(t *testing.T, s store.Store) {
 	seeded(t, s)
 	rel := "organization:o1-USES->product:p1"
-	res, err := s.Retract(ctx, []string{rel, "signal:ru-fi"}, d20171001)
+	res, err := s.Retract(ctx, []string{rel, "signal:ru-fi", rel}, d20171001)
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantIDs(t, "retract updated", sorted(res.Updated), []string{rel, "signal:ru-fi"})
-	uses := func(at kg.Date) int {
+	uses := func(at kg.Date) []kg.Relationship {
+		t.Helper()
 		p, err := s.Relationships(ctx, store.RelQuery{EntityIDs: []string{"organization:o1"}, Direction: store.Out,
 			Types: []kg.RelType{kg.RelUses}, AsOf: at})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return len(p["organization:o1"].Items)
+		return p["organization:o1"].Items
 	}
-	if uses(20170930) != 1 || uses(d20171001) != 0 {
-		t.Errorf("USES visible before/after retraction: %d/%d, want 1/0", uses(20170930), uses(d20171001))
+	if early, late := uses(20170930), uses(d20171001); len(early) != 1 || len(late) != 0 {
+		t.Fatalf("USES visible before/after retraction: %d/%d, want 1/0", len(early), len(late))
+	}
+	if v := uses(20170930)[0].Validity; v.To != d20171001 || v.From != 0 {
+		t.Errorf("retracted validity = %+v, want to %s", v, d20171001)
+	}
+	if sigs, _ := s.Signals(ctx, []string{"government:ru"}, d20171001); len(sigs["government:ru"]) != 0 {
+		t.Error("a retracted signal is still visible")
 	}
 	again, err := s.Retract(ctx, []string{rel}, d20180101)
 	if err != nil {
@@ -299,13 +420,41 @@ func testRetract(t *testing.T, s store.Store) {
 	}
 	wantIDs(t, "retracting an ended fact", again.Unchanged, []string{rel})
 
-	before, _ := s.Snapshot(ctx, 20170930)
-	_, err = s.Retract(ctx, []string{"vendor:v1", "vendor:ghost"}, d20171001)
-	wantErr(t, "retract unknown id", err, store.ErrNotFound)
-	_, err = s.Retract(ctx, []string{"directive:d1"}, d20170101)
-	wantErr(t, "retract before validFrom", err, store.ErrInvalid)
-	after, _ := s.Snapshot(ctx, 20170930)
-	if !reflect.DeepEqual(before, after) {
+	// Retracting an entity hides it and, through visibility, its relationships and signals.
+	if _, err := s.Retract(ctx, []string{"government:ru"}, d20180101); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Entities(ctx, []string{"government:ru"}, d20180101); len(got) != 0 {
+		t.Error("a retracted entity is visible after the date")
+	}
+	if got, _ := s.Entities(ctx, []string{"government:ru"}, 20171231); len(got) != 1 {
+		t.Error("a retracted entity is hidden before the date")
+	}
+	p, _ := s.Relationships(ctx, store.RelQuery{EntityIDs: []string{"vendor:v1"}, Types: []kg.RelType{kg.RelHeadquarteredIn}, AsOf: d20180101})
+	if len(p["vendor:v1"].Items) != 0 {
+		t.Error("a relationship to a retracted entity is visible")
+	}
+	// A retracted entity still exists: relationships to it may be written.
+	mustApply(t, s, kg.Batch{Relationships: []kg.Relationship{{Type: kg.RelOwnedBy, From: "vendor:v1", To: "government:ru", Confidence: 0.2}}})
+
+	beforeEarly, _ := s.Snapshot(ctx, 20170930)
+	beforeLate, _ := s.Snapshot(ctx, 20171231)
+	for _, tc := range []struct {
+		name   string
+		ids    []string
+		on     kg.Date
+		target error
+	}{
+		{"unknown id among known ones", []string{"vendor:v1", "vendor:ghost"}, d20171001, store.ErrNotFound},
+		{"date before validFrom", []string{"vendor:v1", "directive:d1"}, d20170101, store.ErrInvalid},
+		{"no date", []string{"vendor:v1"}, 0, store.ErrInvalid},
+	} {
+		_, err := s.Retract(ctx, tc.ids, tc.on)
+		wantErr(t, tc.name, err, tc.target)
+	}
+	afterEarly, _ := s.Snapshot(ctx, 20170930)
+	afterLate, _ := s.Snapshot(ctx, 20171231)
+	if !reflect.DeepEqual(beforeEarly, afterEarly) || !reflect.DeepEqual(beforeLate, afterLate) {
 		t.Error("a failed retraction changed the store")
 	}
 }
@@ -335,25 +484,50 @@ func testListPagination(t *testing.T, s store.Store) {
 			t.Errorf("end cursor %q is not the last item's cursor", p.EndCursor)
 		}
 		if pages == 0 {
-			// A row written between pages, before the cursor, must not appear later.
-			mustApply(t, s, kg.Batch{Entities: []kg.Entity{{ID: "vendor:v000a", Kind: kg.KindVendor, Name: "Late"}}})
+			// Rows written between pages: one before the cursor must not appear later (nor
+			// shift what follows), one after it must.
+			mustApply(t, s, kg.Batch{Entities: []kg.Entity{{ID: "vendor:v000a", Kind: kg.KindVendor, Name: "Late"},
+				{ID: "vendor:v024a", Kind: kg.KindVendor, Name: "Later"}}})
 		}
 		if !p.HasNext {
 			break
 		}
 		after = p.EndCursor
 	}
-	want := entityIDs(vendors(25).Entities)
+	want := append(entityIDs(vendors(25).Entities), "vendor:v024a")
 	wantIDs(t, "pages concatenated", all, want)
+
+	last, err := s.List(ctx, store.ListQuery{Kind: kg.KindVendor, Page: store.Page{After: store.EncodeCursor("vendor:v999")}})
+	if err != nil || len(last.Items) != 0 || last.HasNext || last.EndCursor != "" {
+		t.Errorf("page past the end: %+v, %v", last, err)
+	}
+	if p, err := s.List(ctx, store.ListQuery{Kind: kg.KindVendor, Page: store.Page{First: 1, After: store.EncodeCursor("vendor:v010")}}); err != nil ||
+		len(p.Items) != 1 || p.Items[0].ID != "vendor:v011" {
+		t.Errorf("page after vendor:v010: %+v, %v", p, err)
+	}
 
 	def, _ := s.List(ctx, store.ListQuery{})
 	if len(def.Items) != store.DefaultFirst || !def.HasNext {
 		t.Errorf("default page: %d items, hasNext %v", len(def.Items), def.HasNext)
 	}
-	_, err := s.List(ctx, store.ListQuery{Page: store.Page{First: store.MaxFirst + 1}})
-	wantErr(t, "first above max", err, store.ErrInvalid)
-	_, err = s.List(ctx, store.ListQuery{Page: store.Page{After: "not-a-cursor"}})
-	wantErr(t, "bogus cursor", err, store.ErrInvalid)
+	full, err := s.List(ctx, store.ListQuery{Page: store.Page{First: store.MaxFirst}})
+	if err != nil || len(full.Items) != 27 || full.HasNext {
+		t.Errorf("first = MaxFirst: %d items, hasNext %v, %v", len(full.Items), full.HasNext, err)
+	}
+	for _, tc := range []struct {
+		name string
+		page store.Page
+	}{
+		{"first above max", store.Page{First: store.MaxFirst + 1}},
+		{"negative first", store.Page{First: -1}},
+		{"bogus cursor", store.Page{After: "not-a-cursor"}},
+		{"cursor of two parts", store.Page{After: store.EncodeCursor("a", "b")}},
+	} {
+		_, err := s.List(ctx, store.ListQuery{Page: tc.page})
+		wantErr(t, tc.name, err, store.ErrInvalid)
+	}
+	_, err = s.List(ctx, store.ListQuery{Kind: "Spaceship"})
+	wantErr(t, "unknown kind", err, store.ErrInvalid)
 }
 
 func testListFilters(t *testing.T, s store.Store) {
@@ -376,6 +550,9 @@ func testListFilters(t *testing.T, s store.Store) {
 		Type: kg.RelHeadquarteredIn, Direction: store.Out, EntityID: "government:ru"}}}), []string{"vendor:v1"})
 	wantIDs(t, "what the directive binds", list(store.ListQuery{Filter: store.Filter{Related: &store.RelatedFilter{
 		Type: kg.RelBinds, Direction: store.In, EntityID: "directive:d1"}}}), []string{"organization:o1"})
+	wantIDs(t, "kind and name together", list(store.ListQuery{Kind: kg.KindProduct, Filter: store.Filter{NameContains: "kaspersky"}}),
+		[]string{"product:p1"})
+	wantIDs(t, "name matching nothing", list(store.ListQuery{Filter: store.Filter{NameContains: "zzz"}}), nil)
 	wantIDs(t, "kind and relation together", list(store.ListQuery{Kind: kg.KindRetailer, Filter: store.Filter{Related: &store.RelatedFilter{
 		Type: kg.RelHeadquarteredIn, Direction: store.Out, EntityID: "government:ru"}}}), nil)
 }
@@ -423,6 +600,19 @@ func testSearch(t *testing.T, s store.Store) {
 	if got := search(store.SearchQuery{Text: "Kaspersky Lab"}); len(got.Items) == 0 || got.Items[0].Entity.ID != "vendor:v1" {
 		t.Errorf("search 'Kaspersky Lab': %+v", got.Items)
 	}
+	hitIDs := func(p store.SearchPage) []string {
+		ids := make([]string, len(p.Items))
+		for i, h := range p.Items {
+			ids[i] = h.Entity.ID
+		}
+		return sorted(ids)
+	}
+	// Every word must match: the product has "kaspersky" but not "lab".
+	wantIDs(t, "search 'kaspersky lab'", hitIDs(search(store.SearchQuery{Text: "kaspersky lab"})), []string{"vendor:v1"})
+	// A word may match as a prefix.
+	wantIDs(t, "search 'kasp'", hitIDs(search(store.SearchQuery{Text: "kasp"})), []string{"product:p1", "vendor:v1"})
+	// The description is searched too.
+	wantIDs(t, "search 'moscow'", hitIDs(search(store.SearchQuery{Text: "moscow"})), []string{"vendor:v1"})
 	if got := search(store.SearchQuery{Text: "Directive One", AsOf: 0}); len(got.Items) == 0 {
 		t.Error("no hit for the directive's name")
 	}
@@ -473,6 +663,25 @@ func testSignals(t *testing.T, s store.Store) {
 	if len(got["government:ru"]) != 1 || got["government:ru"][0].Severity != 0.8 || len(got["directive:d1"]) != 1 || len(got["vendor:v1"]) != 0 {
 		t.Errorf("signals: %+v", got)
 	}
+	// Several signals on one entity come in id order; a signal whose entity is not visible is hidden.
+	mustApply(t, s, kg.Batch{Signals: []kg.RiskSignal{
+		{ID: "signal:r1-z", EntityID: "retailer:r1", Dimension: kg.DimReputational, Severity: 0.2, Reason: "b"},
+		{ID: "signal:r1-a", EntityID: "retailer:r1", Dimension: kg.DimOperational, Severity: 0.1, Reason: "a"},
+	}})
+	if _, err := s.Retract(ctx, []string{"retailer:r1"}, d20171001); err != nil {
+		t.Fatal(err)
+	}
+	for at, want := range map[kg.Date][]string{20170930: {"signal:r1-a", "signal:r1-z"}, d20171001: nil} {
+		got, err := s.Signals(ctx, []string{"retailer:r1"}, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, g := range got["retailer:r1"] {
+			ids = append(ids, g.ID)
+		}
+		wantIDs(t, fmt.Sprintf("retailer's signals on %s", at), ids, want)
+	}
 }
 
 func testNeighbourhood(t *testing.T, s store.Store) {
@@ -482,40 +691,76 @@ func testNeighbourhood(t *testing.T, s store.Store) {
 	steps := []store.Step{{Type: kg.RelUses, Direction: store.Out}, {Type: kg.RelMakes, Direction: store.In},
 		{Type: kg.RelAppliesTo, Direction: store.In}, {Type: kg.RelEnacted, Direction: store.In},
 		{Type: kg.RelHeadquarteredIn, Direction: store.Out}}
-	nb := func(hops int, at kg.Date, st []store.Step) kg.Snapshot {
+	nb := func(q store.NeighbourhoodQuery) kg.Snapshot {
 		t.Helper()
-		snap, err := s.Neighbourhood(ctx, store.NeighbourhoodQuery{Roots: []string{"organization:o1"}, Steps: st, MaxHops: hops, AsOf: at})
+		if q.Roots == nil {
+			q.Roots = []string{"organization:o1"}
+		}
+		snap, err := s.Neighbourhood(ctx, q)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return snap
 	}
-	wantIDs(t, "1 hop", entityIDs(nb(1, d20180101, steps).Entities), []string{"organization:o1", "product:p1"})
-	wantIDs(t, "2 hops", entityIDs(nb(2, d20180101, steps).Entities), []string{"organization:o1", "product:p1", "vendor:v1"})
-	three := nb(3, d20180101, steps)
+	up := func(hops int) kg.Snapshot {
+		t.Helper()
+		return nb(store.NeighbourhoodQuery{Steps: steps, MaxHops: hops, AsOf: d20180101})
+	}
+	wantIDs(t, "0 hops", entityIDs(up(0).Entities), []string{"organization:o1"})
+	if r := up(0).Relationships; len(r) != 0 {
+		t.Errorf("0 hops walked %v", relIDs(r))
+	}
+	one := up(1)
+	wantIDs(t, "1 hop", entityIDs(one.Entities), []string{"organization:o1", "product:p1"})
+	wantIDs(t, "1 hop relationships", relIDs(one.Relationships), []string{"organization:o1-USES->product:p1"})
+	wantIDs(t, "2 hops", entityIDs(up(2).Entities), []string{"organization:o1", "product:p1", "vendor:v1"})
+	three := up(3)
 	wantIDs(t, "3 hops", entityIDs(three.Entities), []string{"government:ru", "law:l1", "organization:o1", "product:p1", "vendor:v1"})
-	for _, r := range three.Relationships {
-		if r.Type == kg.RelSells || r.Type == kg.RelTargets {
-			t.Errorf("walked a step not asked for: %s", r.ID())
-		}
-	}
-	if !slices.Contains(relIDs(three.Relationships), "vendor:v1-HEADQUARTERED_IN->government:ru") {
-		t.Errorf("3-hop relationships miss HEADQUARTERED_IN: %v", relIDs(three.Relationships))
-	}
+	// ENACTED joins two entities both 3 hops away: not walked within 3 hops.
+	wantIDs(t, "3 hop relationships", relIDs(three.Relationships), []string{"law:l1-APPLIES_TO->vendor:v1",
+		"organization:o1-USES->product:p1", "vendor:v1-HEADQUARTERED_IN->government:ru", "vendor:v1-MAKES->product:p1"})
 	if len(three.Signals) != 1 || three.Signals[0].ID != "signal:ru-fi" {
 		t.Errorf("signals in the neighbourhood: %+v", three.Signals)
 	}
-	wantIDs(t, "0 hops", entityIDs(nb(0, d20180101, steps).Entities), []string{"organization:o1"})
+	four := up(4)
+	wantIDs(t, "4 hops", entityIDs(four.Entities), entityIDs(three.Entities))
+	wantIDs(t, "4 hop relationships", relIDs(four.Relationships), []string{"government:ru-ENACTED->law:l1", "law:l1-APPLIES_TO->vendor:v1",
+		"organization:o1-USES->product:p1", "vendor:v1-HEADQUARTERED_IN->government:ru", "vendor:v1-MAKES->product:p1"})
+
 	// Direction matters: walking USES IN from the organisation leads nowhere.
-	wantIDs(t, "wrong direction", entityIDs(nb(3, d20180101, []store.Step{{Type: kg.RelUses, Direction: store.In}}).Entities),
-		[]string{"organization:o1"})
-	// As of 2017-01-01 the directive and its edges are invisible.
-	all := nb(2, d20170101, nil)
-	if slices.Contains(entityIDs(all.Entities), "directive:d1") {
-		t.Error("the directive is in a neighbourhood before it existed")
+	wantIDs(t, "wrong direction", entityIDs(nb(store.NeighbourhoodQuery{MaxHops: 3, AsOf: d20180101,
+		Steps: []store.Step{{Type: kg.RelUses, Direction: store.In}}}).Entities), []string{"organization:o1"})
+	// BOTH walks either way.
+	wantIDs(t, "USES both ways", entityIDs(nb(store.NeighbourhoodQuery{Roots: []string{"product:p1"}, MaxHops: 1, AsOf: d20180101,
+		Steps: []store.Step{{Type: kg.RelUses, Direction: store.Both}}}).Entities), []string{"organization:o1", "product:p1"})
+	// No steps: every type, both directions. Several roots; an unknown one is skipped.
+	many := nb(store.NeighbourhoodQuery{Roots: []string{"retailer:r1", "government:us", "vendor:ghost"}, MaxHops: 1, AsOf: d20180101})
+	wantIDs(t, "several roots", entityIDs(many.Entities), []string{"agency:a1", "government:us", "product:p1", "retailer:r1"})
+	wantIDs(t, "several roots' relationships", relIDs(many.Relationships),
+		[]string{"agency:a1-PART_OF->government:us", "retailer:r1-DELISTED->product:p1"})
+	// As of 2017-01-01 the directive and its edges are invisible, and SELLS still holds.
+	early := nb(store.NeighbourhoodQuery{MaxHops: 2, AsOf: d20170101})
+	wantIDs(t, "2 hops on 2017-01-01", entityIDs(early.Entities), []string{"organization:o1", "product:p1", "retailer:r1", "vendor:v1"})
+	wantIDs(t, "relationships on 2017-01-01", relIDs(early.Relationships), []string{"organization:o1-USES->product:p1",
+		"retailer:r1-SELLS->product:p1", "vendor:v1-MAKES->product:p1"})
+
+	if got := nb(store.NeighbourhoodQuery{Steps: steps, MaxHops: 3, AsOf: d20180101, MaxEntities: 5}); len(got.Entities) != 5 {
+		t.Errorf("cap equal to the size: %d entities", len(got.Entities))
 	}
-	_, err := s.Neighbourhood(ctx, store.NeighbourhoodQuery{Roots: []string{"organization:o1"}, MaxHops: store.MaxHops + 1})
-	wantErr(t, "hops above max", err, store.ErrInvalid)
+	for _, tc := range []struct {
+		name string
+		q    store.NeighbourhoodQuery
+	}{
+		{"over the entity cap", store.NeighbourhoodQuery{Steps: steps, MaxHops: 3, AsOf: d20180101, MaxEntities: 4}},
+		{"negative cap", store.NeighbourhoodQuery{MaxHops: 1, MaxEntities: -1}},
+		{"hops above max", store.NeighbourhoodQuery{MaxHops: store.MaxHops + 1}},
+		{"negative hops", store.NeighbourhoodQuery{MaxHops: -1}},
+		{"unknown step type", store.NeighbourhoodQuery{MaxHops: 1, Steps: []store.Step{{Type: "LIKES", Direction: store.Out}}}},
+	} {
+		tc.q.Roots = []string{"organization:o1"}
+		_, err := s.Neighbourhood(ctx, tc.q)
+		wantErr(t, tc.name, err, store.ErrInvalid)
+	}
 }
 
 func testPaths(t *testing.T, s store.Store) {
@@ -569,8 +814,29 @@ func testPaths(t *testing.T, s store.Store) {
 	if len(only) != 1 || len(only[0].Relationships) != 3 {
 		t.Errorf("typed paths: %+v", only)
 	}
-	_, err := s.Paths(ctx, store.PathQuery{From: "organization:o1", To: "government:ru", MaxHops: 7})
-	wantErr(t, "hops above max", err, store.ErrInvalid)
+	if n := len(paths(store.PathQuery{From: "organization:o1", To: "vendor:ghost", MaxHops: 4})); n != 0 {
+		t.Errorf("%d paths to a missing entity", n)
+	}
+	if n := len(paths(store.PathQuery{From: "organization:o1", To: "organization:o1", MaxHops: 4})); n != 0 {
+		t.Errorf("%d paths from an entity to itself", n)
+	}
+	// Before the directive existed only the product route is there.
+	early, err := s.Paths(ctx, store.PathQuery{From: "organization:o1", To: "vendor:v1", MaxHops: 2, AsOf: d20170101})
+	if err != nil || len(early) != 1 || fmt.Sprint(early[0].EntityIDs) != "[organization:o1 product:p1 vendor:v1]" {
+		t.Errorf("paths on 2017-01-01: %+v, %v", early, err)
+	}
+	for _, tc := range []struct {
+		name string
+		q    store.PathQuery
+	}{
+		{"hops above max", store.PathQuery{MaxHops: store.MaxHops + 1}},
+		{"zero hops", store.PathQuery{MaxHops: 0}},
+		{"negative limit", store.PathQuery{MaxHops: 2, Limit: -1}},
+	} {
+		tc.q.From, tc.q.To = "organization:o1", "government:ru"
+		_, err := s.Paths(ctx, tc.q)
+		wantErr(t, tc.name, err, store.ErrInvalid)
+	}
 }
 
 func testSnapshot(t *testing.T, s store.Store) {
@@ -582,6 +848,13 @@ func testSnapshot(t *testing.T, s store.Store) {
 	}
 	if len(snap.Entities) != len(fx.Entities) || len(snap.Signals) != 2 || len(snap.Relationships) != len(fx.Relationships)-1 {
 		t.Errorf("snapshot 2018: %d entities, %d relationships, %d signals", len(snap.Entities), len(snap.Relationships), len(snap.Signals))
+	}
+	if !slices.IsSorted(entityIDs(snap.Entities)) || !slices.IsSorted(relIDs(snap.Relationships)) ||
+		!slices.IsSortedFunc(snap.Signals, func(a, b kg.RiskSignal) int { return cmp.Compare(a.ID, b.ID) }) {
+		t.Error("snapshot rows are not in id order")
+	}
+	if snap.AsOf != d20180101 {
+		t.Errorf("snapshot AsOf = %v", snap.AsOf)
 	}
 	early, _ := s.Snapshot(ctx, d20170101)
 	if len(early.Entities) != len(fx.Entities)-1 || len(early.Signals) != 1 {
@@ -622,16 +895,38 @@ func testInvalid(t *testing.T, s store.Store) {
 }
 
 func testConcurrent(t *testing.T, s store.Store) {
-	const writers, each = 8, 25
+	seeded(t, s)
+	const writers, each = 8, 50
 	var wg sync.WaitGroup
-	errs := make(chan error, writers*each)
+	errs := make(chan error, writers*each+writers)
 	for w := range writers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range each {
 				id := fmt.Sprintf("vendor:w%d-%02d", w, i)
-				if _, err := s.Apply(ctx, kg.Batch{Entities: []kg.Entity{{ID: id, Kind: kg.KindVendor, Name: id}}}); err != nil {
+				res, err := s.Apply(ctx, kg.Batch{
+					Entities:      []kg.Entity{{ID: id, Kind: kg.KindVendor, Name: id}},
+					Relationships: []kg.Relationship{{Type: kg.RelHeadquarteredIn, From: id, To: "government:ru"}},
+				})
+				if err != nil {
+					errs <- err
+				} else if !slices.Contains(res.Created, id) {
+					errs <- fmt.Errorf("writing %s reported %+v", id, res)
+				}
+			}
+		}()
+	}
+	// Readers run alongside the writers.
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				if _, err := s.Neighbourhood(ctx, store.NeighbourhoodQuery{Roots: []string{"government:ru"}, MaxHops: 2}); err != nil {
+					errs <- err
+				}
+				if _, err := s.List(ctx, store.ListQuery{Kind: kg.KindVendor}); err != nil {
 					errs <- err
 				}
 			}
@@ -645,7 +940,8 @@ func testConcurrent(t *testing.T, s store.Store) {
 	var n int
 	after := ""
 	for {
-		p, err := s.List(ctx, store.ListQuery{Kind: kg.KindVendor, Page: store.Page{First: 100, After: after}})
+		p, err := s.List(ctx, store.ListQuery{Kind: kg.KindVendor, Filter: store.Filter{Related: &store.RelatedFilter{
+			Type: kg.RelHeadquarteredIn, Direction: store.Out, EntityID: "government:ru"}}, Page: store.Page{First: 100, After: after}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -655,21 +951,54 @@ func testConcurrent(t *testing.T, s store.Store) {
 		}
 		after = p.EndCursor
 	}
-	if n != writers*each {
-		t.Errorf("%d vendors after %d parallel writes", n, writers*each)
+	if want := writers*each + 1; n != want { // + vendor:v1 of the fixture
+		t.Errorf("%d vendors headquartered in Russia after %d parallel writes, want %d", n, writers*each, want)
 	}
 }
 
 func testEntitiesMissing(t *testing.T, s store.Store) {
 	seeded(t, s)
-	got, err := s.Entities(ctx, []string{"vendor:v1", "vendor:ghost", "government:ru"}, d20180101)
+	got, err := s.Entities(ctx, []string{"vendor:v1", "vendor:ghost", "government:ru", "directive:d1", "vendor:v1"}, d20170101)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// directive:d1 exists but is not visible on 2017-01-01: absent like a missing id.
 	if len(got) != 2 || got["vendor:v1"].ID != "vendor:v1" || got["government:ru"].Kind != kg.KindGovernment {
 		t.Errorf("entities: %+v", got)
 	}
 	if _, ok := got["vendor:ghost"]; ok {
 		t.Error("a missing id is present")
+	}
+	if none, err := s.Entities(ctx, nil, 0); err != nil || len(none) != 0 {
+		t.Errorf("no ids: %v, %v", none, err)
+	}
+}
+
+func testAtomicBatch(t *testing.T, s store.Store) {
+	seeded(t, s)
+	before, _ := s.Snapshot(ctx, d20180101)
+	var b kg.Batch
+	for i := range 100 {
+		v, p := fmt.Sprintf("vendor:a%03d", i), fmt.Sprintf("product:a%03d", i)
+		b.Entities = append(b.Entities, kg.Entity{ID: v, Kind: kg.KindVendor, Name: v}, kg.Entity{ID: p, Kind: kg.KindProduct, Name: p})
+		b.Relationships = append(b.Relationships, kg.Relationship{Type: kg.RelMakes, From: v, To: p})
+	}
+	renamed := Fixture().Entities[4]
+	renamed.Name = "Renamed"
+	b.Entities = append(b.Entities, renamed)
+	// The last row names an entity that exists nowhere.
+	b.Signals = append(b.Signals, kg.RiskSignal{ID: "signal:a", EntityID: "vendor:a000", Dimension: kg.DimSanctions, Severity: 0.1},
+		kg.RiskSignal{ID: "signal:b", EntityID: "vendor:zzz", Dimension: kg.DimSanctions, Severity: 0.1})
+	_, err := s.Apply(ctx, b)
+	wantErr(t, "batch with one bad row", err, store.ErrInvalid)
+	after, _ := s.Snapshot(ctx, d20180101)
+	if !reflect.DeepEqual(before, after) {
+		t.Errorf("a rejected batch of %d rows left %d entities (had %d)", len(b.Entities), len(after.Entities), len(before.Entities))
+	}
+	// The same batch without the bad row goes in whole.
+	b.Signals = b.Signals[:1]
+	res := mustApply(t, s, b)
+	if len(res.Created) != 301 || len(res.Updated) != 1 {
+		t.Errorf("good batch: %d created, %d updated; want 301 and 1", len(res.Created), len(res.Updated))
 	}
 }

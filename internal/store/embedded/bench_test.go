@@ -1,0 +1,115 @@
+package embedded_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"riskgraph/internal/kg"
+	"riskgraph/internal/store"
+	"riskgraph/internal/store/embedded"
+	"riskgraph/internal/synth"
+)
+
+// Run with: go test -run '^$' -bench . -benchtime 20000x ./internal/store/embedded/
+
+var words = []string{"kaspersky", "lab", "acme", "global", "systems", "security", "federal", "data", "cloud",
+	"networks", "holdings", "trust", "north", "eastern", "digital", "labs", "group", "soft", "antivirus", "defence"}
+
+// namedBatch makes n vendors with two- or three-word names, an alias and a description.
+func namedBatch(n int) kg.Batch {
+	var b kg.Batch
+	for i := range n {
+		w := func(k int) string { return words[(i/k)%len(words)] }
+		name := w(1) + " " + w(len(words))
+		if i%3 == 0 {
+			name += " " + w(7)
+		}
+		b.Entities = append(b.Entities, kg.Entity{
+			ID: fmt.Sprintf("vendor:b%05d", i), Kind: kg.KindVendor, Name: name,
+			Aliases:     []string{fmt.Sprintf("%s %d", w(3), i)},
+			Description: "supplier of " + w(5) + " and " + w(11) + " services",
+		})
+	}
+	return b
+}
+
+func openBench(b *testing.B, batch kg.Batch) *embedded.Store {
+	b.Helper()
+	s, err := embedded.Open(filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	if _, err := s.Apply(context.Background(), batch); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// timed runs op b.N times and reports the median and 99th percentile of one call.
+func timed(b *testing.B, op func(i int) error) {
+	b.Helper()
+	durs := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		start := time.Now()
+		err := op(i)
+		durs = append(durs, time.Since(start))
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	slices.Sort(durs)
+	pct := func(p float64) float64 { return float64(durs[int(p*float64(len(durs)-1))].Nanoseconds()) }
+	b.ReportMetric(pct(0.50), "p50-ns")
+	b.ReportMetric(pct(0.99), "p99-ns")
+}
+
+func BenchmarkEntity(b *testing.B) {
+	batch := namedBatch(5000)
+	s := openBench(b, batch)
+	ctx := context.Background()
+	timed(b, func(i int) error {
+		id := batch.Entities[i*7919%len(batch.Entities)].ID
+		got, err := s.Entities(ctx, []string{id}, 0)
+		if err == nil && len(got) != 1 {
+			err = fmt.Errorf("%s not found", id)
+		}
+		return err
+	})
+}
+
+func BenchmarkSearch(b *testing.B) {
+	s := openBench(b, namedBatch(5000))
+	ctx := context.Background()
+	queries := []string{"kaspersky", "acme global", "sec", "federal data", "cloud networks holdings", "antivirus 42"}
+	timed(b, func(i int) error {
+		p, err := s.Search(ctx, store.SearchQuery{Text: queries[i%len(queries)]})
+		if err == nil && len(p.Items) == 0 {
+			err = fmt.Errorf("no hits for %q", queries[i%len(queries)])
+		}
+		return err
+	})
+}
+
+// BenchmarkNeighbourhood reads 4-hop neighbourhoods in a synthetic graph of 5,000 entities
+// and 15,000 relationships (no Steps, so every relationship is walked both ways).
+func BenchmarkNeighbourhood(b *testing.B) {
+	batch := synth.Generate(synth.Config{Entities: 5000, Relationships: 15000, Seed: 7, SignalRate: 0.1})
+	s := openBench(b, batch)
+	ctx := context.Background()
+	steps := []store.Step{{Type: kg.RelUses, Direction: store.Out}, {Type: kg.RelMakes, Direction: store.In},
+		{Type: kg.RelOwnedBy, Direction: store.Out}, {Type: kg.RelHeadquarteredIn, Direction: store.Out},
+		{Type: kg.RelAppliesTo, Direction: store.In}, {Type: kg.RelEnacted, Direction: store.In}}
+	timed(b, func(i int) error {
+		root := batch.Entities[i*7919%len(batch.Entities)].ID
+		_, err := s.Neighbourhood(ctx, store.NeighbourhoodQuery{Roots: []string{root}, Steps: steps, MaxHops: 4})
+		return err
+	})
+}
