@@ -44,7 +44,8 @@ func TestLoadHasContractIDs(t *testing.T) {
 		"retailer:office-depot", "retailer:staples", "product:kaspersky-anti-virus",
 		"organization:us-federal-agencies", "person:eugene-kaspersky", "person:elaine-duke",
 		"law:ru-40-fz", "law:ru-144-fz", "law:ru-126-fz-art64", "law:ru-374-fz", "law:ru-375-fz",
-		"law:us-ndaa-fy2018-s1634", "source:reuters-ap-2017-09-13",
+		"law:us-ndaa-fy2018-s1634", "directive:far-52-204-23", "agency:far-council",
+		"source:reuters-ap-2017-09-13",
 		"source:ians-business-standard-2017-09-14", "source:kaspersky-statement-2017-09-13",
 	}
 	for _, id := range ids {
@@ -65,6 +66,15 @@ func TestLoadHasContractIDs(t *testing.T) {
 		if due[id] != d {
 			t.Errorf("BOD 17-01 obligation %s due %v, want %v", id, due[id], d)
 		}
+	}
+	// Section 1634 is a statute (Law); its start date reaches agencies as an obligation of
+	// the FAR rule that implements it.
+	if k := ents["law:us-ndaa-fy2018-s1634"].Kind; k != kg.KindLaw {
+		t.Errorf("section 1634 is a %s, want Law", k)
+	}
+	far := ents["directive:far-52-204-23"]
+	if !slices.ContainsFunc(far.Obligations, func(o kg.Obligation) bool { return o.Due == 20181001 }) {
+		t.Errorf("FAR 52.204-23 has no obligation due 2018-10-01: %+v", far.Obligations)
 	}
 }
 
@@ -170,10 +180,16 @@ func TestDenialIsKept(t *testing.T) {
 			return c.SourceID == denial && c.Stance == kg.StanceDisputes
 		})
 	}
-	var onSignal, onLaw bool
+	var onRussia, onVendor, onLaw bool
 	for _, g := range b.Signals {
-		if g.Dimension == kg.DimForeignInfluence && g.EntityID == "government:russian-federation" && disputes(g.Sources) {
-			onSignal = true
+		if g.Dimension != kg.DimForeignInfluence || !disputes(g.Sources) {
+			continue
+		}
+		switch g.EntityID {
+		case "government:russian-federation":
+			onRussia = true
+		case "vendor:kaspersky-lab":
+			onVendor = true
 		}
 	}
 	for _, r := range b.Relationships {
@@ -184,8 +200,16 @@ func TestDenialIsKept(t *testing.T) {
 			onLaw = true
 		}
 	}
-	if !onSignal {
+	if !onRussia {
 		t.Error("the foreign-influence signal on Russia lacks the company's DISPUTES citation")
+	}
+	if !onVendor {
+		t.Error("the foreign-influence signal on Kaspersky Lab lacks the company's DISPUTES citation")
+	}
+	// The denial is a source of its own, stated by the company.
+	ents := entityIndex(b)
+	if e, ok := ents[denial]; !ok || e.Kind != kg.KindSource {
+		t.Errorf("%s is not a Source entity", denial)
 	}
 	if !onLaw {
 		t.Error("no Russian law APPLIES_TO link")
@@ -219,6 +243,10 @@ func TestStoryLinks(t *testing.T) {
 		{"person:eugene-kaspersky", kg.RelOfficerOf, "vendor:kaspersky-lab"},
 		{"source:russian-embassy-statement-2017-09-14", kg.RelStatedBy, "agency:russian-embassy-us"},
 		{"source:kaspersky-statement-2017-09-13", kg.RelStatedBy, "vendor:kaspersky-lab"},
+		{"government:united-states", kg.RelEnacted, "law:us-ndaa-fy2018-s1634"},
+		{"agency:far-council", kg.RelIssued, "directive:far-52-204-23"},
+		{"directive:far-52-204-23", kg.RelBinds, "organization:us-federal-agencies"},
+		{"directive:far-52-204-23", kg.RelTargets, "vendor:kaspersky-lab"},
 	}
 	for _, tc := range tests {
 		if _, ok := rels[kg.RelationshipID(tc.from, tc.typ, tc.to)]; !ok {
@@ -228,23 +256,30 @@ func TestStoryLinks(t *testing.T) {
 	if r := rels[kg.RelationshipID("retailer:best-buy", kg.RelSells, "product:kaspersky-anti-virus")]; r.Validity.To != 20170908 {
 		t.Errorf("Best Buy SELLS ends %v, want 2017-09-08", r.Validity.To)
 	}
+	// A retailer's SELLS ends on the day its DELISTED starts, so no date has both or neither.
+	for _, r := range b.Relationships {
+		if r.Type != kg.RelDelisted {
+			continue
+		}
+		sells, ok := rels[kg.RelationshipID(r.From, kg.RelSells, r.To)]
+		if !ok || sells.Validity.To != r.Validity.From || r.Validity.From == 0 {
+			t.Errorf("%s starts %v but SELLS ends %v (present: %v); want the same date", r.ID(), r.Validity.From, sells.Validity.To, ok)
+		}
+	}
 	if r := rels[kg.RelationshipID("retailer:amazon", kg.RelSells, "product:kaspersky-anti-virus")]; r.Validity.To != 0 {
 		t.Errorf("Amazon SELLS ends %v, want open", r.Validity.To)
 	}
 }
 
-// dateStrings collects every date the seed states: validity ends, obligation dues and
-// attribute values.
-func dateStrings(b kg.Batch) map[string]bool {
-	m := map[string]bool{}
-	add := func(v kg.Validity) { m[v.From.String()] = true; m[v.To.String()] = true }
+// timelineDates collects every date at which some fact of the seed starts or stops holding:
+// validity ends and obligation due dates (attributes do not count: nothing replays them).
+func timelineDates(b kg.Batch) map[kg.Date]bool {
+	m := map[kg.Date]bool{}
+	add := func(v kg.Validity) { m[v.From] = true; m[v.To] = true }
 	for _, e := range b.Entities {
 		add(e.Validity)
 		for _, o := range e.Obligations {
-			m[o.Due.String()] = true
-		}
-		for _, a := range e.Attributes {
-			m[a.Value] = true
+			m[o.Due] = true
 		}
 	}
 	for _, r := range b.Relationships {
@@ -256,16 +291,40 @@ func dateStrings(b kg.Batch) map[string]bool {
 	return m
 }
 
+// Every dated row of the timeline in shared/case/facts.md must be replayable with asOf.
 func TestTimelineDates(t *testing.T) {
-	dates := dateStrings(mustLoad(t))
-	for _, d := range []string{
-		"2017-07-11", "2017-09-08", "2017-09-13", "2017-10-13", "2017-11-12", "2017-12-12",
-		"2017-09-14", "2017-09-19", "2018-10-01", "2018-05-30", "2018-11-30", "2018-06-15",
-		"2018-07-16", "2017-12-01", "2022-03-15", "2022-03-25", "2024-06-20", "2024-07-20",
-		"2024-09-29", "2024-06-21",
+	dates := timelineDates(mustLoad(t))
+	for _, tc := range []struct {
+		date string
+		fact string
+	}{
+		{"2017-07-11", "GSA drops Kaspersky from its schedules"},
+		{"2017-09-08", "Best Buy stops selling Kaspersky products"},
+		{"2017-09-13", "DHS issues BOD 17-01"},
+		{"2017-10-13", "BOD 17-01: identify products (30 days)"},
+		{"2017-11-12", "BOD 17-01: removal plan (60 days)"},
+		{"2017-12-12", "BOD 17-01: begin removal (90 days); NDAA FY2018 signed"},
+		{"2017-09-14", "Russian embassy calls the decision regrettable"},
+		{"2017-09-19", "BOD 17-01 in the Federal Register, 82 FR 43782"},
+		{"2018-10-01", "section 1634 ban takes effect"},
+		{"2018-05-30", "district court dismisses Kaspersky's suits"},
+		{"2018-11-30", "appeals court affirms"},
+		{"2018-06-15", "FAR 52.204-23 interim rule published"},
+		{"2018-07-16", "FAR 52.204-23 takes effect"},
+		{"2017-12-01", "UK NCSC advice on Russian anti-virus"},
+		{"2022-03-15", "German BSI warning"},
+		{"2022-03-25", "FCC Covered List addition"},
+		{"2024-06-20", "BIS ICTS Final Determination"},
+		{"2024-07-20", "BIS: no new agreements"},
+		{"2024-09-29", "BIS: no updates or resale"},
+		{"2024-06-21", "OFAC designates twelve executives"},
 	} {
+		d, err := kg.ParseDate(tc.date)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if !dates[d] {
-			t.Errorf("no validity, obligation or attribute carries %s", d)
+			t.Errorf("%s (%s): no validity or obligation due date carries it", tc.date, tc.fact)
 		}
 	}
 }
