@@ -14,6 +14,9 @@ import { chromium } from 'playwright-core';
 const baseURL = (process.env.RISKGRAPH_URL || '').replace(/\/+$/, '');
 const query = '{ entity(id: "vendor:kaspersky-lab") { name } }';
 // Operation names of the example tabs (web/src/examples.js); GraphiQL titles tabs by them.
+// A test that takes longer than this fails instead of holding up the run; each step inside
+// has its own 30 s limit, so only a stuck browser gets near it.
+const testTimeout = 120_000;
 const exampleTabs = ['WhyIsBestBuyExposed', 'WhatDidBod1701Require', 'TheTimeline', 'HowIsBestBuyLinkedToRussia', 'Search'];
 
 // chromiumPath returns $CHROMIUM, or the first executable named chromium on PATH.
@@ -34,8 +37,8 @@ function chromiumPath() {
 
 // openBrowser starts headless Chromium on a fresh, empty profile directory, so that every
 // test sees the playground as a first-time visitor (GraphiQL keeps its tabs in
-// localStorage). close() stops the browser and removes the profile.
-async function openBrowser() {
+// localStorage). close() stops the browser and removes the profile; so does signal's abort.
+async function openBrowser(signal) {
   assert.ok(baseURL, 'set RISKGRAPH_URL to the address of a running riskgraph server');
   const profile = await mkdtemp(path.join(os.tmpdir(), 'riskgraph-e2e-profile-'));
   let context;
@@ -60,17 +63,20 @@ async function openBrowser() {
   }
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(30_000);
-  return {
-    page,
-    async close() {
-      await context.close();
+  const close = async () => {
+    try {
+      await context.close(); // closing twice is harmless
+    } finally {
       await rm(profile, { recursive: true, force: true });
-    },
+    }
   };
+  // A test that times out is abandoned mid-step; stop its browser so the run can end.
+  signal.addEventListener('abort', () => close().catch(() => {}), { once: true });
+  return { page, close };
 }
 
-test('the playground runs a query against the server and loads nothing from elsewhere', async () => {
-  const browser = await openBrowser();
+test('the playground runs a query against the server and loads nothing from elsewhere', { timeout: testTimeout }, async (t) => {
+  const browser = await openBrowser(t.signal);
   const { page } = browser;
 
   const requests = [];
@@ -99,7 +105,7 @@ test('the playground runs a query against the server and loads nothing from else
     assert.equal(await page.locator('.riskgraph-title').textContent(), 'riskgraph playground');
     const docsLink = page.locator('a.riskgraph-docs-link');
     await docsLink.click();
-    await page.locator('.graphiql-doc-explorer', { hasText: 'Query' }).waitFor({ state: 'visible' });
+    await waitForDocs(page);
     await docsLink.click();
     await page.locator('.graphiql-doc-explorer').waitFor({ state: 'detached' });
 
@@ -132,8 +138,8 @@ test('the playground runs a query against the server and loads nothing from else
   }
 });
 
-test('every example tab runs against the seeded server without errors', async () => {
-  const browser = await openBrowser();
+test('every example tab runs against the seeded server without errors', { timeout: testTimeout }, async (t) => {
+  const browser = await openBrowser(t.signal);
   const { page } = browser;
   try {
     await page.goto(`${baseURL}/`);
@@ -164,13 +170,25 @@ test('every example tab runs against the seeded server without errors', async ()
       assert.equal(result.errors, undefined, `${name}: ${JSON.stringify(result.errors)}`);
       assert.ok(result.data && Object.values(result.data).every((v) => v !== null), `${name}: empty data`);
     }
-    // Leave the first example on screen for the picture.
+    // Leave the first example on screen, with the docs open at the root type, for the picture.
     await page.locator('.graphiql-tab', { hasText: exampleTabs[0] }).first().locator('.graphiql-tab-button').click();
+    await page.locator('a.riskgraph-docs-link').click();
+    await waitForDocs(page);
     await screenshot(page, 'riskgraph-playground-examples.png');
   } finally {
     await browser.close();
   }
 });
+
+// waitForDocs waits until the docs panel shows the schema's root type in a pane wide
+// enough to read (GraphiQL can mark the panel open while its pane is folded to nothing).
+async function waitForDocs(page) {
+  const docs = page.locator('.graphiql-doc-explorer', { hasText: 'Query' });
+  await docs.waitFor({ state: 'visible' });
+  await page.waitForFunction(
+    () => (document.querySelector('.graphiql-doc-explorer')?.getBoundingClientRect().width ?? 0) >= 200,
+  );
+}
 
 async function screenshot(page, name) {
   const dir = process.env.RISKGRAPH_SCREENSHOT_DIR || os.tmpdir();
