@@ -180,14 +180,17 @@ test('every example tab runs against the seeded server without errors', { timeou
   }
 });
 
-// waitForDocs waits until the docs panel shows the schema's root type in a pane wide
-// enough to read (GraphiQL can mark the panel open while its pane is folded to nothing).
+// waitForDocs waits until the docs panel shows the schema's root type on screen. GraphiQL
+// hides a folded side pane by moving it off to the left and making it transparent, so
+// Playwright's "visible" alone would not tell an open panel from a folded one.
 async function waitForDocs(page) {
-  const docs = page.locator('.graphiql-doc-explorer', { hasText: 'Query' });
-  await docs.waitFor({ state: 'visible' });
-  await page.waitForFunction(
-    () => (document.querySelector('.graphiql-doc-explorer')?.getBoundingClientRect().width ?? 0) >= 200,
-  );
+  await page.locator('.graphiql-doc-explorer', { hasText: 'Query' }).waitFor({ state: 'visible' });
+  await page.waitForFunction(() => {
+    const pane = document.querySelector('.graphiql-doc-explorer')?.closest('.graphiql-plugin');
+    if (!pane) return false;
+    const box = pane.getBoundingClientRect();
+    return box.left >= 0 && box.width >= 200 && getComputedStyle(pane).opacity !== '0';
+  });
 }
 
 async function screenshot(page, name) {

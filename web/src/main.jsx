@@ -61,13 +61,19 @@ function makeFetcher(url) {
 const defaultTabs = examples.map((e) => ({ query: e.query }));
 
 // Header is the small title in GraphiQL's top-right corner, with a link that opens the
-// docs panel: the schema's descriptions are the analysts' manual.
+// docs panel: the schema's descriptions are the analysts' manual. The link presses the
+// sidebar's own docs button, because only GraphiQL's handler also unfolds the side pane.
 function Header() {
   const plugins = usePluginContext();
   const docsOpen = plugins?.visiblePlugin === DOC_EXPLORER_PLUGIN;
   const toggleDocs = (event) => {
     event.preventDefault();
-    plugins?.setVisiblePlugin(docsOpen ? null : DOC_EXPLORER_PLUGIN);
+    const index = plugins?.plugins.indexOf(DOC_EXPLORER_PLUGIN) ?? -1;
+    const button = event.currentTarget
+      .closest('.graphiql-container')
+      ?.querySelector(`.graphiql-sidebar button[data-index="${index}"]`);
+    if (button) button.click();
+    else plugins?.setVisiblePlugin(docsOpen ? null : DOC_EXPLORER_PLUGIN);
   };
   return (
     <span className="riskgraph-header">
