@@ -56,7 +56,8 @@ type entityRec struct {
 type adj struct {
 	id    string
 	typ   kg.RelType
-	other string // the entity at the far end
+	other string  // the entity at the far end
+	rel   *relRec // the record itself, so walks need no map lookups
 }
 
 func adjCmp(a adj, id string) int { return strings.Compare(a.id, id) }
@@ -70,8 +71,14 @@ func insertAdj(list []adj, a adj) []adj {
 }
 
 type relRec struct {
-	r   kg.Relationship
-	raw []byte
+	r        kg.Relationship
+	raw      []byte
+	from, to *entityRec // the endpoints' records; records are updated in place, so these stay current
+}
+
+// visibleAt reports whether the relationship and both its entities hold on day d.
+func (r *relRec) visibleAt(d kg.Date) bool {
+	return r.r.Validity.ValidAt(d) && r.from.e.Validity.ValidAt(d) && r.to.e.Validity.ValidAt(d)
 }
 
 type signalRec struct {
@@ -371,9 +378,10 @@ func (s *Store) index(enc encoded) {
 			old.r, old.raw = r.r, r.raw
 			continue
 		}
+		r.from, r.to = s.ents[r.r.From], s.ents[r.r.To] // both exist: Apply and load check or order it
 		s.rels[id] = r
-		s.out[r.r.From] = insertAdj(s.out[r.r.From], adj{id: id, typ: r.r.Type, other: r.r.To})
-		s.in[r.r.To] = insertAdj(s.in[r.r.To], adj{id: id, typ: r.r.Type, other: r.r.From})
+		s.out[r.r.From] = insertAdj(s.out[r.r.From], adj{id: id, typ: r.r.Type, other: r.r.To, rel: r})
+		s.in[r.r.To] = insertAdj(s.in[r.r.To], adj{id: id, typ: r.r.Type, other: r.r.From, rel: r})
 	}
 	for _, r := range enc.sigs {
 		if old := s.sigs[r.g.ID]; old == nil {

@@ -69,24 +69,21 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 	if q.MaxEntities > 0 && len(seen) > q.MaxEntities {
 		return kg.Snapshot{}, tooLarge(q.MaxEntities, 0)
 	}
-	taken := map[string]bool{}
+	taken := map[*relRec]string{} // relationships walked, with their ids
 	for hop := 0; hop < q.MaxHops && len(frontier) > 0; hop++ {
 		var next []string
 		for _, id := range frontier {
-			// One pass over each adjacency list; the type filter needs no map lookup of the relationship.
+			// One pass over each adjacency list; type and visibility need no map lookup.
 			for _, dir := range [2]store.Direction{store.Out, store.In} {
 				allowed := st.out
 				if dir == store.In {
 					allowed = st.in
 				}
 				for _, a := range s.adjacent(id, dir) {
-					if !st.any && !allowed[a.typ] {
+					if (!st.any && !allowed[a.typ]) || !a.rel.visibleAt(asOf) {
 						continue
 					}
-					if _, ok := s.relAt(a.id, asOf); !ok {
-						continue
-					}
-					taken[a.id] = true
+					taken[a.rel] = a.id
 					if !seen[a.other] {
 						seen[a.other] = true
 						next = append(next, a.other)
@@ -99,24 +96,19 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 		}
 		frontier = next
 	}
-	snap := kg.Snapshot{AsOf: asOf}
-	ids := make([]string, 0, len(seen))
+	snap := kg.Snapshot{AsOf: asOf, Entities: make([]kg.Entity, 0, len(seen)), Relationships: make([]kg.Relationship, 0, len(taken))}
 	for id := range seen {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		e, _ := s.entityAt(id, asOf)
-		snap.Entities = append(snap.Entities, e)
+		snap.Entities = append(snap.Entities, s.ents[id].e)
 		snap.Signals = append(snap.Signals, s.signalsAt(id, asOf)...)
 	}
-	rids := make([]string, 0, len(taken))
-	for id := range taken {
-		rids = append(rids, id)
+	slices.SortFunc(snap.Entities, func(a, b kg.Entity) int { return strings.Compare(a.ID, b.ID) })
+	walked := make([]adj, 0, len(taken))
+	for r, id := range taken {
+		walked = append(walked, adj{id: id, rel: r})
 	}
-	slices.Sort(rids)
-	for _, id := range rids {
-		snap.Relationships = append(snap.Relationships, s.rels[id].r)
+	slices.SortFunc(walked, func(a, b adj) int { return strings.Compare(a.id, b.id) })
+	for _, a := range walked {
+		snap.Relationships = append(snap.Relationships, a.rel.r)
 	}
 	slices.SortFunc(snap.Signals, func(a, b kg.RiskSignal) int { return strings.Compare(a.ID, b.ID) })
 	return snap, nil
