@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 
 	"riskgraph/internal/kg"
 )
@@ -234,4 +235,54 @@ func CheckHops(field string, n int) error {
 		return kg.Invalid(field, "maxHops is %d; it must be between 0 and %d", n, MaxHops)
 	}
 	return nil
+}
+
+// Check rejects a neighbourhood query no backend can answer: hops outside 0..MaxHops, a
+// negative entity cap, or a step with an unknown type or direction.
+func (q NeighbourhoodQuery) Check() error {
+	if err := CheckHops("maxHops", q.MaxHops); err != nil {
+		return err
+	}
+	if q.MaxEntities < 0 {
+		return kg.Invalid("maxEntities", "maxEntities is %d; it must not be negative", q.MaxEntities)
+	}
+	for i, st := range q.Steps {
+		if !st.Type.Valid() {
+			return kg.Invalid(fmt.Sprintf("steps[%d].type", i), "unknown relationship type %q", st.Type)
+		}
+		switch st.Direction {
+		case Out, In, Both, "":
+		default:
+			return kg.Invalid(fmt.Sprintf("steps[%d].direction", i), "direction %q: want OUT, IN or BOTH", st.Direction)
+		}
+	}
+	return nil
+}
+
+// DefaultPathLimit is how many paths a PathQuery with Limit 0 returns.
+const DefaultPathLimit = 10
+
+// Check rejects a paths query no backend can answer: hops outside 1..MaxHops, a negative
+// limit, or an unknown relationship type.
+func (q PathQuery) Check() error {
+	if q.MaxHops < 1 || q.MaxHops > MaxHops {
+		return kg.Invalid("maxHops", "maxHops is %d; it must be between 1 and %d", q.MaxHops, MaxHops)
+	}
+	if q.Limit < 0 {
+		return kg.Invalid("limit", "limit is %d; it must not be negative", q.Limit)
+	}
+	for i, t := range q.Types {
+		if !t.Valid() {
+			return kg.Invalid(fmt.Sprintf("types[%d]", i), "unknown relationship type %q", t)
+		}
+	}
+	return nil
+}
+
+// EffectiveLimit is q.Limit, or DefaultPathLimit when it is 0.
+func (q PathQuery) EffectiveLimit() int {
+	if q.Limit == 0 {
+		return DefaultPathLimit
+	}
+	return q.Limit
 }

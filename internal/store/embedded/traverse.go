@@ -2,7 +2,6 @@ package embedded
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -17,24 +16,20 @@ type stepper struct {
 	in  map[kg.RelType]bool // types that may be walked from To to From
 }
 
-func newStepper(steps []store.Step) (stepper, error) {
+// newStepper indexes steps already checked by NeighbourhoodQuery.Check.
+func newStepper(steps []store.Step) stepper {
 	st := stepper{any: len(steps) == 0, out: map[kg.RelType]bool{}, in: map[kg.RelType]bool{}}
-	for i, step := range steps {
-		if !step.Type.Valid() {
-			return st, kg.Invalid(fmt.Sprintf("steps[%d].type", i), "unknown relationship type %q", step.Type)
-		}
+	for _, step := range steps {
 		switch step.Direction {
 		case store.Out:
 			st.out[step.Type] = true
 		case store.In:
 			st.in[step.Type] = true
-		case store.Both, "":
-			st.out[step.Type], st.in[step.Type] = true, true
 		default:
-			return st, kg.Invalid(fmt.Sprintf("steps[%d].direction", i), "direction %q: want OUT, IN or BOTH", step.Direction)
+			st.out[step.Type], st.in[step.Type] = true, true
 		}
 	}
-	return st, nil
+	return st
 }
 
 // Neighbourhood walks breadth-first from the roots, at most q.MaxHops relationships, taking
@@ -42,16 +37,10 @@ func newStepper(steps []store.Step) (stepper, error) {
 // closer than MaxHops (so every walk of at most MaxHops into a root is there), and their
 // signals, all visible at q.AsOf.
 func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (kg.Snapshot, error) {
-	if err := store.CheckHops("maxHops", q.MaxHops); err != nil {
+	if err := q.Check(); err != nil {
 		return kg.Snapshot{}, err
 	}
-	if q.MaxEntities < 0 {
-		return kg.Snapshot{}, kg.Invalid("maxEntities", "maxEntities is %d; it must not be negative", q.MaxEntities)
-	}
-	st, err := newStepper(q.Steps)
-	if err != nil {
-		return kg.Snapshot{}, err
-	}
+	st := newStepper(q.Steps)
 	asOf := store.ResolveAsOf(q.AsOf)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -122,21 +111,12 @@ func tooLarge(limit, hops int) error {
 // relationships, walked in either direction, ordered by length, then by the entity ids along
 // the path, then by the relationship ids.
 func (s *Store) Paths(ctx context.Context, q store.PathQuery) ([]store.Path, error) {
-	if q.MaxHops < 1 || q.MaxHops > store.MaxHops {
-		return nil, kg.Invalid("maxHops", "maxHops is %d; it must be between 1 and %d", q.MaxHops, store.MaxHops)
+	if err := q.Check(); err != nil {
+		return nil, err
 	}
-	if q.Limit < 0 {
-		return nil, kg.Invalid("limit", "limit is %d; it must not be negative", q.Limit)
-	}
-	limit := q.Limit
-	if limit == 0 {
-		limit = 10
-	}
+	limit := q.EffectiveLimit()
 	types := map[kg.RelType]bool{}
-	for i, t := range q.Types {
-		if !t.Valid() {
-			return nil, kg.Invalid(fmt.Sprintf("types[%d]", i), "unknown relationship type %q", t)
-		}
+	for _, t := range q.Types {
 		types[t] = true
 	}
 	asOf := store.ResolveAsOf(q.AsOf)
