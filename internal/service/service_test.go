@@ -1,0 +1,167 @@
+package service_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"riskgraph/internal/kg"
+	"riskgraph/internal/risk"
+	"riskgraph/internal/service"
+	"riskgraph/internal/store"
+	"riskgraph/internal/store/embedded"
+	"riskgraph/seed"
+)
+
+var ctx = context.Background()
+
+func seeded(t *testing.T) (*service.Service, store.Store) {
+	t.Helper()
+	s, err := embedded.Open(filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := seed.Apply(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	return service.New(s, risk.DefaultModel()), s
+}
+
+func TestRankingPagesWithoutGapsOrRepeats(t *testing.T) {
+	svc, _ := seeded(t)
+	q := service.RankingQuery{Dimension: kg.DimRegulatory, AsOf: 20171001, Page: store.Page{First: 1000}}
+	all, err := svc.Ranking(ctx, q)
+	if err != nil || len(all.Items) < 5 {
+		t.Fatalf("full ranking: %d items, %v", len(all.Items), err)
+	}
+	var paged []string
+	q.Page = store.Page{First: 2}
+	for i := 0; ; i++ {
+		p, err := svc.Ranking(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Rank != len(paged)+1 {
+			t.Errorf("page %d starts at rank %d, want %d", i, p.Rank, len(paged)+1)
+		}
+		for _, sc := range p.Items {
+			paged = append(paged, sc.EntityID)
+		}
+		if !p.HasNext {
+			break
+		}
+		q.Page.After = p.EndCursor
+	}
+	if len(paged) != len(all.Items) {
+		t.Fatalf("paged %d entities, the full ranking has %d", len(paged), len(all.Items))
+	}
+	for i, sc := range all.Items {
+		if paged[i] != sc.EntityID {
+			t.Errorf("rank %d: paged %s, full %s", i+1, paged[i], sc.EntityID)
+		}
+		if i > 0 && sc.Score > all.Items[i-1].Score {
+			t.Errorf("ranking not highest first at %d", i)
+		}
+	}
+	orgs, _ := svc.Ranking(ctx, service.RankingQuery{Dimension: kg.DimRegulatory, Kind: kg.KindOrganization, AsOf: 20171001})
+	for _, sc := range orgs.Items {
+		if k, _ := kg.KindOfID(sc.EntityID); k != kg.KindOrganization {
+			t.Errorf("kind filter let %s through", sc.EntityID)
+		}
+	}
+	if _, err := svc.Ranking(ctx, service.RankingQuery{Dimension: kg.DimRegulatory, Page: store.Page{After: "junk"}}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("bad cursor: %v", err)
+	}
+}
+
+// A write must be visible in the next ranking: the cached whole-graph pass is dropped.
+func TestRankingSeesWrites(t *testing.T) {
+	svc, _ := seeded(t)
+	rank := func() float64 {
+		p, err := svc.Ranking(ctx, service.RankingQuery{Dimension: kg.DimSanctions, Kind: kg.KindRetailer, AsOf: 20250101})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sc := range p.Items {
+			if sc.EntityID == "retailer:amazon" {
+				return sc.Score
+			}
+		}
+		return 0
+	}
+	before := rank()
+	_, err := svc.Apply(ctx, kg.Batch{Signals: []kg.RiskSignal{{ID: "signal:test-amazon-sanctioned", EntityID: "retailer:amazon",
+		Dimension: kg.DimSanctions, Severity: 0.9, Reason: "a test", Validity: kg.Validity{From: 20240101}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := rank(); after <= before || after < 0.9 {
+		t.Errorf("Amazon's sanctions score %v → %v after a 0.9 signal; the cached pass was not refreshed", before, after)
+	}
+}
+
+func TestExposureHopsAndMissing(t *testing.T) {
+	svc, _ := seeded(t)
+	_, err := svc.Exposures(ctx, service.ExposureQuery{IDs: []string{"retailer:best-buy"}, MaxHops: 5})
+	if !errors.Is(err, service.ErrHops) {
+		t.Errorf("5 hops with a 4-hop model: %v, want ErrHops", err)
+	}
+	got, err := svc.Exposures(ctx, service.ExposureQuery{IDs: []string{"retailer:best-buy", "vendor:nobody"}, AsOf: 20170901,
+		Dimensions: []kg.Dimension{kg.DimForeignInfluence}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got["vendor:nobody"]; ok || len(got["retailer:best-buy"]) != 1 || got["retailer:best-buy"][0].Score <= 0 {
+		t.Errorf("exposures: %+v", got)
+	}
+	short, _ := svc.Exposures(ctx, service.ExposureQuery{IDs: []string{"retailer:best-buy"}, AsOf: 20170901, MaxHops: 1,
+		Dimensions: []kg.Dimension{kg.DimForeignInfluence}})
+	if s := short["retailer:best-buy"][0].Score; s != 0 {
+		t.Errorf("one hop from Best Buy reaches only the product, which has no foreign-influence signal; score %v", s)
+	}
+}
+
+func TestComplianceOverTime(t *testing.T) {
+	svc, _ := seeded(t)
+	status := func(at kg.Date) map[string]service.ComplianceStatus {
+		c, err := svc.Compliance(ctx, "directive:bod-17-01", at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]service.ComplianceStatus{}
+		for _, p := range c.Parties {
+			out[p.PartyID] = p.Status
+		}
+		return out
+	}
+	const agencies = "organization:us-federal-agencies"
+	for _, tc := range []struct {
+		at   kg.Date
+		want service.ComplianceStatus
+	}{
+		{20171001, service.InProgress}, // bound, still using the product, deadline ahead
+		{20171220, service.Compliant},  // the seed ends federal use on the removal date
+	} {
+		if got := status(tc.at)[agencies]; got != tc.want {
+			t.Errorf("%s on %s: %s, want %s", agencies, tc.at, got, tc.want)
+		}
+	}
+	// A department that keeps using the product past the last deadline is overdue.
+	const state = "organization:us-department-of-state"
+	_, err := svc.Apply(ctx, kg.Batch{Relationships: []kg.Relationship{{Type: kg.RelUses, From: state,
+		To: "product:kaspersky-anti-virus", Confidence: 0.3, Inferred: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := status(20171220)[state]; got != service.Overdue {
+		t.Errorf("%s still using the product on 2017-12-20: %s, want OVERDUE", state, got)
+	}
+	if _, err := svc.Compliance(ctx, "directive:bod-17-01", 20170101); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("before the directive existed: %v, want ErrNotFound", err)
+	}
+	if _, err := svc.Compliance(ctx, "vendor:kaspersky-lab", 20171001); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a vendor is not a directive: %v", err)
+	}
+}
