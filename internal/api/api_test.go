@@ -267,6 +267,21 @@ func testNestedReadsAreBatched(t *testing.T, f *fixture) {
 	if small, large := calls(3), calls(200); large > small {
 		t.Errorf("store reads grew with the page: %d for 3 parents, %d for 200", small, large)
 	}
+	// On Neo4j, count what reaches the server: Cypher statements, not store calls.
+	if rt, ok := f.store.Store.(interface{ RoundTrips() int64 }); ok {
+		statements := func(first int) int64 {
+			before := rt.RoundTrips()
+			if r := f.do(t, countQuery, map[string]any{"first": first}); len(r.Errors) > 0 {
+				t.Fatalf("query: %+v", r.Errors)
+			}
+			return rt.RoundTrips() - before
+		}
+		small, large := statements(3), statements(50)
+		t.Logf("Cypher statements for the nested query: %d with 3 parents, %d with 50", small, large)
+		if large > small || large > levels {
+			t.Errorf("Cypher statements: %d for 3 parents, %d for 50; want no growth and at most %d", small, large, levels)
+		}
+	}
 }
 
 func TestProbesAndMetrics(t *testing.T) {
