@@ -417,3 +417,22 @@ func testSeedStoryExposure(t *testing.T, f *fixture) {
 		}
 	}
 }
+
+// When the store goes away, readiness fails and GraphQL says UNAVAILABLE (not INTERNAL), at once.
+func TestStoreGoneIsUnavailable(t *testing.T) {
+	s := backends["embedded"](t)
+	f := newFixtureOn(t, s)
+	s.Close()
+	r := f.do(t, `{ entity(id: "vendor:kaspersky-lab") { name } }`, nil)
+	if r.code() != "UNAVAILABLE" {
+		t.Errorf("query on a closed store: code %q (%+v), want UNAVAILABLE", r.code(), r.Errors)
+	}
+	resp, err := http.Get(f.srv.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/readyz with the store gone: %d, want 503", resp.StatusCode)
+	}
+}
