@@ -9,7 +9,8 @@
 //     JSON strings. nameKey (name and aliases, lower-cased, joined by U+001F) carries a TEXT
 //     index for NameContains; the FULLTEXT index entity_text covers name, aliasesText and
 //     description for Search.
-//   - A relationship is a Neo4j relationship of its kg type, with its kg id in property id.
+//   - A relationship is a Neo4j relationship of its kg type, with its kg id in property id
+//     (unique per type under a relationship uniqueness constraint).
 //   - A risk signal is a :Signal node (unique on id) hung off its entity by HAS_SIGNAL.
 //   - Validity is two integer properties in kg.Date form (YYYYMMDD): validFrom is 0 when the
 //     start is open and validTo is openEnd (99999999) when the end is open, so visibility at D is
@@ -65,6 +66,8 @@ type Store struct {
 	cfg    Config
 	// roundTrips counts statements sent to the server (one Run each), for tests.
 	roundTrips atomic.Int64
+	// trace, when set (by tests, before any use), sees every statement before it is sent.
+	trace func(cypher string, params map[string]any)
 }
 
 // Open connects to Neo4j, checks that it answers and sets up the schema.
@@ -136,7 +139,10 @@ func schemaStatements() []string {
 	}
 	for _, t := range kg.RelTypes {
 		rt := relType(t)
-		st = append(st, fmt.Sprintf("CREATE INDEX rel_%s_id IF NOT EXISTS FOR ()-[r:%s]-() ON (r.id)", strings.ToLower(rt), rt))
+		// Stores made before the constraint had a plain index on the same property, which
+		// must go first: a constraint brings its own index.
+		st = append(st, fmt.Sprintf("DROP INDEX rel_%s_id IF EXISTS", strings.ToLower(rt)),
+			fmt.Sprintf("CREATE CONSTRAINT rel_%s_id_unique IF NOT EXISTS FOR ()-[r:%s]-() REQUIRE r.id IS UNIQUE", strings.ToLower(rt), rt))
 	}
 	return st
 }
@@ -196,6 +202,9 @@ type txn struct {
 // run sends one statement and consumes all of its records inside the transaction.
 func (t *txn) run(ctx context.Context, cypher string, params map[string]any) ([]*neo4j.Record, error) {
 	t.s.roundTrips.Add(1)
+	if t.s.trace != nil {
+		t.s.trace(cypher, params)
+	}
 	res, err := t.tx.Run(ctx, cypher, params)
 	if err != nil {
 		return nil, err
@@ -276,24 +285,31 @@ func (r rec) get(k string) any {
 }
 
 // DeleteAll removes every node and relationship of the database, in batches so a large graph
-// does not need one huge transaction. It is for tests and deliberate resets: nothing in the
-// service calls it.
+// does not need one huge transaction: relationships first (so deleting a hub node does not
+// drag all its relationships into one batch), then nodes. It is for tests and deliberate
+// resets: nothing in the service calls it.
 func (s *Store) DeleteAll(ctx context.Context) error {
-	for {
-		var n int64
-		err := s.write(ctx, func(tx *txn) error {
-			recs, err := tx.run(ctx, "MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS n", nil)
+	for _, q := range []string{
+		"MATCH ()-[r]->() WITH r LIMIT 20000 DELETE r RETURN count(*) AS n",
+		"MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS n",
+	} {
+		for {
+			var n int64
+			err := s.write(ctx, func(tx *txn) error {
+				recs, err := tx.run(ctx, q, nil)
+				if err != nil {
+					return err
+				}
+				n, _ = rec{recs[0]}.get("n").(int64)
+				return nil
+			})
 			if err != nil {
-				return err
+				return fmt.Errorf("delete all: %w", err)
 			}
-			n, _ = rec{recs[0]}.get("n").(int64)
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("delete all: %w", err)
-		}
-		if n == 0 {
-			return nil
+			if n == 0 {
+				break
+			}
 		}
 	}
+	return nil
 }

@@ -250,7 +250,10 @@ func relPattern(d store.Direction, types string) (string, error) {
 }
 
 // Relationships reads a page of relationships for every entity in one statement: a CALL
-// subquery per entity orders and limits its own page inside the server.
+// subquery per entity orders and limits its own page inside the server. The keyset condition
+// reads r.id through coalesce on purpose: a bare r.id > $after lets the planner walk the
+// relationship id index in order (it supplies ORDER BY r.id) and filter by endpoint, which
+// touches every relationship of the type for each entity instead of expanding from it.
 func (s *Store) Relationships(ctx context.Context, q store.RelQuery) (map[string]store.RelPage, error) {
 	page, err := q.Page.Normalize()
 	if err != nil {
@@ -280,7 +283,7 @@ func (s *Store) Relationships(ctx context.Context, q store.RelQuery) (map[string
 MATCH (n:Entity {id: id}) WHERE ` + visible("n") + `
 CALL (n) {
   MATCH ` + pat + `
-  WHERE r.id > $after AND ` + visible("r") + ` AND ` + visible("m") + `
+  WHERE coalesce(r.id, '') > $after AND ` + visible("r") + ` AND ` + visible("m") + `
   RETURN r ORDER BY r.id LIMIT $limit
 }
 RETURN id, ` + relReturn

@@ -71,11 +71,8 @@ RETURN ` + relReturn + `, m {.*} AS m`, nil
 // Neighbourhood walks breadth-first from the roots, one statement per hop inside one read
 // transaction, so a call costs at most MaxHops+2 round trips whatever the graph's size.
 func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (kg.Snapshot, error) {
-	if err := store.CheckHops("maxHops", q.MaxHops); err != nil {
+	if err := q.Check(); err != nil {
 		return kg.Snapshot{}, err
-	}
-	if q.MaxEntities < 0 {
-		return kg.Snapshot{}, kg.Invalid("maxEntities", "maxEntities is %d; it must not be negative", q.MaxEntities)
 	}
 	expand, err := expandQuery(q.Steps)
 	if err != nil {
@@ -167,33 +164,31 @@ RETURN g {.*} AS g`, map[string]any{"ids": ids, "asOf": int64(asOf)})
 	return snap, nil
 }
 
-// Paths finds simple paths with a bounded, typed variable-length pattern, shortest first;
-// ties are broken by the entity ids along the path, then the relationship ids.
+// Paths finds simple paths, shortest first; ties are broken by the entity ids along the path,
+// then the relationship ids.
+//
+// The search is bounded by a path selector: SHORTEST k GROUPS keeps every path of each of
+// the k shortest lengths and stops searching past them. The first Limit paths in our order
+// lie within the first Limit lengths, and there are at most MaxHops lengths, so
+// k = min(Limit, MaxHops) loses nothing. The simple-path and visibility predicates sit inside
+// the selected pattern, so they filter paths before the selection counts lengths. The worst
+// case is still every simple path of the k shortest lengths between the two entities (they
+// are all ordered before the limit applies), but no longer every path up to MaxHops.
 func (s *Store) Paths(ctx context.Context, q store.PathQuery) ([]store.Path, error) {
-	if q.MaxHops < 1 || q.MaxHops > store.MaxHops {
-		return nil, kg.Invalid("maxHops", "maxHops is %d; it must be between 1 and %d", q.MaxHops, store.MaxHops)
-	}
-	if err := checkTypes("types", q.Types); err != nil {
+	if err := q.Check(); err != nil {
 		return nil, err
 	}
-	if q.Limit < 0 {
-		return nil, kg.Invalid("limit", "limit is %d; it must not be negative", q.Limit)
-	}
-	limit := q.Limit
-	if limit == 0 {
-		limit = 10
-	}
-	// The hop bound is a literal: Cypher does not take parameters there. It is an int in 1..6.
+	limit := q.EffectiveLimit()
+	// The hop bound and group count are literals (ints in 1..6) built here, never from text.
 	cypher := fmt.Sprintf(`MATCH (a:Entity {id: $from}), (b:Entity {id: $to})
 WHERE %s AND %s
-MATCH p = (a)-[:%s*1..%d]-(b)
-WHERE all(x IN nodes(p) WHERE %s) AND all(r IN relationships(p) WHERE %s)
-  AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i+1..])
+MATCH p = SHORTEST %d GROUPS ((a)(()-[r:%s]-(x) WHERE %s AND %s){1,%d}(b)
+  WHERE NOT a IN x AND all(i IN range(0, size(x) - 2) WHERE NOT x[i] IN x[i+1..]))
 WITH p, [x IN nodes(p) | x.id] AS ids, [r IN relationships(p) | r.id] AS relIDs
 ORDER BY length(p), ids, relIDs
 LIMIT $limit
 RETURN ids, [r IN relationships(p) | {r: r {.*}, type: type(r), from: startNode(r).id, to: endNode(r).id}] AS rels`,
-		visible("a"), visible("b"), relTypes(q.Types), q.MaxHops, visible("x"), visible("r"))
+		visible("a"), visible("b"), min(limit, q.MaxHops), relTypes(q.Types), visible("r"), visible("x"), q.MaxHops)
 	params := map[string]any{"from": q.From, "to": q.To, "limit": int64(limit), "asOf": int64(store.ResolveAsOf(q.AsOf))}
 	var out []store.Path
 	err := s.read(ctx, func(tx *txn) error {

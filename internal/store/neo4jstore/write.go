@@ -2,9 +2,12 @@ package neo4jstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"riskgraph/internal/kg"
 	"riskgraph/internal/store"
@@ -22,15 +25,34 @@ WITH n, row, n.hash AS old
 FOREACH (_ IN CASE WHEN old = row.hash THEN [] ELSE [1] END | SET n = row, n:Entity)
 RETURN row.id AS id, old IS NULL AS created, coalesce(old = row.hash, false) AS same`
 
-// upsertRels merges relationships of one type between existing entities.
-const upsertRels = `
-UNWIND $rows AS row
-MATCH (a:Entity {id: row.from})
-MATCH (b:Entity {id: row.to})
-MERGE (a)-[r:%s]->(b)
-WITH r, row, r.hash AS old
-FOREACH (_ IN CASE WHEN old = row.hash THEN [] ELSE [1] END | SET r = row.props)
-RETURN row.props.id AS id, old IS NULL AS created, coalesce(old = row.hash, false) AS same`
+// Relationship statements. A relationship's kg id (from-TYPE->to) is unique per type under a
+// relationship uniqueness constraint, so Apply finds the stored ones by index seek on id
+// instead of a MERGE that walks the relationship chains of both endpoints (costly around hubs),
+// then creates the new ones and rewrites the changed ones. Rows are sent column by column
+// (one list per property) so neither side builds a map per row.
+const (
+	// relHashes returns the stored hash of each relationship of one type that exists.
+	relHashes = `
+UNWIND $id AS id
+MATCH ()-[r:%s {id: id}]->()
+RETURN id, r.hash AS hash`
+	// createRels creates relationships of one type between existing entities; a row whose
+	// endpoint is missing is dropped by the MATCH, which the returned count shows.
+	createRels = `
+UNWIND range(0, size($id) - 1) AS i
+MATCH (a:Entity {id: $from[i]})
+MATCH (b:Entity {id: $to[i]})
+CREATE (a)-[r:%s {id: $id[i], hash: $hash[i], confidence: $confidence[i], inferred: $inferred[i],
+  validFrom: $validFrom[i], validTo: $validTo[i], note: $note[i], sources: $sources[i]}]->(b)
+RETURN count(r) AS n`
+	// updateRels replaces the properties of existing relationships of one type.
+	updateRels = `
+UNWIND range(0, size($id) - 1) AS i
+MATCH ()-[r:%s {id: $id[i]}]->()
+SET r = {id: $id[i], hash: $hash[i], confidence: $confidence[i], inferred: $inferred[i],
+  validFrom: $validFrom[i], validTo: $validTo[i], note: $note[i], sources: $sources[i]}
+RETURN count(r) AS n`
+)
 
 // upsertSignals merges signal nodes and (re)attaches each to its entity.
 const upsertSignals = `
@@ -52,6 +74,42 @@ OPTIONAL MATCH (n:Entity {id: id})
 WITH id, n WHERE n IS NULL
 RETURN id ORDER BY id LIMIT 1`
 
+// relCols holds relationship rows column by column, the shape createRels and updateRels take.
+type relCols struct {
+	id, from, to, hash   []string
+	confidence           []float64
+	validFrom, validTo   []int64
+	inferred, note, srcs []any // note and sources are nil when absent
+}
+
+// add appends r, stored and hashed the way relProps does (confidence 0 read as 1).
+func (c *relCols) add(r kg.Relationship, id string) {
+	r.Confidence = r.EffectiveConfidence()
+	c.id = append(c.id, id)
+	c.from = append(c.from, r.From)
+	c.to = append(c.to, r.To)
+	c.hash = append(c.hash, digest(r))
+	c.confidence = append(c.confidence, r.Confidence)
+	c.validFrom = append(c.validFrom, toFrom(r.Validity.From))
+	c.validTo = append(c.validTo, toTo(r.Validity.To))
+	c.inferred = append(c.inferred, r.Inferred)
+	var note any
+	if r.Note != "" {
+		note = r.Note
+	}
+	c.note = append(c.note, note)
+	c.srcs = append(c.srcs, jsonProp(r.Sources))
+}
+
+func (c *relCols) params() map[string]any {
+	return map[string]any{"id": c.id, "from": c.from, "to": c.to, "hash": c.hash, "confidence": c.confidence,
+		"validFrom": c.validFrom, "validTo": c.validTo, "inferred": c.inferred, "note": c.note, "sources": c.srcs}
+}
+
+// maxAttempts bounds how often Apply starts over after losing a race to create the same
+// relationship as a concurrent writer (the uniqueness constraint rejects the second one).
+const maxAttempts = 5
+
 // Apply validates b and writes it in one transaction: all rows, or none.
 func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error) {
 	if err := b.Validate(); err != nil {
@@ -64,10 +122,11 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error
 	}
 	need := map[string]string{} // id -> field that refers to it, for the error message
 	for i, r := range b.Relationships {
-		for _, end := range []struct{ id, f string }{{r.From, "from"}, {r.To, "to"}} {
-			if !inBatch[end.id] && need[end.id] == "" {
-				need[end.id] = fmt.Sprintf("relationships[%d].%s", i, end.f)
-			}
+		if !inBatch[r.From] && need[r.From] == "" {
+			need[r.From] = fmt.Sprintf("relationships[%d].from", i)
+		}
+		if !inBatch[r.To] && need[r.To] == "" {
+			need[r.To] = fmt.Sprintf("relationships[%d].to", i)
 		}
 	}
 	for i, g := range b.Signals {
@@ -75,26 +134,24 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error
 			need[g.EntityID] = fmt.Sprintf("signals[%d].entity", i)
 		}
 	}
-	needIDs := sortedKeys(need)
 
 	byKind := map[kg.Kind][]map[string]any{}
 	for _, e := range b.Entities {
 		byKind[e.Kind] = append(byKind[e.Kind], entityProps(e))
 	}
-	byType := map[kg.RelType][]map[string]any{}
+	byType := map[kg.RelType][]kg.Relationship{}
 	for _, r := range b.Relationships {
-		p := relProps(r)
-		byType[r.Type] = append(byType[r.Type], map[string]any{"from": r.From, "to": r.To, "hash": p["hash"], "props": p})
+		byType[r.Type] = append(byType[r.Type], r)
 	}
 	sigs := make([]map[string]any, len(b.Signals))
 	for i, g := range b.Signals {
 		sigs[i] = signalProps(g)
 	}
 
-	var res store.WriteResult
-	err := s.write(ctx, func(tx *txn) error {
-		res = store.WriteResult{} // the driver may run this function again
-		for ids := range slices.Chunk(needIDs, chunkSize) {
+	// missing reports the first endpoint (in id order) that no entity has, as ErrInvalid;
+	// it runs only once a statement has shown that some endpoint is missing.
+	missing := func(tx *txn) error {
+		for ids := range slices.Chunk(sortedKeys(need), chunkSize) {
 			recs, err := tx.run(ctx, missingEntities, map[string]any{"ids": ids})
 			if err != nil {
 				return fmt.Errorf("check endpoints: %w", err)
@@ -104,26 +161,109 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error
 				return kg.Invalid(need[id], "entity %q does not exist: write it first or in the same batch", id)
 			}
 		}
-		for _, k := range kg.Kinds {
-			if err := upsert(ctx, tx, fmt.Sprintf(upsertEntities, label(k)), byKind[k], &res); err != nil {
-				return fmt.Errorf("upsert %s entities: %w", k, err)
+		return errors.New("a row was not written although its endpoints exist")
+	}
+
+	var res store.WriteResult
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = s.write(ctx, func(tx *txn) error {
+			res = store.WriteResult{} // the driver may run this function again
+			for _, k := range kg.Kinds {
+				if err := upsert(ctx, tx, fmt.Sprintf(upsertEntities, label(k)), byKind[k], &res); err != nil {
+					return fmt.Errorf("upsert %s entities: %w", k, err)
+				}
 			}
-		}
-		for _, t := range kg.RelTypes {
-			if err := upsert(ctx, tx, fmt.Sprintf(upsertRels, relType(t)), byType[t], &res); err != nil {
-				return fmt.Errorf("upsert %s relationships: %w", t, err)
+			for _, t := range kg.RelTypes {
+				if err := upsertRelationships(ctx, tx, t, byType[t], &res, missing); err != nil {
+					return fmt.Errorf("upsert %s relationships: %w", t, err)
+				}
 			}
+			if err := upsert(ctx, tx, upsertSignals, sigs, &res); err != nil {
+				if errors.Is(err, errShort) {
+					return missing(tx)
+				}
+				return fmt.Errorf("upsert signals: %w", err)
+			}
+			return nil
+		})
+		if attempt >= maxAttempts || !constraintRace(err) {
+			break
 		}
-		if err := upsert(ctx, tx, upsertSignals, sigs, &res); err != nil {
-			return fmt.Errorf("upsert signals: %w", err)
-		}
-		return nil
-	})
+	}
 	if err != nil {
 		return store.WriteResult{}, fmt.Errorf("apply batch: %w", err)
 	}
 	return res, nil
 }
+
+// constraintRace reports a write rejected by a uniqueness constraint: a concurrent
+// transaction created the same relationship (or entity) first. Starting over sees it.
+func constraintRace(err error) bool {
+	var ne *neo4j.Neo4jError
+	return errors.As(err, &ne) && ne.Code == "Neo.ClientError.Schema.ConstraintValidationFailed"
+}
+
+// upsertRelationships writes the relationships of one type: it reads the stored hashes by
+// id, creates the new rows, rewrites the changed ones and leaves the unchanged ones alone.
+func upsertRelationships(ctx context.Context, tx *txn, t kg.RelType, rels []kg.Relationship, res *store.WriteResult, missing func(*txn) error) error {
+	for chunk := range slices.Chunk(rels, chunkSize) {
+		ids := make([]string, len(chunk))
+		for i, r := range chunk {
+			ids[i] = r.ID()
+		}
+		recs, err := tx.run(ctx, fmt.Sprintf(relHashes, relType(t)), map[string]any{"id": ids})
+		if err != nil {
+			return err
+		}
+		stored := make(map[string]string, len(recs))
+		for _, r := range recs {
+			g := rec{r}
+			stored[str(g.get("id"))] = str(g.get("hash"))
+		}
+		var create, update relCols
+		for i, r := range chunk {
+			id := ids[i]
+			old, ok := stored[id]
+			switch {
+			case !ok:
+				create.add(r, id)
+				res.Created = append(res.Created, id)
+			case old == relHash(r):
+				res.Unchanged = append(res.Unchanged, id)
+			default:
+				update.add(r, id)
+				res.Updated = append(res.Updated, id)
+			}
+		}
+		for _, w := range []struct {
+			cypher string
+			cols   *relCols
+		}{{createRels, &create}, {updateRels, &update}} {
+			if len(w.cols.id) == 0 {
+				continue
+			}
+			recs, err := tx.run(ctx, fmt.Sprintf(w.cypher, relType(t)), w.cols.params())
+			if err != nil {
+				return err
+			}
+			n, _ := rec{recs[0]}.get("n").(int64)
+			if int(n) != len(w.cols.id) {
+				return missing(tx)
+			}
+		}
+	}
+	return nil
+}
+
+// relHash is the stored hash of r, as relProps computes it.
+func relHash(r kg.Relationship) string {
+	r.Confidence = r.EffectiveConfidence()
+	return digest(r)
+}
+
+// errShort is returned by upsert when a statement wrote fewer rows than it was given.
+var errShort = errors.New("some rows were not written")
 
 // upsert runs an upsert statement over rows in chunks and sorts its ids into res.
 func upsert(ctx context.Context, tx *txn, cypher string, rows []map[string]any, res *store.WriteResult) error {
@@ -133,7 +273,7 @@ func upsert(ctx context.Context, tx *txn, cypher string, rows []map[string]any, 
 			return err
 		}
 		if len(recs) != len(chunk) {
-			return fmt.Errorf("wrote %d of %d rows", len(recs), len(chunk))
+			return fmt.Errorf("wrote %d of %d rows: %w", len(recs), len(chunk), errShort)
 		}
 		for _, r := range recs {
 			g := rec{r}

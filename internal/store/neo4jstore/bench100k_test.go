@@ -1,0 +1,151 @@
+package neo4jstore
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"riskgraph/internal/kg"
+	"riskgraph/internal/store"
+	"riskgraph/internal/store/neo4jstore/neo4jtest"
+	"riskgraph/internal/synth"
+)
+
+// bigGraph is the issue-4 import workload: 100k entities, 500k relationships.
+var bigGraph = synth.Config{Entities: 100_000, Relationships: 500_000, Seed: 1, SignalRate: 0.05}
+
+// applyInBatches writes b through Apply: entities, then relationships in batches of size, then signals.
+func applyInBatches(tb testing.TB, s *Store, b kg.Batch, size int) {
+	tb.Helper()
+	ctx := context.Background()
+	for es := range slices.Chunk(b.Entities, size) {
+		if _, err := s.Apply(ctx, kg.Batch{Entities: es}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	for rels := range slices.Chunk(b.Relationships, size) {
+		if _, err := s.Apply(ctx, kg.Batch{Relationships: rels}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if _, err := s.Apply(ctx, kg.Batch{Signals: b.Signals}); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// BenchmarkApply100k imports the 100k/500k graph into an empty database with Apply batches
+// of 50k rows, and reports relationships per second (the relationship phase alone) and
+// rows per second over the whole import. The first iteration runs on a cold JIT.
+func BenchmarkApply100k(b *testing.B) {
+	s := openShared(b)
+	g := synth.Generate(bigGraph)
+	ctx := context.Background()
+	var relTime, allTime time.Duration
+	var rels, rows int
+	for b.Loop() {
+		b.StopTimer()
+		wipe(b, s)
+		b.StartTimer()
+		began := time.Now()
+		for es := range slices.Chunk(g.Entities, 50_000) {
+			if _, err := s.Apply(ctx, kg.Batch{Entities: es}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		relStart := time.Now()
+		for rs := range slices.Chunk(g.Relationships, 50_000) {
+			if _, err := s.Apply(ctx, kg.Batch{Relationships: rs}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		relTime += time.Since(relStart)
+		if _, err := s.Apply(ctx, kg.Batch{Signals: g.Signals}); err != nil {
+			b.Fatal(err)
+		}
+		allTime += time.Since(began)
+		rels += len(g.Relationships)
+		rows += len(g.Entities) + len(g.Relationships) + len(g.Signals)
+	}
+	b.ReportMetric(float64(rels)/relTime.Seconds(), "rels/s")
+	b.ReportMetric(float64(rows)/allTime.Seconds(), "rows/s")
+}
+
+// bigStore is a store holding bigGraph; it imports the graph unless the database already
+// holds it (BenchmarkApply100k leaves it there).
+func bigStore(b *testing.B) (*Store, kg.Batch) {
+	g := synth.Generate(bigGraph)
+	uri := neo4jtest.URI(b)
+	s, err := Open(context.Background(), Config{URI: uri})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	last := g.Relationships[len(g.Relationships)-1]
+	pages, err := s.Relationships(context.Background(), store.RelQuery{EntityIDs: []string{last.From}, Direction: store.Out, Types: []kg.RelType{last.Type}, Page: store.Page{First: store.MaxFirst}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if !slices.ContainsFunc(pages[last.From].Items, func(r kg.Relationship) bool { return r.ID() == last.ID() }) {
+		wipe(b, s)
+		applyInBatches(b, s, g, 50_000)
+	}
+	return s, g
+}
+
+// BenchmarkPaths100k asks for up to 10 paths of at most 3 hops between random entity pairs.
+func BenchmarkPaths100k(b *testing.B) {
+	s, g := bigStore(b)
+	rng := rand.New(rand.NewPCG(7, 8))
+	ctx := context.Background()
+	found := 0
+	latencies(b, func(int) error {
+		// Half the pairs are the two ends of a relationship's neighbour, so paths exist.
+		r := g.Relationships[rng.IntN(len(g.Relationships))]
+		to := g.Entities[rng.IntN(len(g.Entities))].ID
+		if rng.IntN(2) == 0 {
+			r2 := g.Relationships[rng.IntN(len(g.Relationships))]
+			to = r2.From
+		}
+		ps, err := s.Paths(ctx, store.PathQuery{From: r.To, To: to, MaxHops: 3})
+		found += len(ps)
+		return err
+	})
+	b.ReportMetric(float64(found)/float64(b.N), "paths/op")
+}
+
+// BenchmarkReads100k measures the point reads on the 100k graph, one sub-benchmark each.
+func BenchmarkReads100k(b *testing.B) {
+	s, g := bigStore(b)
+	ctx := context.Background()
+	pick := func(rng *rand.Rand, n int) []string {
+		ids := make([]string, n)
+		for j := range ids {
+			ids[j] = g.Entities[rng.IntN(len(g.Entities))].ID
+		}
+		return ids
+	}
+	b.Run("Entities", func(b *testing.B) {
+		rng := rand.New(rand.NewPCG(1, 2))
+		latencies(b, func(int) error { _, err := s.Entities(ctx, pick(rng, 20), 0); return err })
+	})
+	b.Run("Relationships", func(b *testing.B) {
+		rng := rand.New(rand.NewPCG(3, 4))
+		latencies(b, func(int) error { _, err := s.Relationships(ctx, store.RelQuery{EntityIDs: pick(rng, 50)}); return err })
+	})
+	b.Run("Search", func(b *testing.B) {
+		terms := []string{"vendor 12", "product", "agency 3", "organization 77", "law"}
+		latencies(b, func(i int) error {
+			_, err := s.Search(ctx, store.SearchQuery{Text: terms[i%len(terms)], Page: store.Page{First: 20}})
+			return err
+		})
+	})
+	b.Run("Neighbourhood2", func(b *testing.B) {
+		rng := rand.New(rand.NewPCG(5, 6))
+		latencies(b, func(int) error {
+			_, err := s.Neighbourhood(ctx, store.NeighbourhoodQuery{Roots: pick(rng, 1), MaxHops: 2})
+			return err
+		})
+	})
+}

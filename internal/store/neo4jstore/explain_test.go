@@ -1,0 +1,126 @@
+package neo4jstore
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"riskgraph/internal/kg"
+	"riskgraph/internal/store"
+)
+
+// TestReadsUseIndexes runs the store's point and neighbourhood reads with a trace on, then
+// asks the server to EXPLAIN every statement they sent, with the same parameters, and fails
+// when a plan scans all nodes, a whole label or a relationship index instead of seeking.
+func TestReadsUseIndexes(t *testing.T) {
+	s := openShared(t)
+	ctx := context.Background()
+	if _, err := s.Apply(ctx, star(20)); err != nil {
+		t.Fatal(err)
+	}
+	type stmt struct {
+		cypher string
+		params map[string]any
+	}
+	var mu sync.Mutex
+	var sent []stmt
+	s.trace = func(c string, p map[string]any) {
+		mu.Lock()
+		defer mu.Unlock()
+		sent = append(sent, stmt{c, p})
+	}
+	defer func() { s.trace = nil }()
+
+	ops := []struct {
+		name string
+		run  func() error
+	}{
+		{"Entities", func() error {
+			_, err := s.Entities(ctx, []string{"vendor:v001", "government:ru"}, 0)
+			return err
+		}},
+		{"List by kind", func() error {
+			_, err := s.List(ctx, store.ListQuery{Kind: kg.KindVendor, Page: store.Page{First: 5}})
+			return err
+		}},
+		{"List by kind after a cursor", func() error {
+			_, err := s.List(ctx, store.ListQuery{Kind: kg.KindProduct, Page: store.Page{First: 5, After: store.EncodeCursor("product:p004")}})
+			return err
+		}},
+		{"Relationships", func() error {
+			_, err := s.Relationships(ctx, store.RelQuery{EntityIDs: []string{"vendor:v001", "government:ru"}})
+			return err
+		}},
+		{"Relationships out, typed", func() error {
+			_, err := s.Relationships(ctx, store.RelQuery{EntityIDs: []string{"vendor:v001"}, Direction: store.Out, Types: []kg.RelType{kg.RelMakes}})
+			return err
+		}},
+		{"Neighbourhood", func() error {
+			_, err := s.Neighbourhood(ctx, store.NeighbourhoodQuery{Roots: []string{"product:p000"}, MaxHops: 2})
+			return err
+		}},
+	}
+	for _, op := range ops {
+		t.Run(op.name, func(t *testing.T) {
+			mu.Lock()
+			sent = nil
+			mu.Unlock()
+			if err := op.run(); err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			stmts := sent
+			mu.Unlock()
+			if len(stmts) == 0 {
+				t.Fatal("no statement was sent")
+			}
+			for _, st := range stmts {
+				ops := explain(t, s, st.cypher, st.params)
+				for _, o := range ops {
+					// A range walk of a relationship index stands for a scan of every
+					// relationship of the type: reads here must expand from their entities.
+					if strings.HasPrefix(o, "AllNodesScan") || strings.HasPrefix(o, "NodeByLabelScan") ||
+						strings.Contains(o, "RelationshipIndexScan") || strings.Contains(o, "RelationshipUniqueIndexScan") ||
+						strings.Contains(o, "IndexSeekByRange") && strings.Contains(o, "Relationship") {
+						t.Errorf("plan of\n%s\nhas %s (operators: %v)", st.cypher, o, ops)
+					}
+				}
+				if !t.Failed() {
+					t.Logf("operators: %v", ops)
+				}
+			}
+		})
+	}
+}
+
+// explain returns the operator names of the plan of cypher, depth first.
+func explain(t *testing.T, s *Store, cypher string, params map[string]any) []string {
+	t.Helper()
+	ctx := context.Background()
+	sess := s.session(ctx, neo4j.AccessModeRead)
+	defer sess.Close(ctx)
+	res, err := sess.Run(ctx, "EXPLAIN "+cypher, params)
+	if err != nil {
+		t.Fatalf("explain %s: %v", cypher, err)
+	}
+	sum, err := res.Consume(ctx)
+	if err != nil {
+		t.Fatalf("explain %s: %v", cypher, err)
+	}
+	var ops []string
+	var walk func(p neo4j.Plan)
+	walk = func(p neo4j.Plan) {
+		ops = append(ops, p.Operator())
+		for _, c := range p.Children() {
+			walk(c)
+		}
+	}
+	if sum.Plan() == nil {
+		t.Fatalf("no plan for %s", cypher)
+	}
+	walk(sum.Plan())
+	return ops
+}
