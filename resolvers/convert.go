@@ -98,11 +98,3 @@ func signalFromInput(in model.RiskSignalInput) kg.RiskSignal {
 		Severity: in.Severity, Reason: in.Reason, Sources: citations(in.Sources),
 		Validity: validity(in.ValidFrom, in.ValidTo)}
 }
-
-func entities(ents []kg.Entity, asOf kg.Date) []model.Entity {
-	out := make([]model.Entity, len(ents))
-	for i, e := range ents {
-		out[i] = model.Entity{Entity: e, AsOf: asOf}
-	}
-	return out
-}
