@@ -16,17 +16,34 @@ import (
 // chunkSize is the number of rows one UNWIND statement writes.
 const chunkSize = 10000
 
-// upsertEntities merges nodes of one kind; an unchanged row (same hash) is not rewritten.
-// Its result rows say, per id, whether the node was new and whether its content changed.
-const upsertEntities = `
+// Apply reads everything it needs before it writes anything: an index seek in a transaction
+// that already holds thousands of writes has to merge them in and gets about 15 times slower.
+// The reads resolve every entity the batch touches to its element id, so the writes find
+// their nodes by element id instead of seeking the id index again.
+
+// entityState returns the stored hash and element id of each of $ids that exists.
+const entityState = `
+UNWIND $ids AS id
+MATCH (n:Entity {id: id})
+RETURN id, n.hash AS hash, elementId(n) AS eid`
+
+// createEntities creates nodes of one kind and returns their element ids.
+const createEntities = `
 UNWIND $rows AS row
-MERGE (n:%s {id: row.id})
-WITH n, row, n.hash AS old
-FOREACH (_ IN CASE WHEN old = row.hash THEN [] ELSE [1] END | SET n = row, n:Entity)
-RETURN row.id AS id, old IS NULL AS created, coalesce(old = row.hash, false) AS same`
+CREATE (n:Entity:%s)
+SET n = row
+RETURN row.id AS id, elementId(n) AS eid`
+
+// updateEntities replaces the properties of existing nodes.
+const updateEntities = `
+UNWIND range(0, size($eid) - 1) AS i
+MATCH (n) WHERE elementId(n) = $eid[i]
+SET n = $rows[i]
+RETURN count(n) AS n`
 
 // Relationship statements. A relationship's kg id (from-TYPE->to) is unique per type under a
-// relationship uniqueness constraint, so Apply finds the stored ones by index seek on id
+// relationship uniqueness constraint, so Apply finds the stored ones by index seek on id (the
+// hint keeps the planner from scanning the index while the type has few relationships)
 // instead of a MERGE that walks the relationship chains of both endpoints (costly around hubs),
 // then creates the new ones and rewrites the changed ones. Rows are sent column by column
 // (one list per property) so neither side builds a map per row.
@@ -34,21 +51,22 @@ const (
 	// relHashes returns the stored hash of each relationship of one type that exists.
 	relHashes = `
 UNWIND $id AS id
-MATCH ()-[r:%s {id: id}]->()
+MATCH ()-[r:%[1]s {id: id}]->()
+USING INDEX r:%[1]s(id)
 RETURN id, r.hash AS hash`
-	// createRels creates relationships of one type between existing entities; a row whose
-	// endpoint is missing is dropped by the MATCH, which the returned count shows.
+	// createRels creates relationships of one type between nodes given by element id.
 	createRels = `
 UNWIND range(0, size($id) - 1) AS i
-MATCH (a:Entity {id: $from[i]})
-MATCH (b:Entity {id: $to[i]})
+MATCH (a) WHERE elementId(a) = $a[i]
+MATCH (b) WHERE elementId(b) = $b[i]
 CREATE (a)-[r:%s {id: $id[i], hash: $hash[i], confidence: $confidence[i], inferred: $inferred[i],
   validFrom: $validFrom[i], validTo: $validTo[i], note: $note[i], sources: $sources[i]}]->(b)
 RETURN count(r) AS n`
 	// updateRels replaces the properties of existing relationships of one type.
 	updateRels = `
 UNWIND range(0, size($id) - 1) AS i
-MATCH ()-[r:%s {id: $id[i]}]->()
+MATCH ()-[r:%[1]s {id: $id[i]}]->()
+USING INDEX r:%[1]s(id)
 SET r = {id: $id[i], hash: $hash[i], confidence: $confidence[i], inferred: $inferred[i],
   validFrom: $validFrom[i], validTo: $validTo[i], note: $note[i], sources: $sources[i]}
 RETURN count(r) AS n`
@@ -67,16 +85,10 @@ DELETE h
 MERGE (e)-[:HAS_SIGNAL]->(g)
 RETURN row.id AS id, old IS NULL AS created, coalesce(old = row.hash, false) AS same`
 
-// missingEntities returns the first of $ids with no entity node.
-const missingEntities = `
-UNWIND $ids AS id
-OPTIONAL MATCH (n:Entity {id: id})
-WITH id, n WHERE n IS NULL
-RETURN id ORDER BY id LIMIT 1`
-
 // relCols holds relationship rows column by column, the shape createRels and updateRels take.
 type relCols struct {
 	id, from, to, hash   []string
+	a, b                 []string // element ids of from and to, filled in just before writing
 	confidence           []float64
 	validFrom, validTo   []int64
 	inferred, note, srcs []any // note and sources are nil when absent
@@ -102,7 +114,7 @@ func (c *relCols) add(r kg.Relationship, id string) {
 }
 
 func (c *relCols) params() map[string]any {
-	return map[string]any{"id": c.id, "from": c.from, "to": c.to, "hash": c.hash, "confidence": c.confidence,
+	return map[string]any{"id": c.id, "a": c.a, "b": c.b, "hash": c.hash, "confidence": c.confidence,
 		"validFrom": c.validFrom, "validTo": c.validTo, "inferred": c.inferred, "note": c.note, "sources": c.srcs}
 }
 
@@ -135,10 +147,11 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error
 		}
 	}
 
-	byKind := map[kg.Kind][]map[string]any{}
+	ids := make([]string, 0, len(b.Entities)+len(need))
 	for _, e := range b.Entities {
-		byKind[e.Kind] = append(byKind[e.Kind], entityProps(e))
+		ids = append(ids, e.ID)
 	}
+	ids = append(ids, sortedKeys(need)...) // sorted, so the first missing one is reported
 	byType := map[kg.RelType][]kg.Relationship{}
 	for _, r := range b.Relationships {
 		byType[r.Type] = append(byType[r.Type], r)
@@ -148,41 +161,47 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error
 		sigs[i] = signalProps(g)
 	}
 
-	// missing reports the first endpoint (in id order) that no entity has, as ErrInvalid;
-	// it runs only once a statement has shown that some endpoint is missing.
-	missing := func(tx *txn) error {
-		for ids := range slices.Chunk(sortedKeys(need), chunkSize) {
-			recs, err := tx.run(ctx, missingEntities, map[string]any{"ids": ids})
-			if err != nil {
-				return fmt.Errorf("check endpoints: %w", err)
-			}
-			if len(recs) > 0 {
-				id := str(rec{recs[0]}.get("id"))
-				return kg.Invalid(need[id], "entity %q does not exist: write it first or in the same batch", id)
-			}
-		}
-		return errors.New("a row was not written although its endpoints exist")
-	}
-
 	var res store.WriteResult
 	var err error
 	for attempt := 1; ; attempt++ {
 		err = s.write(ctx, func(tx *txn) error {
 			res = store.WriteResult{} // the driver may run this function again
-			for _, k := range kg.Kinds {
-				if err := upsert(ctx, tx, fmt.Sprintf(upsertEntities, label(k)), byKind[k], &res); err != nil {
-					return fmt.Errorf("upsert %s entities: %w", k, err)
+			// Reads.
+			stored, err := readEntityState(ctx, tx, ids)
+			if err != nil {
+				return fmt.Errorf("read entities: %w", err)
+			}
+			for _, id := range ids[len(b.Entities):] {
+				if _, ok := stored[id]; !ok {
+					return kg.Invalid(need[id], "entity %q does not exist: write it first or in the same batch", id)
 				}
 			}
+			var rels store.WriteResult
+			plans := make([]relPlan, 0, len(byType))
 			for _, t := range kg.RelTypes {
-				if err := upsertRelationships(ctx, tx, t, byType[t], &res, missing); err != nil {
-					return fmt.Errorf("upsert %s relationships: %w", t, err)
+				ps, err := planRelationships(ctx, tx, t, byType[t], &rels)
+				if err != nil {
+					return fmt.Errorf("read %s relationships: %w", t, err)
+				}
+				plans = append(plans, ps...)
+			}
+			// Writes.
+			eids := make(map[string]string, len(ids))
+			for id, st := range stored {
+				eids[id] = st.eid
+			}
+			if err := writeEntities(ctx, tx, b.Entities, stored, eids, &res); err != nil {
+				return err
+			}
+			for _, p := range plans {
+				if err := p.write(ctx, tx, eids); err != nil {
+					return fmt.Errorf("upsert %s relationships: %w", p.t, err)
 				}
 			}
+			res.Created = append(res.Created, rels.Created...)
+			res.Updated = append(res.Updated, rels.Updated...)
+			res.Unchanged = append(res.Unchanged, rels.Unchanged...)
 			if err := upsert(ctx, tx, upsertSignals, sigs, &res); err != nil {
-				if errors.Is(err, errShort) {
-					return missing(tx)
-				}
 				return fmt.Errorf("upsert signals: %w", err)
 			}
 			return nil
@@ -197,6 +216,81 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error
 	return res, nil
 }
 
+// nodeState is what Apply reads of a stored entity.
+type nodeState struct{ hash, eid string }
+
+// readEntityState returns the stored state of those of ids that exist.
+func readEntityState(ctx context.Context, tx *txn, ids []string) (map[string]nodeState, error) {
+	out := make(map[string]nodeState, len(ids))
+	for chunk := range slices.Chunk(ids, chunkSize) {
+		recs, err := tx.run(ctx, entityState, map[string]any{"ids": chunk})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			g := rec{r}
+			out[str(g.get("id"))] = nodeState{hash: str(g.get("hash")), eid: str(g.get("eid"))}
+		}
+	}
+	return out, nil
+}
+
+// writeEntities creates the new entities and rewrites the changed ones, kind by kind, and
+// records the element id of each new node in eids.
+func writeEntities(ctx context.Context, tx *txn, ents []kg.Entity, stored map[string]nodeState, eids map[string]string, res *store.WriteResult) error {
+	type rows struct {
+		create, update []map[string]any
+		updateEID      []string
+	}
+	byKind := map[kg.Kind]*rows{}
+	for _, e := range ents {
+		rs := byKind[e.Kind]
+		if rs == nil {
+			rs = &rows{}
+			byKind[e.Kind] = rs
+		}
+		p := entityProps(e)
+		switch old, ok := stored[e.ID]; {
+		case !ok:
+			rs.create = append(rs.create, p)
+			res.Created = append(res.Created, e.ID)
+		case old.hash == p["hash"]:
+			res.Unchanged = append(res.Unchanged, e.ID)
+		default:
+			rs.update = append(rs.update, p)
+			rs.updateEID = append(rs.updateEID, old.eid)
+			res.Updated = append(res.Updated, e.ID)
+		}
+	}
+	for _, k := range kg.Kinds {
+		rs := byKind[k]
+		if rs == nil {
+			continue
+		}
+		for chunk := range slices.Chunk(rs.create, chunkSize) {
+			recs, err := tx.run(ctx, fmt.Sprintf(createEntities, label(k)), map[string]any{"rows": chunk})
+			if err != nil {
+				return fmt.Errorf("create %s entities: %w", k, err)
+			}
+			for _, r := range recs {
+				g := rec{r}
+				eids[str(g.get("id"))] = str(g.get("eid"))
+			}
+		}
+		for i := 0; i < len(rs.update); i += chunkSize {
+			j := min(i+chunkSize, len(rs.update))
+			recs, err := tx.run(ctx, updateEntities, map[string]any{"rows": rs.update[i:j], "eid": rs.updateEID[i:j]})
+			if err != nil {
+				return fmt.Errorf("update %s entities: %w", k, err)
+			}
+			if n, _ := (rec{recs[0]}).get("n").(int64); int(n) != j-i {
+				return fmt.Errorf("update %s entities: %d of %d rows found: %w", k, n, j-i, errShort)
+			}
+		}
+	}
+	return nil
+}
+
 // constraintRace reports a write rejected by a uniqueness constraint: a concurrent
 // transaction created the same relationship (or entity) first. Starting over sees it.
 func constraintRace(err error) bool {
@@ -204,9 +298,17 @@ func constraintRace(err error) bool {
 	return errors.As(err, &ne) && ne.Code == "Neo.ClientError.Schema.ConstraintValidationFailed"
 }
 
-// upsertRelationships writes the relationships of one type: it reads the stored hashes by
-// id, creates the new rows, rewrites the changed ones and leaves the unchanged ones alone.
-func upsertRelationships(ctx context.Context, tx *txn, t kg.RelType, rels []kg.Relationship, res *store.WriteResult, missing func(*txn) error) error {
+// relPlan is one chunk of relationships of one type, sorted into the rows to create and
+// the rows to rewrite.
+type relPlan struct {
+	t              kg.RelType
+	create, update relCols
+}
+
+// planRelationships reads the stored hashes of rels (all of type t) by id and sorts the rows
+// into plans, chunk by chunk; unchanged rows only go into res.
+func planRelationships(ctx context.Context, tx *txn, t kg.RelType, rels []kg.Relationship, res *store.WriteResult) ([]relPlan, error) {
+	var plans []relPlan
 	for chunk := range slices.Chunk(rels, chunkSize) {
 		ids := make([]string, len(chunk))
 		for i, r := range chunk {
@@ -214,43 +316,52 @@ func upsertRelationships(ctx context.Context, tx *txn, t kg.RelType, rels []kg.R
 		}
 		recs, err := tx.run(ctx, fmt.Sprintf(relHashes, relType(t)), map[string]any{"id": ids})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		stored := make(map[string]string, len(recs))
 		for _, r := range recs {
 			g := rec{r}
 			stored[str(g.get("id"))] = str(g.get("hash"))
 		}
-		var create, update relCols
+		p := relPlan{t: t}
 		for i, r := range chunk {
 			id := ids[i]
 			old, ok := stored[id]
 			switch {
 			case !ok:
-				create.add(r, id)
+				p.create.add(r, id)
 				res.Created = append(res.Created, id)
 			case old == relHash(r):
 				res.Unchanged = append(res.Unchanged, id)
 			default:
-				update.add(r, id)
+				p.update.add(r, id)
 				res.Updated = append(res.Updated, id)
 			}
 		}
-		for _, w := range []struct {
-			cypher string
-			cols   *relCols
-		}{{createRels, &create}, {updateRels, &update}} {
-			if len(w.cols.id) == 0 {
-				continue
-			}
-			recs, err := tx.run(ctx, fmt.Sprintf(w.cypher, relType(t)), w.cols.params())
-			if err != nil {
-				return err
-			}
-			n, _ := rec{recs[0]}.get("n").(int64)
-			if int(n) != len(w.cols.id) {
-				return missing(tx)
-			}
+		plans = append(plans, p)
+	}
+	return plans, nil
+}
+
+// write creates and rewrites the plan's rows; eids gives the element id of every endpoint.
+func (p *relPlan) write(ctx context.Context, tx *txn, eids map[string]string) error {
+	for _, w := range []struct {
+		cypher string
+		cols   *relCols
+	}{{createRels, &p.create}, {updateRels, &p.update}} {
+		if len(w.cols.id) == 0 {
+			continue
+		}
+		w.cols.a, w.cols.b = make([]string, len(w.cols.id)), make([]string, len(w.cols.id))
+		for i := range w.cols.id {
+			w.cols.a[i], w.cols.b[i] = eids[w.cols.from[i]], eids[w.cols.to[i]]
+		}
+		recs, err := tx.run(ctx, fmt.Sprintf(w.cypher, relType(p.t)), w.cols.params())
+		if err != nil {
+			return err
+		}
+		if n, _ := (rec{recs[0]}).get("n").(int64); int(n) != len(w.cols.id) {
+			return fmt.Errorf("%d of %d rows written: %w", n, len(w.cols.id), errShort)
 		}
 	}
 	return nil
@@ -262,7 +373,8 @@ func relHash(r kg.Relationship) string {
 	return digest(r)
 }
 
-// errShort is returned by upsert when a statement wrote fewer rows than it was given.
+// errShort is returned when a statement wrote fewer rows than it was given, which the reads
+// before it rule out unless the graph changed under the transaction.
 var errShort = errors.New("some rows were not written")
 
 // upsert runs an upsert statement over rows in chunks and sorts its ids into res.

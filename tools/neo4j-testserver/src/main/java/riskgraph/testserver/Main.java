@@ -26,7 +26,8 @@ import org.neo4j.io.ByteUnit;
  * with the same port and directory restarts the same database. The word {@code temp} after the
  * directory marks it as disposable: it is deleted when the server stops.
  *
- * <p>Bolt listens on 127.0.0.1 only, without authentication. When the database is ready the
+ * <p>The page cache is 256 MiB unless the system property {@code riskgraph.pagecache.mb} says
+ * otherwise. Bolt listens on 127.0.0.1 only, without authentication. When the database is ready the
  * program prints exactly one line {@code BOLT <uri>} on standard output. Standard input
  * controls the end:
  * <ul>
@@ -57,7 +58,7 @@ public final class Main {
                 .withConfig(GraphDatabaseSettings.auth_enabled, false)
                 .withConfig(GraphDatabaseSettings.udc_enabled, false)
                 .withConfig(GraphDatabaseSettings.data_directory, data)
-                .withConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(256))
+                .withConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(Long.getLong("riskgraph.pagecache.mb", 256)))
                 .withConfig(GraphDatabaseSettings.tx_state_max_off_heap_memory, ByteUnit.mebiBytes(256))
                 .build();
 
