@@ -59,6 +59,10 @@ func TestStatementsUseIndexes(t *testing.T) {
 			_, err := s.Relationships(ctx, store.RelQuery{EntityIDs: []string{"vendor:v001"}, Direction: store.Out, Types: []kg.RelType{kg.RelMakes}})
 			return err
 		}},
+		{"Signals", func() error {
+			_, err := s.Signals(ctx, []string{"vendor:v001", "government:ru"}, 0)
+			return err
+		}},
 		{"Apply new and changed rows", func() error {
 			b := star(2)
 			b.Entities = append(b.Entities, kg.Entity{ID: "vendor:new", Kind: kg.KindVendor, Name: "New"})
@@ -95,6 +99,7 @@ func TestStatementsUseIndexes(t *testing.T) {
 					// relationship of the type: reads here must expand from their entities.
 					if strings.HasPrefix(o, "AllNodesScan") || strings.HasPrefix(o, "NodeByLabelScan") ||
 						strings.Contains(o, "RelationshipIndexScan") || strings.Contains(o, "RelationshipUniqueIndexScan") ||
+						strings.Contains(o, "RelationshipTypeScan") || strings.Contains(o, "AllRelationshipsScan") ||
 						strings.Contains(o, "IndexSeekByRange") && strings.Contains(o, "Relationship") {
 						t.Errorf("plan of\n%s\nhas %s (operators: %v)", st.cypher, o, ops)
 					}

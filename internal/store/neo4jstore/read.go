@@ -58,7 +58,7 @@ func (s *Store) Entities(ctx context.Context, ids []string, asOf kg.Date) (map[s
 	if len(ids) == 0 {
 		return out, nil
 	}
-	q := `UNWIND $ids AS id MATCH (n:Entity {id: id}) WHERE ` + visible("n") + ` RETURN n {.*} AS n`
+	q := `MATCH (n:Entity) USING INDEX SEEK n:Entity(id) WHERE n.id IN $ids AND ` + visible("n") + ` RETURN n {.*} AS n`
 	err := s.read(ctx, func(tx *txn) error {
 		clear(out)
 		recs, err := tx.run(ctx, q, map[string]any{"ids": dedupe(ids), "asOf": int64(asOf)})
@@ -279,14 +279,13 @@ func (s *Store) Relationships(ctx context.Context, q store.RelQuery) (map[string
 	if len(ids) == 0 {
 		return out, nil
 	}
-	cypher := `UNWIND $ids AS id
-MATCH (n:Entity {id: id}) WHERE ` + visible("n") + `
+	cypher := `MATCH (n:Entity) USING INDEX SEEK n:Entity(id) WHERE n.id IN $ids AND ` + visible("n") + `
 CALL (n) {
   MATCH ` + pat + `
   WHERE coalesce(r.id, '') > $after AND ` + visible("r") + ` AND ` + visible("m") + `
   RETURN r ORDER BY r.id LIMIT $limit
 }
-RETURN id, ` + relReturn
+RETURN n.id AS id, ` + relReturn
 	params := map[string]any{"ids": ids, "after": after, "limit": int64(page.First + 1), "asOf": int64(store.ResolveAsOf(q.AsOf))}
 	err = s.read(ctx, func(tx *txn) error {
 		clear(out)
@@ -330,9 +329,8 @@ func (s *Store) Signals(ctx context.Context, entityIDs []string, asOf kg.Date) (
 	if len(ids) == 0 {
 		return out, nil
 	}
-	cypher := `UNWIND $ids AS id
-MATCH (n:Entity {id: id})-[:HAS_SIGNAL]->(g:Signal)
-WHERE ` + visible("n") + ` AND ` + visible("g") + `
+	cypher := `MATCH (n:Entity)-[:HAS_SIGNAL]->(g:Signal) USING INDEX SEEK n:Entity(id)
+WHERE n.id IN $ids AND ` + visible("n") + ` AND ` + visible("g") + `
 RETURN g {.*} AS g ORDER BY g.id`
 	err := s.read(ctx, func(tx *txn) error {
 		clear(out)

@@ -60,8 +60,7 @@ func expandQuery(steps []store.Step) (string, error) {
 	if len(both) > 0 {
 		branches = append(branches, "MATCH (n)-[r:"+relTypes(both)+"]-(m:Entity)"+cond)
 	}
-	return `UNWIND $frontier AS id
-MATCH (n:Entity {id: id})
+	return `MATCH (n:Entity) USING INDEX SEEK n:Entity(id) WHERE n.id IN $frontier
 CALL (n) {
   ` + strings.Join(branches, "\n  UNION\n  ") + `
 }
@@ -88,7 +87,7 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 		snap = kg.Snapshot{AsOf: asOf}
 		seen := map[string]bool{}
 		rels := map[string]bool{}
-		recs, err := tx.run(ctx, `UNWIND $ids AS id MATCH (n:Entity {id: id}) WHERE `+visible("n")+` RETURN n {.*} AS n`,
+		recs, err := tx.run(ctx, `MATCH (n:Entity) USING INDEX SEEK n:Entity(id) WHERE n.id IN $ids AND `+visible("n")+` RETURN n {.*} AS n`,
 			map[string]any{"ids": roots, "asOf": int64(asOf)})
 		if err != nil {
 			return fmt.Errorf("roots: %w", err)
@@ -140,8 +139,7 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 		for i, e := range snap.Entities {
 			ids[i] = e.ID
 		}
-		recs, err = tx.run(ctx, `UNWIND $ids AS id
-MATCH (n:Entity {id: id})-[:HAS_SIGNAL]->(g:Signal) WHERE `+visible("g")+`
+		recs, err = tx.run(ctx, `MATCH (n:Entity)-[:HAS_SIGNAL]->(g:Signal) USING INDEX SEEK n:Entity(id) WHERE n.id IN $ids AND `+visible("g")+`
 RETURN g {.*} AS g`, map[string]any{"ids": ids, "asOf": int64(asOf)})
 		if err != nil {
 			return fmt.Errorf("signals: %w", err)

@@ -18,14 +18,18 @@ const chunkSize = 10000
 
 // Apply reads everything it needs before it writes anything: an index seek in a transaction
 // that already holds thousands of writes has to merge them in and gets about 15 times slower.
-// The reads resolve every entity the batch touches to its element id, so the writes find
-// their nodes by element id instead of seeking the id index again.
+// The reads resolve every node and relationship the batch touches to its element id, so the
+// writes find them by element id instead of seeking an index again.
+//
+// Lookups by a list of ids are written `WHERE x.id IN $ids`, never `UNWIND $ids AS id MATCH
+// (x {id: id})`: a plan for the UNWIND form made while the graph was small may scan the whole
+// index once per row (seen: 232M db hits, a minute, for 10k relationship ids), and Neo4j
+// reuses that plan after the graph has grown. An IN list is one seek, or at worst one scan.
 
 // entityState returns the stored hash and element id of each of $ids that exists.
 const entityState = `
-UNWIND $ids AS id
-MATCH (n:Entity {id: id})
-RETURN id, n.hash AS hash, elementId(n) AS eid`
+MATCH (n:Entity) USING INDEX SEEK n:Entity(id) WHERE n.id IN $ids
+RETURN n.id AS id, n.hash AS hash, elementId(n) AS eid`
 
 // createEntities creates nodes of one kind and returns their element ids.
 const createEntities = `
@@ -42,18 +46,17 @@ SET n = $rows[i]
 RETURN count(n) AS n`
 
 // Relationship statements. A relationship's kg id (from-TYPE->to) is unique per type under a
-// relationship uniqueness constraint, so Apply finds the stored ones by index seek on id (the
-// hint keeps the planner from scanning the index while the type has few relationships)
+// relationship uniqueness constraint, so Apply finds the stored ones by index seek on id
 // instead of a MERGE that walks the relationship chains of both endpoints (costly around hubs),
 // then creates the new ones and rewrites the changed ones. Rows are sent column by column
 // (one list per property) so neither side builds a map per row.
 const (
-	// relHashes returns the stored hash of each relationship of one type that exists.
+	// relHashes returns the stored hash and element id of each relationship of one type
+	// that exists.
 	relHashes = `
-UNWIND $id AS id
-MATCH ()-[r:%[1]s {id: id}]->()
-USING INDEX r:%[1]s(id)
-RETURN id, r.hash AS hash`
+MATCH ()-[r:%[1]s]->() USING INDEX SEEK r:%[1]s(id)
+WHERE r.id IN $id
+RETURN r.id AS id, r.hash AS hash, elementId(r) AS eid`
 	// createRels creates relationships of one type between nodes given by element id.
 	createRels = `
 UNWIND range(0, size($id) - 1) AS i
@@ -62,11 +65,10 @@ MATCH (b) WHERE elementId(b) = $b[i]
 CREATE (a)-[r:%s {id: $id[i], hash: $hash[i], confidence: $confidence[i], inferred: $inferred[i],
   validFrom: $validFrom[i], validTo: $validTo[i], note: $note[i], sources: $sources[i]}]->(b)
 RETURN count(r) AS n`
-	// updateRels replaces the properties of existing relationships of one type.
+	// updateRels replaces the properties of existing relationships given by element id.
 	updateRels = `
 UNWIND range(0, size($id) - 1) AS i
-MATCH ()-[r:%[1]s {id: $id[i]}]->()
-USING INDEX r:%[1]s(id)
+MATCH ()-[r:%s]->() WHERE elementId(r) = $r[i]
 SET r = {id: $id[i], hash: $hash[i], confidence: $confidence[i], inferred: $inferred[i],
   validFrom: $validFrom[i], validTo: $validTo[i], note: $note[i], sources: $sources[i]}
 RETURN count(r) AS n`
@@ -89,6 +91,7 @@ RETURN row.id AS id, old IS NULL AS created, coalesce(old = row.hash, false) AS 
 type relCols struct {
 	id, from, to, hash   []string
 	a, b                 []string // element ids of from and to, filled in just before writing
+	r                    []string // element ids of the stored relationships, for updates
 	confidence           []float64
 	validFrom, validTo   []int64
 	inferred, note, srcs []any // note and sources are nil when absent
@@ -114,7 +117,7 @@ func (c *relCols) add(r kg.Relationship, id string) {
 }
 
 func (c *relCols) params() map[string]any {
-	return map[string]any{"id": c.id, "a": c.a, "b": c.b, "hash": c.hash, "confidence": c.confidence,
+	return map[string]any{"id": c.id, "a": c.a, "b": c.b, "r": c.r, "hash": c.hash, "confidence": c.confidence,
 		"validFrom": c.validFrom, "validTo": c.validTo, "inferred": c.inferred, "note": c.note, "sources": c.srcs}
 }
 
@@ -216,7 +219,7 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error
 	return res, nil
 }
 
-// nodeState is what Apply reads of a stored entity.
+// nodeState is what Apply reads of a stored node or relationship.
 type nodeState struct{ hash, eid string }
 
 // readEntityState returns the stored state of those of ids that exist.
@@ -318,10 +321,10 @@ func planRelationships(ctx context.Context, tx *txn, t kg.RelType, rels []kg.Rel
 		if err != nil {
 			return nil, err
 		}
-		stored := make(map[string]string, len(recs))
+		stored := make(map[string]nodeState, len(recs))
 		for _, r := range recs {
 			g := rec{r}
-			stored[str(g.get("id"))] = str(g.get("hash"))
+			stored[str(g.get("id"))] = nodeState{hash: str(g.get("hash")), eid: str(g.get("eid"))}
 		}
 		p := relPlan{t: t}
 		for i, r := range chunk {
@@ -331,10 +334,11 @@ func planRelationships(ctx context.Context, tx *txn, t kg.RelType, rels []kg.Rel
 			case !ok:
 				p.create.add(r, id)
 				res.Created = append(res.Created, id)
-			case old == relHash(r):
+			case old.hash == relHash(r):
 				res.Unchanged = append(res.Unchanged, id)
 			default:
 				p.update.add(r, id)
+				p.update.r = append(p.update.r, old.eid)
 				res.Updated = append(res.Updated, id)
 			}
 		}
