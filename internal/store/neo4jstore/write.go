@@ -189,15 +189,11 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error
 				plans = append(plans, ps...)
 			}
 			// Writes.
-			eids := make(map[string]string, len(ids))
-			for id, st := range stored {
-				eids[id] = st.eid
-			}
-			if err := writeEntities(ctx, tx, b.Entities, stored, eids, &res); err != nil {
+			if err := writeEntities(ctx, tx, b.Entities, stored, &res); err != nil {
 				return err
 			}
 			for _, p := range plans {
-				if err := p.write(ctx, tx, eids); err != nil {
+				if err := p.write(ctx, tx, stored); err != nil {
 					return fmt.Errorf("upsert %s relationships: %w", p.t, err)
 				}
 			}
@@ -219,12 +215,13 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error
 	return res, nil
 }
 
-// nodeState is what Apply reads of a stored node or relationship.
-type nodeState struct{ hash, eid string }
+// storedRow is what Apply reads of a stored node or relationship: its content hash and its
+// element id.
+type storedRow struct{ hash, eid string }
 
 // readEntityState returns the stored state of those of ids that exist.
-func readEntityState(ctx context.Context, tx *txn, ids []string) (map[string]nodeState, error) {
-	out := make(map[string]nodeState, len(ids))
+func readEntityState(ctx context.Context, tx *txn, ids []string) (map[string]storedRow, error) {
+	out := make(map[string]storedRow, len(ids))
 	for chunk := range slices.Chunk(ids, chunkSize) {
 		recs, err := tx.run(ctx, entityState, map[string]any{"ids": chunk})
 		if err != nil {
@@ -232,15 +229,15 @@ func readEntityState(ctx context.Context, tx *txn, ids []string) (map[string]nod
 		}
 		for _, r := range recs {
 			g := rec{r}
-			out[str(g.get("id"))] = nodeState{hash: str(g.get("hash")), eid: str(g.get("eid"))}
+			out[str(g.get("id"))] = storedRow{hash: str(g.get("hash")), eid: str(g.get("eid"))}
 		}
 	}
 	return out, nil
 }
 
 // writeEntities creates the new entities and rewrites the changed ones, kind by kind, and
-// records the element id of each new node in eids.
-func writeEntities(ctx context.Context, tx *txn, ents []kg.Entity, stored map[string]nodeState, eids map[string]string, res *store.WriteResult) error {
+// adds each new node to stored, so relationships can find it by element id.
+func writeEntities(ctx context.Context, tx *txn, ents []kg.Entity, stored map[string]storedRow, res *store.WriteResult) error {
 	type rows struct {
 		create, update []map[string]any
 		updateEID      []string
@@ -277,7 +274,7 @@ func writeEntities(ctx context.Context, tx *txn, ents []kg.Entity, stored map[st
 			}
 			for _, r := range recs {
 				g := rec{r}
-				eids[str(g.get("id"))] = str(g.get("eid"))
+				stored[str(g.get("id"))] = storedRow{eid: str(g.get("eid"))}
 			}
 		}
 		for i := 0; i < len(rs.update); i += chunkSize {
@@ -321,10 +318,10 @@ func planRelationships(ctx context.Context, tx *txn, t kg.RelType, rels []kg.Rel
 		if err != nil {
 			return nil, err
 		}
-		stored := make(map[string]nodeState, len(recs))
+		stored := make(map[string]storedRow, len(recs))
 		for _, r := range recs {
 			g := rec{r}
-			stored[str(g.get("id"))] = nodeState{hash: str(g.get("hash")), eid: str(g.get("eid"))}
+			stored[str(g.get("id"))] = storedRow{hash: str(g.get("hash")), eid: str(g.get("eid"))}
 		}
 		p := relPlan{t: t}
 		for i, r := range chunk {
@@ -347,8 +344,8 @@ func planRelationships(ctx context.Context, tx *txn, t kg.RelType, rels []kg.Rel
 	return plans, nil
 }
 
-// write creates and rewrites the plan's rows; eids gives the element id of every endpoint.
-func (p *relPlan) write(ctx context.Context, tx *txn, eids map[string]string) error {
+// write creates and rewrites the plan's rows; nodes holds every endpoint's element id.
+func (p *relPlan) write(ctx context.Context, tx *txn, nodes map[string]storedRow) error {
 	for _, w := range []struct {
 		cypher string
 		cols   *relCols
@@ -358,7 +355,7 @@ func (p *relPlan) write(ctx context.Context, tx *txn, eids map[string]string) er
 		}
 		w.cols.a, w.cols.b = make([]string, len(w.cols.id)), make([]string, len(w.cols.id))
 		for i := range w.cols.id {
-			w.cols.a[i], w.cols.b[i] = eids[w.cols.from[i]], eids[w.cols.to[i]]
+			w.cols.a[i], w.cols.b[i] = nodes[w.cols.from[i]].eid, nodes[w.cols.to[i]].eid
 		}
 		recs, err := tx.run(ctx, fmt.Sprintf(w.cypher, relType(p.t)), w.cols.params())
 		if err != nil {
