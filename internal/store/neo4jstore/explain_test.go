@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -71,6 +72,11 @@ func TestStatementsUseIndexes(t *testing.T) {
 			b.Relationships[0].Confidence = 0.5
 			b.Signals = []kg.RiskSignal{{ID: "signal:new", EntityID: "vendor:v007", Dimension: kg.DimSanctions, Severity: 0.5}}
 			_, err := s.Apply(ctx, b)
+			return err
+		}},
+		{"Retract", func() error {
+			_, err := s.Retract(ctx, []string{"vendor:v010", kg.RelationshipID("vendor:v011", kg.RelMakes, "product:p011"),
+				kg.RelationshipID("vendor:v012", kg.RelHeadquarteredIn, "government:ru"), "signal:new"}, kg.NewDate(2030, time.January, 1))
 			return err
 		}},
 		{"Neighbourhood", func() error {

@@ -1,9 +1,11 @@
 package neo4jstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -404,14 +406,7 @@ func upsert(ctx context.Context, tx *txn, cypher string, rows []map[string]any, 
 	return nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
+func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K { return slices.Sorted(maps.Keys(m)) }
 
 // parseRelID splits a relationship id made by kg.RelationshipID.
 func parseRelID(id string) (from string, t kg.RelType, to string, ok bool) {
@@ -430,39 +425,42 @@ func parseRelID(id string) (from string, t kg.RelType, to string, ok bool) {
 	return from, t, to, true
 }
 
-// Statements of Retract: each reads or ends the validity of facts by id. The read takes a
-// write lock (the no-op SET) so nothing changes between the read and the write.
+// Statements of Retract: the reads find facts by id and take a write lock (the no-op SET) so
+// nothing changes between the read and the write; the writes end validity by element id.
 const (
 	retractReadEntities = `
-UNWIND $ids AS id
-MATCH (n:Entity {id: id})
+MATCH (n:Entity) USING INDEX SEEK n:Entity(id) WHERE n.id IN $ids
 SET n.hash = n.hash
-RETURN n {.*} AS n`
-	retractReadRels = `
-UNWIND $rows AS row
-MATCH (a:Entity {id: row.from})-[r]->(b:Entity {id: row.to})
-WHERE type(r) = row.type
-SET r.hash = r.hash
-RETURN ` + relReturn
+RETURN n {.*} AS n, elementId(n) AS eid`
 	retractReadSignals = `
-UNWIND $ids AS id
-MATCH (g:Signal {id: id})
+MATCH (g:Signal) USING INDEX SEEK g:Signal(id) WHERE g.id IN $ids
 SET g.hash = g.hash
-RETURN g {.*} AS g`
-	retractEntities = `
+RETURN g {.*} AS g, elementId(g) AS eid`
+	// retractReadRelsOfType is one branch of the relationship read: the relationships of
+	// one type whose ids are in the list parameter named like the type.
+	retractReadRelsOfType = `
+  MATCH ()-[r:%[1]s]->() USING INDEX SEEK r:%[1]s(id) WHERE r.id IN $%[1]s
+  SET r.hash = r.hash
+  RETURN r`
+	retractNodes = `
 UNWIND $rows AS row
-MATCH (n:Entity {id: row.id})
+MATCH (n) WHERE elementId(n) = row.eid
 SET n.validTo = row.validTo, n.hash = row.hash`
 	retractRels = `
 UNWIND $rows AS row
-MATCH (a:Entity {id: row.from})-[r]->(b:Entity {id: row.to})
-WHERE type(r) = row.type
+MATCH ()-[r]->() WHERE elementId(r) = row.eid
 SET r.validTo = row.validTo, r.hash = row.hash`
-	retractSignals = `
-UNWIND $rows AS row
-MATCH (g:Signal {id: row.id})
-SET g.validTo = row.validTo, g.hash = row.hash`
 )
+
+// retractReadRels is the statement that reads, in one round trip, the relationships of the
+// given types whose ids are in the parameters named like each type.
+func retractReadRels(types []kg.RelType) string {
+	branches := make([]string, len(types))
+	for i, t := range types {
+		branches[i] = fmt.Sprintf(retractReadRelsOfType, relType(t))
+	}
+	return "CALL () {" + strings.Join(branches, "\n  UNION ALL") + "\n}\nRETURN " + relReturn + ", elementId(r) AS eid"
+}
 
 // Retract ends the validity of the facts with these ids on date on, in one transaction.
 func (s *Store) Retract(ctx context.Context, ids []string, on kg.Date) (store.WriteResult, error) {
@@ -470,7 +468,7 @@ func (s *Store) Retract(ctx context.Context, ids []string, on kg.Date) (store.Wr
 		return store.WriteResult{}, kg.Invalid("on", "a retraction needs a date")
 	}
 	var entIDs, sigIDs []string
-	var relRows []map[string]any
+	relIDs := map[kg.RelType][]string{}
 	seen := map[string]bool{}
 	for _, id := range ids {
 		if seen[id] {
@@ -481,7 +479,7 @@ func (s *Store) Retract(ctx context.Context, ids []string, on kg.Date) (store.Wr
 		case strings.HasPrefix(id, kg.SignalIDPrefix):
 			sigIDs = append(sigIDs, id)
 		case isRel:
-			relRows = append(relRows, map[string]any{"from": from, "type": string(t), "to": to})
+			relIDs[t] = append(relIDs[t], kg.RelationshipID(from, t, to))
 		case kg.CheckEntityID("", id) == nil:
 			entIDs = append(entIDs, id)
 		default:
@@ -524,12 +522,17 @@ func (s *Store) Retract(ctx context.Context, ids []string, on kg.Date) (store.Wr
 				}
 				if changed {
 					e.Validity = v
-					entRows = append(entRows, map[string]any{"id": e.ID, "validTo": toTo(v.To), "hash": digest(e)})
+					entRows = append(entRows, map[string]any{"eid": rec{r}.get("eid"), "validTo": toTo(v.To), "hash": digest(e)})
 				}
 			}
 		}
-		if len(relRows) > 0 {
-			recs, err := tx.run(ctx, retractReadRels, map[string]any{"rows": relRows})
+		if len(relIDs) > 0 {
+			types := sortedKeys(relIDs)
+			params := make(map[string]any, len(types))
+			for _, t := range types {
+				params[string(t)] = relIDs[t]
+			}
+			recs, err := tx.run(ctx, retractReadRels(types), params)
 			if err != nil {
 				return fmt.Errorf("read relationships: %w", err)
 			}
@@ -544,7 +547,7 @@ func (s *Store) Retract(ctx context.Context, ids []string, on kg.Date) (store.Wr
 				}
 				if changed {
 					rl.Validity = v
-					relWrites = append(relWrites, map[string]any{"from": rl.From, "type": string(rl.Type), "to": rl.To,
+					relWrites = append(relWrites, map[string]any{"eid": rec{r}.get("eid"),
 						"validTo": toTo(v.To), "hash": digest(rl)})
 				}
 			}
@@ -565,7 +568,7 @@ func (s *Store) Retract(ctx context.Context, ids []string, on kg.Date) (store.Wr
 				}
 				if changed {
 					g.Validity = v
-					sigRows = append(sigRows, map[string]any{"id": g.ID, "validTo": toTo(v.To), "hash": digest(g)})
+					sigRows = append(sigRows, map[string]any{"eid": rec{r}.get("eid"), "validTo": toTo(v.To), "hash": digest(g)})
 				}
 			}
 		}
@@ -577,7 +580,7 @@ func (s *Store) Retract(ctx context.Context, ids []string, on kg.Date) (store.Wr
 		for _, w := range []struct {
 			cypher string
 			rows   []map[string]any
-		}{{retractEntities, entRows}, {retractRels, relWrites}, {retractSignals, sigRows}} {
+		}{{retractNodes, entRows}, {retractRels, relWrites}, {retractNodes, sigRows}} {
 			if len(w.rows) == 0 {
 				continue
 			}
