@@ -49,16 +49,16 @@ func expandQuery(steps []store.Step) (string, error) {
 			in = append(in, t)
 		}
 	}
-	var branches []string
+	var branches []string // m unlabelled, as in relPattern, so each branch expands from n
 	cond := " WHERE " + visible("r") + " AND " + visible("m") + " RETURN r, m"
 	if len(out) > 0 {
-		branches = append(branches, "MATCH (n)-[r:"+relTypes(out)+"]->(m:Entity)"+cond)
+		branches = append(branches, "MATCH (n)-[r:"+relTypes(out)+"]->(m)"+cond)
 	}
 	if len(in) > 0 {
-		branches = append(branches, "MATCH (n)<-[r:"+relTypes(in)+"]-(m:Entity)"+cond)
+		branches = append(branches, "MATCH (n)<-[r:"+relTypes(in)+"]-(m)"+cond)
 	}
 	if len(both) > 0 {
-		branches = append(branches, "MATCH (n)-[r:"+relTypes(both)+"]-(m:Entity)"+cond)
+		branches = append(branches, "MATCH (n)-[r:"+relTypes(both)+"]-(m)"+cond)
 	}
 	return `MATCH (n:Entity) USING INDEX SEEK n:Entity(id) WHERE n.id IN $frontier
 CALL (n) {
