@@ -21,7 +21,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -66,6 +65,7 @@ type config struct {
 	Threshold     float64
 	Synth         synth.Config
 	SynthBatch    int
+	SynthWorkers  int
 }
 
 // flags declares every option with its environment variable and default.
@@ -96,7 +96,8 @@ func flags(name string, c *config, stderr io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.Synth.Relationships, "relationships", 50000, "synth: number of relationships")
 	fs.Int64Var(&c.Synth.Seed, "synth-seed", 1, "synth: random seed (same seed, same graph)")
 	fs.Float64Var(&c.Synth.SignalRate, "signal-rate", 0.01, "synth: share of entities carrying a risk signal")
-	fs.IntVar(&c.SynthBatch, "batch", 20000, "synth: rows per write batch")
+	fs.IntVar(&c.SynthBatch, "batch", store.DefaultLoadBatch, "synth: rows per write batch")
+	fs.IntVar(&c.SynthWorkers, "workers", store.DefaultLoadWorkers, "synth: write batches in flight at once")
 	seedDef := os.Getenv(envName("seed")) != "false"
 	fs.BoolVar(&c.Seed, "seed", seedDef, "load the Kaspersky case into an empty store at start ($RISKGRAPH_SEED)")
 	fs.DurationVar(&c.Limits.Timeout, "timeout", envDuration("timeout", 10*time.Second), "per-request timeout ($RISKGRAPH_TIMEOUT)")
@@ -326,8 +327,8 @@ func nightlyReport(ctx context.Context, c config, log *slog.Logger, stdout io.Wr
 // loadSynthetic writes a deterministic synthetic graph into the store in batches and reports
 // the write rate: the way to try a backend at scale.
 func loadSynthetic(ctx context.Context, c config, log *slog.Logger, stdout io.Writer) error {
-	if c.Synth.Entities < 10 || c.Synth.Relationships < 0 || c.SynthBatch < 1 {
-		return fmt.Errorf("synth: want at least 10 entities, no negative relationships, a positive batch")
+	if c.Synth.Entities < 10 || c.Synth.Relationships < 0 || c.SynthBatch < 1 || c.SynthWorkers < 1 {
+		return fmt.Errorf("synth: want at least 10 entities, no negative relationships, a positive batch and workers")
 	}
 	s, err := openStore(ctx, c)
 	if err != nil {
@@ -338,21 +339,8 @@ func loadSynthetic(ctx context.Context, c config, log *slog.Logger, stdout io.Wr
 	b := synth.Generate(c.Synth)
 	gen := time.Since(start)
 	start = time.Now()
-	// Entities first (relationships need their endpoints), then relationships and signals.
-	for part := range slices.Chunk(b.Entities, c.SynthBatch) {
-		if _, err := s.Apply(ctx, kg.Batch{Entities: part}); err != nil {
-			return fmt.Errorf("synth: write entities: %w", err)
-		}
-	}
-	for part := range slices.Chunk(b.Relationships, c.SynthBatch) {
-		if _, err := s.Apply(ctx, kg.Batch{Relationships: part}); err != nil {
-			return fmt.Errorf("synth: write relationships: %w", err)
-		}
-	}
-	for part := range slices.Chunk(b.Signals, c.SynthBatch) {
-		if _, err := s.Apply(ctx, kg.Batch{Signals: part}); err != nil {
-			return fmt.Errorf("synth: write signals: %w", err)
-		}
+	if _, err := store.Load(ctx, s, b, store.LoadOptions{BatchSize: c.SynthBatch, Workers: c.SynthWorkers}); err != nil {
+		return fmt.Errorf("synth: %w", err)
 	}
 	took := time.Since(start)
 	rows := len(b.Entities) + len(b.Relationships) + len(b.Signals)

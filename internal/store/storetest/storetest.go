@@ -40,6 +40,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -140,6 +141,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"BatchIsAtomic", testAtomicBatch},
 		{"ConcurrentWriters", testConcurrent},
 		{"EntitiesMissingIDs", testEntitiesMissing},
+		{"Load", testLoad},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
@@ -1000,5 +1002,68 @@ func testAtomicBatch(t *testing.T, s store.Store) {
 	res := mustApply(t, s, b)
 	if len(res.Created) != 301 || len(res.Updated) != 1 {
 		t.Errorf("good batch: %d created, %d updated; want 301 and 1", len(res.Created), len(res.Updated))
+	}
+}
+
+// hubGraph is a graph whose relationships crowd onto a few hub entities: n vendors all
+// headquartered in one government, each making one product that both retailers sell, and a
+// signal on every tenth vendor.
+func hubGraph(n int) kg.Batch {
+	b := kg.Batch{Entities: []kg.Entity{
+		{ID: "government:hub", Kind: kg.KindGovernment, Name: "Hub"},
+		{ID: "retailer:r1", Kind: kg.KindRetailer, Name: "R1"},
+		{ID: "retailer:r2", Kind: kg.KindRetailer, Name: "R2"},
+	}}
+	for i := range n {
+		v, p := fmt.Sprintf("vendor:v%03d", i), fmt.Sprintf("product:p%03d", i)
+		b.Entities = append(b.Entities, kg.Entity{ID: v, Kind: kg.KindVendor, Name: "Vendor " + v},
+			kg.Entity{ID: p, Kind: kg.KindProduct, Name: "Product " + p})
+		b.Relationships = append(b.Relationships,
+			kg.Relationship{Type: kg.RelHeadquarteredIn, From: v, To: "government:hub"},
+			kg.Relationship{Type: kg.RelMakes, From: v, To: p},
+			kg.Relationship{Type: kg.RelSells, From: "retailer:r1", To: p},
+			kg.Relationship{Type: kg.RelSells, From: "retailer:r2", To: p, Confidence: 0.5, Inferred: true})
+		if i%10 == 0 {
+			b.Signals = append(b.Signals, kg.RiskSignal{ID: "signal:" + strings.ReplaceAll(v, ":", "-"), EntityID: v,
+				Dimension: kg.DimSanctions, Severity: 0.5})
+		}
+	}
+	return b
+}
+
+// testLoad: Load writes every row of a batch through many small Apply calls in flight at
+// once (here crowding onto hub entities), reads back as one Apply would, reports a second
+// run as unchanged, and rejects an invalid batch before writing any of it.
+func testLoad(t *testing.T, s store.Store) {
+	b := hubGraph(60)
+	opt := store.LoadOptions{BatchSize: 7, Workers: 3}
+	res, err := store.Load(ctx, s, b, opt)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	wantIDs(t, "created", sorted(res.Created), sortedIDs(b))
+	snap, err := s.Snapshot(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := canonical(b)
+	want.AsOf = snap.AsOf
+	if !reflect.DeepEqual(snap, want) {
+		t.Errorf("snapshot after load: %d entities, %d relationships, %d signals; want %d, %d, %d",
+			len(snap.Entities), len(snap.Relationships), len(snap.Signals), len(want.Entities), len(want.Relationships), len(want.Signals))
+	}
+	res, err = store.Load(ctx, s, b, opt)
+	if err != nil {
+		t.Fatalf("second load: %v", err)
+	}
+	wantIDs(t, "unchanged on the second load", sorted(res.Unchanged), sortedIDs(b))
+
+	bad := hubGraph(3)
+	bad.Entities = append(bad.Entities, kg.Entity{ID: "vendor:new", Kind: kg.KindVendor, Name: "New"})
+	bad.Relationships = append(bad.Relationships, kg.Relationship{Type: kg.RelMakes, From: "retailer:r1", To: "product:p000"})
+	_, err = store.Load(ctx, s, bad, opt)
+	wantErr(t, "load with a relationship of the wrong kinds", err, store.ErrInvalid)
+	if got, _ := s.Entities(ctx, []string{"vendor:new"}, 0); len(got) != 0 {
+		t.Error("a rejected load wrote its good rows")
 	}
 }
