@@ -16,20 +16,10 @@ import (
 // benchGraph is the synthetic graph the benchmarks import: 20k entities, 100k relationships.
 var benchGraph = synth.Config{Entities: 20_000, Relationships: 100_000, Seed: 7, SignalRate: 0.05}
 
-// importGraph writes b in batches of relationships (entities first), as a bulk loader would.
+// importGraph writes b in Apply calls of 20k rows, one at a time, as a simple loader would.
 func importGraph(tb testing.TB, s *Store, b kg.Batch) {
 	tb.Helper()
-	ctx := context.Background()
-	const batch = 20_000
-	if _, err := s.Apply(ctx, kg.Batch{Entities: b.Entities}); err != nil {
-		tb.Fatal(err)
-	}
-	for rels := range slices.Chunk(b.Relationships, batch) {
-		if _, err := s.Apply(ctx, kg.Batch{Relationships: rels}); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	if _, err := s.Apply(ctx, kg.Batch{Signals: b.Signals}); err != nil {
+	if _, err := store.Load(context.Background(), s, b, store.LoadOptions{BatchSize: 20_000, Workers: 1}); err != nil {
 		tb.Fatal(err)
 	}
 }
