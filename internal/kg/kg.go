@@ -43,11 +43,29 @@ func KindOfID(id string) (Kind, bool) {
 		return "", false
 	}
 	for _, k := range Kinds {
-		if strings.ToLower(string(k)) == p {
+		if isLowerOf(p, string(k)) {
 			return k, true
 		}
 	}
 	return "", false
+}
+
+// isLowerOf reports whether p is name in lower case (ASCII), without allocating: bulk
+// validation calls KindOfID for every id of every row.
+func isLowerOf(p, name string) bool {
+	if len(p) != len(name) {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if p[i] != c {
+			return false
+		}
+	}
+	return true
 }
 
 // RelType is a relationship type. The set is closed: see RelTypes.

@@ -2,6 +2,7 @@ package kg
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -131,5 +132,28 @@ func TestSnapshotValidAt(t *testing.T) {
 	after := s.ValidAt(20200101)
 	if len(after.Entities) != 2 || len(after.Relationships) != 1 || len(after.Signals) != 1 {
 		t.Errorf("after: %+v", after)
+	}
+}
+
+// TestIDSyntax pins the hand-written id checks to the grammar they replace: a slug is
+// ^[a-z0-9][a-z0-9._-]*$ and a kind prefix is the kind's name in lower case.
+func TestIDSyntax(t *testing.T) {
+	slug := regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+	for _, s := range []string{"", "a", "0", "kaspersky-lab", "a.b_c-d", "-a", ".a", "_a", "a-", "A", "aB", "a b", "é", "a/b", "a:b", "9-9"} {
+		if got, want := isSlug(s), slug.MatchString(s); got != want {
+			t.Errorf("isSlug(%q) = %v, want %v", s, got, want)
+		}
+	}
+	for _, tc := range []struct {
+		id   string
+		kind Kind
+		ok   bool
+	}{
+		{"vendor:x", KindVendor, true}, {"person:x", KindPerson, true}, {"organization:x", KindOrganization, true},
+		{"Vendor:x", "", false}, {"VENDOR:x", "", false}, {"vendors:x", "", false}, {"vendorx", "", false}, {":x", "", false},
+	} {
+		if k, ok := KindOfID(tc.id); k != tc.kind || ok != tc.ok {
+			t.Errorf("KindOfID(%q) = %q, %v; want %q, %v", tc.id, k, ok, tc.kind, tc.ok)
+		}
 	}
 }

@@ -3,7 +3,6 @@ package kg
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -31,7 +30,21 @@ func Invalid(field, format string, args ...any) error {
 	return &ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
-var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+// isSlug reports whether s matches ^[a-z0-9][a-z0-9._-]*$.
+func isSlug(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case i > 0 && (c == '.' || c == '_' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // CheckEntityID reports an id that is not "<kind>:<slug>" for some kind.
 func CheckEntityID(field, id string) error {
@@ -39,7 +52,7 @@ func CheckEntityID(field, id string) error {
 	if !ok {
 		return Invalid(field, "id %q must look like \"vendor:kaspersky-lab\": a kind prefix (%s) then a lowercase slug", id, prefixes())
 	}
-	if !slugRE.MatchString(strings.TrimPrefix(id, k.IDPrefix())) {
+	if !isSlug(id[len(k)+1:]) { // KindOfID matched the prefix: the kind's name and ':'
 		return Invalid(field, "id %q: the part after %q must be a lowercase slug of letters, digits, '.', '_' or '-'", id, k.IDPrefix())
 	}
 	return nil
@@ -93,7 +106,7 @@ func (e Entity) Validate(field string) error {
 	seen := map[string]bool{}
 	for i, o := range e.Obligations {
 		f := fmt.Sprintf("%s.obligations[%d]", field, i)
-		if !slugRE.MatchString(o.ID) || seen[o.ID] {
+		if !isSlug(o.ID) || seen[o.ID] {
 			return Invalid(f+".id", "obligation id %q must be a unique lowercase slug", o.ID)
 		}
 		seen[o.ID] = true
@@ -147,7 +160,7 @@ func (r Relationship) Validate(field string) error {
 
 // Validate checks one risk signal on its own.
 func (g RiskSignal) Validate(field string) error {
-	if !strings.HasPrefix(g.ID, SignalIDPrefix) || !slugRE.MatchString(strings.TrimPrefix(g.ID, SignalIDPrefix)) {
+	if !strings.HasPrefix(g.ID, SignalIDPrefix) || !isSlug(strings.TrimPrefix(g.ID, SignalIDPrefix)) {
 		return Invalid(field+".id", "signal id %q must be \"signal:\" then a lowercase slug", g.ID)
 	}
 	if err := CheckEntityID(field+".entity", g.EntityID); err != nil {
