@@ -28,10 +28,17 @@ const chunkSize = 10000
 // index once per row (seen: 232M db hits, a minute, for 10k relationship ids), and Neo4j
 // reuses that plan after the graph has grown. An IN list is one seek, or at worst one scan.
 
-// entityState returns the stored hash and element id of each of $ids that exists.
-const entityState = `
+// Entity reads: entityState returns the stored hash and element id of each of $ids that
+// exists, endpointState only the element id, which needs no property read (the id comes
+// from the index).
+const (
+	entityState = `
 MATCH (n:Entity) USING INDEX SEEK n:Entity(id) WHERE n.id IN $ids
 RETURN n.id AS id, n.hash AS hash, elementId(n) AS eid`
+	endpointState = `
+MATCH (n:Entity) USING INDEX SEEK n:Entity(id) WHERE n.id IN $ids
+RETURN n.id AS id, elementId(n) AS eid`
+)
 
 // createEntities creates nodes of one kind and returns their element ids.
 const createEntities = `
@@ -172,9 +179,12 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error
 		err = s.write(ctx, func(tx *txn) error {
 			res = store.WriteResult{} // the driver may run this function again
 			// Reads.
-			stored, err := readEntityState(ctx, tx, ids)
-			if err != nil {
+			stored := make(map[string]storedRow, len(ids))
+			if err := readNodes(ctx, tx, entityState, ids[:len(b.Entities)], stored); err != nil {
 				return fmt.Errorf("read entities: %w", err)
+			}
+			if err := readNodes(ctx, tx, endpointState, ids[len(b.Entities):], stored); err != nil {
+				return fmt.Errorf("read endpoints: %w", err)
 			}
 			for _, id := range ids[len(b.Entities):] {
 				if _, ok := stored[id]; !ok {
@@ -221,20 +231,20 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error
 // element id.
 type storedRow struct{ hash, eid string }
 
-// readEntityState returns the stored state of those of ids that exist.
-func readEntityState(ctx context.Context, tx *txn, ids []string) (map[string]storedRow, error) {
-	out := make(map[string]storedRow, len(ids))
+// readNodes runs cypher (entityState or endpointState) over ids and adds the stored state of
+// those that exist to out.
+func readNodes(ctx context.Context, tx *txn, cypher string, ids []string, out map[string]storedRow) error {
 	for chunk := range slices.Chunk(ids, chunkSize) {
-		recs, err := tx.run(ctx, entityState, map[string]any{"ids": chunk})
+		recs, err := tx.run(ctx, cypher, map[string]any{"ids": chunk})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, r := range recs {
 			g := rec{r}
 			out[str(g.get("id"))] = storedRow{hash: str(g.get("hash")), eid: str(g.get("eid"))}
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // writeEntities creates the new entities and rewrites the changed ones, kind by kind, and
