@@ -236,18 +236,15 @@ RETURN n {.*} AS n, score ORDER BY score DESC, n.id LIMIT $limit`
 	return out, nil
 }
 
-// relPattern is the pattern from n to a neighbour m over relationship r in direction d. m has
-// no label on purpose: with :Entity the planner may scan every entity and expand into n
-// instead of expanding from n (seen on a freshly emptied database), and every relationship of
-// the kg types ends at an entity anyway.
+// relPattern is the pattern from n to a neighbour m over relationship r in direction d.
 func relPattern(d store.Direction, types string) (string, error) {
 	switch d {
 	case store.Out:
-		return "(n)-[r:" + types + "]->(m)", nil
+		return "(n)-[r:" + types + "]->(m:Entity)", nil
 	case store.In:
-		return "(n)<-[r:" + types + "]-(m)", nil
+		return "(n)<-[r:" + types + "]-(m:Entity)", nil
 	case store.Both, "":
-		return "(n)-[r:" + types + "]-(m)", nil
+		return "(n)-[r:" + types + "]-(m:Entity)", nil
 	}
 	return "", kg.Invalid("direction", "unknown direction %q (want OUT, IN or BOTH)", d)
 }

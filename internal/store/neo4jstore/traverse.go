@@ -49,16 +49,16 @@ func expandQuery(steps []store.Step) (string, error) {
 			in = append(in, t)
 		}
 	}
-	var branches []string // m unlabelled, as in relPattern, so each branch expands from n
+	var branches []string
 	cond := " WHERE " + visible("r") + " AND " + visible("m") + " RETURN r, m"
 	if len(out) > 0 {
-		branches = append(branches, "MATCH (n)-[r:"+relTypes(out)+"]->(m)"+cond)
+		branches = append(branches, "MATCH (n)-[r:"+relTypes(out)+"]->(m:Entity)"+cond)
 	}
 	if len(in) > 0 {
-		branches = append(branches, "MATCH (n)<-[r:"+relTypes(in)+"]-(m)"+cond)
+		branches = append(branches, "MATCH (n)<-[r:"+relTypes(in)+"]-(m:Entity)"+cond)
 	}
 	if len(both) > 0 {
-		branches = append(branches, "MATCH (n)-[r:"+relTypes(both)+"]-(m)"+cond)
+		branches = append(branches, "MATCH (n)-[r:"+relTypes(both)+"]-(m:Entity)"+cond)
 	}
 	return `MATCH (n:Entity) USING INDEX SEEK n:Entity(id) WHERE n.id IN $frontier
 CALL (n) {
