@@ -17,8 +17,8 @@ type LoadOptions struct {
 	Workers int
 }
 
-// Defaults of LoadOptions, measured on Neo4j with two cores: 10k-row transactions two at a
-// time import about 1.7 times faster than 50k-row transactions one at a time.
+// Defaults of LoadOptions, measured on a warm Neo4j with two cores: 10k-row transactions two
+// at a time import about 1.7 times faster than 50k-row transactions one at a time.
 const (
 	DefaultLoadBatch   = 10_000
 	DefaultLoadWorkers = 2
