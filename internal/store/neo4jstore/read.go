@@ -16,6 +16,9 @@ func visible(v string) string {
 	return fmt.Sprintf("(%s.validFrom <= $asOf AND %s.validTo > $asOf)", v, v)
 }
 
+// visibleEntitiesByID returns the entities with the ids in $ids that are visible at $asOf.
+var visibleEntitiesByID = entitiesByID + " AND " + visible("n") + " RETURN n {.*} AS n"
+
 // relTypes is the alternation of the given relationship types, or of the whole closed set
 // when none are given (never HAS_SIGNAL).
 func relTypes(ts []kg.RelType) string {
@@ -58,7 +61,7 @@ func (s *Store) Entities(ctx context.Context, ids []string, asOf kg.Date) (map[s
 	if len(ids) == 0 {
 		return out, nil
 	}
-	q := `MATCH (n:Entity) USING INDEX SEEK n:Entity(id) WHERE n.id IN $ids AND ` + visible("n") + ` RETURN n {.*} AS n`
+	q := visibleEntitiesByID
 	err := s.read(ctx, func(tx *txn) error {
 		clear(out)
 		recs, err := tx.run(ctx, q, map[string]any{"ids": dedupe(ids), "asOf": int64(asOf)})
@@ -279,7 +282,7 @@ func (s *Store) Relationships(ctx context.Context, q store.RelQuery) (map[string
 	if len(ids) == 0 {
 		return out, nil
 	}
-	cypher := `MATCH (n:Entity) USING INDEX SEEK n:Entity(id) WHERE n.id IN $ids AND ` + visible("n") + `
+	cypher := entitiesByID + ` AND ` + visible("n") + `
 CALL (n) {
   MATCH ` + pat + `
   WHERE coalesce(r.id, '') > $after AND ` + visible("r") + ` AND ` + visible("m") + `

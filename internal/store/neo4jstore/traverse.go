@@ -10,7 +10,7 @@ import (
 	"riskgraph/internal/store"
 )
 
-// expandQuery builds the statement of one breadth-first hop: from every frontier entity, the
+// expandQuery builds the statement of one breadth-first hop: from every frontier entity ($ids), the
 // visible relationships the steps allow and the visible entities at their other end. Labels
 // and types come from the closed sets only.
 func expandQuery(steps []store.Step) (string, error) {
@@ -60,7 +60,7 @@ func expandQuery(steps []store.Step) (string, error) {
 	if len(both) > 0 {
 		branches = append(branches, "MATCH (n)-[r:"+relTypes(both)+"]-(m:Entity)"+cond)
 	}
-	return `MATCH (n:Entity) USING INDEX SEEK n:Entity(id) WHERE n.id IN $frontier
+	return entitiesByID + `
 CALL (n) {
   ` + strings.Join(branches, "\n  UNION\n  ") + `
 }
@@ -87,8 +87,7 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 		snap = kg.Snapshot{AsOf: asOf}
 		seen := map[string]bool{}
 		rels := map[string]bool{}
-		recs, err := tx.run(ctx, `MATCH (n:Entity) USING INDEX SEEK n:Entity(id) WHERE n.id IN $ids AND `+visible("n")+` RETURN n {.*} AS n`,
-			map[string]any{"ids": roots, "asOf": int64(asOf)})
+		recs, err := tx.run(ctx, visibleEntitiesByID, map[string]any{"ids": roots, "asOf": int64(asOf)})
 		if err != nil {
 			return fmt.Errorf("roots: %w", err)
 		}
@@ -106,7 +105,7 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 			return tooLarge()
 		}
 		for hop := 0; hop < q.MaxHops && len(frontier) > 0; hop++ {
-			recs, err := tx.run(ctx, expand, map[string]any{"frontier": frontier, "asOf": int64(asOf)})
+			recs, err := tx.run(ctx, expand, map[string]any{"ids": frontier, "asOf": int64(asOf)})
 			if err != nil {
 				return fmt.Errorf("hop %d: %w", hop+1, err)
 			}
