@@ -68,12 +68,11 @@ func prefixes() string {
 
 func checkCitations(field string, cs []Citation) error {
 	for i, c := range cs {
-		f := fmt.Sprintf("%s[%d]", field, i)
 		if k, ok := KindOfID(c.SourceID); !ok || k != KindSource {
-			return Invalid(f+".source", "%q is not a source id (want \"source:…\")", c.SourceID)
+			return Invalid(fmt.Sprintf("%s[%d].source", field, i), "%q is not a source id (want \"source:…\")", c.SourceID)
 		}
 		if c.Stance != "" && c.Stance != StanceSupports && c.Stance != StanceDisputes {
-			return Invalid(f+".stance", "unknown stance %q (want SUPPORTS or DISPUTES)", c.Stance)
+			return Invalid(fmt.Sprintf("%s[%d].stance", field, i), "unknown stance %q (want SUPPORTS or DISPUTES)", c.Stance)
 		}
 	}
 	return nil
@@ -187,34 +186,39 @@ type Batch struct {
 
 // Validate checks every row of b on its own and rejects ids repeated within the batch.
 func (b Batch) Validate() error {
-	ids := map[string]bool{}
+	// Rows are checked with an empty field path first, which costs no formatting; only a
+	// row that fails is checked again under its path, for the error.
+	ids := make(map[string]bool, len(b.Entities)+len(b.Signals))
 	for i, e := range b.Entities {
-		f := fmt.Sprintf("entities[%d]", i)
-		if err := e.Validate(f); err != nil {
-			return err
+		if e.Validate("") != nil {
+			return e.Validate(fmt.Sprintf("entities[%d]", i))
 		}
 		if ids[e.ID] {
-			return Invalid(f+".id", "id %q appears twice in one batch", e.ID)
+			return Invalid(fmt.Sprintf("entities[%d].id", i), "id %q appears twice in one batch", e.ID)
 		}
 		ids[e.ID] = true
 	}
+	type relKey struct {
+		from, to string
+		t        RelType
+	}
+	rels := make(map[relKey]bool, len(b.Relationships))
 	for i, r := range b.Relationships {
-		f := fmt.Sprintf("relationships[%d]", i)
-		if err := r.Validate(f); err != nil {
-			return err
+		if r.Validate("") != nil {
+			return r.Validate(fmt.Sprintf("relationships[%d]", i))
 		}
-		if ids[r.ID()] {
-			return Invalid(f, "relationship %q appears twice in one batch", r.ID())
+		k := relKey{r.From, r.To, r.Type}
+		if rels[k] {
+			return Invalid(fmt.Sprintf("relationships[%d]", i), "relationship %q appears twice in one batch", r.ID())
 		}
-		ids[r.ID()] = true
+		rels[k] = true
 	}
 	for i, g := range b.Signals {
-		f := fmt.Sprintf("signals[%d]", i)
-		if err := g.Validate(f); err != nil {
-			return err
+		if g.Validate("") != nil {
+			return g.Validate(fmt.Sprintf("signals[%d]", i))
 		}
 		if ids[g.ID] {
-			return Invalid(f+".id", "id %q appears twice in one batch", g.ID)
+			return Invalid(fmt.Sprintf("signals[%d].id", i), "id %q appears twice in one batch", g.ID)
 		}
 		ids[g.ID] = true
 	}
