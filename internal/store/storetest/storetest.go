@@ -140,6 +140,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"InvalidInputChangesNothing", testInvalid},
 		{"BatchIsAtomic", testAtomicBatch},
 		{"ConcurrentWriters", testConcurrent},
+		{"ConcurrentSameRows", testConcurrentSameRows},
 		{"EntitiesMissingIDs", testEntitiesMissing},
 		{"Load", testLoad},
 	}
@@ -955,6 +956,69 @@ func testConcurrent(t *testing.T, s store.Store) {
 	}
 	if want := writers*each + 1; n != want { // + vendor:v1 of the fixture
 		t.Errorf("%d vendors headquartered in Russia after %d parallel writes, want %d", n, writers*each, want)
+	}
+}
+
+// testConcurrentSameRows has several writers apply the same new rows at once: each row is
+// stored once, exactly one writer reports creating it, and the others report it unchanged.
+func testConcurrentSameRows(t *testing.T, s store.Store) {
+	seeded(t, s)
+	var b kg.Batch
+	for i := range 30 {
+		id := fmt.Sprintf("vendor:same-%02d", i)
+		b.Entities = append(b.Entities, kg.Entity{ID: id, Kind: kg.KindVendor, Name: id})
+		b.Relationships = append(b.Relationships,
+			kg.Relationship{Type: kg.RelHeadquarteredIn, From: id, To: "government:ru"},
+			kg.Relationship{Type: kg.RelMakes, From: id, To: "product:p1", Confidence: 0.5})
+	}
+	const writers = 6
+	results := make([]store.WriteResult, writers)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := s.Apply(ctx, b)
+			if err != nil {
+				t.Errorf("writer %d: %v", w, err)
+			}
+			results[w] = res
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	created := map[string]int{}
+	for w, res := range results {
+		if got, want := len(res.Created)+len(res.Unchanged), len(b.Entities)+len(b.Relationships); got != want || len(res.Updated) != 0 {
+			t.Errorf("writer %d: %d created, %d updated, %d unchanged; want %d rows created or unchanged",
+				w, len(res.Created), len(res.Updated), len(res.Unchanged), want)
+		}
+		for _, id := range res.Created {
+			created[id]++
+		}
+	}
+	for _, id := range sortedIDs(b) {
+		if created[id] != 1 {
+			t.Errorf("%s reported created by %d writers, want 1", id, created[id])
+		}
+	}
+	rels, err := s.Relationships(ctx, store.RelQuery{EntityIDs: []string{"government:ru", "product:p1"}, Direction: store.In,
+		Page: store.Page{First: store.MaxFirst}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := map[string]int{}
+	for _, p := range rels {
+		for _, r := range p.Items {
+			stored[r.ID()]++
+		}
+	}
+	for _, r := range b.Relationships {
+		if stored[r.ID()] != 1 {
+			t.Errorf("%s is stored %d times, want once", r.ID(), stored[r.ID()])
+		}
 	}
 }
 
