@@ -94,24 +94,6 @@ func setIf(p map[string]any, k string, v any) {
 	}
 }
 
-// relProps is the full property map of a relationship.
-func relProps(r kg.Relationship) map[string]any {
-	r.Confidence = r.EffectiveConfidence() // 0 on input means 1; store and hash it as 1
-	p := map[string]any{
-		"id":         r.ID(),
-		"confidence": r.Confidence,
-		"inferred":   r.Inferred,
-		"validFrom":  toFrom(r.Validity.From),
-		"validTo":    toTo(r.Validity.To),
-		"hash":       digest(r),
-	}
-	if r.Note != "" {
-		p["note"] = r.Note
-	}
-	setIf(p, "sources", jsonProp(r.Sources))
-	return p
-}
-
 // signalProps is the full property map of a signal node.
 func signalProps(g kg.RiskSignal) map[string]any {
 	p := map[string]any{
@@ -221,10 +203,14 @@ func decodeRel(rec recordGetter) (kg.Relationship, error) {
 		Type:       kg.RelType(str(rec.get("type"))),
 		From:       str(rec.get("from")),
 		To:         str(rec.get("to")),
-		Confidence: pp.f64("confidence"),
-		Inferred:   pp.boolean("inferred"),
-		Note:       pp.str("note"),
-		Validity:   pp.validity(),
+		Confidence: 1, // confidence 1 is not stored
+
+		Inferred: pp.boolean("inferred"),
+		Note:     pp.str("note"),
+		Validity: pp.validity(),
+	}
+	if c, ok := m["confidence"]; ok && c != nil {
+		r.Confidence = pp.f64("confidence")
 	}
 	var err error
 	if r.Sources, err = decodeJSON[kg.Citation](pp, "sources"); err != nil {

@@ -10,13 +10,19 @@
 //     index for NameContains; the FULLTEXT index entity_text covers name, aliasesText and
 //     description for Search.
 //   - A relationship is a Neo4j relationship of its kg type, with its kg id in property id
-//     (unique per type under a relationship uniqueness constraint).
+//     (unique per type under a relationship uniqueness constraint). Properties at their
+//     default are not stored: confidence 1, inferred false, open validity bounds, no note, no
+//     sources. Reads fill the defaults back in.
 //   - A risk signal is a :Signal node (unique on id) hung off its entity by HAS_SIGNAL.
 //   - Validity is two integer properties in kg.Date form (YYYYMMDD): validFrom is 0 when the
 //     start is open and validTo is openEnd (99999999) when the end is open, so visibility at D is
-//     always validFrom <= D AND validTo > D.
-//   - hash is a digest of the domain value; Apply compares it to report Created, Updated or
-//     Unchanged, and leaves an unchanged row untouched.
+//     always validFrom <= D AND validTo > D. On relationships an open bound is absent and
+//     reads coalesce it to the same values.
+//   - On entity and signal nodes, hash is a digest of the domain value; Apply compares it to
+//     report Created, Updated or Unchanged, and leaves an unchanged row untouched. Apply
+//     compares a relationship with its stored properties instead, which saves storing a
+//     hash on every relationship; a relationship written before this format may still carry
+//     one, which reads ignore and the next rewrite drops.
 package neo4jstore
 
 import (
@@ -68,6 +74,11 @@ type Store struct {
 	roundTrips atomic.Int64
 	// trace, when set (by tests, before any use), sees every statement before it is sent.
 	trace func(cypher string, params map[string]any)
+	// relsStored says, per relationship type, whether the last Apply that wrote the type
+	// found some of its rows stored. While it is false Apply creates that type's rows
+	// without reading them first and lets the uniqueness constraint catch a row that
+	// existed after all (then it starts over, reading); see Apply.
+	relsStored map[kg.RelType]*atomic.Bool
 }
 
 // Open connects to Neo4j, checks that it answers and sets up the schema.
@@ -95,7 +106,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("neo4j: create driver for %s: %w", cfg.URI, err)
 	}
-	s := &Store{driver: drv, cfg: cfg}
+	s := &Store{driver: drv, cfg: cfg, relsStored: make(map[kg.RelType]*atomic.Bool, len(kg.RelTypes))}
+	for _, t := range kg.RelTypes {
+		s.relsStored[t] = new(atomic.Bool)
+	}
 	if err := s.Ping(ctx); err != nil {
 		drv.Close(context.Background())
 		return nil, fmt.Errorf("neo4j: open %s: %w", cfg.URI, err)

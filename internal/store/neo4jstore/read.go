@@ -16,6 +16,12 @@ func visible(v string) string {
 	return fmt.Sprintf("(%s.validFrom <= $asOf AND %s.validTo > $asOf)", v, v)
 }
 
+// visibleRel is visible for relationship variable v, whose open validity bounds are not
+// stored (see relCols).
+func visibleRel(v string) string {
+	return fmt.Sprintf("(coalesce(%s.validFrom, 0) <= $asOf AND coalesce(%s.validTo, %d) > $asOf)", v, v, openEnd)
+}
+
 // visibleEntitiesByID returns the entities with the ids in $ids that are visible at $asOf.
 var visibleEntitiesByID = entitiesByID + " AND " + visible("n") + " RETURN n {.*} AS n"
 
@@ -126,7 +132,7 @@ func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, 
 			return store.EntityPage{}, kg.Invalid("filter.related.direction", "unknown direction %q (want OUT or IN)", rf.Direction)
 		}
 		params["relID"] = rf.EntityID
-		where = append(where, "EXISTS { MATCH "+fmt.Sprintf(pat, relType(rf.Type))+" WHERE "+visible("r")+" AND "+visible("m")+" }")
+		where = append(where, "EXISTS { MATCH "+fmt.Sprintf(pat, relType(rf.Type))+" WHERE "+visibleRel("r")+" AND "+visible("m")+" }")
 	}
 	cypher := fmt.Sprintf("MATCH (n:%s) WHERE %s RETURN n {.*} AS n ORDER BY n.id LIMIT $limit", lbl, strings.Join(where, " AND "))
 	var out store.EntityPage
@@ -285,7 +291,7 @@ func (s *Store) Relationships(ctx context.Context, q store.RelQuery) (map[string
 	cypher := entitiesByID + ` AND ` + visible("n") + `
 CALL (n) {
   MATCH ` + pat + `
-  WHERE coalesce(r.id, '') > $after AND ` + visible("r") + ` AND ` + visible("m") + `
+  WHERE coalesce(r.id, '') > $after AND ` + visibleRel("r") + ` AND ` + visible("m") + `
   RETURN r ORDER BY r.id LIMIT $limit
 }
 RETURN n.id AS id, ` + relReturn
@@ -375,7 +381,7 @@ func (s *Store) Snapshot(ctx context.Context, asOf kg.Date) (kg.Snapshot, error)
 			snap.Entities = append(snap.Entities, e)
 		}
 		recs, err = tx.run(ctx, `MATCH (n:Entity)-[r:`+relTypes(nil)+`]->(m:Entity)
-WHERE `+visible("r")+` AND `+visible("n")+` AND `+visible("m")+`
+WHERE `+visibleRel("r")+` AND `+visible("n")+` AND `+visible("m")+`
 RETURN `+relReturn+` ORDER BY r.id`, params)
 		if err != nil {
 			return fmt.Errorf("relationships: %w", err)

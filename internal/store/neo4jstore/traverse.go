@@ -50,7 +50,7 @@ func expandQuery(steps []store.Step) (string, error) {
 		}
 	}
 	var branches []string
-	cond := " WHERE " + visible("r") + " AND " + visible("m") + " RETURN r, m"
+	cond := " WHERE " + visibleRel("r") + " AND " + visible("m") + " RETURN r, m"
 	if len(out) > 0 {
 		branches = append(branches, "MATCH (n)-[r:"+relTypes(out)+"]->(m:Entity)"+cond)
 	}
@@ -185,7 +185,7 @@ WITH p, [x IN nodes(p) | x.id] AS ids, [r IN relationships(p) | r.id] AS relIDs
 ORDER BY length(p), ids, relIDs
 LIMIT $limit
 RETURN ids, [r IN relationships(p) | {r: r {.*}, type: type(r), from: startNode(r).id, to: endNode(r).id}] AS rels`,
-		visible("a"), visible("b"), min(limit, q.MaxHops), relTypes(q.Types), visible("r"), visible("x"), q.MaxHops)
+		visible("a"), visible("b"), min(limit, q.MaxHops), relTypes(q.Types), visibleRel("r"), visible("x"), q.MaxHops)
 	params := map[string]any{"from": q.From, "to": q.To, "limit": int64(limit), "asOf": int64(store.ResolveAsOf(q.AsOf))}
 	var out []store.Path
 	err := s.read(ctx, func(tx *txn) error {

@@ -28,6 +28,12 @@ const chunkSize = 10000
 // index once per row (seen: 232M db hits, a minute, for 10k relationship ids), and Neo4j
 // reuses that plan after the graph has grown. An IN list with USING INDEX SEEK is one seek
 // whatever the statistics were when the plan was made.
+//
+// Relationships of a type are created without reading them first while the last Apply that
+// wrote the type found none of its rows stored, which is the case all through a bulk import
+// (without the read, a bulk import runs about a fifth faster). The uniqueness constraint on id still
+// guards every row: if one existed after all, the constraint fails the transaction, and
+// Apply starts over reading first, so the result is the same either way.
 
 // entitiesByID starts every statement that looks entities up by the list of ids in $ids.
 const entitiesByID = "MATCH (n:Entity) USING INDEX SEEK n:Entity(id) WHERE n.id IN $ids"
@@ -35,11 +41,14 @@ const entitiesByID = "MATCH (n:Entity) USING INDEX SEEK n:Entity(id) WHERE n.id 
 // Entity reads: entityState returns the stored hash and element id of each of $ids that
 // exists, endpointState only the element id, which needs no property read (the id comes
 // from the index).
+//
+// Statements that return a row per input row return them as one record of parallel lists
+// (see columns): the driver spends far more per record received than per list element.
 const (
 	entityState = entitiesByID + `
-RETURN n.id AS id, n.hash AS hash, elementId(n) AS eid`
+RETURN collect(n.id) AS id, collect(coalesce(n.hash, '')) AS hash, collect(elementId(n)) AS eid`
 	endpointState = entitiesByID + `
-RETURN n.id AS id, elementId(n) AS eid`
+RETURN collect(n.id) AS id, collect(elementId(n)) AS eid`
 )
 
 // createEntities creates nodes of one kind and returns their element ids.
@@ -47,7 +56,7 @@ const createEntities = `
 UNWIND $rows AS row
 CREATE (n:Entity:%s)
 SET n = row
-RETURN row.id AS id, elementId(n) AS eid`
+RETURN collect(row.id) AS id, collect(elementId(n)) AS eid`
 
 // updateEntities replaces the properties of existing nodes.
 const updateEntities = `
@@ -60,27 +69,28 @@ RETURN count(n) AS n`
 // relationship uniqueness constraint, so Apply finds the stored ones by index seek on id
 // instead of a MERGE that walks the relationship chains of both endpoints (costly around hubs),
 // then creates the new ones and rewrites the changed ones. Rows are sent column by column
-// (one list per property) so neither side builds a map per row.
+// (one list per property) so neither side builds a map per row; a null in a column leaves
+// that property out (see relCols).
 const (
-	// relHashes returns the stored hash and element id of each relationship of one type
-	// that exists.
-	relHashes = `
+	// relState returns the stored relationships of one type whose ids are in $id, as maps
+	// that decodeRel reads, with their element ids.
+	relState = `
 MATCH ()-[r:%[1]s]->() USING INDEX SEEK r:%[1]s(id)
 WHERE r.id IN $id
-RETURN r.id AS id, r.hash AS hash, elementId(r) AS eid`
+RETURN collect({r: r {.*}, type: type(r), from: startNode(r).id, to: endNode(r).id, eid: elementId(r)}) AS rels`
 	// createRels creates relationships of one type between nodes given by element id.
 	createRels = `
 UNWIND range(0, size($id) - 1) AS i
 MATCH (a) WHERE elementId(a) = $a[i]
 MATCH (b) WHERE elementId(b) = $b[i]
-CREATE (a)-[r:%s {id: $id[i], hash: $hash[i], confidence: $confidence[i], inferred: $inferred[i],
+CREATE (a)-[r:%s {id: $id[i], confidence: $confidence[i], inferred: $inferred[i],
   validFrom: $validFrom[i], validTo: $validTo[i], note: $note[i], sources: $sources[i]}]->(b)
 RETURN count(r) AS n`
 	// updateRels replaces the properties of existing relationships given by element id.
 	updateRels = `
 UNWIND range(0, size($id) - 1) AS i
 MATCH ()-[r:%s]->() WHERE elementId(r) = $r[i]
-SET r = {id: $id[i], hash: $hash[i], confidence: $confidence[i], inferred: $inferred[i],
+SET r = {id: $id[i], confidence: $confidence[i], inferred: $inferred[i],
   validFrom: $validFrom[i], validTo: $validTo[i], note: $note[i], sources: $sources[i]}
 RETURN count(r) AS n`
 )
@@ -99,36 +109,40 @@ MERGE (e)-[:HAS_SIGNAL]->(g)
 RETURN row.id AS id, old IS NULL AS created, coalesce(old = row.hash, false) AS same`
 
 // relCols holds relationship rows column by column, the shape createRels and updateRels take.
+// A property at its default is sent as nil, so it is not stored: confidence 1, inferred
+// false, an open validity bound, no note, no sources. Most relationships carry only their id,
+// and each stored property costs the import time (see decodeRel and visibleRel for the
+// defaults on the way back).
 type relCols struct {
-	id, from, to, hash   []string
-	a, b                 []string // element ids of from and to, filled in just before writing
-	r                    []string // element ids of the stored relationships, for updates
-	confidence           []float64
-	validFrom, validTo   []int64
-	inferred, note, srcs []any // note and sources are nil when absent
+	id, from, to                                         []string
+	a, b                                                 []string // element ids of from and to, filled in just before writing
+	r                                                    []string // element ids of the stored relationships, for updates
+	confidence, inferred, validFrom, validTo, note, srcs []any
 }
 
-// add appends r, stored and hashed the way relProps does (confidence 0 read as 1).
+// add appends r.
 func (c *relCols) add(r kg.Relationship, id string) {
-	r.Confidence = r.EffectiveConfidence()
 	c.id = append(c.id, id)
 	c.from = append(c.from, r.From)
 	c.to = append(c.to, r.To)
-	c.hash = append(c.hash, digest(r))
-	c.confidence = append(c.confidence, r.Confidence)
-	c.validFrom = append(c.validFrom, toFrom(r.Validity.From))
-	c.validTo = append(c.validTo, toTo(r.Validity.To))
-	c.inferred = append(c.inferred, r.Inferred)
-	var note any
-	if r.Note != "" {
-		note = r.Note
-	}
-	c.note = append(c.note, note)
+	c.confidence = append(c.confidence, unlessDefault(r.EffectiveConfidence(), 1))
+	c.inferred = append(c.inferred, unlessDefault(r.Inferred, false))
+	c.validFrom = append(c.validFrom, unlessDefault(int64(r.Validity.From), 0))
+	c.validTo = append(c.validTo, unlessDefault(int64(r.Validity.To), 0))
+	c.note = append(c.note, unlessDefault(r.Note, ""))
 	c.srcs = append(c.srcs, jsonProp(r.Sources))
 }
 
+// unlessDefault returns v, or nil when v is the default def.
+func unlessDefault[T comparable](v, def T) any {
+	if v == def {
+		return nil
+	}
+	return v
+}
+
 func (c *relCols) params() map[string]any {
-	return map[string]any{"id": c.id, "a": c.a, "b": c.b, "r": c.r, "hash": c.hash, "confidence": c.confidence,
+	return map[string]any{"id": c.id, "a": c.a, "b": c.b, "r": c.r, "confidence": c.confidence,
 		"validFrom": c.validFrom, "validTo": c.validTo, "inferred": c.inferred, "note": c.note, "sources": c.srcs}
 }
 
@@ -146,19 +160,18 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error
 	for _, e := range b.Entities {
 		inBatch[e.ID] = true
 	}
-	need := map[string]string{} // id -> field that refers to it, for the error message
-	for i, r := range b.Relationships {
-		if !inBatch[r.From] && need[r.From] == "" {
-			need[r.From] = fmt.Sprintf("relationships[%d].from", i)
-		}
-		if !inBatch[r.To] && need[r.To] == "" {
-			need[r.To] = fmt.Sprintf("relationships[%d].to", i)
+	need := map[string]fieldRef{} // id -> first field that refers to it, for the error message
+	refer := func(id string, ref fieldRef) {
+		if _, ok := need[id]; !ok && !inBatch[id] {
+			need[id] = ref
 		}
 	}
+	for i, r := range b.Relationships {
+		refer(r.From, fieldRef{"relationships", i, "from"})
+		refer(r.To, fieldRef{"relationships", i, "to"})
+	}
 	for i, g := range b.Signals {
-		if !inBatch[g.EntityID] && need[g.EntityID] == "" {
-			need[g.EntityID] = fmt.Sprintf("signals[%d].entity", i)
-		}
+		refer(g.EntityID, fieldRef{"signals", i, "entity"})
 	}
 
 	ids := make([]string, 0, len(b.Entities)+len(need))
@@ -177,6 +190,7 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error
 
 	var res store.WriteResult
 	var err error
+	var found []typeCount // stored rows found per type, on the types read before writing
 	for attempt := 1; ; attempt++ {
 		err = s.write(ctx, func(tx *txn) error {
 			res = store.WriteResult{} // the driver may run this function again
@@ -190,15 +204,23 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error
 			}
 			for _, id := range ids[len(b.Entities):] {
 				if _, ok := stored[id]; !ok {
-					return kg.Invalid(need[id], "entity %q does not exist: write it first or in the same batch", id)
+					return kg.Invalid(need[id].String(), "entity %q does not exist: write it first or in the same batch", id)
 				}
 			}
 			var rels store.WriteResult
 			plans := make([]relPlan, 0, len(byType))
+			found = found[:0]
 			for _, t := range kg.RelTypes {
-				ps, err := planRelationships(ctx, tx, t, byType[t], &rels)
+				if len(byType[t]) == 0 {
+					continue
+				}
+				check := attempt > 1 || s.relsStored[t].Load()
+				ps, n, err := planRelationships(ctx, tx, t, byType[t], check, &rels)
 				if err != nil {
 					return fmt.Errorf("read %s relationships: %w", t, err)
+				}
+				if check {
+					found = append(found, typeCount{t, n})
 				}
 				plans = append(plans, ps...)
 			}
@@ -222,11 +244,35 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error
 		if attempt >= maxAttempts || !constraintRace(err) {
 			break
 		}
+		// A relationship created without looking may have existed: look from now on.
+		for t := range byType {
+			s.relsStored[t].Store(true)
+		}
 	}
 	if err != nil {
 		return store.WriteResult{}, fmt.Errorf("apply batch: %w", err)
 	}
+	for _, f := range found {
+		s.relsStored[f.t].Store(f.n > 0)
+	}
 	return res, nil
+}
+
+// fieldRef names a field of a batch row, such as relationships[3].to, without formatting it
+// until an error needs it.
+type fieldRef struct {
+	list  string
+	i     int
+	field string
+}
+
+func (f fieldRef) String() string { return fmt.Sprintf("%s[%d].%s", f.list, f.i, f.field) }
+
+// typeCount is the number of stored relationships of one type that Apply found among the
+// rows of its batch.
+type typeCount struct {
+	t kg.RelType
+	n int
 }
 
 // storedRow is what Apply reads of a stored node or relationship: its content hash and its
@@ -241,12 +287,25 @@ func readNodes(ctx context.Context, tx *txn, cypher string, ids []string, out ma
 		if err != nil {
 			return err
 		}
-		for _, r := range recs {
-			g := rec{r}
-			out[str(g.get("id"))] = storedRow{hash: str(g.get("hash")), eid: str(g.get("eid"))}
+		ids, hashes, eids := columns(recs, "id"), columns(recs, "hash"), columns(recs, "eid")
+		for i, id := range ids {
+			row := storedRow{eid: str(eids[i])}
+			if hashes != nil { // endpointState reads no hashes
+				row.hash = str(hashes[i])
+			}
+			out[str(id)] = row
 		}
 	}
 	return nil
+}
+
+// columns returns the list in column k of a statement's single record, or nil.
+func columns(recs []*neo4j.Record, k string) []any {
+	if len(recs) == 0 {
+		return nil
+	}
+	l, _ := rec{recs[0]}.get(k).([]any)
+	return l
 }
 
 // writeEntities creates the new entities and rewrites the changed ones, kind by kind, and
@@ -286,9 +345,12 @@ func writeEntities(ctx context.Context, tx *txn, ents []kg.Entity, stored map[st
 			if err != nil {
 				return fmt.Errorf("create %s entities: %w", k, err)
 			}
-			for _, r := range recs {
-				g := rec{r}
-				stored[str(g.get("id"))] = storedRow{eid: str(g.get("eid"))}
+			ids, eids := columns(recs, "id"), columns(recs, "eid")
+			if len(ids) != len(chunk) || len(eids) != len(chunk) {
+				return fmt.Errorf("create %s entities: %d of %d rows written: %w", k, len(ids), len(chunk), errShort)
+			}
+			for i, id := range ids {
+				stored[str(id)] = storedRow{eid: str(eids[i])}
 			}
 		}
 		for i := 0; i < len(rs.update); i += chunkSize {
@@ -319,23 +381,39 @@ type relPlan struct {
 	create, update relCols
 }
 
-// planRelationships reads the stored hashes of rels (all of type t) by id and sorts the rows
-// into plans, chunk by chunk; unchanged rows only go into res.
-func planRelationships(ctx context.Context, tx *txn, t kg.RelType, rels []kg.Relationship, res *store.WriteResult) ([]relPlan, error) {
+// planRelationships sorts rels (all of type t) into plans, chunk by chunk, and returns how
+// many of them are stored. With check set it reads the stored hashes by id first and
+// rewrites only changed rows; unchanged rows only go into res. Without it every row is
+// created: the uniqueness constraint on id then rejects the transaction if one existed.
+func planRelationships(ctx context.Context, tx *txn, t kg.RelType, rels []kg.Relationship, check bool, res *store.WriteResult) ([]relPlan, int, error) {
 	var plans []relPlan
+	found := 0
 	for chunk := range slices.Chunk(rels, chunkSize) {
 		ids := make([]string, len(chunk))
 		for i, r := range chunk {
 			ids[i] = r.ID()
 		}
-		recs, err := tx.run(ctx, fmt.Sprintf(relHashes, relType(t)), map[string]any{"id": ids})
-		if err != nil {
-			return nil, err
+		var rows []any
+		if check {
+			recs, err := tx.run(ctx, fmt.Sprintf(relState, relType(t)), map[string]any{"id": ids})
+			if err != nil {
+				return nil, 0, err
+			}
+			rows = columns(recs, "rels")
+			found += len(rows)
 		}
-		stored := make(map[string]storedRow, len(recs))
-		for _, r := range recs {
-			g := rec{r}
-			stored[str(g.get("id"))] = storedRow{hash: str(g.get("hash")), eid: str(g.get("eid"))}
+		type storedRel struct {
+			r   kg.Relationship
+			eid string
+		}
+		stored := make(map[string]storedRel, len(rows))
+		for _, row := range rows {
+			m, _ := row.(map[string]any)
+			rl, err := decodeRel(mapGetter(m))
+			if err != nil {
+				return nil, 0, err
+			}
+			stored[rl.ID()] = storedRel{rl, str(m["eid"])}
 		}
 		p := relPlan{t: t}
 		for i, r := range chunk {
@@ -345,7 +423,7 @@ func planRelationships(ctx context.Context, tx *txn, t kg.RelType, rels []kg.Rel
 			case !ok:
 				p.create.add(r, id)
 				res.Created = append(res.Created, id)
-			case old.hash == relHash(r):
+			case sameRel(old.r, r):
 				res.Unchanged = append(res.Unchanged, id)
 			default:
 				p.update.add(r, id)
@@ -355,7 +433,7 @@ func planRelationships(ctx context.Context, tx *txn, t kg.RelType, rels []kg.Rel
 		}
 		plans = append(plans, p)
 	}
-	return plans, nil
+	return plans, found, nil
 }
 
 // write creates and rewrites the plan's rows; nodes holds every endpoint's element id.
@@ -382,10 +460,12 @@ func (p *relPlan) write(ctx context.Context, tx *txn, nodes map[string]storedRow
 	return nil
 }
 
-// relHash is the stored hash of r, as relProps computes it.
-func relHash(r kg.Relationship) string {
-	r.Confidence = r.EffectiveConfidence()
-	return digest(r)
+// sameRel reports whether two relationships say the same, as stored: confidence 0 reads as 1
+// and no sources as none.
+func sameRel(a, b kg.Relationship) bool {
+	return a.Type == b.Type && a.From == b.From && a.To == b.To &&
+		a.EffectiveConfidence() == b.EffectiveConfidence() && a.Inferred == b.Inferred &&
+		a.Note == b.Note && a.Validity == b.Validity && slices.Equal(a.Sources, b.Sources)
 }
 
 // errShort is returned when a statement wrote fewer rows than it was given, which the reads
@@ -451,7 +531,7 @@ RETURN g {.*} AS g, elementId(g) AS eid`
 	// one type whose ids are in the list parameter named like the type.
 	retractReadRelsOfType = `
   MATCH ()-[r:%[1]s]->() USING INDEX SEEK r:%[1]s(id) WHERE r.id IN $%[1]s
-  SET r.hash = r.hash
+  SET r.id = r.id
   RETURN r`
 	retractNodes = `
 UNWIND $rows AS row
@@ -460,7 +540,8 @@ SET n.validTo = row.validTo, n.hash = row.hash`
 	retractRels = `
 UNWIND $rows AS row
 MATCH ()-[r]->() WHERE elementId(r) = row.eid
-SET r.validTo = row.validTo, r.hash = row.hash`
+SET r.validTo = row.validTo
+REMOVE r.hash`
 )
 
 // retractReadRels is the statement that reads, in one round trip, the relationships of the
@@ -558,8 +639,7 @@ func (s *Store) Retract(ctx context.Context, ids []string, on kg.Date) (store.Wr
 				}
 				if changed {
 					rl.Validity = v
-					relWrites = append(relWrites, map[string]any{"eid": rec{r}.get("eid"),
-						"validTo": toTo(v.To), "hash": digest(rl)})
+					relWrites = append(relWrites, map[string]any{"eid": rec{r}.get("eid"), "validTo": int64(v.To)})
 				}
 			}
 		}
