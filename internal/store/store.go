@@ -214,6 +214,9 @@ type Store interface {
 	Paths(ctx context.Context, q PathQuery) ([]Path, error)
 	// Snapshot returns every fact visible at asOf.
 	Snapshot(ctx context.Context, asOf kg.Date) (kg.Snapshot, error)
+	// Export returns every stored fact, whatever its validity, each list ordered by id: the
+	// batch that, written into an empty store, makes it hold what this one holds.
+	Export(ctx context.Context) (kg.Batch, error)
 
 	// Ping reports whether the store can serve requests (ErrUnavailable when not).
 	Ping(ctx context.Context) error

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -723,6 +724,30 @@ func (s *Store) Signals(ctx context.Context, entityIDs []string, asOf kg.Date) (
 		}
 	}
 	return out, nil
+}
+
+// Export returns every stored fact, whatever its validity, each list ordered by id.
+func (s *Store) Export(ctx context.Context) (kg.Batch, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx); err != nil {
+		return kg.Batch{}, err
+	}
+	b := kg.Batch{
+		Entities:      make([]kg.Entity, 0, len(s.ents)),
+		Relationships: make([]kg.Relationship, 0, len(s.rels)),
+		Signals:       make([]kg.RiskSignal, 0, len(s.sigs)),
+	}
+	for _, id := range s.ids {
+		b.Entities = append(b.Entities, s.ents[id].e)
+	}
+	for _, id := range slices.Sorted(maps.Keys(s.rels)) {
+		b.Relationships = append(b.Relationships, s.rels[id].r)
+	}
+	for _, id := range slices.Sorted(maps.Keys(s.sigs)) {
+		b.Signals = append(b.Signals, s.sigs[id].g)
+	}
+	return b, nil
 }
 
 // Snapshot returns every fact visible at asOf, entities, relationships and signals each in id order.

@@ -3,6 +3,7 @@ package neo4jstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -365,51 +366,97 @@ RETURN g {.*} AS g ORDER BY g.id`
 // Snapshot returns every fact visible at asOf, each list ordered by id.
 func (s *Store) Snapshot(ctx context.Context, asOf kg.Date) (kg.Snapshot, error) {
 	asOf = store.ResolveAsOf(asOf)
-	params := map[string]any{"asOf": int64(asOf)}
-	var snap kg.Snapshot
-	err := s.read(ctx, func(tx *txn) error {
-		snap = kg.Snapshot{AsOf: asOf}
-		recs, err := tx.run(ctx, `MATCH (n:Entity) WHERE `+visible("n")+` RETURN n {.*} AS n ORDER BY n.id`, params)
-		if err != nil {
-			return fmt.Errorf("entities: %w", err)
-		}
-		for _, r := range recs {
-			e, err := decodeEntity(rec{r}.get("n"))
-			if err != nil {
-				return err
-			}
-			snap.Entities = append(snap.Entities, e)
-		}
-		recs, err = tx.run(ctx, `MATCH (n:Entity)-[r:`+relTypes(nil)+`]->(m:Entity)
-WHERE `+visibleRel("r")+` AND `+visible("n")+` AND `+visible("m")+`
-RETURN `+relReturn+` ORDER BY r.id`, params)
-		if err != nil {
-			return fmt.Errorf("relationships: %w", err)
-		}
-		for _, r := range recs {
-			rl, err := decodeRel(rec{r})
-			if err != nil {
-				return err
-			}
-			snap.Relationships = append(snap.Relationships, rl)
-		}
-		recs, err = tx.run(ctx, `MATCH (n:Entity)-[:HAS_SIGNAL]->(g:Signal)
-WHERE `+visible("g")+` AND `+visible("n")+`
-RETURN g {.*} AS g ORDER BY g.id`, params)
-		if err != nil {
-			return fmt.Errorf("signals: %w", err)
-		}
-		for _, r := range recs {
-			g, err := decodeSignal(rec{r}.get("g"))
-			if err != nil {
-				return err
-			}
-			snap.Signals = append(snap.Signals, g)
-		}
-		return nil
+	var b kg.Batch
+	err := s.read(ctx, func(tx *txn) (err error) {
+		b, err = readFacts(ctx, tx, true, map[string]any{"asOf": int64(asOf)})
+		return err
 	})
 	if err != nil {
 		return kg.Snapshot{}, fmt.Errorf("snapshot at %s: %w", asOf, err)
 	}
-	return snap, nil
+	return kg.Snapshot{AsOf: asOf, Entities: b.Entities, Relationships: b.Relationships, Signals: b.Signals}, nil
+}
+
+// Export returns every stored fact, whatever its validity, each list ordered by id.
+func (s *Store) Export(ctx context.Context) (kg.Batch, error) {
+	var b kg.Batch
+	err := s.read(ctx, func(tx *txn) (err error) {
+		b, err = readFacts(ctx, tx, false, nil)
+		return err
+	})
+	if err != nil {
+		return kg.Batch{}, fmt.Errorf("export: %w", err)
+	}
+	return b, nil
+}
+
+// readFacts reads every entity, relationship and signal, only those visible at $asOf when
+// visibleOnly is set (a relationship or signal also needs its entities visible then), and
+// orders each list by id.
+func readFacts(ctx context.Context, tx *txn, visibleOnly bool, params map[string]any) (kg.Batch, error) {
+	where := func(conds ...string) string {
+		if !visibleOnly {
+			return ""
+		}
+		return "WHERE " + strings.Join(conds, " AND ")
+	}
+	var b kg.Batch
+	recs, err := tx.run(ctx, `MATCH (n:Entity) `+where(visible("n"))+` RETURN n {.*} AS n`, params)
+	if err != nil {
+		return b, fmt.Errorf("entities: %w", err)
+	}
+	for _, r := range recs {
+		e, err := decodeEntity(rec{r}.get("n"))
+		if err != nil {
+			return b, err
+		}
+		b.Entities = append(b.Entities, e)
+	}
+	recs, err = tx.run(ctx, `MATCH (n:Entity)-[r:`+relTypes(nil)+`]->(m:Entity)
+`+where(visibleRel("r"), visible("n"), visible("m"))+`
+RETURN `+relReturn, params)
+	if err != nil {
+		return b, fmt.Errorf("relationships: %w", err)
+	}
+	for _, r := range recs {
+		rl, err := decodeRel(rec{r})
+		if err != nil {
+			return b, err
+		}
+		b.Relationships = append(b.Relationships, rl)
+	}
+	recs, err = tx.run(ctx, `MATCH (n:Entity)-[:HAS_SIGNAL]->(g:Signal)
+`+where(visible("g"), visible("n"))+`
+RETURN g {.*} AS g`, params)
+	if err != nil {
+		return b, fmt.Errorf("signals: %w", err)
+	}
+	for _, r := range recs {
+		g, err := decodeSignal(rec{r}.get("g"))
+		if err != nil {
+			return b, err
+		}
+		b.Signals = append(b.Signals, g)
+	}
+	slices.SortFunc(b.Entities, func(x, y kg.Entity) int { return strings.Compare(x.ID, y.ID) })
+	b.Relationships = sortRels(b.Relationships)
+	slices.SortFunc(b.Signals, func(x, y kg.RiskSignal) int { return strings.Compare(x.ID, y.ID) })
+	return b, nil
+}
+
+// sortRels orders rels by id, building each id once.
+func sortRels(rels []kg.Relationship) []kg.Relationship {
+	type keyed struct {
+		id string
+		r  kg.Relationship
+	}
+	ks := make([]keyed, len(rels))
+	for i, r := range rels {
+		ks[i] = keyed{r.ID(), r}
+	}
+	slices.SortFunc(ks, func(x, y keyed) int { return strings.Compare(x.id, y.id) })
+	for i, k := range ks {
+		rels[i] = k.r
+	}
+	return rels
 }
