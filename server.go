@@ -1,7 +1,8 @@
 // Command riskgraph serves the vendor-risk knowledge graph over GraphQL, with a playground, on
 // an embedded store (default) or Neo4j. Subcommands: serve (default), seed (reload the seed
 // case), report (the nightly risk report and its changes since the last run), synth (load a
-// deterministic synthetic graph, to try a backend at scale).
+// deterministic synthetic graph, to try a backend at scale), export and import (every fact as
+// a JSON batch, e.g. to move a graph from the embedded store to Neo4j).
 //
 // Configuration comes from flags, each with a RISKGRAPH_* environment variable (flag wins);
 // `riskgraph -h` lists them.
@@ -64,8 +65,9 @@ type config struct {
 	ReportAsOf    string
 	Threshold     float64
 	Synth         synth.Config
-	SynthBatch    int
-	SynthWorkers  int
+	LoadBatch     int
+	LoadWorkers   int
+	Out           string
 }
 
 // flags declares every option with its environment variable and default.
@@ -96,8 +98,9 @@ func flags(name string, c *config, stderr io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.Synth.Relationships, "relationships", 50000, "synth: number of relationships")
 	fs.Int64Var(&c.Synth.Seed, "synth-seed", 1, "synth: random seed (same seed, same graph)")
 	fs.Float64Var(&c.Synth.SignalRate, "signal-rate", 0.01, "synth: share of entities carrying a risk signal")
-	fs.IntVar(&c.SynthBatch, "batch", store.DefaultLoadBatch, "synth: rows per write batch")
-	fs.IntVar(&c.SynthWorkers, "workers", store.DefaultLoadWorkers, "synth: write batches in flight at once")
+	fs.IntVar(&c.LoadBatch, "batch", store.DefaultLoadBatch, "synth, import: rows per write batch")
+	fs.IntVar(&c.LoadWorkers, "workers", store.DefaultLoadWorkers, "synth, import: write batches in flight at once")
+	fs.StringVar(&c.Out, "out", "-", "export: file to write (- for standard output)")
 	seedDef := os.Getenv(envName("seed")) != "false"
 	fs.BoolVar(&c.Seed, "seed", seedDef, "load the Kaspersky case into an empty store at start ($RISKGRAPH_SEED)")
 	fs.DurationVar(&c.Limits.Timeout, "timeout", envDuration("timeout", 10*time.Second), "per-request timeout ($RISKGRAPH_TIMEOUT)")
@@ -202,8 +205,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nightlyReport(ctx, c, log, stdout)
 	case "synth":
 		return loadSynthetic(ctx, c, log, stdout)
+	case "export":
+		return exportStore(ctx, c, log, stdout)
+	case "import":
+		return importStore(ctx, c, fs.Args(), log, os.Stdin, stdout)
 	default:
-		return fmt.Errorf("unknown command %q: want serve, seed, report or synth", cmd)
+		return fmt.Errorf("unknown command %q: want serve, seed, report, synth, export or import", cmd)
 	}
 }
 
@@ -327,7 +334,7 @@ func nightlyReport(ctx context.Context, c config, log *slog.Logger, stdout io.Wr
 // loadSynthetic writes a deterministic synthetic graph into the store in batches and reports
 // the write rate: the way to try a backend at scale.
 func loadSynthetic(ctx context.Context, c config, log *slog.Logger, stdout io.Writer) error {
-	if c.Synth.Entities < 10 || c.Synth.Relationships < 0 || c.SynthBatch < 1 || c.SynthWorkers < 1 {
+	if c.Synth.Entities < 10 || c.Synth.Relationships < 0 || c.LoadBatch < 1 || c.LoadWorkers < 1 {
 		return fmt.Errorf("synth: want at least 10 entities, no negative relationships, a positive batch and workers")
 	}
 	s, err := openStore(ctx, c)
@@ -339,7 +346,7 @@ func loadSynthetic(ctx context.Context, c config, log *slog.Logger, stdout io.Wr
 	b := synth.Generate(c.Synth)
 	gen := time.Since(start)
 	start = time.Now()
-	if _, err := store.Load(ctx, s, b, store.LoadOptions{BatchSize: c.SynthBatch, Workers: c.SynthWorkers}); err != nil {
+	if _, err := store.Load(ctx, s, b, store.LoadOptions{BatchSize: c.LoadBatch, Workers: c.LoadWorkers}); err != nil {
 		return fmt.Errorf("synth: %w", err)
 	}
 	took := time.Since(start)
