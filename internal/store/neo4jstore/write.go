@@ -275,8 +275,8 @@ type typeCount struct {
 	n int
 }
 
-// storedRow is what Apply reads of a stored node or relationship: its content hash and its
-// element id.
+// storedRow is what Apply reads of a stored entity node: its content hash (empty for an
+// endpoint, whose content Apply does not need) and its element id.
 type storedRow struct{ hash, eid string }
 
 // readNodes runs cypher (entityState or endpointState) over ids and adds the stored state of
