@@ -224,6 +224,23 @@ func RelationshipID(from string, t RelType, to string) string {
 // ID returns the relationship's stable id.
 func (r Relationship) ID() string { return RelationshipID(r.From, r.Type, r.To) }
 
+// SortRelationships orders rels by id in place, building each id once rather than at every
+// comparison.
+func SortRelationships(rels []Relationship) {
+	type keyed struct {
+		id string
+		r  Relationship
+	}
+	ks := make([]keyed, len(rels))
+	for i, r := range rels {
+		ks[i] = keyed{r.ID(), r}
+	}
+	slices.SortFunc(ks, func(x, y keyed) int { return strings.Compare(x.id, y.id) })
+	for i, k := range ks {
+		rels[i] = k.r
+	}
+}
+
 // RiskSignal is an intrinsic risk fact about one entity.
 type RiskSignal struct {
 	ID        string     `json:"id"` // stable slug prefixed "signal:"

@@ -3,6 +3,7 @@ package kg
 import (
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -154,6 +155,28 @@ func TestIDSyntax(t *testing.T) {
 	} {
 		if k, ok := KindOfID(tc.id); k != tc.kind || ok != tc.ok {
 			t.Errorf("KindOfID(%q) = %q, %v; want %q, %v", tc.id, k, ok, tc.kind, tc.ok)
+		}
+	}
+}
+
+func TestSortRelationships(t *testing.T) {
+	// "vendor:a" sorts before "vendor:a-b" as an entity id, but its relationship id does not:
+	// the order must be that of the ids, not of the (from, type, to) fields.
+	rels := []Relationship{
+		{Type: RelMakes, From: "vendor:a", To: "product:x"},
+		{Type: RelMakes, From: "vendor:a-b", To: "product:x"},
+		{Type: RelHeadquarteredIn, From: "vendor:a", To: "government:ru"},
+		{Type: RelMakes, From: "vendor:0", To: "product:y"},
+	}
+	want := make([]string, len(rels))
+	for i, r := range rels {
+		want[i] = r.ID()
+	}
+	slices.Sort(want)
+	SortRelationships(rels)
+	for i, r := range rels {
+		if r.ID() != want[i] {
+			t.Fatalf("position %d: %s, want %s", i, r.ID(), want[i])
 		}
 	}
 }

@@ -773,6 +773,6 @@ func (s *Store) Snapshot(ctx context.Context, asOf kg.Date) (kg.Snapshot, error)
 		}
 	}
 	slices.SortFunc(snap.Signals, func(a, b kg.RiskSignal) int { return strings.Compare(a.ID, b.ID) })
-	slices.SortFunc(snap.Relationships, func(a, b kg.Relationship) int { return strings.Compare(a.ID(), b.ID()) })
+	kg.SortRelationships(snap.Relationships)
 	return snap, nil
 }

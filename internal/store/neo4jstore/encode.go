@@ -204,10 +204,9 @@ func decodeRel(rec recordGetter) (kg.Relationship, error) {
 		From:       str(rec.get("from")),
 		To:         str(rec.get("to")),
 		Confidence: 1, // confidence 1 is not stored
-
-		Inferred: pp.boolean("inferred"),
-		Note:     pp.str("note"),
-		Validity: pp.validity(),
+		Inferred:   pp.boolean("inferred"),
+		Note:       pp.str("note"),
+		Validity:   pp.validity(),
 	}
 	if c, ok := m["confidence"]; ok && c != nil {
 		r.Confidence = pp.f64("confidence")

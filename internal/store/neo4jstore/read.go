@@ -439,24 +439,7 @@ RETURN g {.*} AS g`, params)
 		b.Signals = append(b.Signals, g)
 	}
 	slices.SortFunc(b.Entities, func(x, y kg.Entity) int { return strings.Compare(x.ID, y.ID) })
-	b.Relationships = sortRels(b.Relationships)
+	kg.SortRelationships(b.Relationships)
 	slices.SortFunc(b.Signals, func(x, y kg.RiskSignal) int { return strings.Compare(x.ID, y.ID) })
 	return b, nil
-}
-
-// sortRels orders rels by id, building each id once.
-func sortRels(rels []kg.Relationship) []kg.Relationship {
-	type keyed struct {
-		id string
-		r  kg.Relationship
-	}
-	ks := make([]keyed, len(rels))
-	for i, r := range rels {
-		ks[i] = keyed{r.ID(), r}
-	}
-	slices.SortFunc(ks, func(x, y keyed) int { return strings.Compare(x.id, y.id) })
-	for i, k := range ks {
-		rels[i] = k.r
-	}
-	return rels
 }

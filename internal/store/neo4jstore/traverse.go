@@ -156,7 +156,7 @@ RETURN g {.*} AS g`, map[string]any{"ids": ids, "asOf": int64(asOf)})
 		return kg.Snapshot{}, fmt.Errorf("neighbourhood of %d roots within %d hops: %w", len(roots), q.MaxHops, err)
 	}
 	slices.SortFunc(snap.Entities, func(a, b kg.Entity) int { return strings.Compare(a.ID, b.ID) })
-	slices.SortFunc(snap.Relationships, func(a, b kg.Relationship) int { return strings.Compare(a.ID(), b.ID()) })
+	kg.SortRelationships(snap.Relationships)
 	slices.SortFunc(snap.Signals, func(a, b kg.RiskSignal) int { return strings.Compare(a.ID, b.ID) })
 	return snap, nil
 }
