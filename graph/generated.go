@@ -11,7 +11,6 @@ import (
 	"riskgraph/internal/kg"
 	"riskgraph/internal/risk"
 	"riskgraph/internal/service"
-	"riskgraph/internal/store"
 	"strconv"
 	"sync/atomic"
 
@@ -32,6 +31,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Citation() CitationResolver
+	Compliance() ComplianceResolver
 	Entity() EntityResolver
 	Exposure() ExposureResolver
 	ExposureStep() ExposureStepResolver
@@ -82,7 +82,7 @@ type ComplexityRoot struct {
 		Kind          func(childComplexity int) int
 		Name          func(childComplexity int) int
 		Obligations   func(childComplexity int) int
-		Relationships func(childComplexity int, direction *store.Direction, types []kg.RelType, asOf *kg.Date, first *int, after *string) int
+		Relationships func(childComplexity int, direction *kg.Direction, types []kg.RelType, asOf *kg.Date, first *int, after *string) int
 		Risk          func(childComplexity int, dimensions []kg.Dimension, asOf *kg.Date) int
 		Signals       func(childComplexity int, dimension *kg.Dimension, asOf *kg.Date) int
 		Sources       func(childComplexity int) int
@@ -253,9 +253,14 @@ type CitationResolver interface {
 
 	Stance(ctx context.Context, obj *kg.Citation) (kg.Stance, error)
 }
+type ComplianceResolver interface {
+	Directive(ctx context.Context, obj *service.Compliance) (*model.Entity, error)
+
+	FinalDue(ctx context.Context, obj *service.Compliance) (*kg.Date, error)
+}
 type EntityResolver interface {
-	Obligations(ctx context.Context, obj *model.Entity) ([]model.Obligation, error)
-	Relationships(ctx context.Context, obj *model.Entity, direction *store.Direction, types []kg.RelType, asOf *kg.Date, first *int, after *string) (*model.RelationshipConnection, error)
+	Obligations(ctx context.Context, obj *model.Entity) ([]service.ObligationState, error)
+	Relationships(ctx context.Context, obj *model.Entity, direction *kg.Direction, types []kg.RelType, asOf *kg.Date, first *int, after *string) (*model.RelationshipConnection, error)
 	Signals(ctx context.Context, obj *model.Entity, dimension *kg.Dimension, asOf *kg.Date) ([]model.RiskSignal, error)
 	Risk(ctx context.Context, obj *model.Entity, dimensions []kg.Dimension, asOf *kg.Date) ([]model.RiskScore, error)
 }
@@ -267,13 +272,15 @@ type ExposureStepResolver interface {
 	To(ctx context.Context, obj *model.ExposureStep) (*model.Entity, error)
 }
 type MutationResolver interface {
-	UpsertEntities(ctx context.Context, input []model.EntityInput) (*store.WriteResult, error)
-	UpsertRelationships(ctx context.Context, input []model.RelationshipInput) (*store.WriteResult, error)
-	AddRiskSignals(ctx context.Context, input []model.RiskSignalInput) (*store.WriteResult, error)
-	Retract(ctx context.Context, ids []string, on kg.Date) (*store.WriteResult, error)
+	UpsertEntities(ctx context.Context, input []model.EntityInput) (*kg.WriteResult, error)
+	UpsertRelationships(ctx context.Context, input []model.RelationshipInput) (*kg.WriteResult, error)
+	AddRiskSignals(ctx context.Context, input []model.RiskSignalInput) (*kg.WriteResult, error)
+	Retract(ctx context.Context, ids []string, on kg.Date) (*kg.WriteResult, error)
 }
 type PartyComplianceResolver interface {
-	Party(ctx context.Context, obj *model.PartyCompliance) (*model.Entity, error)
+	Party(ctx context.Context, obj *service.PartyCompliance) (*model.Entity, error)
+
+	Offending(ctx context.Context, obj *service.PartyCompliance) ([]model.Relationship, error)
 }
 type PathResolver interface {
 	Entities(ctx context.Context, obj *model.Path) ([]model.Entity, error)
@@ -285,7 +292,7 @@ type QueryResolver interface {
 	Paths(ctx context.Context, fromID string, toID string, maxHops *int, types []kg.RelType, asOf *kg.Date, first *int) ([]model.Path, error)
 	Exposure(ctx context.Context, entityID string, dimension kg.Dimension, asOf *kg.Date, maxHops *int) (*model.Exposure, error)
 	RiskRanking(ctx context.Context, dimension kg.Dimension, kind *kg.Kind, asOf *kg.Date, first *int, after *string) (*model.RiskRankingConnection, error)
-	Compliance(ctx context.Context, directiveID string, asOf *kg.Date) (*model.Compliance, error)
+	Compliance(ctx context.Context, directiveID string, asOf *kg.Date) (*service.Compliance, error)
 }
 type RelationshipResolver interface {
 	From(ctx context.Context, obj *model.Relationship) (*model.Entity, error)
@@ -459,7 +466,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Entity.Relationships(childComplexity, args["direction"].(*store.Direction), args["types"].([]kg.RelType), args["asOf"].(*kg.Date), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Entity.Relationships(childComplexity, args["direction"].(*kg.Direction), args["types"].([]kg.RelType), args["asOf"].(*kg.Date), args["first"].(*int), args["after"].(*string)), true
 	case "Entity.risk":
 		if e.ComplexityRoot.Entity.Risk == nil {
 			break
@@ -1377,14 +1384,14 @@ type Query {
     fromId: ID!
     "Where paths end."
     toId: ID!
-    "Longest path, in relationships: 1 to 6."
-    maxHops: Int = 4
+    "Longest path, in relationships: 1 to 6; default 4."
+    maxHops: Int
     "Only these relationship types; all when omitted."
     types: [RelationshipType!]
     "The date to answer for; default today."
     asOf: Date
-    "How many paths at most: 1 to 100."
-    first: Int = 10
+    "How many paths at most: 1 to 100; default 10."
+    first: Int
   ): [Path!]!
 }
 
@@ -2402,8 +2409,8 @@ func (ec *executionContext) field_Entity_relationships_args(ctx context.Context,
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "direction",
-		func(ctx context.Context, v any) (*store.Direction, error) {
-			return ec.unmarshalODirection2ᚖriskgraphᚋinternalᚋstoreᚐDirection(ctx, v)
+		func(ctx context.Context, v any) (*kg.Direction, error) {
+			return ec.unmarshalODirection2ᚖriskgraphᚋinternalᚋkgᚐDirection(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3075,7 +3082,7 @@ func (ec *executionContext) fieldContext_Citation_stance(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Citation", field, true, true, "Stance")
 }
 
-func (ec *executionContext) _Compliance_directive(ctx context.Context, field graphql.CollectedField, obj *model.Compliance) (ret graphql.Marshaler) {
+func (ec *executionContext) _Compliance_directive(ctx context.Context, field graphql.CollectedField, obj *service.Compliance) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3084,11 +3091,11 @@ func (ec *executionContext) _Compliance_directive(ctx context.Context, field gra
 			return ec.fieldContext_Compliance_directive(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Directive(), nil
+			return ec.Resolvers.Compliance().Directive(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
-			return ec.marshalNEntity2riskgraphᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚖriskgraphᚋgraphᚋmodelᚐEntity(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3099,7 +3106,7 @@ func (ec *executionContext) fieldContext_Compliance_directive(_ context.Context,
 		Object:     "Compliance",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Entity(ctx, field)
 		},
@@ -3107,7 +3114,7 @@ func (ec *executionContext) fieldContext_Compliance_directive(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _Compliance_asOf(ctx context.Context, field graphql.CollectedField, obj *model.Compliance) (ret graphql.Marshaler) {
+func (ec *executionContext) _Compliance_asOf(ctx context.Context, field graphql.CollectedField, obj *service.Compliance) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3130,7 +3137,7 @@ func (ec *executionContext) fieldContext_Compliance_asOf(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Compliance", field, false, false, "Date")
 }
 
-func (ec *executionContext) _Compliance_finalDue(ctx context.Context, field graphql.CollectedField, obj *model.Compliance) (ret graphql.Marshaler) {
+func (ec *executionContext) _Compliance_finalDue(ctx context.Context, field graphql.CollectedField, obj *service.Compliance) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3139,7 +3146,7 @@ func (ec *executionContext) _Compliance_finalDue(ctx context.Context, field grap
 			return ec.fieldContext_Compliance_finalDue(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.FinalDue(), nil
+			return ec.Resolvers.Compliance().FinalDue(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *kg.Date) graphql.Marshaler {
@@ -3150,10 +3157,10 @@ func (ec *executionContext) _Compliance_finalDue(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Compliance_finalDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Compliance", field, true, false, "Date")
+	return graphql.NewScalarFieldContext("Compliance", field, true, true, "Date")
 }
 
-func (ec *executionContext) _Compliance_parties(ctx context.Context, field graphql.CollectedField, obj *model.Compliance) (ret graphql.Marshaler) {
+func (ec *executionContext) _Compliance_parties(ctx context.Context, field graphql.CollectedField, obj *service.Compliance) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3162,11 +3169,11 @@ func (ec *executionContext) _Compliance_parties(ctx context.Context, field graph
 			return ec.fieldContext_Compliance_parties(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Parties(), nil
+			return obj.Parties, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.PartyCompliance) graphql.Marshaler {
-			return ec.marshalNPartyCompliance2ᚕriskgraphᚋgraphᚋmodelᚐPartyComplianceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []service.PartyCompliance) graphql.Marshaler {
+			return ec.marshalNPartyCompliance2ᚕriskgraphᚋinternalᚋserviceᚐPartyComplianceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3176,7 +3183,7 @@ func (ec *executionContext) fieldContext_Compliance_parties(_ context.Context, f
 	fc = &graphql.FieldContext{
 		Object:     "Compliance",
 		Field:      field,
-		IsMethod:   true,
+		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PartyCompliance(ctx, field)
@@ -3555,8 +3562,8 @@ func (ec *executionContext) _Entity_obligations(ctx context.Context, field graph
 			return ec.Resolvers.Entity().Obligations(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.Obligation) graphql.Marshaler {
-			return ec.marshalNObligation2ᚕriskgraphᚋgraphᚋmodelᚐObligationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []service.ObligationState) graphql.Marshaler {
+			return ec.marshalNObligation2ᚕriskgraphᚋinternalᚋserviceᚐObligationStateᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3585,7 +3592,7 @@ func (ec *executionContext) _Entity_relationships(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().Relationships(ctx, obj, fc.Args["direction"].(*store.Direction), fc.Args["types"].([]kg.RelType), fc.Args["asOf"].(*kg.Date), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Entity().Relationships(ctx, obj, fc.Args["direction"].(*kg.Direction), fc.Args["types"].([]kg.RelType), fc.Args["asOf"].(*kg.Date), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationshipConnection) graphql.Marshaler {
@@ -4342,8 +4349,8 @@ func (ec *executionContext) _Mutation_upsertEntities(ctx context.Context, field 
 			return ec.Resolvers.Mutation().UpsertEntities(ctx, fc.Args["input"].([]model.EntityInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.WriteResult) graphql.Marshaler {
-			return ec.marshalNWriteResult2ᚖriskgraphᚋinternalᚋstoreᚐWriteResult(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *kg.WriteResult) graphql.Marshaler {
+			return ec.marshalNWriteResult2ᚖriskgraphᚋinternalᚋkgᚐWriteResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4386,8 +4393,8 @@ func (ec *executionContext) _Mutation_upsertRelationships(ctx context.Context, f
 			return ec.Resolvers.Mutation().UpsertRelationships(ctx, fc.Args["input"].([]model.RelationshipInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.WriteResult) graphql.Marshaler {
-			return ec.marshalNWriteResult2ᚖriskgraphᚋinternalᚋstoreᚐWriteResult(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *kg.WriteResult) graphql.Marshaler {
+			return ec.marshalNWriteResult2ᚖriskgraphᚋinternalᚋkgᚐWriteResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4430,8 +4437,8 @@ func (ec *executionContext) _Mutation_addRiskSignals(ctx context.Context, field 
 			return ec.Resolvers.Mutation().AddRiskSignals(ctx, fc.Args["input"].([]model.RiskSignalInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.WriteResult) graphql.Marshaler {
-			return ec.marshalNWriteResult2ᚖriskgraphᚋinternalᚋstoreᚐWriteResult(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *kg.WriteResult) graphql.Marshaler {
+			return ec.marshalNWriteResult2ᚖriskgraphᚋinternalᚋkgᚐWriteResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4474,8 +4481,8 @@ func (ec *executionContext) _Mutation_retract(ctx context.Context, field graphql
 			return ec.Resolvers.Mutation().Retract(ctx, fc.Args["ids"].([]string), fc.Args["on"].(kg.Date))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.WriteResult) graphql.Marshaler {
-			return ec.marshalNWriteResult2ᚖriskgraphᚋinternalᚋstoreᚐWriteResult(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *kg.WriteResult) graphql.Marshaler {
+			return ec.marshalNWriteResult2ᚖriskgraphᚋinternalᚋkgᚐWriteResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4505,7 +4512,7 @@ func (ec *executionContext) fieldContext_Mutation_retract(ctx context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _Obligation_id(ctx context.Context, field graphql.CollectedField, obj *model.Obligation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Obligation_id(ctx context.Context, field graphql.CollectedField, obj *service.ObligationState) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4528,7 +4535,7 @@ func (ec *executionContext) fieldContext_Obligation_id(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Obligation", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Obligation_title(ctx context.Context, field graphql.CollectedField, obj *model.Obligation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Obligation_title(ctx context.Context, field graphql.CollectedField, obj *service.ObligationState) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4551,7 +4558,7 @@ func (ec *executionContext) fieldContext_Obligation_title(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Obligation", field, false, false, "String")
 }
 
-func (ec *executionContext) _Obligation_description(ctx context.Context, field graphql.CollectedField, obj *model.Obligation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Obligation_description(ctx context.Context, field graphql.CollectedField, obj *service.ObligationState) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4574,7 +4581,7 @@ func (ec *executionContext) fieldContext_Obligation_description(_ context.Contex
 	return graphql.NewScalarFieldContext("Obligation", field, false, false, "String")
 }
 
-func (ec *executionContext) _Obligation_due(ctx context.Context, field graphql.CollectedField, obj *model.Obligation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Obligation_due(ctx context.Context, field graphql.CollectedField, obj *service.ObligationState) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4597,7 +4604,7 @@ func (ec *executionContext) fieldContext_Obligation_due(_ context.Context, field
 	return graphql.NewScalarFieldContext("Obligation", field, false, false, "Date")
 }
 
-func (ec *executionContext) _Obligation_status(ctx context.Context, field graphql.CollectedField, obj *model.Obligation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Obligation_status(ctx context.Context, field graphql.CollectedField, obj *service.ObligationState) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4606,21 +4613,21 @@ func (ec *executionContext) _Obligation_status(ctx context.Context, field graphq
 			return ec.fieldContext_Obligation_status(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Status(), nil
+			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.ObligationStatus) graphql.Marshaler {
-			return ec.marshalNObligationStatus2riskgraphᚋgraphᚋmodelᚐObligationStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v service.ObligationStatus) graphql.Marshaler {
+			return ec.marshalNObligationStatus2riskgraphᚋinternalᚋserviceᚐObligationStatus(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Obligation_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Obligation", field, true, false, "ObligationStatus")
+	return graphql.NewScalarFieldContext("Obligation", field, false, false, "ObligationStatus")
 }
 
-func (ec *executionContext) _Obligation_daysUntilDue(ctx context.Context, field graphql.CollectedField, obj *model.Obligation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Obligation_daysUntilDue(ctx context.Context, field graphql.CollectedField, obj *service.ObligationState) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4629,7 +4636,7 @@ func (ec *executionContext) _Obligation_daysUntilDue(ctx context.Context, field 
 			return ec.fieldContext_Obligation_daysUntilDue(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.DaysUntilDue(), nil
+			return obj.DaysUntilDue, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -4640,10 +4647,10 @@ func (ec *executionContext) _Obligation_daysUntilDue(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Obligation_daysUntilDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Obligation", field, true, false, "Int")
+	return graphql.NewScalarFieldContext("Obligation", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Obligation_sources(ctx context.Context, field graphql.CollectedField, obj *model.Obligation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Obligation_sources(ctx context.Context, field graphql.CollectedField, obj *service.ObligationState) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4721,7 +4728,7 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
-func (ec *executionContext) _PartyCompliance_party(ctx context.Context, field graphql.CollectedField, obj *model.PartyCompliance) (ret graphql.Marshaler) {
+func (ec *executionContext) _PartyCompliance_party(ctx context.Context, field graphql.CollectedField, obj *service.PartyCompliance) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4753,7 +4760,7 @@ func (ec *executionContext) fieldContext_PartyCompliance_party(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _PartyCompliance_status(ctx context.Context, field graphql.CollectedField, obj *model.PartyCompliance) (ret graphql.Marshaler) {
+func (ec *executionContext) _PartyCompliance_status(ctx context.Context, field graphql.CollectedField, obj *service.PartyCompliance) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4776,7 +4783,7 @@ func (ec *executionContext) fieldContext_PartyCompliance_status(_ context.Contex
 	return graphql.NewScalarFieldContext("PartyCompliance", field, false, false, "ComplianceStatus")
 }
 
-func (ec *executionContext) _PartyCompliance_offending(ctx context.Context, field graphql.CollectedField, obj *model.PartyCompliance) (ret graphql.Marshaler) {
+func (ec *executionContext) _PartyCompliance_offending(ctx context.Context, field graphql.CollectedField, obj *service.PartyCompliance) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4785,7 +4792,7 @@ func (ec *executionContext) _PartyCompliance_offending(ctx context.Context, fiel
 			return ec.fieldContext_PartyCompliance_offending(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Offending(), nil
+			return ec.Resolvers.PartyCompliance().Offending(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.Relationship) graphql.Marshaler {
@@ -4800,7 +4807,7 @@ func (ec *executionContext) fieldContext_PartyCompliance_offending(_ context.Con
 		Object:     "PartyCompliance",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Relationship(ctx, field)
 		},
@@ -5172,8 +5179,8 @@ func (ec *executionContext) _Query_compliance(ctx context.Context, field graphql
 			return ec.Resolvers.Query().Compliance(ctx, fc.Args["directiveId"].(string), fc.Args["asOf"].(*kg.Date))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Compliance) graphql.Marshaler {
-			return ec.marshalNCompliance2ᚖriskgraphᚋgraphᚋmodelᚐCompliance(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *service.Compliance) graphql.Marshaler {
+			return ec.marshalNCompliance2ᚖriskgraphᚋinternalᚋserviceᚐCompliance(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6394,7 +6401,7 @@ func (ec *executionContext) fieldContext_SearchEdge_score(_ context.Context, fie
 	return graphql.NewScalarFieldContext("SearchEdge", field, false, false, "Float")
 }
 
-func (ec *executionContext) _WriteResult_created(ctx context.Context, field graphql.CollectedField, obj *store.WriteResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _WriteResult_created(ctx context.Context, field graphql.CollectedField, obj *kg.WriteResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6417,7 +6424,7 @@ func (ec *executionContext) fieldContext_WriteResult_created(_ context.Context, 
 	return graphql.NewScalarFieldContext("WriteResult", field, false, false, "ID")
 }
 
-func (ec *executionContext) _WriteResult_updated(ctx context.Context, field graphql.CollectedField, obj *store.WriteResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _WriteResult_updated(ctx context.Context, field graphql.CollectedField, obj *kg.WriteResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6440,7 +6447,7 @@ func (ec *executionContext) fieldContext_WriteResult_updated(_ context.Context, 
 	return graphql.NewScalarFieldContext("WriteResult", field, false, false, "ID")
 }
 
-func (ec *executionContext) _WriteResult_unchanged(ctx context.Context, field graphql.CollectedField, obj *store.WriteResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _WriteResult_unchanged(ctx context.Context, field graphql.CollectedField, obj *kg.WriteResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7896,7 +7903,7 @@ func (ec *executionContext) unmarshalInputRelatedFilter(ctx context.Context, obj
 			it.Type = data
 		case "direction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
-			data, err := ec.unmarshalNDirection2riskgraphᚋinternalᚋstoreᚐDirection(ctx, v)
+			data, err := ec.unmarshalNDirection2riskgraphᚋinternalᚋkgᚐDirection(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -8219,7 +8226,7 @@ func (ec *executionContext) _Citation(ctx context.Context, sel ast.SelectionSet,
 
 var complianceImplementors = []string{"Compliance"}
 
-func (ec *executionContext) _Compliance(ctx context.Context, sel ast.SelectionSet, obj *model.Compliance) graphql.Marshaler {
+func (ec *executionContext) _Compliance(ctx context.Context, sel ast.SelectionSet, obj *service.Compliance) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, complianceImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -8229,24 +8236,26 @@ func (ec *executionContext) _Compliance(ctx context.Context, sel ast.SelectionSe
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Compliance")
 		case "directive":
-			out.Values[i] = ec._Compliance_directive(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Compliance_directive(ctx, field, obj)
+				})
 		case "asOf":
 			out.Values[i] = ec._Compliance_asOf(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "finalDue":
-			out.Values[i] = ec._Compliance_finalDue(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Compliance_finalDue(ctx, field, obj)
+				})
 		case "parties":
 			out.Values[i] = ec._Compliance_parties(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -8711,7 +8720,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 
 var obligationImplementors = []string{"Obligation"}
 
-func (ec *executionContext) _Obligation(ctx context.Context, sel ast.SelectionSet, obj *model.Obligation) graphql.Marshaler {
+func (ec *executionContext) _Obligation(ctx context.Context, sel ast.SelectionSet, obj *service.ObligationState) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, obligationImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -8812,7 +8821,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 
 var partyComplianceImplementors = []string{"PartyCompliance"}
 
-func (ec *executionContext) _PartyCompliance(ctx context.Context, sel ast.SelectionSet, obj *model.PartyCompliance) graphql.Marshaler {
+func (ec *executionContext) _PartyCompliance(ctx context.Context, sel ast.SelectionSet, obj *service.PartyCompliance) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, partyComplianceImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -8833,10 +8842,11 @@ func (ec *executionContext) _PartyCompliance(ctx context.Context, sel ast.Select
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "offending":
-			out.Values[i] = ec._PartyCompliance_offending(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PartyCompliance_offending(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9462,7 +9472,7 @@ func (ec *executionContext) _SearchEdge(ctx context.Context, sel ast.SelectionSe
 
 var writeResultImplementors = []string{"WriteResult"}
 
-func (ec *executionContext) _WriteResult(ctx context.Context, sel ast.SelectionSet, obj *store.WriteResult) graphql.Marshaler {
+func (ec *executionContext) _WriteResult(ctx context.Context, sel ast.SelectionSet, obj *kg.WriteResult) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, writeResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9929,7 +9939,7 @@ func (ec *executionContext) unmarshalNCitationInput2riskgraphᚋgraphᚋmodelᚐ
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNCompliance2ᚖriskgraphᚋgraphᚋmodelᚐCompliance(ctx context.Context, sel ast.SelectionSet, v *model.Compliance) graphql.Marshaler {
+func (ec *executionContext) marshalNCompliance2ᚖriskgraphᚋinternalᚋserviceᚐCompliance(ctx context.Context, sel ast.SelectionSet, v *service.Compliance) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Compliance!")
 		return graphql.Null
@@ -9986,13 +9996,13 @@ func (ec *executionContext) marshalNDate2riskgraphᚋinternalᚋkgᚐDate(ctx co
 	return res
 }
 
-func (ec *executionContext) unmarshalNDirection2riskgraphᚋinternalᚋstoreᚐDirection(ctx context.Context, v any) (store.Direction, error) {
+func (ec *executionContext) unmarshalNDirection2riskgraphᚋinternalᚋkgᚐDirection(ctx context.Context, v any) (kg.Direction, error) {
 	tmp, err := graphql.UnmarshalString(v)
-	res := store.Direction(tmp)
+	res := kg.Direction(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNDirection2riskgraphᚋinternalᚋstoreᚐDirection(ctx context.Context, sel ast.SelectionSet, v store.Direction) graphql.Marshaler {
+func (ec *executionContext) marshalNDirection2riskgraphᚋinternalᚋkgᚐDirection(ctx context.Context, sel ast.SelectionSet, v kg.Direction) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {
@@ -10205,15 +10215,15 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
-func (ec *executionContext) marshalNObligation2riskgraphᚋgraphᚋmodelᚐObligation(ctx context.Context, sel ast.SelectionSet, v model.Obligation) graphql.Marshaler {
+func (ec *executionContext) marshalNObligation2riskgraphᚋinternalᚋserviceᚐObligationState(ctx context.Context, sel ast.SelectionSet, v service.ObligationState) graphql.Marshaler {
 	return ec._Obligation(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNObligation2ᚕriskgraphᚋgraphᚋmodelᚐObligationᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Obligation) graphql.Marshaler {
+func (ec *executionContext) marshalNObligation2ᚕriskgraphᚋinternalᚋserviceᚐObligationStateᚄ(ctx context.Context, sel ast.SelectionSet, v []service.ObligationState) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNObligation2riskgraphᚋgraphᚋmodelᚐObligation(ctx, sel, v[i])
+		return ec.marshalNObligation2riskgraphᚋinternalᚋserviceᚐObligationState(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -10230,14 +10240,19 @@ func (ec *executionContext) unmarshalNObligationInput2riskgraphᚋgraphᚋmodel�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNObligationStatus2riskgraphᚋgraphᚋmodelᚐObligationStatus(ctx context.Context, v any) (model.ObligationStatus, error) {
-	var res model.ObligationStatus
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNObligationStatus2riskgraphᚋinternalᚋserviceᚐObligationStatus(ctx context.Context, v any) (service.ObligationStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := service.ObligationStatus(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNObligationStatus2riskgraphᚋgraphᚋmodelᚐObligationStatus(ctx context.Context, sel ast.SelectionSet, v model.ObligationStatus) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNObligationStatus2riskgraphᚋinternalᚋserviceᚐObligationStatus(ctx context.Context, sel ast.SelectionSet, v service.ObligationStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ObligationStatus!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNPageInfo2ᚖriskgraphᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -10248,15 +10263,15 @@ func (ec *executionContext) marshalNPageInfo2ᚖriskgraphᚋgraphᚋmodelᚐPage
 	return ec._PageInfo(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNPartyCompliance2riskgraphᚋgraphᚋmodelᚐPartyCompliance(ctx context.Context, sel ast.SelectionSet, v model.PartyCompliance) graphql.Marshaler {
+func (ec *executionContext) marshalNPartyCompliance2riskgraphᚋinternalᚋserviceᚐPartyCompliance(ctx context.Context, sel ast.SelectionSet, v service.PartyCompliance) graphql.Marshaler {
 	return ec._PartyCompliance(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNPartyCompliance2ᚕriskgraphᚋgraphᚋmodelᚐPartyComplianceᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PartyCompliance) graphql.Marshaler {
+func (ec *executionContext) marshalNPartyCompliance2ᚕriskgraphᚋinternalᚋserviceᚐPartyComplianceᚄ(ctx context.Context, sel ast.SelectionSet, v []service.PartyCompliance) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPartyCompliance2riskgraphᚋgraphᚋmodelᚐPartyCompliance(ctx, sel, v[i])
+		return ec.marshalNPartyCompliance2riskgraphᚋinternalᚋserviceᚐPartyCompliance(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -10566,7 +10581,7 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
-func (ec *executionContext) marshalNWriteResult2ᚖriskgraphᚋinternalᚋstoreᚐWriteResult(ctx context.Context, sel ast.SelectionSet, v *store.WriteResult) graphql.Marshaler {
+func (ec *executionContext) marshalNWriteResult2ᚖriskgraphᚋinternalᚋkgᚐWriteResult(ctx context.Context, sel ast.SelectionSet, v *kg.WriteResult) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "WriteResult!")
 		return graphql.Null
@@ -10798,16 +10813,16 @@ func (ec *executionContext) marshalODate2ᚖriskgraphᚋinternalᚋkgᚐDate(ctx
 	return res
 }
 
-func (ec *executionContext) unmarshalODirection2ᚖriskgraphᚋinternalᚋstoreᚐDirection(ctx context.Context, v any) (*store.Direction, error) {
+func (ec *executionContext) unmarshalODirection2ᚖriskgraphᚋinternalᚋkgᚐDirection(ctx context.Context, v any) (*kg.Direction, error) {
 	if v == nil {
 		return nil, nil
 	}
 	tmp, err := graphql.UnmarshalString(v)
-	res := store.Direction(tmp)
+	res := kg.Direction(tmp)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalODirection2ᚖriskgraphᚋinternalᚋstoreᚐDirection(ctx context.Context, sel ast.SelectionSet, v *store.Direction) graphql.Marshaler {
+func (ec *executionContext) marshalODirection2ᚖriskgraphᚋinternalᚋkgᚐDirection(ctx context.Context, sel ast.SelectionSet, v *kg.Direction) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -3,7 +3,7 @@ package resolvers
 import (
 	"riskgraph/graph/model"
 	"riskgraph/internal/kg"
-	"riskgraph/internal/store"
+	"riskgraph/internal/service"
 )
 
 // dateOr returns *d, or def when d is nil.
@@ -15,7 +15,7 @@ func dateOr(d *kg.Date, def kg.Date) kg.Date {
 }
 
 // asOfArg resolves a root asOf argument: today when absent.
-func asOfArg(d *kg.Date) kg.Date { return dateOr(d, kg.Today()) }
+func asOfArg(d *kg.Date) kg.Date { return service.ResolveAsOf(dateOr(d, 0)) }
 
 func str(s *string) string {
 	if s == nil {
@@ -24,19 +24,17 @@ func str(s *string) string {
 	return *s
 }
 
-// pageArg checks first/after; first above the maximum is LIMIT_EXCEEDED.
-func pageArg(first *int, after *string) (store.Page, error) {
-	p := store.Page{After: str(after)}
-	if first != nil {
-		p.First = *first
-		if p.First > store.MaxFirst {
-			return p, errorf(CodeLimitExceeded, "first is %d; a page holds at most %d items", p.First, store.MaxFirst)
-		}
-		if p.First < 1 {
-			return p, errorf(CodeInvalidInput, "first is %d; it must be at least 1", p.First)
-		}
+// intOr returns *n, or 0 (the service's "use the default") when n is nil.
+func intOr(n *int) int {
+	if n == nil {
+		return 0
 	}
-	return p.Normalize()
+	return *n
+}
+
+// pageArg is a page of the arguments first and after; the service checks them.
+func pageArg(first *int, after *string) service.Page {
+	return service.Page{First: intOr(first), After: str(after)}
 }
 
 func pageInfo(hasNext bool, end string) *model.PageInfo {
@@ -97,4 +95,21 @@ func signalFromInput(in model.RiskSignalInput) kg.RiskSignal {
 	return kg.RiskSignal{ID: in.ID, EntityID: in.EntityID, Dimension: in.Dimension,
 		Severity: in.Severity, Reason: in.Reason, Sources: citations(in.Sources),
 		Validity: validity(in.ValidFrom, in.ValidTo)}
+}
+
+// optDate turns the zero Date into nil for nullable fields.
+func optDate(d kg.Date) *kg.Date {
+	if d == 0 {
+		return nil
+	}
+	return &d
+}
+
+// relationshipsAsOf wraps relationships read for a date.
+func relationshipsAsOf(rels []kg.Relationship, asOf kg.Date) []model.Relationship {
+	out := make([]model.Relationship, len(rels))
+	for i, r := range rels {
+		out[i] = model.Relationship{Relationship: r, AsOf: asOf}
+	}
+	return out
 }

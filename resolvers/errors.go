@@ -12,7 +12,6 @@ import (
 
 	"riskgraph/internal/kg"
 	"riskgraph/internal/service"
-	"riskgraph/internal/store"
 )
 
 // Error codes carried in extensions.code.
@@ -48,15 +47,15 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		switch {
 		case errors.As(err, &c):
 			setCode(gerr, c.code, c.msg)
+		case errors.As(err, &v) && v.Limit:
+			setCode(gerr, CodeLimitExceeded, v.Error())
 		case errors.As(err, &v):
 			setCode(gerr, CodeInvalidInput, v.Error())
-		case errors.Is(err, service.ErrHops):
-			setCode(gerr, CodeLimitExceeded, gerr.Message)
-		case errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, service.ErrNotFound):
 			setCode(gerr, CodeNotFound, gerr.Message)
 		case errors.Is(err, kg.ErrInvalid):
 			setCode(gerr, CodeInvalidInput, gerr.Message)
-		case errors.Is(err, store.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		case errors.Is(err, service.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 			log.WarnContext(ctx, "store unavailable", "path", gerr.Path.String(), "err", err)
 			setCode(gerr, CodeUnavailable, "the graph store is unavailable; try again shortly")
 		case errors.Is(err, context.Canceled):

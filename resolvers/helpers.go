@@ -6,11 +6,11 @@ import (
 
 	"riskgraph/graph/model"
 	"riskgraph/internal/kg"
-	"riskgraph/internal/store"
+	"riskgraph/internal/service"
 )
 
 // apply writes a batch and reports what changed.
-func (r *Resolver) apply(ctx context.Context, b kg.Batch) (*store.WriteResult, error) {
+func (r *Resolver) apply(ctx context.Context, b kg.Batch) (*kg.WriteResult, error) {
 	res, err := r.Service.Apply(ctx, b)
 	if err != nil {
 		return nil, err
@@ -25,7 +25,7 @@ func (r *Resolver) endpoint(ctx context.Context, id string, asOf kg.Date) (*mode
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("entity %s not visible on %s: %w", id, asOf, store.ErrNotFound)
+		return nil, fmt.Errorf("entity %s not visible on %s: %w", id, asOf, service.ErrNotFound)
 	}
 	return &model.Entity{Entity: e, AsOf: asOf}, nil
 }

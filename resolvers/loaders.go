@@ -9,7 +9,6 @@ import (
 	"riskgraph/internal/kg"
 	"riskgraph/internal/risk"
 	"riskgraph/internal/service"
-	"riskgraph/internal/store"
 )
 
 type entityKey struct {
@@ -19,7 +18,7 @@ type entityKey struct {
 
 type relKey struct {
 	ID    string
-	Dir   store.Direction
+	Dir   kg.Direction
 	Types string // comma-joined, sorted
 	AsOf  kg.Date
 	First int
@@ -29,7 +28,7 @@ type relKey struct {
 // loaders are the per-operation batch readers; see batcher for how they batch.
 type loaders struct {
 	entities *batcher[entityKey, kg.Entity]
-	rels     *batcher[relKey, store.RelPage]
+	rels     *batcher[relKey, service.RelPage]
 	signals  *batcher[entityKey, []kg.RiskSignal]
 	risk     *batcher[entityKey, []risk.Explanation]
 }
@@ -37,8 +36,8 @@ type loaders struct {
 type loadersKey struct{}
 
 // WithLoaders gives one GraphQL operation its own loaders; the server calls it per operation.
-func WithLoaders(ctx context.Context, s store.Store, svc *service.Service) context.Context {
-	return context.WithValue(ctx, loadersKey{}, newLoaders(s, svc))
+func WithLoaders(ctx context.Context, svc *service.Service) context.Context {
+	return context.WithValue(ctx, loadersKey{}, newLoaders(svc))
 }
 
 func loadersFrom(ctx context.Context) *loaders {
@@ -49,14 +48,14 @@ func loadersFrom(ctx context.Context) *loaders {
 	return l
 }
 
-func newLoaders(s store.Store, svc *service.Service) *loaders {
+func newLoaders(svc *service.Service) *loaders {
 	l := &loaders{}
 	entityID := func(k entityKey) string { return k.ID }
 	sameDate := func(k entityKey, id string) entityKey { return entityKey{ID: id, AsOf: k.AsOf} }
 
 	l.entities = newBatcher(entityID, sameDate, func(ctx context.Context, keys []entityKey) (map[entityKey]kg.Entity, error) {
 		ids := keyIDs(keys, entityID)
-		found, err := s.Entities(ctx, ids, keys[0].AsOf)
+		found, err := svc.Entities(ctx, ids, keys[0].AsOf)
 		if err != nil {
 			return nil, fmt.Errorf("load %d entities: %w", len(ids), err)
 		}
@@ -74,7 +73,7 @@ func newLoaders(s store.Store, svc *service.Service) *loaders {
 
 	l.rels = newBatcher(func(k relKey) string { return k.ID },
 		func(k relKey, id string) relKey { k.ID = id; return k },
-		func(ctx context.Context, keys []relKey) (map[relKey]store.RelPage, error) {
+		func(ctx context.Context, keys []relKey) (map[relKey]service.RelPage, error) {
 			k := keys[0]
 			var types []kg.RelType
 			if k.Types != "" {
@@ -82,15 +81,15 @@ func newLoaders(s store.Store, svc *service.Service) *loaders {
 					types = append(types, kg.RelType(t))
 				}
 			}
-			pages, err := s.Relationships(ctx, store.RelQuery{
+			pages, err := svc.Relationships(ctx, service.RelQuery{
 				EntityIDs: keyIDs(keys, func(k relKey) string { return k.ID }),
 				Direction: k.Dir, Types: types, AsOf: k.AsOf,
-				Page: store.Page{First: k.First, After: k.After},
+				Page: service.Page{First: k.First, After: k.After},
 			})
 			if err != nil {
 				return nil, fmt.Errorf("load relationships of %d entities: %w", len(keys), err)
 			}
-			out := make(map[relKey]store.RelPage, len(pages))
+			out := make(map[relKey]service.RelPage, len(pages))
 			var ends []string
 			var cited []kg.Citation
 			for _, k := range keys {
@@ -107,7 +106,7 @@ func newLoaders(s store.Store, svc *service.Service) *loaders {
 		})
 
 	l.signals = newBatcher(entityID, sameDate, func(ctx context.Context, keys []entityKey) (map[entityKey][]kg.RiskSignal, error) {
-		got, err := s.Signals(ctx, keyIDs(keys, entityID), keys[0].AsOf)
+		got, err := svc.Signals(ctx, keyIDs(keys, entityID), keys[0].AsOf)
 		if err != nil {
 			return nil, fmt.Errorf("load signals of %d entities: %w", len(keys), err)
 		}

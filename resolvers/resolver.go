@@ -1,19 +1,11 @@
-// Package resolvers translates GraphQL to the domain and back. It holds no business logic and no
-// queries: reads go through per-operation loaders to the store, use cases to internal/service.
+// Package resolvers translates GraphQL to the domain and back. It holds no business logic and
+// no queries: every read and write goes to internal/service, reads of nested fields through
+// per-operation loaders that batch them.
 package resolvers
 
-import (
-	"riskgraph/internal/service"
-	"riskgraph/internal/store"
-)
+import "riskgraph/internal/service"
 
 // Resolver is the root resolver; one per server, shared by all operations.
 type Resolver struct {
-	Store   store.Store
 	Service *service.Service
 }
-
-// Limits of list arguments.
-const (
-	maxPaths = 100
-)

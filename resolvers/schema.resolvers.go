@@ -12,7 +12,6 @@ import (
 	"riskgraph/graph/model"
 	"riskgraph/internal/kg"
 	"riskgraph/internal/service"
-	"riskgraph/internal/store"
 	"slices"
 )
 
@@ -32,21 +31,21 @@ func (r *citationResolver) Stance(ctx context.Context, obj *kg.Citation) (kg.Sta
 	return obj.Stance, nil
 }
 
-func (r *entityResolver) Obligations(ctx context.Context, obj *model.Entity) ([]model.Obligation, error) {
-	out := make([]model.Obligation, len(obj.Entity.Obligations))
-	for i, o := range obj.Entity.Obligations {
-		out[i] = model.Obligation{Obligation: o, InForce: obj.Validity.From, AsOf: obj.AsOf}
-	}
-	return out, nil
+func (r *complianceResolver) Directive(ctx context.Context, obj *service.Compliance) (*model.Entity, error) {
+	return &model.Entity{Entity: obj.Directive, AsOf: obj.AsOf}, nil
 }
 
-func (r *entityResolver) Relationships(ctx context.Context, obj *model.Entity, direction *store.Direction, types []kg.RelType, asOf *kg.Date, first *int, after *string) (*model.RelationshipConnection, error) {
-	page, err := pageArg(first, after)
-	if err != nil {
-		return nil, err
-	}
-	k := relKey{ID: obj.ID, Dir: store.Both, Types: typesKey(types), AsOf: dateOr(asOf, obj.AsOf),
-		First: page.First, After: page.After}
+func (r *complianceResolver) FinalDue(ctx context.Context, obj *service.Compliance) (*kg.Date, error) {
+	return optDate(obj.FinalDue), nil
+}
+
+func (r *entityResolver) Obligations(ctx context.Context, obj *model.Entity) ([]service.ObligationState, error) {
+	return service.Obligations(obj.Entity, obj.AsOf), nil
+}
+
+func (r *entityResolver) Relationships(ctx context.Context, obj *model.Entity, direction *kg.Direction, types []kg.RelType, asOf *kg.Date, first *int, after *string) (*model.RelationshipConnection, error) {
+	k := relKey{ID: obj.ID, Dir: kg.Both, Types: typesKey(types), AsOf: dateOr(asOf, obj.AsOf),
+		First: intOr(first), After: str(after)}
 	if direction != nil {
 		k.Dir = *direction
 	}
@@ -57,7 +56,7 @@ func (r *entityResolver) Relationships(ctx context.Context, obj *model.Entity, d
 	conn := &model.RelationshipConnection{Edges: make([]model.RelationshipEdge, len(p.Items)),
 		PageInfo: pageInfo(p.HasNext, p.EndCursor)}
 	for i, rel := range p.Items {
-		conn.Edges[i] = model.RelationshipEdge{Cursor: store.EncodeCursor(rel.ID()),
+		conn.Edges[i] = model.RelationshipEdge{Cursor: service.Cursor(rel.ID()),
 			Node: &model.Relationship{Relationship: rel, AsOf: k.AsOf}}
 	}
 	return conn, nil
@@ -105,7 +104,7 @@ func (r *exposureStepResolver) To(ctx context.Context, obj *model.ExposureStep) 
 	return r.endpoint(ctx, obj.To, obj.AsOf)
 }
 
-func (r *mutationResolver) UpsertEntities(ctx context.Context, input []model.EntityInput) (*store.WriteResult, error) {
+func (r *mutationResolver) UpsertEntities(ctx context.Context, input []model.EntityInput) (*kg.WriteResult, error) {
 	b := kg.Batch{Entities: make([]kg.Entity, len(input))}
 	for i, in := range input {
 		b.Entities[i] = entityFromInput(in)
@@ -113,18 +112,19 @@ func (r *mutationResolver) UpsertEntities(ctx context.Context, input []model.Ent
 	return r.apply(ctx, b)
 }
 
-func (r *mutationResolver) UpsertRelationships(ctx context.Context, input []model.RelationshipInput) (*store.WriteResult, error) {
+func (r *mutationResolver) UpsertRelationships(ctx context.Context, input []model.RelationshipInput) (*kg.WriteResult, error) {
 	b := kg.Batch{Relationships: make([]kg.Relationship, len(input))}
 	for i, in := range input {
-		if in.Confidence != nil && *in.Confidence <= 0 {
-			return nil, kg.Invalid(fmt.Sprintf("input[%d].confidence", i), "confidence %v must be in (0,1]", *in.Confidence)
+		// kg reads confidence 0 as "not given" (1), so an explicit 0 cannot be passed on.
+		if in.Confidence != nil && *in.Confidence == 0 {
+			return nil, kg.Invalid(fmt.Sprintf("input[%d].confidence", i), "confidence 0 must be in (0,1]")
 		}
 		b.Relationships[i] = relationshipFromInput(in)
 	}
 	return r.apply(ctx, b)
 }
 
-func (r *mutationResolver) AddRiskSignals(ctx context.Context, input []model.RiskSignalInput) (*store.WriteResult, error) {
+func (r *mutationResolver) AddRiskSignals(ctx context.Context, input []model.RiskSignalInput) (*kg.WriteResult, error) {
 	b := kg.Batch{Signals: make([]kg.RiskSignal, len(input))}
 	for i, in := range input {
 		b.Signals[i] = signalFromInput(in)
@@ -132,10 +132,7 @@ func (r *mutationResolver) AddRiskSignals(ctx context.Context, input []model.Ris
 	return r.apply(ctx, b)
 }
 
-func (r *mutationResolver) Retract(ctx context.Context, ids []string, on kg.Date) (*store.WriteResult, error) {
-	if len(ids) == 0 {
-		return nil, kg.Invalid("ids", "give at least one id to retract")
-	}
+func (r *mutationResolver) Retract(ctx context.Context, ids []string, on kg.Date) (*kg.WriteResult, error) {
 	res, err := r.Service.Retract(ctx, ids, on)
 	if err != nil {
 		return nil, err
@@ -143,84 +140,65 @@ func (r *mutationResolver) Retract(ctx context.Context, ids []string, on kg.Date
 	return &res, nil
 }
 
-func (r *partyComplianceResolver) Party(ctx context.Context, obj *model.PartyCompliance) (*model.Entity, error) {
+func (r *partyComplianceResolver) Party(ctx context.Context, obj *service.PartyCompliance) (*model.Entity, error) {
 	return r.endpoint(ctx, obj.PartyID, obj.AsOf)
 }
 
+func (r *partyComplianceResolver) Offending(ctx context.Context, obj *service.PartyCompliance) ([]model.Relationship, error) {
+	return relationshipsAsOf(obj.Offending, obj.AsOf), nil
+}
+
 func (r *pathResolver) Entities(ctx context.Context, obj *model.Path) ([]model.Entity, error) {
-	l := loadersFrom(ctx)
 	out := make([]model.Entity, len(obj.EntityIDs))
 	for i, id := range obj.EntityIDs {
-		e, ok, err := l.entity(ctx, id, obj.AsOf)
+		e, err := r.endpoint(ctx, id, obj.AsOf)
 		if err != nil {
 			return nil, err
 		}
-		if !ok {
-			return nil, fmt.Errorf("path entity %s vanished: %w", id, store.ErrNotFound)
-		}
-		out[i] = model.Entity{Entity: e, AsOf: obj.AsOf}
+		out[i] = *e
 	}
 	return out, nil
 }
 
 func (r *queryResolver) Entity(ctx context.Context, id string, asOf *kg.Date) (*model.Entity, error) {
-	if err := kg.CheckEntityID("id", id); err != nil {
-		return nil, err
-	}
 	at := asOfArg(asOf)
-	e, ok, err := loadersFrom(ctx).entity(ctx, id, at)
+	e, err := r.Service.Entity(ctx, id, at)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		return nil, errorf(CodeNotFound, "no entity %q exists on %s", id, at)
-	}
+	loadersFrom(ctx).seen([]kg.Entity{e}, at)
 	return &model.Entity{Entity: e, AsOf: at}, nil
 }
 
 func (r *queryResolver) Entities(ctx context.Context, kind *kg.Kind, filter *model.EntityFilter, asOf *kg.Date, first *int, after *string) (*model.EntityConnection, error) {
-	page, err := pageArg(first, after)
-	if err != nil {
-		return nil, err
-	}
-	q := store.ListQuery{AsOf: asOfArg(asOf), Page: page}
+	q := service.ListQuery{AsOf: asOfArg(asOf), Page: pageArg(first, after)}
 	if kind != nil {
 		q.Kind = *kind
 	}
 	if filter != nil {
 		q.Filter.NameContains = str(filter.NameContains)
 		if rf := filter.Related; rf != nil {
-			if err := kg.CheckEntityID("filter.related.entityId", rf.EntityID); err != nil {
-				return nil, err
-			}
-			if rf.Direction == store.Both {
-				return nil, kg.Invalid("filter.related.direction", "use OUT or IN, not BOTH")
-			}
-			q.Filter.Related = &store.RelatedFilter{Type: rf.Type, Direction: rf.Direction, EntityID: rf.EntityID}
+			q.Filter.Related = &service.RelatedFilter{Type: rf.Type, Direction: rf.Direction, EntityID: rf.EntityID}
 		}
 	}
-	res, err := r.Store.List(ctx, q)
+	res, err := r.Service.List(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("list entities: %w", err)
+		return nil, err
 	}
 	loadersFrom(ctx).seen(res.Items, q.AsOf)
 	conn := &model.EntityConnection{Edges: make([]model.EntityEdge, len(res.Items)),
 		PageInfo: pageInfo(res.HasNext, res.EndCursor)}
 	for i, e := range res.Items {
-		conn.Edges[i] = model.EntityEdge{Cursor: store.EncodeCursor(e.ID), Node: &model.Entity{Entity: e, AsOf: q.AsOf}}
+		conn.Edges[i] = model.EntityEdge{Cursor: service.Cursor(e.ID), Node: &model.Entity{Entity: e, AsOf: q.AsOf}}
 	}
 	return conn, nil
 }
 
 func (r *queryResolver) Search(ctx context.Context, text string, kinds []kg.Kind, asOf *kg.Date, first *int, after *string) (*model.SearchConnection, error) {
-	page, err := pageArg(first, after)
+	q := service.SearchQuery{Text: text, Kinds: kinds, AsOf: asOfArg(asOf), Page: pageArg(first, after)}
+	res, err := r.Service.Search(ctx, q)
 	if err != nil {
 		return nil, err
-	}
-	q := store.SearchQuery{Text: text, Kinds: kinds, AsOf: asOfArg(asOf), Page: page}
-	res, err := r.Store.Search(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("search %q: %w", text, err)
 	}
 	ents := make([]kg.Entity, len(res.Items))
 	conn := &model.SearchConnection{Edges: make([]model.SearchEdge, len(res.Items)),
@@ -234,35 +212,15 @@ func (r *queryResolver) Search(ctx context.Context, text string, kinds []kg.Kind
 }
 
 func (r *queryResolver) Paths(ctx context.Context, fromID string, toID string, maxHops *int, types []kg.RelType, asOf *kg.Date, first *int) ([]model.Path, error) {
-	q := store.PathQuery{From: fromID, To: toID, MaxHops: 4, Types: types, AsOf: asOfArg(asOf), Limit: 10}
-	if maxHops != nil {
-		q.MaxHops = *maxHops
-	}
-	if first != nil {
-		q.Limit = *first
-	}
-	switch {
-	case q.MaxHops < 1 || q.MaxHops > store.MaxHops:
-		return nil, errorf(CodeLimitExceeded, "maxHops is %d; it must be between 1 and %d", q.MaxHops, store.MaxHops)
-	case q.Limit < 1 || q.Limit > maxPaths:
-		return nil, errorf(CodeLimitExceeded, "first is %d; it must be between 1 and %d", q.Limit, maxPaths)
-	}
-	for field, id := range map[string]string{"fromId": fromID, "toId": toID} {
-		if err := kg.CheckEntityID(field, id); err != nil {
-			return nil, err
-		}
-	}
-	paths, err := r.Store.Paths(ctx, q)
+	q := service.PathQuery{From: fromID, To: toID, MaxHops: intOr(maxHops), Types: types, AsOf: asOfArg(asOf), First: intOr(first)}
+	paths, err := r.Service.Paths(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("paths %s to %s: %w", fromID, toID, err)
+		return nil, err
 	}
 	out := make([]model.Path, len(paths))
 	var ids []string
 	for i, p := range paths {
-		out[i] = model.Path{EntityIDs: p.EntityIDs, AsOf: q.AsOf, Relationships: make([]model.Relationship, len(p.Relationships))}
-		for j, rel := range p.Relationships {
-			out[i].Relationships[j] = model.Relationship{Relationship: rel, AsOf: q.AsOf}
-		}
+		out[i] = model.Path{EntityIDs: p.EntityIDs, AsOf: q.AsOf, Relationships: relationshipsAsOf(p.Relationships, q.AsOf)}
 		ids = append(ids, p.EntityIDs...)
 	}
 	loadersFrom(ctx).entities.Hint(ids)
@@ -270,39 +228,21 @@ func (r *queryResolver) Paths(ctx context.Context, fromID string, toID string, m
 }
 
 func (r *queryResolver) Exposure(ctx context.Context, entityID string, dimension kg.Dimension, asOf *kg.Date, maxHops *int) (*model.Exposure, error) {
-	if err := kg.CheckEntityID("entityId", entityID); err != nil {
-		return nil, err
-	}
-	q := service.ExposureQuery{IDs: []string{entityID}, Dimensions: []kg.Dimension{dimension}, AsOf: asOfArg(asOf)}
-	if maxHops != nil {
-		if *maxHops < 1 {
-			return nil, kg.Invalid("maxHops", "maxHops is %d; it must be at least 1", *maxHops)
-		}
-		q.MaxHops = *maxHops
-	}
-	got, err := r.Service.Exposures(ctx, q)
+	ex, err := r.Service.Exposure(ctx, entityID, dimension, asOfArg(asOf), intOr(maxHops))
 	if err != nil {
 		return nil, err
 	}
-	exps, ok := got[entityID]
-	if !ok || len(exps) == 0 {
-		return nil, errorf(CodeNotFound, "no entity %q exists on %s", entityID, q.AsOf)
-	}
-	return &model.Exposure{Explanation: exps[0]}, nil
+	return &model.Exposure{Explanation: ex}, nil
 }
 
 func (r *queryResolver) RiskRanking(ctx context.Context, dimension kg.Dimension, kind *kg.Kind, asOf *kg.Date, first *int, after *string) (*model.RiskRankingConnection, error) {
-	page, err := pageArg(first, after)
-	if err != nil {
-		return nil, err
-	}
-	q := service.RankingQuery{Dimension: dimension, AsOf: asOfArg(asOf), Page: page}
+	q := service.RankingQuery{Dimension: dimension, AsOf: asOfArg(asOf), Page: pageArg(first, after)}
 	if kind != nil {
 		q.Kind = *kind
 	}
 	res, err := r.Service.Ranking(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("rank %s: %w", dimension, err)
+		return nil, err
 	}
 	ids := make([]string, len(res.Items))
 	conn := &model.RiskRankingConnection{Edges: make([]model.RiskRankingEdge, len(res.Items)),
@@ -312,8 +252,7 @@ func (r *queryResolver) RiskRanking(ctx context.Context, dimension kg.Dimension,
 		conn.Edges[i] = model.RiskRankingEdge{Cursor: service.RankCursor(sc), Rank: res.Rank + i,
 			Score: sc.Score, Intrinsic: sc.Intrinsic, Propagated: sc.Propagated}
 	}
-	l := loadersFrom(ctx)
-	l.entities.Hint(ids)
+	loadersFrom(ctx).entities.Hint(ids)
 	for i, id := range ids {
 		e, err := r.endpoint(ctx, id, res.AsOf)
 		if err != nil {
@@ -324,10 +263,7 @@ func (r *queryResolver) RiskRanking(ctx context.Context, dimension kg.Dimension,
 	return conn, nil
 }
 
-func (r *queryResolver) Compliance(ctx context.Context, directiveID string, asOf *kg.Date) (*model.Compliance, error) {
-	if err := kg.CheckEntityID("directiveId", directiveID); err != nil {
-		return nil, err
-	}
+func (r *queryResolver) Compliance(ctx context.Context, directiveID string, asOf *kg.Date) (*service.Compliance, error) {
 	c, err := r.Service.Compliance(ctx, directiveID, asOfArg(asOf))
 	if err != nil {
 		return nil, err
@@ -337,7 +273,7 @@ func (r *queryResolver) Compliance(ctx context.Context, directiveID string, asOf
 		ids[i] = p.PartyID
 	}
 	loadersFrom(ctx).entities.Hint(ids)
-	return &model.Compliance{Compliance: c}, nil
+	return &c, nil
 }
 
 func (r *relationshipResolver) From(ctx context.Context, obj *model.Relationship) (*model.Entity, error) {
@@ -353,6 +289,8 @@ func (r *riskSignalResolver) Entity(ctx context.Context, obj *model.RiskSignal) 
 }
 
 func (r *Resolver) Citation() graph.CitationResolver { return &citationResolver{r} }
+
+func (r *Resolver) Compliance() graph.ComplianceResolver { return &complianceResolver{r} }
 
 func (r *Resolver) Entity() graph.EntityResolver { return &entityResolver{r} }
 
@@ -376,6 +314,7 @@ func (r *Resolver) RiskSignal() graph.RiskSignalResolver { return &riskSignalRes
 
 type (
 	citationResolver        struct{ *Resolver }
+	complianceResolver      struct{ *Resolver }
 	entityResolver          struct{ *Resolver }
 	exposureResolver        struct{ *Resolver }
 	exposureStepResolver    struct{ *Resolver }

@@ -5,11 +5,11 @@ package seed
 import (
 	"context"
 	"embed"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"slices"
 
+	"riskgraph/internal/batchfile"
 	"riskgraph/internal/kg"
 	"riskgraph/internal/store"
 )
@@ -17,7 +17,8 @@ import (
 //go:embed data/*.json
 var files embed.FS
 
-// Load reads every data file in name order, merges them into one batch and validates it:
+// Load reads every data file in name order (strictly, as riskgraph import reads its files),
+// merges them into one batch and validates it:
 // each row on its own (kg.Batch.Validate), and every relationship endpoint, signal entity
 // and cited source must be an entity of the seed.
 func Load() (kg.Batch, error) {
@@ -32,13 +33,11 @@ func Load() (kg.Batch, error) {
 		if err != nil {
 			return kg.Batch{}, fmt.Errorf("seed: read %s: %w", name, err)
 		}
-		var b kg.Batch
-		if err := json.Unmarshal(raw, &b); err != nil {
-			return kg.Batch{}, fmt.Errorf("seed: decode %s: %w", name, err)
+		b, err := batchfile.ReadBytes(raw, name)
+		if err != nil {
+			return kg.Batch{}, fmt.Errorf("seed: %w", err)
 		}
-		all.Entities = append(all.Entities, b.Entities...)
-		all.Relationships = append(all.Relationships, b.Relationships...)
-		all.Signals = append(all.Signals, b.Signals...)
+		all = batchfile.Join(all, b)
 	}
 	if err := all.Validate(); err != nil {
 		return kg.Batch{}, fmt.Errorf("seed: %w", err)
@@ -98,24 +97,16 @@ func checkReferences(b kg.Batch) error {
 	return nil
 }
 
-// Apply loads the seed and writes it to s in one batch. Writing it again changes nothing.
-func Apply(ctx context.Context, s store.Store) (store.WriteResult, error) {
+// Apply loads the seed and writes it with w (the service, or a checked store) in one batch.
+// Writing it again changes nothing.
+func Apply(ctx context.Context, w store.Writer) (store.WriteResult, error) {
 	b, err := Load()
 	if err != nil {
 		return store.WriteResult{}, err
 	}
-	res, err := s.Apply(ctx, b)
+	res, err := w.Apply(ctx, b)
 	if err != nil {
 		return store.WriteResult{}, fmt.Errorf("seed: apply: %w", err)
 	}
 	return res, nil
-}
-
-// Empty reports whether s holds no entity visible today, the cue to seed it.
-func Empty(ctx context.Context, s store.Store) (bool, error) {
-	p, err := s.List(ctx, store.ListQuery{Page: store.Page{First: 1}})
-	if err != nil {
-		return false, fmt.Errorf("seed: check store is empty: %w", err)
-	}
-	return len(p.Items) == 0, nil
 }

@@ -1,7 +1,6 @@
 package seed
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,6 +10,8 @@ import (
 	"unicode"
 
 	"riskgraph/internal/kg"
+	"riskgraph/internal/risk"
+	"riskgraph/internal/service"
 	"riskgraph/internal/store/embedded"
 )
 
@@ -396,13 +397,14 @@ func TestNoCopiedSentences(t *testing.T) {
 }
 
 func TestApplyIsIdempotent(t *testing.T) {
-	ctx := context.Background()
-	s, err := embedded.Open(filepath.Join(t.TempDir(), "db"))
+	ctx := t.Context()
+	st, err := embedded.Open(filepath.Join(t.TempDir(), "db"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := service.New(st, risk.DefaultModel())
 	defer s.Close()
-	empty, err := Empty(ctx, s)
+	empty, err := s.Empty(ctx)
 	if err != nil || !empty {
 		t.Fatalf("Empty on a new store = %v, %v; want true", empty, err)
 	}
@@ -423,7 +425,7 @@ func TestApplyIsIdempotent(t *testing.T) {
 		t.Errorf("second Apply: created %v, updated %v, %d unchanged; want all %d unchanged",
 			second.Created, second.Updated, len(second.Unchanged), total)
 	}
-	empty, err = Empty(ctx, s)
+	empty, err = s.Empty(ctx)
 	if err != nil || empty {
 		t.Errorf("Empty after seeding = %v, %v; want false", empty, err)
 	}

@@ -78,30 +78,6 @@ func (g RiskSignal) ValidFrom() *kg.Date { return optDate(g.Validity.From) }
 // ValidTo is the first day it no longer holds, or nil.
 func (g RiskSignal) ValidTo() *kg.Date { return optDate(g.Validity.To) }
 
-// Obligation is a directive's obligation as seen on one date.
-type Obligation struct {
-	kg.Obligation
-	InForce kg.Date // the directive's validFrom; 0 = always in force
-	AsOf    kg.Date
-}
-
-// Status says where the obligation stands on AsOf.
-func (o Obligation) Status() ObligationStatus {
-	switch {
-	case o.InForce != 0 && o.AsOf < o.InForce:
-		return ObligationStatusNotInForce
-	case o.AsOf > o.Due:
-		return ObligationStatusPastDue
-	default:
-		return ObligationStatusOpen
-	}
-}
-
-// DaysUntilDue counts days from AsOf to Due; negative once past due.
-func (o Obligation) DaysUntilDue() int {
-	return int(o.Due.Time().Sub(o.AsOf.Time()).Hours() / 24)
-}
-
 // Path is a walk between two entities, read for one date.
 type Path struct {
 	EntityIDs     []string

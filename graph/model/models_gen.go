@@ -3,12 +3,7 @@
 package model
 
 import (
-	"bytes"
-	"fmt"
-	"io"
 	"riskgraph/internal/kg"
-	"riskgraph/internal/store"
-	"strconv"
 )
 
 // A named fact.
@@ -112,7 +107,7 @@ type RelatedFilter struct {
 	// The relationship type.
 	Type kg.RelType `json:"type"`
 	// OUT: the listed entity is where the relationship starts; IN: where it ends.
-	Direction store.Direction `json:"direction"`
+	Direction kg.Direction `json:"direction"`
 	// The entity at the other end.
 	EntityID string `json:"entityId"`
 }
@@ -217,65 +212,4 @@ type SearchEdge struct {
 	Node *Entity `json:"node"`
 	// How well it matches; higher is better. Only comparable within one search.
 	Score float64 `json:"score"`
-}
-
-// Where an obligation stands on a given date.
-type ObligationStatus string
-
-const (
-	// The directive is not in force yet on that date.
-	ObligationStatusNotInForce ObligationStatus = "NOT_IN_FORCE"
-	// In force and not yet due.
-	ObligationStatusOpen ObligationStatus = "OPEN"
-	// The due date has passed.
-	ObligationStatusPastDue ObligationStatus = "PAST_DUE"
-)
-
-var AllObligationStatus = []ObligationStatus{
-	ObligationStatusNotInForce,
-	ObligationStatusOpen,
-	ObligationStatusPastDue,
-}
-
-func (e ObligationStatus) IsValid() bool {
-	switch e {
-	case ObligationStatusNotInForce, ObligationStatusOpen, ObligationStatusPastDue:
-		return true
-	}
-	return false
-}
-
-func (e ObligationStatus) String() string {
-	return string(e)
-}
-
-func (e *ObligationStatus) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = ObligationStatus(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid ObligationStatus", str)
-	}
-	return nil
-}
-
-func (e ObligationStatus) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *ObligationStatus) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e ObligationStatus) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
 }

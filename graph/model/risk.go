@@ -3,7 +3,6 @@ package model
 import (
 	"riskgraph/internal/kg"
 	"riskgraph/internal/risk"
-	"riskgraph/internal/service"
 )
 
 // RiskScore is one entity's score in one dimension (the explanation's headline numbers).
@@ -29,14 +28,10 @@ func (e Exposure) TopPaths(first *int) []Contribution {
 	if first != nil {
 		n = *first
 	}
-	var out []Contribution
-	for _, c := range e.Contributions() {
-		if len(out) >= n {
-			break
-		}
-		if len(c.Chain) > 0 {
-			out = append(out, c)
-		}
+	chained := e.Explanation.Chained(n)
+	out := make([]Contribution, len(chained))
+	for i, c := range chained {
+		out[i] = Contribution{Contribution: c, AsOf: e.AsOf}
 	}
 	return out
 }
@@ -68,39 +63,4 @@ func (c Contribution) Steps() []ExposureStep {
 type ExposureStep struct {
 	risk.Link
 	AsOf kg.Date
-}
-
-// Compliance is a directive's compliance report for a date.
-type Compliance struct {
-	service.Compliance
-}
-
-// Directive is the directive, read for the report's date.
-func (c Compliance) Directive() Entity { return Entity{Entity: c.Compliance.Directive, AsOf: c.AsOf} }
-
-// FinalDue is the latest obligation due date, or nil.
-func (c Compliance) FinalDue() *kg.Date { return optDate(c.Compliance.FinalDue) }
-
-// Parties are the bound parties.
-func (c Compliance) Parties() []PartyCompliance {
-	out := make([]PartyCompliance, len(c.Compliance.Parties))
-	for i, p := range c.Compliance.Parties {
-		out[i] = PartyCompliance{PartyCompliance: p, AsOf: c.AsOf}
-	}
-	return out
-}
-
-// PartyCompliance is one bound party, read for a date.
-type PartyCompliance struct {
-	service.PartyCompliance
-	AsOf kg.Date
-}
-
-// Offending are the party's relationships to what the directive targets.
-func (p PartyCompliance) Offending() []Relationship {
-	out := make([]Relationship, len(p.PartyCompliance.Offending))
-	for i, r := range p.PartyCompliance.Offending {
-		out[i] = Relationship{Relationship: r, AsOf: p.AsOf}
-	}
-	return out
 }

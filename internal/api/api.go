@@ -23,9 +23,7 @@ import (
 	"riskgraph/graph"
 	"riskgraph/graph/model"
 	"riskgraph/internal/kg"
-	"riskgraph/internal/risk"
 	"riskgraph/internal/service"
-	"riskgraph/internal/store"
 	"riskgraph/resolvers"
 )
 
@@ -59,11 +57,10 @@ func (l Limits) withDefaults() Limits {
 
 // Config is what New needs.
 type Config struct {
-	Store store.Store
-	// Model is the risk model; the embedded default when nil.
-	Model  *risk.Model
-	Log    *slog.Logger
-	Limits Limits
+	// Service answers every request; its store is what /readyz pings.
+	Service *service.Service
+	Log     *slog.Logger
+	Limits  Limits
 	// Registry receives the metrics; a fresh one is made when nil.
 	Registry *prometheus.Registry
 	// Playground serves the pages under /; nothing is served there when nil.
@@ -84,11 +81,7 @@ func New(cfg Config) http.Handler {
 	}
 	m := newMetrics(reg)
 
-	model := cfg.Model
-	if model == nil {
-		model = risk.DefaultModel()
-	}
-	gql := newGraphQL(cfg.Store, service.New(cfg.Store, model), log, lim, m)
+	gql := newGraphQL(cfg.Service, log, lim, m)
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", limitBody(lim.MaxBodyBytes, http.TimeoutHandler(gql, lim.Timeout,
 		`{"errors":[{"message":"the request took too long","extensions":{"code":"UNAVAILABLE"}}]}`)))
@@ -98,7 +91,7 @@ func New(cfg Config) http.Handler {
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := cfg.Store.Ping(ctx); err != nil {
+		if err := cfg.Service.Ping(ctx); err != nil {
 			log.WarnContext(ctx, "not ready", "err", err)
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "store unreachable"})
 			return
@@ -112,8 +105,8 @@ func New(cfg Config) http.Handler {
 	return mux
 }
 
-func newGraphQL(s store.Store, svc *service.Service, log *slog.Logger, lim Limits, m *metrics) http.Handler {
-	cfg := graph.Config{Resolvers: &resolvers.Resolver{Store: s, Service: svc}}
+func newGraphQL(svc *service.Service, log *slog.Logger, lim Limits, m *metrics) http.Handler {
+	cfg := graph.Config{Resolvers: &resolvers.Resolver{Service: svc}}
 	weighComplexity(&cfg.Complexity)
 	srv := handler.New(graph.NewExecutableSchema(cfg))
 	srv.AddTransport(transport.Options{})
@@ -127,7 +120,7 @@ func newGraphQL(s store.Store, svc *service.Service, log *slog.Logger, lim Limit
 	srv.SetErrorPresenter(resolvers.ErrorPresenter(log))
 	srv.SetRecoverFunc(resolvers.RecoverFunc(log))
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		return next(resolvers.WithLoaders(ctx, s, svc))
+		return next(resolvers.WithLoaders(ctx, svc))
 	})
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := m.observe(ctx, next)
@@ -143,7 +136,7 @@ func newGraphQL(s store.Store, svc *service.Service, log *slog.Logger, lim Limit
 func weighComplexity(c *graph.ComplexityRoot) {
 	page := func(first *int) int {
 		if first == nil || *first < 1 {
-			return store.DefaultFirst
+			return service.DefaultFirst
 		}
 		return *first
 	}
@@ -154,13 +147,13 @@ func weighComplexity(c *graph.ComplexityRoot) {
 		return 1 + page(first)*child
 	}
 	c.Query.Paths = func(child int, _, _ string, hops *int, _ []kg.RelType, _ *kg.Date, first *int) int {
-		n := 10
+		n := service.DefaultPathFirst
 		if first != nil {
 			n = *first
 		}
 		return 1 + n*child
 	}
-	c.Entity.Relationships = func(child int, _ *store.Direction, _ []kg.RelType, _ *kg.Date, first *int, _ *string) int {
+	c.Entity.Relationships = func(child int, _ *kg.Direction, _ []kg.RelType, _ *kg.Date, first *int, _ *string) int {
 		return 1 + page(first)*child
 	}
 }

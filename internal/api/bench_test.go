@@ -11,6 +11,8 @@ import (
 
 	"riskgraph/internal/api"
 	"riskgraph/internal/benchutil"
+	"riskgraph/internal/risk"
+	"riskgraph/internal/service"
 	"riskgraph/internal/store/embedded"
 	"riskgraph/seed"
 )
@@ -22,11 +24,12 @@ func benchQuery(b *testing.B, query string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close()
-	if _, err := seed.Apply(context.Background(), s); err != nil {
+	svc := service.New(s, risk.DefaultModel())
+	defer svc.Close()
+	if _, err := seed.Apply(context.Background(), svc); err != nil {
 		b.Fatal(err)
 	}
-	h := api.New(api.Config{Store: s})
+	h := api.New(api.Config{Service: svc})
 	body := []byte(`{"query":` + query + `}`)
 	var lat benchutil.Latencies
 	for b.Loop() {

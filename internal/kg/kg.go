@@ -307,3 +307,23 @@ func kindNames(ks []Kind) string {
 	}
 	return strings.Join(s, "|")
 }
+
+// Direction is which way a relationship is walked from an entity.
+type Direction string
+
+// Directions.
+const (
+	Out  Direction = "OUT"  // along the relationship: the entity is its From
+	In   Direction = "IN"   // against it: the entity is its To
+	Both Direction = "BOTH" // either
+)
+
+// Valid reports whether d is Out, In or Both.
+func (d Direction) Valid() bool { return d == Out || d == In || d == Both }
+
+// WriteResult says what a write did, by id.
+type WriteResult struct {
+	Created   []string
+	Updated   []string
+	Unchanged []string
+}

@@ -9,10 +9,15 @@ import (
 // ErrInvalid is wrapped by every validation error, so callers can test with errors.Is.
 var ErrInvalid = errors.New("invalid input")
 
+// ErrLimit is wrapped, beside ErrInvalid, by a validation error that says a request asked
+// for more than a limit allows (a page, a hop count, a text length).
+var ErrLimit = errors.New("limit exceeded")
+
 // ValidationError names the field at fault and says what to fix.
 type ValidationError struct {
 	Field   string // path of the bad field, e.g. "relationships[2].to"
 	Message string
+	Limit   bool // the value is well formed but above a limit: the error also matches ErrLimit
 }
 
 func (e *ValidationError) Error() string {
@@ -22,12 +27,22 @@ func (e *ValidationError) Error() string {
 	return e.Field + ": " + e.Message
 }
 
-// Unwrap makes a ValidationError match ErrInvalid.
-func (e *ValidationError) Unwrap() error { return ErrInvalid }
+// Unwrap makes a ValidationError match ErrInvalid, and ErrLimit when it is about a limit.
+func (e *ValidationError) Unwrap() []error {
+	if e.Limit {
+		return []error{ErrInvalid, ErrLimit}
+	}
+	return []error{ErrInvalid}
+}
 
 // Invalid builds a ValidationError.
 func Invalid(field, format string, args ...any) error {
 	return &ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// OverLimit builds a ValidationError for a value above a limit.
+func OverLimit(field, format string, args ...any) error {
+	return &ValidationError{Field: field, Message: fmt.Sprintf(format, args...), Limit: true}
 }
 
 // isSlug reports whether s matches ^[a-z0-9][a-z0-9._-]*$.

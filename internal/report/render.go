@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"riskgraph/internal/atomicfile"
 )
 
 // WriteJSON writes the report as the snapshot file the next run compares against.
@@ -89,34 +91,10 @@ func Save(dir string, r Report) ([]string, error) {
 	var paths []string
 	for _, wr := range writers {
 		path := filepath.Join(dir, fileName(r.AsOf, wr.ext))
-		if err := writeAtomic(path, wr.write); err != nil {
+		if err := atomicfile.Write(path, wr.write); err != nil {
 			return paths, err
 		}
 		paths = append(paths, path)
 	}
 	return paths, nil
-}
-
-// writeAtomic writes through a temporary file and renames it, so a crash leaves no half file.
-func writeAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".report-*")
-	if err != nil {
-		return fmt.Errorf("create %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("rename into %s: %w", path, err)
-	}
-	return nil
 }

@@ -71,6 +71,33 @@ type Report struct {
 	Changes      []Change `json:"changes"`
 }
 
+// Options say where a run writes and what it compares.
+type Options struct {
+	Dir       string    // directory of dated report files
+	AsOf      kg.Date   // date to score; 0 means today
+	Threshold float64   // smallest score move listed as a change
+	Now       time.Time // when the report is generated
+}
+
+// Run builds the report for o.AsOf, compares it with the newest earlier report in o.Dir,
+// and writes its files there; it returns the report and the paths written.
+func Run(ctx context.Context, svc *service.Service, o Options) (Report, []string, error) {
+	asOf := service.ResolveAsOf(o.AsOf)
+	r, err := Build(ctx, svc, asOf, o.Now)
+	if err != nil {
+		return r, nil, err
+	}
+	prev, ok, err := Previous(o.Dir, asOf)
+	if err != nil {
+		return r, nil, err
+	}
+	if ok {
+		r.Compare(prev, o.Threshold)
+	}
+	paths, err := Save(o.Dir, r)
+	return r, paths, err
+}
+
 // Build recomputes every score on asOf.
 func Build(ctx context.Context, svc *service.Service, asOf kg.Date, now time.Time) (Report, error) {
 	scores, err := svc.AllScores(ctx, asOf)

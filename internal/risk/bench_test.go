@@ -128,12 +128,12 @@ func (u *upstream) read(root string, hops int) kg.Snapshot {
 				}
 			}
 			for _, i := range u.byTo[x] {
-				if r := u.b.Relationships[i]; slices.Contains(u.steps, risk.Step{Type: r.Type, Dir: risk.In}) {
+				if r := u.b.Relationships[i]; slices.Contains(u.steps, risk.Step{Type: r.Type, Dir: kg.In}) {
 					visit(i, r.From)
 				}
 			}
 			for _, i := range u.byFrom[x] {
-				if r := u.b.Relationships[i]; slices.Contains(u.steps, risk.Step{Type: r.Type, Dir: risk.Out}) {
+				if r := u.b.Relationships[i]; slices.Contains(u.steps, risk.Step{Type: r.Type, Dir: kg.Out}) {
 					visit(i, r.To)
 				}
 			}

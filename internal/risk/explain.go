@@ -22,6 +22,21 @@ type Explanation struct {
 	Contributions []Contribution
 }
 
+// Chained returns the first n contributions that reach the entity through relationships
+// (those with a chain), strongest first.
+func (e Explanation) Chained(n int) []Contribution {
+	var out []Contribution
+	for _, c := range e.Contributions {
+		if len(out) >= n {
+			break
+		}
+		if len(c.Chain) > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // Contribution is one risk source of a score.
 type Contribution struct {
 	// Signal is the source signal. From a Builder graph only ID, EntityID, Dimension and

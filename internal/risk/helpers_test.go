@@ -238,7 +238,7 @@ func shuffled(s kg.Snapshot, seed uint64) kg.Snapshot {
 // within hops of it along the model's upstream steps, the relationships walked, their signals.
 func neighbourhood(m *Model, s kg.Snapshot, root string, hops int) kg.Snapshot {
 	steps := m.UpstreamSteps()
-	walks := func(r kg.Relationship, d Dir) bool { return slices.Contains(steps, Step{r.Type, d}) }
+	walks := func(r kg.Relationship, d kg.Direction) bool { return slices.Contains(steps, Step{r.Type, d}) }
 	dist := map[string]int{root: 0}
 	front := []string{root}
 	var rels []kg.Relationship
@@ -249,9 +249,9 @@ func neighbourhood(m *Model, s kg.Snapshot, root string, hops int) kg.Snapshot {
 			for _, r := range s.Relationships {
 				var y string
 				switch {
-				case r.To == x && walks(r, In):
+				case r.To == x && walks(r, kg.In):
 					y = r.From
-				case r.From == x && walks(r, Out):
+				case r.From == x && walks(r, kg.Out):
 					y = r.To
 				default:
 					continue

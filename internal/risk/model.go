@@ -37,21 +37,11 @@ const (
 	Against Flow = "AGAINST" // from its To to its From
 )
 
-// Dir is the direction a walk takes from an entity over a relationship, spelled like
-// store.Direction so the caller converts with a plain type conversion.
-type Dir string
-
-// Directions of a walk.
-const (
-	Out Dir = "OUT" // the entity is the relationship's From
-	In  Dir = "IN"  // the entity is the relationship's To
-)
-
 // Step is one (relationship type, direction) that leads from an entity to where its risk
 // can come from. Walking only these steps for HopCap hops reads every chain into the entity.
 type Step struct {
 	Type kg.RelType
-	Dir  Dir
+	Dir  kg.Direction // kg.Out or kg.In
 }
 
 //go:embed model.json
@@ -216,7 +206,7 @@ func (m *Model) UpstreamSteps(dims ...kg.Dimension) []Step {
 	}
 	var out []Step
 	for ti, t := range kg.RelTypes {
-		for fi, dir := range [2]Dir{In, Out} {
+		for fi, dir := range [2]kg.Direction{kg.In, kg.Out} {
 			for _, d := range dims {
 				di := slices.Index(kg.Dimensions, d)
 				if di >= 0 && m.weight[ti][di][fi] > 0 {

@@ -252,12 +252,12 @@ func TestDefaultModel(t *testing.T) {
 		}
 	}
 	steps := m.UpstreamSteps(kg.DimForeignInfluence)
-	for _, want := range []Step{{kg.RelHeadquarteredIn, Out}, {kg.RelEnacted, In}, {kg.RelUses, Out}, {kg.RelMakes, In}} {
+	for _, want := range []Step{{kg.RelHeadquarteredIn, kg.Out}, {kg.RelEnacted, kg.In}, {kg.RelUses, kg.Out}, {kg.RelMakes, kg.In}} {
 		if !slices.Contains(steps, want) {
 			t.Errorf("upstream steps %v lack %v", steps, want)
 		}
 	}
-	for _, bad := range []Step{{kg.RelDelisted, Out}, {kg.RelStatedBy, In}, {kg.RelHeadquarteredIn, In}} {
+	for _, bad := range []Step{{kg.RelDelisted, kg.Out}, {kg.RelStatedBy, kg.In}, {kg.RelHeadquarteredIn, kg.In}} {
 		if slices.Contains(steps, bad) {
 			t.Errorf("upstream steps %v contain %v", steps, bad)
 		}

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"testing"
 
 	"riskgraph/internal/benchutil"
@@ -27,22 +26,12 @@ func BenchmarkExposure4Hops(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close()
+	svc := service.New(s, risk.DefaultModel())
+	defer svc.Close()
 	batch := synth.Generate(synth.Config{Entities: 100_000, Relationships: 500_000, Seed: 7, SignalRate: 0.01})
-	for part := range slices.Chunk(batch.Entities, 50_000) {
-		if _, err := s.Apply(ctx, kg.Batch{Entities: part}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	for part := range slices.Chunk(batch.Relationships, 50_000) {
-		if _, err := s.Apply(ctx, kg.Batch{Relationships: part}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if _, err := s.Apply(ctx, kg.Batch{Signals: batch.Signals}); err != nil {
+	if _, err := svc.Load(ctx, batch, service.LoadOptions{BatchSize: 50_000, Workers: 1}); err != nil {
 		b.Fatal(err)
 	}
-	svc := service.New(s, risk.DefaultModel())
 	// Ask about the kinds an analyst asks about: organisations and retailers.
 	var ids []string
 	for _, e := range batch.Entities {

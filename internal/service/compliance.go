@@ -22,6 +22,7 @@ const (
 // PartyCompliance is one party bound by a directive, as of a date.
 type PartyCompliance struct {
 	PartyID string
+	AsOf    kg.Date
 	Status  ComplianceStatus
 	// Offending are the party's USES and SUPPLIED_BY relationships, valid on the date, that
 	// lead to what the directive targets.
@@ -36,6 +37,47 @@ type Compliance struct {
 	Parties   []PartyCompliance
 }
 
+// ObligationStatus says where one obligation stands on a date.
+type ObligationStatus string
+
+// Obligation statuses.
+const (
+	ObligationNotInForce ObligationStatus = "NOT_IN_FORCE" // the directive is not in force yet
+	ObligationOpen       ObligationStatus = "OPEN"         // in force and not yet due
+	ObligationPastDue    ObligationStatus = "PAST_DUE"     // the due date has passed
+)
+
+// ObligationState is one obligation of a directive as seen on a date.
+type ObligationState struct {
+	kg.Obligation
+	AsOf         kg.Date
+	Status       ObligationStatus
+	DaysUntilDue int // negative once past due
+}
+
+// Obligations reports where each obligation of a directive, read for asOf, stands then.
+// The directive is in force from its validFrom (always, when that is open).
+func Obligations(directive kg.Entity, asOf kg.Date) []ObligationState {
+	out := make([]ObligationState, len(directive.Obligations))
+	for i, o := range directive.Obligations {
+		st := ObligationState{Obligation: o, AsOf: asOf, DaysUntilDue: daysBetween(asOf, o.Due), Status: ObligationOpen}
+		switch from := directive.Validity.From; {
+		case from != 0 && asOf < from:
+			st.Status = ObligationNotInForce
+		case asOf > o.Due:
+			st.Status = ObligationPastDue
+		}
+		out[i] = st
+	}
+	return out
+}
+
+// daysBetween counts the days from a to b (negative when b is earlier). It counts with
+// Unix seconds rather than time.Duration, which overflows past 292 years.
+func daysBetween(a, b kg.Date) int {
+	return int((b.Time().Unix() - a.Time().Unix()) / 86400)
+}
+
 // maxFanOut bounds each step of the compliance read (targets, products, parties' relationships).
 const maxFanOut = store.MaxFirst
 
@@ -43,6 +85,9 @@ const maxFanOut = store.MaxFirst
 // still uses a targeted product (or a product of a targeted vendor) or buys from a targeted
 // vendor, and whether that is overdue. It makes four store reads whatever the party count.
 func (s *Service) Compliance(ctx context.Context, directiveID string, asOf kg.Date) (Compliance, error) {
+	if err := kg.CheckEntityID("directiveId", directiveID); err != nil {
+		return Compliance{}, err
+	}
 	asOf = store.ResolveAsOf(asOf)
 	found, err := s.store.Entities(ctx, []string{directiveID}, asOf)
 	if err != nil {
@@ -57,7 +102,7 @@ func (s *Service) Compliance(ctx context.Context, directiveID string, asOf kg.Da
 		c.FinalDue = max(c.FinalDue, o.Due)
 	}
 
-	out, err := s.rels(ctx, []string{directiveID}, store.Out, asOf, kg.RelTargets, kg.RelBinds)
+	out, err := s.rels(ctx, []string{directiveID}, kg.Out, asOf, kg.RelTargets, kg.RelBinds)
 	if err != nil {
 		return c, err
 	}
@@ -74,7 +119,7 @@ func (s *Service) Compliance(ctx context.Context, directiveID string, asOf kg.Da
 			parties = append(parties, r.To)
 		}
 	}
-	made, err := s.rels(ctx, vendors, store.Out, asOf, kg.RelMakes)
+	made, err := s.rels(ctx, vendors, kg.Out, asOf, kg.RelMakes)
 	if err != nil {
 		return c, err
 	}
@@ -83,13 +128,13 @@ func (s *Service) Compliance(ctx context.Context, directiveID string, asOf kg.Da
 			targeted[r.To] = true
 		}
 	}
-	uses, err := s.rels(ctx, parties, store.Out, asOf, kg.RelUses, kg.RelSuppliedBy)
+	uses, err := s.rels(ctx, parties, kg.Out, asOf, kg.RelUses, kg.RelSuppliedBy)
 	if err != nil {
 		return c, err
 	}
 	inForce := d.Validity.ValidAt(asOf)
 	for _, p := range parties {
-		pc := PartyCompliance{PartyID: p, Status: Compliant}
+		pc := PartyCompliance{PartyID: p, AsOf: asOf, Status: Compliant}
 		for _, r := range uses[p] {
 			if targeted[r.To] {
 				pc.Offending = append(pc.Offending, r)
@@ -111,7 +156,7 @@ func (s *Service) Compliance(ctx context.Context, directiveID string, asOf kg.Da
 }
 
 // rels reads the relationships of the given types from many entities in one store call.
-func (s *Service) rels(ctx context.Context, ids []string, dir store.Direction, asOf kg.Date, types ...kg.RelType) (map[string][]kg.Relationship, error) {
+func (s *Service) rels(ctx context.Context, ids []string, dir kg.Direction, asOf kg.Date, types ...kg.RelType) (map[string][]kg.Relationship, error) {
 	out := map[string][]kg.Relationship{}
 	if len(ids) == 0 {
 		return out, nil

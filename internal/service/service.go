@@ -1,16 +1,14 @@
-// Package service owns riskgraph's use cases that combine the store and the risk engine:
-// writes (which invalidate cached passes), one entity's exposure from its bounded upstream
-// neighbourhood, and rankings over a whole-graph pass. Resolvers, the CLI and reports call
-// this package so that no use case is written twice.
+// Package service owns riskgraph's use cases and is the only way into the data: resolvers,
+// loaders, the report and the command line hold a *Service and nothing from below. It
+// combines the store (through store.Checked, so every query is validated once) and the risk
+// engine: reads and writes of facts (writes invalidate cached passes), lists, search and
+// paths, one entity's exposure from its bounded upstream neighbourhood, rankings over a
+// whole-graph pass, and compliance with directives.
 package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
-	"sort"
-	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -19,9 +17,48 @@ import (
 	"riskgraph/internal/store"
 )
 
+// Aliases of the store's query and result types, so that callers of the service need not
+// import the store package.
+type (
+	Page          = store.Page
+	ListQuery     = store.ListQuery
+	Filter        = store.Filter
+	RelatedFilter = store.RelatedFilter
+	SearchQuery   = store.SearchQuery
+	RelQuery      = store.RelQuery
+	PathQuery     = store.PathQuery
+	EntityPage    = store.EntityPage
+	SearchPage    = store.SearchPage
+	RelPage       = store.RelPage
+	Path          = store.Path
+	LoadOptions   = store.LoadOptions
+)
+
+// The store's sentinel errors, for callers that do not import it.
+var (
+	ErrNotFound    = store.ErrNotFound
+	ErrUnavailable = store.ErrUnavailable
+)
+
+// Limits of the store's reads, for callers that weigh queries before they run.
+const (
+	MaxIDs           = store.MaxIDs
+	DefaultFirst     = store.DefaultFirst
+	DefaultPathFirst = store.DefaultPathFirst
+	// DefaultLoadBatch and DefaultLoadWorkers are the defaults of LoadOptions.
+	DefaultLoadBatch   = store.DefaultLoadBatch
+	DefaultLoadWorkers = store.DefaultLoadWorkers
+)
+
+// ResolveAsOf turns the zero date into today, as every read does.
+func ResolveAsOf(d kg.Date) kg.Date { return store.ResolveAsOf(d) }
+
+// Cursor is the opaque cursor of an item in a list ordered by id.
+func Cursor(id string) string { return store.EncodeCursor(id) }
+
 // Service runs the use cases over one store and one risk model. Safe for concurrent use.
 type Service struct {
-	store store.Store
+	store *store.Checked
 	model *risk.Model
 
 	gen    atomic.Uint64 // bumped by every write that changed something
@@ -29,227 +66,147 @@ type Service struct {
 	passes map[kg.Date]*pass // whole-graph results by date, for the current generation
 }
 
-type pass struct {
-	gen  uint64
-	once sync.Once
-	res  *risk.Result
-	err  error
-}
-
-// maxCachedPasses bounds how many dates keep a whole-graph result in memory.
-const maxCachedPasses = 4
-
-// New returns a Service over s scoring with model m.
+// New returns a Service over backend s (every call goes through store.Check) scoring with
+// model m.
 func New(s store.Store, m *risk.Model) *Service {
-	return &Service{store: s, model: m, passes: map[kg.Date]*pass{}}
+	return &Service{store: store.Check(s), model: m, passes: map[kg.Date]*pass{}}
 }
 
 // Model is the risk model scores are computed with.
 func (s *Service) Model() *risk.Model { return s.model }
 
-// Apply writes a batch atomically (see store.Store.Apply).
-func (s *Service) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error) {
+// Ping reports whether the store can serve requests.
+func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+
+// Close releases the store.
+func (s *Service) Close() error { return s.store.Close() }
+
+// changed notes a write that changed something: cached passes are stale.
+func (s *Service) changed(res store.WriteResult) {
+	if len(res.Created)+len(res.Updated) > 0 {
+		s.gen.Add(1)
+	}
+}
+
+// Apply writes a batch atomically (see store.Writer).
+func (s *Service) Apply(ctx context.Context, b kg.Batch) (kg.WriteResult, error) {
 	res, err := s.store.Apply(ctx, b)
 	if err != nil {
 		return res, fmt.Errorf("apply batch: %w", err)
 	}
-	if len(res.Created)+len(res.Updated) > 0 {
-		s.gen.Add(1)
+	s.changed(res)
+	return res, nil
+}
+
+// Load writes a large batch in many transactions (see store.Checked.Load): the bulk path
+// of imports and synthetic graphs.
+func (s *Service) Load(ctx context.Context, b kg.Batch, opt LoadOptions) (kg.WriteResult, error) {
+	res, err := s.store.Load(ctx, b, opt)
+	s.changed(res) // a failed load may have written part of the batch
+	if err != nil {
+		return res, fmt.Errorf("load batch: %w", err)
 	}
 	return res, nil
 }
 
-// Retract ends the validity of facts on a date (see store.Store.Retract).
-func (s *Service) Retract(ctx context.Context, ids []string, on kg.Date) (store.WriteResult, error) {
+// Retract ends the validity of facts on a date (see store.Writer).
+func (s *Service) Retract(ctx context.Context, ids []string, on kg.Date) (kg.WriteResult, error) {
+	if len(ids) == 0 {
+		return kg.WriteResult{}, kg.Invalid("ids", "give at least one id to retract")
+	}
 	res, err := s.store.Retract(ctx, ids, on)
 	if err != nil {
 		return res, fmt.Errorf("retract %d ids: %w", len(ids), err)
 	}
-	if len(res.Updated) > 0 {
-		s.gen.Add(1)
-	}
+	s.changed(res)
 	return res, nil
 }
 
-// ExposureQuery asks for the exposure of some entities on a date.
-type ExposureQuery struct {
-	IDs        []string
-	Dimensions []kg.Dimension // none = all
-	AsOf       kg.Date        // 0 = today
-	MaxHops    int            // 0 = the model's hop cap
+// Entity returns one entity as of a date; ErrNotFound when it does not exist then.
+func (s *Service) Entity(ctx context.Context, id string, asOf kg.Date) (kg.Entity, error) {
+	if err := kg.CheckEntityID("id", id); err != nil {
+		return kg.Entity{}, err
+	}
+	asOf = store.ResolveAsOf(asOf)
+	got, err := s.store.Entities(ctx, []string{id}, asOf)
+	if err != nil {
+		return kg.Entity{}, fmt.Errorf("read entity %s: %w", id, err)
+	}
+	e, ok := got[id]
+	if !ok {
+		return kg.Entity{}, fmt.Errorf("no entity %q exists on %s: %w", id, asOf, store.ErrNotFound)
+	}
+	return e, nil
 }
 
-// ErrHops is wrapped when a hop count exceeds the model's hop cap.
-var ErrHops = errors.New("hop count above the model's hop cap")
-
-func (s *Service) hops(n int) (int, error) {
-	if n == 0 {
-		return s.model.HopCap(), nil
+// Entities returns the entities with these ids visible on a date; missing ids are absent.
+func (s *Service) Entities(ctx context.Context, ids []string, asOf kg.Date) (map[string]kg.Entity, error) {
+	got, err := s.store.Entities(ctx, ids, asOf)
+	if err != nil {
+		return nil, fmt.Errorf("read %d entities: %w", len(ids), err)
 	}
-	if n < 0 || n > s.model.HopCap() {
-		return 0, fmt.Errorf("maxHops is %d; the risk model %s carries risk at most %d hops: %w",
-			n, s.model.Version(), s.model.HopCap(), ErrHops)
-	}
-	return n, nil
+	return got, nil
 }
 
-// Exposures explains each entity's exposure per dimension. It reads the entities' bounded
-// upstream neighbourhoods from the store in one call, then scores them with the engine; the
-// numbers equal those of a whole-graph pass. Ids not visible on the date are absent.
-func (s *Service) Exposures(ctx context.Context, q ExposureQuery) (map[string][]risk.Explanation, error) {
-	hops, err := s.hops(q.MaxHops)
+// Relationships returns a page of relationships for each of several entities.
+func (s *Service) Relationships(ctx context.Context, q RelQuery) (map[string]RelPage, error) {
+	got, err := s.store.Relationships(ctx, q)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read relationships of %d entities: %w", len(q.EntityIDs), err)
 	}
-	asOf := store.ResolveAsOf(q.AsOf)
-	steps := s.model.UpstreamSteps(q.Dimensions...)
-	walk := make([]store.Step, len(steps))
-	for i, st := range steps {
-		walk[i] = store.Step{Type: st.Type, Direction: store.Direction(st.Dir)}
-	}
-	nb, err := s.store.Neighbourhood(ctx, store.NeighbourhoodQuery{Roots: q.IDs, Steps: walk, MaxHops: hops, AsOf: asOf})
-	if err != nil {
-		return nil, fmt.Errorf("read upstream neighbourhood of %d entities: %w", len(q.IDs), err)
-	}
-	nb.AsOf = asOf
-	g, err := risk.Compile(s.model, nb)
-	if err != nil {
-		return nil, fmt.Errorf("compile neighbourhood: %w", err)
-	}
-	res, err := g.Run(risk.Options{MaxHops: hops})
-	if err != nil {
-		return nil, fmt.Errorf("score neighbourhood: %w", err)
-	}
-	dims := q.Dimensions
-	if len(dims) == 0 {
-		dims = s.model.Dimensions()
-	}
-	out := make(map[string][]risk.Explanation, len(q.IDs))
-	for _, id := range q.IDs {
-		if _, ok := g.Index(id); !ok {
-			continue
-		}
-		for _, d := range dims {
-			ex, err := res.Explain(id, d)
-			if err != nil {
-				return nil, fmt.Errorf("explain %s in %s: %w", id, d, err)
-			}
-			out[id] = append(out[id], ex)
-		}
-	}
-	return out, nil
+	return got, nil
 }
 
-// wholePass returns the whole-graph result for a date, computing it once per write generation.
-func (s *Service) wholePass(ctx context.Context, asOf kg.Date) (*risk.Result, error) {
-	gen := s.gen.Load()
-	s.mu.Lock()
-	p, ok := s.passes[asOf]
-	if !ok || p.gen != gen {
-		if !ok && len(s.passes) >= maxCachedPasses {
-			for d := range s.passes {
-				delete(s.passes, d)
-				break
-			}
-		}
-		p = &pass{gen: gen}
-		s.passes[asOf] = p
-	}
-	s.mu.Unlock()
-	p.once.Do(func() {
-		snap, err := s.store.Snapshot(ctx, asOf)
-		if err != nil {
-			p.err = fmt.Errorf("snapshot as of %s: %w", asOf, err)
-			return
-		}
-		snap.AsOf = asOf
-		g, err := risk.Compile(s.model, snap)
-		if err != nil {
-			p.err = fmt.Errorf("compile snapshot: %w", err)
-			return
-		}
-		p.res, p.err = g.Run(risk.Options{})
-	})
-	if p.err != nil {
-		s.mu.Lock()
-		if s.passes[asOf] == p {
-			delete(s.passes, asOf) // do not keep a failure
-		}
-		s.mu.Unlock()
-	}
-	return p.res, p.err
-}
-
-// RankingQuery asks for the most exposed entities in one dimension.
-type RankingQuery struct {
-	Dimension kg.Dimension
-	Kind      kg.Kind // "" = all kinds
-	AsOf      kg.Date
-	Page      store.Page
-}
-
-// RankingPage is one page of a ranking, highest score first (ties by id).
-type RankingPage struct {
-	Items        []risk.Score
-	Rank         int // 1-based rank of Items[0] among entities of the kind
-	HasNext      bool
-	EndCursor    string
-	ModelVersion string
-	AsOf         kg.Date
-}
-
-// Ranking pages through the entities with a non-zero score in a dimension, from a
-// whole-graph pass on the date (cached until the next write).
-func (s *Service) Ranking(ctx context.Context, q RankingQuery) (RankingPage, error) {
-	page, err := q.Page.Normalize()
+// Signals returns the risk signals on each of several entities, visible on a date.
+func (s *Service) Signals(ctx context.Context, ids []string, asOf kg.Date) (map[string][]kg.RiskSignal, error) {
+	got, err := s.store.Signals(ctx, ids, asOf)
 	if err != nil {
-		return RankingPage{}, err
+		return nil, fmt.Errorf("read signals of %d entities: %w", len(ids), err)
 	}
-	if !q.Dimension.Valid() {
-		return RankingPage{}, kg.Invalid("dimension", "unknown dimension %q", q.Dimension)
-	}
-	asOf := store.ResolveAsOf(q.AsOf)
-	res, err := s.wholePass(ctx, asOf)
-	if err != nil {
-		return RankingPage{}, err
-	}
-	all, err := res.Ranking(q.Dimension, 0, 0)
-	if err != nil {
-		return RankingPage{}, fmt.Errorf("rank %s: %w", q.Dimension, err)
-	}
-	if q.Kind != "" {
-		kept := make([]risk.Score, 0, len(all))
-		for _, sc := range all {
-			if k, _ := kg.KindOfID(sc.EntityID); k == q.Kind {
-				kept = append(kept, sc)
-			}
-		}
-		all = kept
-	}
-	start := 0
-	if page.After != "" {
-		key, err := store.DecodeCursor(page.After, 2)
-		if err != nil {
-			return RankingPage{}, err
-		}
-		score, err := strconv.ParseFloat(key[0], 64)
-		if err != nil {
-			return RankingPage{}, kg.Invalid("after", "cursor %q was not issued by this API", page.After)
-		}
-		start = sort.Search(len(all), func(i int) bool {
-			return all[i].Score < score || (all[i].Score == score && all[i].EntityID > key[1])
-		})
-	}
-	end := min(start+page.First, len(all))
-	out := RankingPage{Items: slices.Clone(all[start:end]), Rank: start + 1, HasNext: end < len(all),
-		ModelVersion: s.model.Version(), AsOf: asOf}
-	if end > start {
-		out.EndCursor = RankCursor(all[end-1])
-	}
-	return out, nil
+	return got, nil
 }
 
-// RankCursor is the opaque cursor of one ranked entity.
-func RankCursor(sc risk.Score) string {
-	return store.EncodeCursor(strconv.FormatFloat(sc.Score, 'g', -1, 64), sc.EntityID)
+// List pages through entities ordered by id.
+func (s *Service) List(ctx context.Context, q ListQuery) (EntityPage, error) {
+	p, err := s.store.List(ctx, q)
+	if err != nil {
+		return p, fmt.Errorf("list entities: %w", err)
+	}
+	return p, nil
+}
+
+// Empty reports whether no entity is visible today: the cue to seed a new store.
+func (s *Service) Empty(ctx context.Context) (bool, error) {
+	p, err := s.List(ctx, ListQuery{Page: Page{First: 1}})
+	if err != nil {
+		return false, err
+	}
+	return len(p.Items) == 0, nil
+}
+
+// Search finds entities by text, best match first.
+func (s *Service) Search(ctx context.Context, q SearchQuery) (SearchPage, error) {
+	p, err := s.store.Search(ctx, q)
+	if err != nil {
+		return p, fmt.Errorf("search %q: %w", q.Text, err)
+	}
+	return p, nil
+}
+
+// Paths returns simple paths between two entities, shortest first.
+func (s *Service) Paths(ctx context.Context, q PathQuery) ([]Path, error) {
+	ps, err := s.store.Paths(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("paths from %s to %s: %w", q.From, q.To, err)
+	}
+	return ps, nil
+}
+
+// Export returns every stored fact, ended ones included, as one batch ordered by id.
+func (s *Service) Export(ctx context.Context) (kg.Batch, error) {
+	b, err := s.store.Export(ctx)
+	if err != nil {
+		return b, fmt.Errorf("export: %w", err)
+	}
+	return b, nil
 }

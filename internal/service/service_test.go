@@ -1,7 +1,6 @@
 package service_test
 
 import (
-	"context"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -14,22 +13,22 @@ import (
 	"riskgraph/seed"
 )
 
-var ctx = context.Background()
-
 func seeded(t *testing.T) (*service.Service, store.Store) {
 	t.Helper()
 	s, err := embedded.Open(filepath.Join(t.TempDir(), "db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := seed.Apply(ctx, s); err != nil {
+	svc := service.New(s, risk.DefaultModel())
+	t.Cleanup(func() { svc.Close() })
+	if _, err := seed.Apply(t.Context(), svc); err != nil {
 		t.Fatal(err)
 	}
-	return service.New(s, risk.DefaultModel()), s
+	return svc, s
 }
 
 func TestRankingPagesWithoutGapsOrRepeats(t *testing.T) {
+	ctx := t.Context()
 	svc, _ := seeded(t)
 	q := service.RankingQuery{Dimension: kg.DimRegulatory, AsOf: 20171001, Page: store.Page{First: 1000}}
 	all, err := svc.Ranking(ctx, q)
@@ -65,7 +64,10 @@ func TestRankingPagesWithoutGapsOrRepeats(t *testing.T) {
 			t.Errorf("ranking not highest first at %d", i)
 		}
 	}
-	orgs, _ := svc.Ranking(ctx, service.RankingQuery{Dimension: kg.DimRegulatory, Kind: kg.KindOrganization, AsOf: 20171001})
+	orgs, err := svc.Ranking(ctx, service.RankingQuery{Dimension: kg.DimRegulatory, Kind: kg.KindOrganization, AsOf: 20171001})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, sc := range orgs.Items {
 		if k, _ := kg.KindOfID(sc.EntityID); k != kg.KindOrganization {
 			t.Errorf("kind filter let %s through", sc.EntityID)
@@ -78,6 +80,7 @@ func TestRankingPagesWithoutGapsOrRepeats(t *testing.T) {
 
 // A write must be visible in the next ranking: the cached whole-graph pass is dropped.
 func TestRankingSeesWrites(t *testing.T) {
+	ctx := t.Context()
 	svc, _ := seeded(t)
 	rank := func() float64 {
 		p, err := svc.Ranking(ctx, service.RankingQuery{Dimension: kg.DimSanctions, Kind: kg.KindRetailer, AsOf: 20250101})
@@ -103,10 +106,11 @@ func TestRankingSeesWrites(t *testing.T) {
 }
 
 func TestExposureHopsAndMissing(t *testing.T) {
+	ctx := t.Context()
 	svc, _ := seeded(t)
 	_, err := svc.Exposures(ctx, service.ExposureQuery{IDs: []string{"retailer:best-buy"}, MaxHops: 5})
-	if !errors.Is(err, service.ErrHops) {
-		t.Errorf("5 hops with a 4-hop model: %v, want ErrHops", err)
+	if !errors.Is(err, store.ErrLimit) {
+		t.Errorf("5 hops with a 4-hop model: %v, want a limit error", err)
 	}
 	got, err := svc.Exposures(ctx, service.ExposureQuery{IDs: []string{"retailer:best-buy", "vendor:nobody"}, AsOf: 20170901,
 		Dimensions: []kg.Dimension{kg.DimForeignInfluence}})
@@ -116,14 +120,18 @@ func TestExposureHopsAndMissing(t *testing.T) {
 	if _, ok := got["vendor:nobody"]; ok || len(got["retailer:best-buy"]) != 1 || got["retailer:best-buy"][0].Score <= 0 {
 		t.Errorf("exposures: %+v", got)
 	}
-	short, _ := svc.Exposures(ctx, service.ExposureQuery{IDs: []string{"retailer:best-buy"}, AsOf: 20170901, MaxHops: 1,
+	short, err := svc.Exposures(ctx, service.ExposureQuery{IDs: []string{"retailer:best-buy"}, AsOf: 20170901, MaxHops: 1,
 		Dimensions: []kg.Dimension{kg.DimForeignInfluence}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if s := short["retailer:best-buy"][0].Score; s != 0 {
 		t.Errorf("one hop from Best Buy reaches only the product, which has no foreign-influence signal; score %v", s)
 	}
 }
 
 func TestComplianceOverTime(t *testing.T) {
+	ctx := t.Context()
 	svc, _ := seeded(t)
 	status := func(at kg.Date) map[string]service.ComplianceStatus {
 		c, err := svc.Compliance(ctx, "directive:bod-17-01", at)

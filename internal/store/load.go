@@ -24,18 +24,20 @@ const (
 	DefaultLoadWorkers = 2
 )
 
-// Load writes a large batch as many Apply calls of BatchSize rows, Workers at a time: all
-// entities first, then the relationships, then the signals, so that every row's endpoints
-// exist before it is written.
+// Load writes a large batch as many backend Apply calls of BatchSize rows, Workers at a
+// time: all entities first, then the relationships, then the signals, so that every row's
+// endpoints exist before it is written.
 //
-// Unlike Apply, Load is not atomic. b is validated as a whole before anything is written,
-// but a row whose endpoint is neither in b nor in the store fails its Apply call after
-// earlier calls have committed. Since every row is an upsert, running Load again with the
-// same batch finishes the job. The result lists every row once, in no particular order.
-func Load(ctx context.Context, s Store, b kg.Batch, opt LoadOptions) (WriteResult, error) {
+// Unlike Apply, Load is not atomic. b is validated as a whole, once, before anything is
+// written (the calls it makes skip the check), but a row whose endpoint is neither in b nor
+// in the store fails its Apply call after earlier calls have committed. Since every row is
+// an upsert, running Load again with the same batch finishes the job. The result lists every
+// row once, in no particular order.
+func (c *Checked) Load(ctx context.Context, b kg.Batch, opt LoadOptions) (WriteResult, error) {
 	if err := b.Validate(); err != nil {
 		return WriteResult{}, fmt.Errorf("load: %w", err)
 	}
+	b, s := normalize(b), c.s
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = DefaultLoadBatch
 	}
@@ -70,7 +72,7 @@ func split[T any](rows []T, size int, batch func([]T) kg.Batch) []kg.Batch {
 
 // applyAll applies the batches with up to workers calls at once, adding what each wrote to
 // total. The first failure stops the calls not yet started and is returned.
-func applyAll(ctx context.Context, s Store, batches []kg.Batch, workers int, total *WriteResult) error {
+func applyAll(ctx context.Context, s Writer, batches []kg.Batch, workers int, total *WriteResult) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (

@@ -1,6 +1,8 @@
-// Package store owns the storage contract: the Store interface every backend implements,
-// its query options, opaque keyset cursors and the sentinel errors callers test with errors.Is.
-// Behaviour is pinned down by the conformance suite in storetest.
+// Package store owns the storage contract: the small interfaces every backend implements
+// (Reader, Writer, and Store for both), their query options and limits, opaque keyset
+// cursors, the sentinel errors callers test with errors.Is, and Checked, the one wrapper that
+// validates and normalises every query before a backend sees it. Behaviour is pinned down by
+// the conformance suite in storetest.
 package store
 
 import (
@@ -8,7 +10,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 
 	"riskgraph/internal/kg"
 )
@@ -18,30 +19,29 @@ var (
 	ErrNotFound    = errors.New("not found")
 	ErrConflict    = errors.New("conflict")
 	ErrInvalid     = kg.ErrInvalid // bad input: a kg.ValidationError says which field and why
+	ErrLimit       = kg.ErrLimit   // input above a limit; such errors match ErrInvalid too
 	ErrUnavailable = errors.New("store unavailable")
 )
 
-// Page sizes.
+// Defaults and limits of queries. Checked applies them; backends rely on them.
 const (
-	DefaultFirst = 20
-	MaxFirst     = 1000
+	DefaultFirst     = 20   // page size when none is given
+	MaxFirst         = 1000 // largest page
+	MaxHops          = 6    // longest walk of any traversal
+	DefaultPathHops  = 4    // longest path when a PathQuery gives none
+	DefaultPathFirst = 10   // paths returned when a PathQuery gives no count
+	MaxPathFirst     = 100  // most paths one PathQuery returns
+	MaxIDs           = 5000 // most ids one read may name
+	MaxTextLen       = 200  // longest search text or name filter, in bytes
+	MaxSearchWords   = 16   // most distinct words in a search text
 )
 
 // Page asks for up to First items after the opaque cursor After ("" = from the start).
 type Page struct {
-	First int
-	After string
-}
-
-// Normalize fills in the default size and rejects sizes out of range.
-func (p Page) Normalize() (Page, error) {
-	switch {
-	case p.First == 0:
-		p.First = DefaultFirst
-	case p.First < 0 || p.First > MaxFirst:
-		return p, kg.Invalid("first", "first is %d; it must be between 1 and %d", p.First, MaxFirst)
-	}
-	return p, nil
+	First int    // 0 means DefaultFirst
+	After string // a cursor handed out by an earlier page
+	// Key is After decoded into its sort key. Checked fills it in, so backends never decode.
+	Key []string
 }
 
 // EncodeCursor makes an opaque cursor from the sort key of the last item of a page.
@@ -52,8 +52,8 @@ func EncodeCursor(key ...string) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// DecodeCursor reads a cursor made by EncodeCursor, expecting n key parts.
-func DecodeCursor(c string, n int) ([]string, error) {
+// decodeCursor reads a cursor made by EncodeCursor, expecting n key parts.
+func decodeCursor(c string, n int) ([]string, error) {
 	var key []string
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err == nil {
@@ -64,16 +64,6 @@ func DecodeCursor(c string, n int) ([]string, error) {
 	}
 	return key, nil
 }
-
-// Direction is which way a relationship is walked from an entity.
-type Direction string
-
-// Directions.
-const (
-	Out  Direction = "OUT"  // along the relationship: the entity is its From
-	In   Direction = "IN"   // against it: the entity is its To
-	Both Direction = "BOTH" // either
-)
 
 // Filter narrows a list of entities. The zero Filter keeps everything.
 type Filter struct {
@@ -87,7 +77,7 @@ type Filter struct {
 // RelatedFilter is the relationship condition of a Filter.
 type RelatedFilter struct {
 	Type      kg.RelType
-	Direction Direction // Out or In
+	Direction kg.Direction // Out or In
 	EntityID  string
 }
 
@@ -112,6 +102,8 @@ type SearchQuery struct {
 	Kinds []kg.Kind // none = all kinds
 	AsOf  kg.Date
 	Page  Page
+	// Words are Text's distinct words, lower-cased, in order. Checked fills them in.
+	Words []string
 }
 
 // SearchHit is one search result; higher Score is a better match.
@@ -130,7 +122,7 @@ type SearchPage struct {
 // RelQuery reads the relationships of many entities at once (one call per dataloader batch).
 type RelQuery struct {
 	EntityIDs []string
-	Direction Direction    // "" = Both
+	Direction kg.Direction // "" = Both
 	Types     []kg.RelType // none = all types
 	AsOf      kg.Date
 	Page      Page // applied per entity; relationships are ordered by their id
@@ -146,28 +138,25 @@ type RelPage struct {
 // Step is one (relationship type, direction) a neighbourhood walk may take from an entity.
 type Step struct {
 	Type      kg.RelType
-	Direction Direction // Out, In or Both
+	Direction kg.Direction // Out, In or Both ("" = Both)
 }
 
 // NeighbourhoodQuery reads everything within MaxHops of the roots, walking only Steps.
 type NeighbourhoodQuery struct {
 	Roots       []string
 	Steps       []Step // none = every type, both directions
-	MaxHops     int    // 0..6
+	MaxHops     int    // 0..MaxHops
 	AsOf        kg.Date
 	MaxEntities int // 0 = no cap; past the cap the read fails with ErrInvalid ("neighbourhood too large")
 }
 
-// MaxHops is the largest hop count any traversal accepts.
-const MaxHops = 6
-
 // PathQuery asks for simple paths (no entity twice) between two entities, ignoring direction.
 type PathQuery struct {
 	From, To string
-	MaxHops  int          // 1..MaxHops
+	MaxHops  int          // 1..MaxHops; 0 means DefaultPathHops
 	Types    []kg.RelType // none = all types
 	AsOf     kg.Date
-	Limit    int // at most this many paths; 0 = 10
+	First    int // at most this many paths, 1..MaxPathFirst; 0 means DefaultPathFirst
 }
 
 // Path is a walk from PathQuery.From to PathQuery.To: EntityIDs has one more element than
@@ -178,25 +167,14 @@ type Path struct {
 }
 
 // WriteResult says what a write did, by id.
-type WriteResult struct {
-	Created   []string
-	Updated   []string
-	Unchanged []string
-}
+type WriteResult = kg.WriteResult
 
-// Store is the only way the rest of riskgraph reads and writes the graph.
+// Reader is every read a backend answers. The queries a backend receives have passed
+// Checked: defaults are filled in, dates resolved, limits applied and cursors decoded.
 //
 // Visibility: at date D a fact is visible when its validity holds at D; a relationship or
-// signal also needs its entities visible at D. An AsOf of 0 means today.
-type Store interface {
-	// Apply validates and writes a batch atomically: all rows, or none and an error.
-	// Rows are upserts keyed by id; relationship and signal endpoints must exist in the store
-	// or in the batch (else ErrInvalid).
-	Apply(ctx context.Context, b kg.Batch) (WriteResult, error)
-	// Retract ends the validity of the entities, relationships or signals with these ids on
-	// date on (their validTo becomes on). Unknown ids give ErrNotFound and change nothing.
-	Retract(ctx context.Context, ids []string, on kg.Date) (WriteResult, error)
-
+// signal also needs its entities visible at D.
+type Reader interface {
 	// Entities returns the entities with these ids visible at asOf, keyed by id; missing ids are absent.
 	Entities(ctx context.Context, ids []string, asOf kg.Date) (map[string]kg.Entity, error)
 	// List pages through entities ordered by id.
@@ -210,82 +188,33 @@ type Store interface {
 	// Neighbourhood returns the entities within q.MaxHops of q.Roots, the relationships walked
 	// between them, and their signals, all visible at q.AsOf.
 	Neighbourhood(ctx context.Context, q NeighbourhoodQuery) (kg.Snapshot, error)
-	// Paths returns up to q.Limit simple paths, shortest first.
+	// Paths returns up to q.First simple paths, shortest first.
 	Paths(ctx context.Context, q PathQuery) ([]Path, error)
 	// Snapshot returns every fact visible at asOf.
 	Snapshot(ctx context.Context, asOf kg.Date) (kg.Snapshot, error)
 	// Export returns every stored fact, whatever its validity, each list ordered by id: the
 	// batch that, written into an empty store, makes it hold what this one holds.
 	Export(ctx context.Context) (kg.Batch, error)
+}
 
+// Writer is every write a backend makes. Like queries, writes reach a backend through
+// Checked: a batch has passed kg.Batch.Validate and a retraction has a date.
+type Writer interface {
+	// Apply writes a batch atomically: all rows, or none and an error. Rows are upserts
+	// keyed by id; relationship and signal endpoints must exist in the store or in the
+	// batch (else ErrInvalid).
+	Apply(ctx context.Context, b kg.Batch) (WriteResult, error)
+	// Retract ends the validity of the entities, relationships or signals with these ids on
+	// date on (their validTo becomes on). Unknown ids give ErrNotFound and change nothing.
+	Retract(ctx context.Context, ids []string, on kg.Date) (WriteResult, error)
+}
+
+// Store is a backend: its reads and writes, and its lifecycle.
+type Store interface {
+	Reader
+	Writer
 	// Ping reports whether the store can serve requests (ErrUnavailable when not).
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.
 	Close() error
-}
-
-// ResolveAsOf turns the zero date into today.
-func ResolveAsOf(d kg.Date) kg.Date {
-	if d == 0 {
-		return kg.Today()
-	}
-	return d
-}
-
-// CheckHops rejects a hop count outside 0..MaxHops.
-func CheckHops(field string, n int) error {
-	if n < 0 || n > MaxHops {
-		return kg.Invalid(field, "maxHops is %d; it must be between 0 and %d", n, MaxHops)
-	}
-	return nil
-}
-
-// Check rejects a neighbourhood query no backend can answer: hops outside 0..MaxHops, a
-// negative entity cap, or a step with an unknown type or direction.
-func (q NeighbourhoodQuery) Check() error {
-	if err := CheckHops("maxHops", q.MaxHops); err != nil {
-		return err
-	}
-	if q.MaxEntities < 0 {
-		return kg.Invalid("maxEntities", "maxEntities is %d; it must not be negative", q.MaxEntities)
-	}
-	for i, st := range q.Steps {
-		if !st.Type.Valid() {
-			return kg.Invalid(fmt.Sprintf("steps[%d].type", i), "unknown relationship type %q", st.Type)
-		}
-		switch st.Direction {
-		case Out, In, Both, "":
-		default:
-			return kg.Invalid(fmt.Sprintf("steps[%d].direction", i), "direction %q: want OUT, IN or BOTH", st.Direction)
-		}
-	}
-	return nil
-}
-
-// DefaultPathLimit is how many paths a PathQuery with Limit 0 returns.
-const DefaultPathLimit = 10
-
-// Check rejects a paths query no backend can answer: hops outside 1..MaxHops, a negative
-// limit, or an unknown relationship type.
-func (q PathQuery) Check() error {
-	if q.MaxHops < 1 || q.MaxHops > MaxHops {
-		return kg.Invalid("maxHops", "maxHops is %d; it must be between 1 and %d", q.MaxHops, MaxHops)
-	}
-	if q.Limit < 0 {
-		return kg.Invalid("limit", "limit is %d; it must not be negative", q.Limit)
-	}
-	for i, t := range q.Types {
-		if !t.Valid() {
-			return kg.Invalid(fmt.Sprintf("types[%d]", i), "unknown relationship type %q", t)
-		}
-	}
-	return nil
-}
-
-// EffectiveLimit is q.Limit, or DefaultPathLimit when it is 0.
-func (q PathQuery) EffectiveLimit() int {
-	if q.Limit == 0 {
-		return DefaultPathLimit
-	}
-	return q.Limit
 }

@@ -37,12 +37,14 @@ func namedBatch(n int) kg.Batch {
 	return b
 }
 
-func openBench(b *testing.B, batch kg.Batch) *embedded.Store {
+// openBench opens a store holding batch, used through store.Checked as the service uses it.
+func openBench(b *testing.B, batch kg.Batch) *store.Checked {
 	b.Helper()
-	s, err := embedded.Open(filepath.Join(b.TempDir(), "bench.db"))
+	raw, err := embedded.Open(filepath.Join(b.TempDir(), "bench.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
+	s := store.Check(raw)
 	b.Cleanup(func() { s.Close() })
 	if _, err := s.Apply(context.Background(), batch); err != nil {
 		b.Fatal(err)
@@ -104,9 +106,9 @@ func BenchmarkNeighbourhood(b *testing.B) {
 	batch := synth.Generate(synth.Config{Entities: 5000, Relationships: 15000, Seed: 7, SignalRate: 0.1})
 	s := openBench(b, batch)
 	ctx := context.Background()
-	steps := []store.Step{{Type: kg.RelUses, Direction: store.Out}, {Type: kg.RelMakes, Direction: store.In},
-		{Type: kg.RelOwnedBy, Direction: store.Out}, {Type: kg.RelHeadquarteredIn, Direction: store.Out},
-		{Type: kg.RelAppliesTo, Direction: store.In}, {Type: kg.RelEnacted, Direction: store.In}}
+	steps := []store.Step{{Type: kg.RelUses, Direction: kg.Out}, {Type: kg.RelMakes, Direction: kg.In},
+		{Type: kg.RelOwnedBy, Direction: kg.Out}, {Type: kg.RelHeadquarteredIn, Direction: kg.Out},
+		{Type: kg.RelAppliesTo, Direction: kg.In}, {Type: kg.RelEnacted, Direction: kg.In}}
 	timed(b, func(i int) error {
 		root := batch.Entities[i*7919%len(batch.Entities)].ID
 		_, err := s.Neighbourhood(ctx, store.NeighbourhoodQuery{Roots: []string{root}, Steps: steps, MaxHops: 4})

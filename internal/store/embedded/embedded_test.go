@@ -33,27 +33,37 @@ func TestConformance(t *testing.T) {
 
 func TestSurvivesRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "riskgraph.db")
-	ctx := context.Background()
-	s := open(t, path)
+	ctx := t.Context()
+	s := store.Check(open(t, path))
 	if _, err := s.Apply(ctx, storetest.Fixture()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Retract(ctx, []string{"signal:ru-fi"}, 20200101); err != nil {
 		t.Fatal(err)
 	}
-	want, _ := s.Snapshot(ctx, 20180101)
+	want, err := s.Snapshot(ctx, 20180101)
+	if err != nil {
+		t.Fatal(err)
+	}
 	s.Close()
 	if err := s.Ping(ctx); err == nil {
 		t.Error("ping after close succeeded")
 	}
 
-	s = open(t, path)
+	s = store.Check(open(t, path))
 	defer s.Close()
-	got, _ := s.Snapshot(ctx, 20180101)
+	got, err := s.Snapshot(ctx, 20180101)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("after reopening:\n got %+v\nwant %+v", got, want)
 	}
-	if sigs, _ := s.Signals(ctx, []string{"government:ru"}, 20200101); len(sigs) != 0 {
+	sigs, err := s.Signals(ctx, []string{"government:ru"}, 20200101)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sigs) != 0 {
 		t.Error("the retraction was lost on restart")
 	}
 	res, err := s.Apply(ctx, storetest.Fixture())
@@ -73,7 +83,7 @@ func TestKilledWriterLosesNothing(t *testing.T) {
 		}
 		for i := 0; ; i++ {
 			id := fmt.Sprintf("vendor:k%05d", i)
-			if _, err := s.Apply(context.Background(), kg.Batch{Entities: []kg.Entity{{ID: id, Kind: kg.KindVendor, Name: id}}}); err != nil {
+			if _, err := store.Check(s).Apply(context.Background(), kg.Batch{Entities: []kg.Entity{{ID: id, Kind: kg.KindVendor, Name: id}}}); err != nil {
 				fmt.Println("apply:", err)
 				os.Exit(1)
 			}
@@ -111,9 +121,9 @@ func TestKilledWriterLosesNothing(t *testing.T) {
 	cmd.Process.Kill()
 	cmd.Wait()
 
-	s := open(t, path)
+	s := store.Check(open(t, path))
 	defer s.Close()
-	got, err := s.Entities(context.Background(), acked, 0)
+	got, err := s.Entities(t.Context(), acked, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"unicode"
 
@@ -124,32 +123,11 @@ func (a hit) before(b hit) bool {
 // word must match, whole or as a prefix; an exact whole-name match first), best first, ties
 // by id. Only the requested page is sorted.
 func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPage, error) {
-	page, err := q.Page.Normalize()
-	if err != nil {
-		return store.SearchPage{}, err
-	}
-	for i, k := range q.Kinds {
-		if !k.Valid() {
-			return store.SearchPage{}, kg.Invalid("kinds["+strconv.Itoa(i)+"]", "unknown kind %q", k)
-		}
-	}
-	words := tokens(q.Text)
-	if len(words) == 0 {
-		return store.SearchPage{}, kg.Invalid("text", "give at least one word to search for")
-	}
+	page, asOf, words := q.Page, q.AsOf, q.Words
 	var cursor *hit
-	if page.After != "" {
-		key, err := store.DecodeCursor(page.After, 2)
-		if err != nil {
-			return store.SearchPage{}, err
-		}
-		score, err := strconv.ParseFloat(key[0], 64)
-		if err != nil {
-			return store.SearchPage{}, kg.Invalid("after", "cursor %q was not issued by this API", page.After)
-		}
-		cursor = &hit{id: key[1], score: score}
+	if c := q.After(); c != nil {
+		cursor = &hit{id: c.ID, score: c.Score}
 	}
-	asOf := store.ResolveAsOf(q.AsOf)
 	whole := strings.Join(words, " ")
 
 	s.mu.RLock()
@@ -205,8 +183,8 @@ candidates:
 	for _, h := range top {
 		out.Items = append(out.Items, store.SearchHit{Entity: s.ents[h.id].e, Score: h.score})
 	}
-	if n := len(top); n > 0 {
-		out.EndCursor = store.EncodeCursor(strconv.FormatFloat(top[n-1].score, 'g', -1, 64), top[n-1].id)
+	if n := len(out.Items); n > 0 {
+		out.EndCursor = store.SearchCursorOf(out.Items[n-1])
 	}
 	return out, nil
 }

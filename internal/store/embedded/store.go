@@ -216,26 +216,9 @@ func encodeBatch(b kg.Batch) encoded {
 	return enc
 }
 
-// normalize gives facts their stored form: a relationship's Confidence 0 ("means 1") is stored
-// as 1, so readers never see 0. Everything else is kept as written.
-func normalize(b kg.Batch) kg.Batch {
-	if len(b.Relationships) == 0 {
-		return b
-	}
-	b.Relationships = slices.Clone(b.Relationships)
-	for i := range b.Relationships {
-		b.Relationships[i].Confidence = b.Relationships[i].EffectiveConfidence()
-	}
-	return b
-}
-
-// Apply validates the whole batch, commits it to the file in one transaction, then updates
-// the indexes. On any error nothing has changed.
+// Apply checks that every endpoint exists, commits the batch to the file in one
+// transaction, then updates the indexes. On any error nothing has changed.
 func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error) {
-	if err := b.Validate(); err != nil {
-		return store.WriteResult{}, fmt.Errorf("apply batch: %w", err)
-	}
-	b = normalize(b)
 	enc := encodeBatch(b)
 
 	s.mu.Lock()
@@ -414,9 +397,6 @@ func removeSorted(ids []string, id string) []string {
 // Retract ends the validity of the given facts on date on. All ids must exist; a fact whose
 // validity already ends on or before on is left unchanged.
 func (s *Store) Retract(ctx context.Context, ids []string, on kg.Date) (store.WriteResult, error) {
-	if on == 0 {
-		return store.WriteResult{}, kg.Invalid("on", "a retraction needs a date")
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.usable(ctx); err != nil {
@@ -424,7 +404,6 @@ func (s *Store) Retract(ctx context.Context, ids []string, on kg.Date) (store.Wr
 	}
 	var b kg.Batch
 	var res store.WriteResult
-	seen := map[string]bool{}
 	end := func(id string, v *kg.Validity) (bool, error) {
 		if v.From != 0 && on < v.From {
 			return false, kg.Invalid("on", "%s holds from %s; it cannot end on %s, before it starts", id, v.From, on)
@@ -438,10 +417,6 @@ func (s *Store) Retract(ctx context.Context, ids []string, on kg.Date) (store.Wr
 		return true, nil
 	}
 	for i, id := range ids {
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
 		var err error
 		var changed bool
 		switch {
@@ -511,7 +486,6 @@ func (s *Store) signalsAt(entityID string, d kg.Date) []kg.RiskSignal {
 
 // Entities returns the entities with these ids visible at asOf.
 func (s *Store) Entities(ctx context.Context, ids []string, asOf kg.Date) (map[string]kg.Entity, error) {
-	asOf = store.ResolveAsOf(asOf)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if err := s.usable(ctx); err != nil {
@@ -526,30 +500,19 @@ func (s *Store) Entities(ctx context.Context, ids []string, asOf kg.Date) (map[s
 	return out, nil
 }
 
-// afterKey returns the position in a list sorted by id just past the cursor's id.
-func afterKey[T any](list []T, id func(T) string, after string) (int, error) {
-	if after == "" {
-		return 0, nil
+// afterKey returns the position in a list sorted by id just past the page's cursor.
+func afterKey[T any](list []T, id func(T) string, p store.Page) int {
+	if p.Key == nil {
+		return 0
 	}
-	key, err := store.DecodeCursor(after, 1)
-	if err != nil {
-		return 0, err
-	}
-	return sort.Search(len(list), func(i int) bool { return id(list[i]) > key[0] }), nil
+	return sort.Search(len(list), func(i int) bool { return id(list[i]) > p.Key[0] })
 }
 
 func self(id string) string { return id }
 
 // List pages through entities ordered by id.
 func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, error) {
-	page, err := q.Page.Normalize()
-	if err != nil {
-		return store.EntityPage{}, err
-	}
-	if q.Kind != "" && !q.Kind.Valid() {
-		return store.EntityPage{}, kg.Invalid("kind", "unknown kind %q", q.Kind)
-	}
-	asOf := store.ResolveAsOf(q.AsOf)
+	page, asOf := q.Page, q.AsOf
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if err := s.usable(ctx); err != nil {
@@ -560,14 +523,9 @@ func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, 
 		candidates = s.byKind[q.Kind]
 	}
 	if rf := q.Filter.Related; rf != nil {
-		if candidates, err = s.related(*rf, asOf, candidates); err != nil {
-			return store.EntityPage{}, err
-		}
+		candidates = s.related(*rf, asOf, candidates)
 	}
-	start, err := afterKey(candidates, self, page.After)
-	if err != nil {
-		return store.EntityPage{}, err
-	}
+	start := afterKey(candidates, self, page)
 	needle := strings.ToLower(q.Filter.NameContains)
 	var out store.EntityPage
 	for _, id := range candidates[start:] {
@@ -600,18 +558,10 @@ func nameContains(e kg.Entity, lower string) bool {
 }
 
 // related narrows sorted candidate ids to those with the relationship the filter names.
-func (s *Store) related(rf store.RelatedFilter, asOf kg.Date, candidates []string) ([]string, error) {
-	if !rf.Type.Valid() {
-		return nil, kg.Invalid("filter.related.type", "unknown relationship type %q", rf.Type)
-	}
-	var list []adj
-	switch rf.Direction {
-	case store.Out: // the listed entity is the From; the named entity is the To
+func (s *Store) related(rf store.RelatedFilter, asOf kg.Date, candidates []string) []string {
+	list := s.out[rf.EntityID]
+	if rf.Direction == kg.Out { // the listed entity is the From; the named entity is the To
 		list = s.in[rf.EntityID]
-	case store.In:
-		list = s.out[rf.EntityID]
-	default:
-		return nil, kg.Invalid("filter.related.direction", "direction %q: want OUT or IN", rf.Direction)
 	}
 	var ids []string
 	for _, a := range list {
@@ -626,28 +576,12 @@ func (s *Store) related(rf store.RelatedFilter, asOf kg.Date, candidates []strin
 		}
 	}
 	slices.Sort(ids)
-	return slices.Compact(ids), nil
+	return slices.Compact(ids)
 }
 
 // Relationships returns a page of relationships, ordered by id, for each entity.
 func (s *Store) Relationships(ctx context.Context, q store.RelQuery) (map[string]store.RelPage, error) {
-	page, err := q.Page.Normalize()
-	if err != nil {
-		return nil, err
-	}
-	for i, t := range q.Types {
-		if !t.Valid() {
-			return nil, kg.Invalid(fmt.Sprintf("types[%d]", i), "unknown relationship type %q", t)
-		}
-	}
-	dir := q.Direction
-	if dir == "" {
-		dir = store.Both
-	}
-	if dir != store.Out && dir != store.In && dir != store.Both {
-		return nil, kg.Invalid("direction", "direction %q: want OUT, IN or BOTH", dir)
-	}
-	asOf := store.ResolveAsOf(q.AsOf)
+	page, asOf := q.Page, q.AsOf
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if err := s.usable(ctx); err != nil {
@@ -655,14 +589,8 @@ func (s *Store) Relationships(ctx context.Context, q store.RelQuery) (map[string
 	}
 	out := make(map[string]store.RelPage, len(q.EntityIDs))
 	for _, id := range q.EntityIDs {
-		if _, done := out[id]; done {
-			continue
-		}
-		list := s.adjacent(id, dir)
-		start, err := afterKey(list, func(a adj) string { return a.id }, page.After)
-		if err != nil {
-			return nil, err
-		}
+		list := s.adjacent(id, q.Direction)
+		start := afterKey(list, func(a adj) string { return a.id }, page)
 		var p store.RelPage
 		for _, a := range list[start:] {
 			if len(q.Types) > 0 && !slices.Contains(q.Types, a.typ) {
@@ -688,11 +616,11 @@ func (s *Store) Relationships(ctx context.Context, q store.RelQuery) (map[string
 
 // adjacent lists the relationships at an entity in a direction, sorted by id. The lists of
 // Out and In are shared with the index: callers must not change them.
-func (s *Store) adjacent(id string, dir store.Direction) []adj {
+func (s *Store) adjacent(id string, dir kg.Direction) []adj {
 	switch dir {
-	case store.Out:
+	case kg.Out:
 		return s.out[id]
-	case store.In:
+	case kg.In:
 		return s.in[id]
 	}
 	out, in := s.out[id], s.in[id]
@@ -709,7 +637,6 @@ func (s *Store) adjacent(id string, dir store.Direction) []adj {
 
 // Signals returns the signals visible at asOf on each entity, ordered by id.
 func (s *Store) Signals(ctx context.Context, entityIDs []string, asOf kg.Date) (map[string][]kg.RiskSignal, error) {
-	asOf = store.ResolveAsOf(asOf)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if err := s.usable(ctx); err != nil {
@@ -752,7 +679,6 @@ func (s *Store) Export(ctx context.Context) (kg.Batch, error) {
 
 // Snapshot returns every fact visible at asOf, entities, relationships and signals each in id order.
 func (s *Store) Snapshot(ctx context.Context, asOf kg.Date) (kg.Snapshot, error) {
-	asOf = store.ResolveAsOf(asOf)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if err := s.usable(ctx); err != nil {

@@ -16,14 +16,14 @@ type stepper struct {
 	in  map[kg.RelType]bool // types that may be walked from To to From
 }
 
-// newStepper indexes steps already checked by NeighbourhoodQuery.Check.
+// newStepper indexes a checked query's steps.
 func newStepper(steps []store.Step) stepper {
 	st := stepper{any: len(steps) == 0, out: map[kg.RelType]bool{}, in: map[kg.RelType]bool{}}
 	for _, step := range steps {
 		switch step.Direction {
-		case store.Out:
+		case kg.Out:
 			st.out[step.Type] = true
-		case store.In:
+		case kg.In:
 			st.in[step.Type] = true
 		default:
 			st.out[step.Type], st.in[step.Type] = true, true
@@ -37,11 +37,7 @@ func newStepper(steps []store.Step) stepper {
 // closer than MaxHops (so every walk of at most MaxHops into a root is there), and their
 // signals, all visible at q.AsOf.
 func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (kg.Snapshot, error) {
-	if err := q.Check(); err != nil {
-		return kg.Snapshot{}, err
-	}
-	st := newStepper(q.Steps)
-	asOf := store.ResolveAsOf(q.AsOf)
+	st, asOf := newStepper(q.Steps), q.AsOf
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if err := s.usable(ctx); err != nil {
@@ -63,9 +59,9 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 		var next []string
 		for _, id := range frontier {
 			// One pass over each adjacency list; type and visibility need no map lookup.
-			for _, dir := range [2]store.Direction{store.Out, store.In} {
+			for _, dir := range [2]kg.Direction{kg.Out, kg.In} {
 				allowed := st.out
-				if dir == store.In {
+				if dir == kg.In {
 					allowed = st.in
 				}
 				for _, a := range s.adjacent(id, dir) {
@@ -107,19 +103,15 @@ func tooLarge(limit, hops int) error {
 	return kg.Invalid("maxEntities", "neighbourhood too large: more than %d entities within %d hops; narrow the walk", limit, hops)
 }
 
-// Paths returns up to q.Limit simple paths from q.From to q.To of at most q.MaxHops
+// Paths returns up to q.First simple paths from q.From to q.To of at most q.MaxHops
 // relationships, walked in either direction, ordered by length, then by the entity ids along
 // the path, then by the relationship ids.
 func (s *Store) Paths(ctx context.Context, q store.PathQuery) ([]store.Path, error) {
-	if err := q.Check(); err != nil {
-		return nil, err
-	}
-	limit := q.EffectiveLimit()
+	limit, asOf := q.First, q.AsOf
 	types := map[kg.RelType]bool{}
 	for _, t := range q.Types {
 		types[t] = true
 	}
-	asOf := store.ResolveAsOf(q.AsOf)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if err := s.usable(ctx); err != nil {
@@ -137,7 +129,7 @@ func (s *Store) Paths(ctx context.Context, q store.PathQuery) ([]store.Path, err
 	}
 	neighbours := func(id string) []hop {
 		var hs []hop
-		for _, a := range s.adjacent(id, store.Both) {
+		for _, a := range s.adjacent(id, kg.Both) {
 			if len(types) > 0 && !types[a.typ] {
 				continue
 			}

@@ -38,12 +38,12 @@ func benchImport(b *testing.B, opt store.LoadOptions) {
 	ctx := context.Background()
 	importOnce := func(what string) (relTime, allTime time.Duration) {
 		b.StopTimer()
-		wipe(b, s)
+		wipe(b, s.raw)
 		b.StartTimer()
 		began := time.Now()
 		for i, phase := range []kg.Batch{{Entities: g.Entities}, {Relationships: g.Relationships}, {Signals: g.Signals}} {
 			start := time.Now()
-			if _, err := store.Load(ctx, s, phase, opt); err != nil {
+			if _, err := s.Load(ctx, phase, opt); err != nil {
 				b.Fatal(err)
 			}
 			if i == 1 {
@@ -70,22 +70,23 @@ func benchImport(b *testing.B, opt store.LoadOptions) {
 
 // bigStore is a store holding bigGraph; it imports the graph unless the database already
 // holds it (BenchmarkApply100k leaves it there).
-func bigStore(b *testing.B) (*Store, kg.Batch) {
+func bigStore(b *testing.B) (testStore, kg.Batch) {
 	g := synth.Generate(bigGraph)
 	uri := neo4jtest.URI(b)
-	s, err := Open(context.Background(), Config{URI: uri})
+	raw, err := Open(context.Background(), Config{URI: uri})
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { s.Close() })
+	b.Cleanup(func() { raw.Close() })
+	s := testStore{Checked: store.Check(raw), raw: raw}
 	last := g.Relationships[len(g.Relationships)-1]
-	pages, err := s.Relationships(context.Background(), store.RelQuery{EntityIDs: []string{last.From}, Direction: store.Out, Types: []kg.RelType{last.Type}, Page: store.Page{First: store.MaxFirst}})
+	pages, err := s.Relationships(context.Background(), store.RelQuery{EntityIDs: []string{last.From}, Direction: kg.Out, Types: []kg.RelType{last.Type}, Page: store.Page{First: store.MaxFirst}})
 	if err != nil {
 		b.Fatal(err)
 	}
 	if !slices.ContainsFunc(pages[last.From].Items, func(r kg.Relationship) bool { return r.ID() == last.ID() }) {
-		wipe(b, s)
-		if _, err := store.Load(context.Background(), s, g, store.LoadOptions{}); err != nil {
+		wipe(b, s.raw)
+		if _, err := s.Load(context.Background(), g, store.LoadOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -9,5 +9,5 @@ import (
 
 // TestConformance runs the suite every backend passes, on a real Neo4j.
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return openShared(t) })
+	storetest.Run(t, func(t *testing.T) store.Store { return openShared(t).raw })
 }

@@ -25,7 +25,7 @@ func TestStatementsUseIndexes(t *testing.T) {
 	}
 	// Plans cached by earlier tests may have been made on an empty database, where every
 	// scan costs nothing; what this test asks is which plan the graph as it is gets.
-	if err := s.write(ctx, func(tx *txn) error {
+	if err := s.raw.write(ctx, func(tx *txn) error {
 		_, err := tx.run(ctx, "CALL db.clearQueryCaches()", nil)
 		return err
 	}); err != nil {
@@ -37,12 +37,12 @@ func TestStatementsUseIndexes(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var sent []stmt
-	s.trace = func(c string, p map[string]any) {
+	s.raw.trace = func(c string, p map[string]any) {
 		mu.Lock()
 		defer mu.Unlock()
 		sent = append(sent, stmt{c, p})
 	}
-	defer func() { s.trace = nil }()
+	defer func() { s.raw.trace = nil }()
 
 	ops := []struct {
 		name string
@@ -65,7 +65,7 @@ func TestStatementsUseIndexes(t *testing.T) {
 			return err
 		}},
 		{"Relationships out, typed", func() error {
-			_, err := s.Relationships(ctx, store.RelQuery{EntityIDs: []string{"vendor:v001"}, Direction: store.Out, Types: []kg.RelType{kg.RelMakes}})
+			_, err := s.Relationships(ctx, store.RelQuery{EntityIDs: []string{"vendor:v001"}, Direction: kg.Out, Types: []kg.RelType{kg.RelMakes}})
 			return err
 		}},
 		{"Signals", func() error {
@@ -107,7 +107,7 @@ func TestStatementsUseIndexes(t *testing.T) {
 				t.Fatal("no statement was sent")
 			}
 			for _, st := range stmts {
-				ops := explain(t, s, st.cypher, st.params)
+				ops := explain(t, s.raw, st.cypher, st.params)
 				for _, o := range ops {
 					// A range walk of a relationship index stands for a scan of every
 					// relationship of the type: reads here must expand from their entities.

@@ -25,10 +25,11 @@ func TestServerLoss(t *testing.T) {
 	}
 	t.Cleanup(func() { srv.Stop() })
 
-	s, err := Open(ctx, Config{URI: srv.URI()})
+	raw, err := Open(ctx, Config{URI: srv.URI()})
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := store.Check(raw)
 	defer s.Close()
 	if _, err := s.Apply(ctx, star(2)); err != nil {
 		t.Fatal(err)

@@ -14,8 +14,15 @@ import (
 
 func TestMain(m *testing.M) { neo4jtest.Main(m) }
 
+// testStore is a store on the shared test server, used as the service uses it (through
+// store.Checked), with the backend itself at hand for what a test looks into.
+type testStore struct {
+	*store.Checked
+	raw *Store
+}
+
 // openShared opens a store on the shared test server with an empty database.
-func openShared(t testing.TB) *Store {
+func openShared(t testing.TB) testStore {
 	t.Helper()
 	uri := neo4jtest.URI(t)
 	ctx := context.Background()
@@ -25,7 +32,7 @@ func openShared(t testing.TB) *Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	wipe(t, s)
-	return s
+	return testStore{Checked: store.Check(s), raw: s}
 }
 
 // wipe empties the shared test database.

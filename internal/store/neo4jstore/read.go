@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
-	"unicode"
 
 	"riskgraph/internal/kg"
 	"riskgraph/internal/store"
@@ -39,31 +37,8 @@ func relTypes(ts []kg.RelType) string {
 	return strings.Join(names, "|")
 }
 
-func checkTypes(field string, ts []kg.RelType) error {
-	for i, t := range ts {
-		if !t.Valid() {
-			return kg.Invalid(fmt.Sprintf("%s[%d]", field, i), "unknown relationship type %q", t)
-		}
-	}
-	return nil
-}
-
-// dedupe returns ids without repeats, in first-seen order.
-func dedupe(ids []string) []string {
-	seen := make(map[string]bool, len(ids))
-	out := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
 // Entities returns the entities with these ids that are visible at asOf.
 func (s *Store) Entities(ctx context.Context, ids []string, asOf kg.Date) (map[string]kg.Entity, error) {
-	asOf = store.ResolveAsOf(asOf)
 	out := make(map[string]kg.Entity, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -71,7 +46,7 @@ func (s *Store) Entities(ctx context.Context, ids []string, asOf kg.Date) (map[s
 	q := visibleEntitiesByID
 	err := s.read(ctx, func(tx *txn) error {
 		clear(out)
-		recs, err := tx.run(ctx, q, map[string]any{"ids": dedupe(ids), "asOf": int64(asOf)})
+		recs, err := tx.run(ctx, q, map[string]any{"ids": ids, "asOf": int64(asOf)})
 		if err != nil {
 			return err
 		}
@@ -92,52 +67,28 @@ func (s *Store) Entities(ctx context.Context, ids []string, asOf kg.Date) (map[s
 
 // List pages through entities ordered by id.
 func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, error) {
-	page, err := q.Page.Normalize()
-	if err != nil {
-		return store.EntityPage{}, err
-	}
-	after := ""
-	if page.After != "" {
-		key, err := store.DecodeCursor(page.After, 1)
-		if err != nil {
-			return store.EntityPage{}, err
-		}
-		after = key[0]
-	}
+	page := q.Page
 	lbl := "Entity"
 	if q.Kind != "" {
-		if !q.Kind.Valid() {
-			return store.EntityPage{}, kg.Invalid("kind", "unknown kind %q", q.Kind)
-		}
 		lbl = label(q.Kind)
 	}
-	params := map[string]any{"after": after, "limit": int64(page.First + 1), "asOf": int64(store.ResolveAsOf(q.AsOf))}
+	params := map[string]any{"after": afterID(page), "limit": int64(page.First + 1), "asOf": int64(q.AsOf)}
 	where := []string{"n.id > $after", visible("n")}
 	if f := q.Filter.NameContains; f != "" {
 		params["name"] = strings.ToLower(f)
 		where = append(where, "n.nameKey CONTAINS $name")
 	}
 	if rf := q.Filter.Related; rf != nil {
-		if !rf.Type.Valid() {
-			return store.EntityPage{}, kg.Invalid("filter.related.type", "unknown relationship type %q", rf.Type)
-		}
-		var pat string
-		switch rf.Direction {
-		case store.Out:
+		pat := "(n)<-[r:%s]-(m:Entity {id: $relID})"
+		if rf.Direction == kg.Out {
 			pat = "(n)-[r:%s]->(m:Entity {id: $relID})"
-		case store.In:
-			pat = "(n)<-[r:%s]-(m:Entity {id: $relID})"
-		case store.Both, "":
-			pat = "(n)-[r:%s]-(m:Entity {id: $relID})"
-		default:
-			return store.EntityPage{}, kg.Invalid("filter.related.direction", "unknown direction %q (want OUT or IN)", rf.Direction)
 		}
 		params["relID"] = rf.EntityID
 		where = append(where, "EXISTS { MATCH "+fmt.Sprintf(pat, relType(rf.Type))+" WHERE "+visibleRel("r")+" AND "+visible("m")+" }")
 	}
 	cypher := fmt.Sprintf("MATCH (n:%s) WHERE %s RETURN n {.*} AS n ORDER BY n.id LIMIT $limit", lbl, strings.Join(where, " AND "))
 	var out store.EntityPage
-	err = s.read(ctx, func(tx *txn) error {
+	err := s.read(ctx, func(tx *txn) error {
 		out = store.EntityPage{}
 		recs, err := tx.run(ctx, cypher, params)
 		if err != nil {
@@ -164,14 +115,20 @@ func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, 
 	return out, nil
 }
 
-// luceneQuery turns free text into a fulltext query: every word must match, as a whole word
-// (weighted up) or as a prefix. Words keep only letters and digits, so nothing needs escaping.
-func luceneQuery(text string) string {
-	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
+// afterID is the id a page of items ordered by id starts after ("" on the first page).
+func afterID(p store.Page) string {
+	if p.Key == nil {
+		return ""
+	}
+	return p.Key[0]
+}
+
+// luceneQuery turns a search's words into a fulltext query: every word must match, as a
+// whole word (weighted up) or as a prefix. Words hold only letters and digits (store.Words),
+// so nothing needs escaping.
+func luceneQuery(words []string) string {
 	parts := make([]string, 0, len(words))
-	for _, w := range dedupe(words) {
+	for _, w := range words {
 		parts = append(parts, fmt.Sprintf("(%s^2 OR %s*)", w, w))
 	}
 	return strings.Join(parts, " AND ")
@@ -179,45 +136,26 @@ func luceneQuery(text string) string {
 
 // Search finds entities through the fulltext index, best score first, ties by id.
 func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPage, error) {
-	page, err := q.Page.Normalize()
-	if err != nil {
-		return store.SearchPage{}, err
-	}
-	params := map[string]any{"limit": int64(page.First + 1), "asOf": int64(store.ResolveAsOf(q.AsOf))}
+	page := q.Page
+	params := map[string]any{"limit": int64(page.First + 1), "asOf": int64(q.AsOf), "q": luceneQuery(q.Words)}
 	where := []string{visible("n")}
-	if page.After != "" {
-		key, err := store.DecodeCursor(page.After, 2)
-		if err != nil {
-			return store.SearchPage{}, err
-		}
-		score, perr := strconv.ParseFloat(key[0], 64)
-		if perr != nil {
-			return store.SearchPage{}, kg.Invalid("after", "cursor %q was not issued by this API", page.After)
-		}
-		params["afterScore"], params["afterID"] = score, key[1]
+	if c := q.After(); c != nil {
+		params["afterScore"], params["afterID"] = c.Score, c.ID
 		where = append(where, "(score < $afterScore OR (score = $afterScore AND n.id > $afterID))")
 	}
 	if len(q.Kinds) > 0 {
 		kinds := make([]string, len(q.Kinds))
 		for i, k := range q.Kinds {
-			if !k.Valid() {
-				return store.SearchPage{}, kg.Invalid(fmt.Sprintf("kinds[%d]", i), "unknown kind %q", k)
-			}
 			kinds[i] = string(k)
 		}
 		params["kinds"] = kinds
 		where = append(where, "n.kind IN $kinds")
 	}
-	lq := luceneQuery(q.Text)
-	if lq == "" {
-		return store.SearchPage{}, kg.Invalid("text", "give at least one word to search for")
-	}
-	params["q"] = lq
 	cypher := `CALL db.index.fulltext.queryNodes('entity_text', $q) YIELD node AS n, score
 WHERE ` + strings.Join(where, " AND ") + `
 RETURN n {.*} AS n, score ORDER BY score DESC, n.id LIMIT $limit`
 	var out store.SearchPage
-	err = s.read(ctx, func(tx *txn) error {
+	err := s.read(ctx, func(tx *txn) error {
 		out = store.SearchPage{}
 		recs, err := tx.run(ctx, cypher, params)
 		if err != nil {
@@ -240,23 +178,20 @@ RETURN n {.*} AS n, score ORDER BY score DESC, n.id LIMIT $limit`
 		out.Items, out.HasNext = out.Items[:page.First], true
 	}
 	if n := len(out.Items); n > 0 {
-		last := out.Items[n-1]
-		out.EndCursor = store.EncodeCursor(strconv.FormatFloat(last.Score, 'g', -1, 64), last.Entity.ID)
+		out.EndCursor = store.SearchCursorOf(out.Items[n-1])
 	}
 	return out, nil
 }
 
 // relPattern is the pattern from n to a neighbour m over relationship r in direction d.
-func relPattern(d store.Direction, types string) (string, error) {
+func relPattern(d kg.Direction, types string) string {
 	switch d {
-	case store.Out:
-		return "(n)-[r:" + types + "]->(m:Entity)", nil
-	case store.In:
-		return "(n)<-[r:" + types + "]-(m:Entity)", nil
-	case store.Both, "":
-		return "(n)-[r:" + types + "]-(m:Entity)", nil
+	case kg.Out:
+		return "(n)-[r:" + types + "]->(m:Entity)"
+	case kg.In:
+		return "(n)<-[r:" + types + "]-(m:Entity)"
 	}
-	return "", kg.Invalid("direction", "unknown direction %q (want OUT, IN or BOTH)", d)
+	return "(n)-[r:" + types + "]-(m:Entity)"
 }
 
 // Relationships reads a page of relationships for every entity in one statement: a CALL
@@ -265,26 +200,8 @@ func relPattern(d store.Direction, types string) (string, error) {
 // relationship id index in order (it supplies ORDER BY r.id) and filter by endpoint, which
 // touches every relationship of the type for each entity instead of expanding from it.
 func (s *Store) Relationships(ctx context.Context, q store.RelQuery) (map[string]store.RelPage, error) {
-	page, err := q.Page.Normalize()
-	if err != nil {
-		return nil, err
-	}
-	after := ""
-	if page.After != "" {
-		key, err := store.DecodeCursor(page.After, 1)
-		if err != nil {
-			return nil, err
-		}
-		after = key[0]
-	}
-	if err := checkTypes("types", q.Types); err != nil {
-		return nil, err
-	}
-	pat, err := relPattern(q.Direction, relTypes(q.Types))
-	if err != nil {
-		return nil, err
-	}
-	ids := dedupe(q.EntityIDs)
+	page, ids := q.Page, q.EntityIDs
+	pat := relPattern(q.Direction, relTypes(q.Types))
 	out := make(map[string]store.RelPage, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -296,8 +213,8 @@ CALL (n) {
   RETURN r ORDER BY r.id LIMIT $limit
 }
 RETURN n.id AS id, ` + relReturn
-	params := map[string]any{"ids": ids, "after": after, "limit": int64(page.First + 1), "asOf": int64(store.ResolveAsOf(q.AsOf))}
-	err = s.read(ctx, func(tx *txn) error {
+	params := map[string]any{"ids": ids, "after": afterID(page), "limit": int64(page.First + 1), "asOf": int64(q.AsOf)}
+	err := s.read(ctx, func(tx *txn) error {
 		clear(out)
 		recs, err := tx.run(ctx, cypher, params)
 		if err != nil {
@@ -333,8 +250,7 @@ RETURN n.id AS id, ` + relReturn
 }
 
 // Signals returns the visible signals of each entity, ordered by id, in one statement.
-func (s *Store) Signals(ctx context.Context, entityIDs []string, asOf kg.Date) (map[string][]kg.RiskSignal, error) {
-	ids := dedupe(entityIDs)
+func (s *Store) Signals(ctx context.Context, ids []string, asOf kg.Date) (map[string][]kg.RiskSignal, error) {
 	out := make(map[string][]kg.RiskSignal, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -344,7 +260,7 @@ WHERE n.id IN $ids AND ` + visible("n") + ` AND ` + visible("g") + `
 RETURN g {.*} AS g ORDER BY g.id`
 	err := s.read(ctx, func(tx *txn) error {
 		clear(out)
-		recs, err := tx.run(ctx, cypher, map[string]any{"ids": ids, "asOf": int64(store.ResolveAsOf(asOf))})
+		recs, err := tx.run(ctx, cypher, map[string]any{"ids": ids, "asOf": int64(asOf)})
 		if err != nil {
 			return err
 		}
@@ -365,7 +281,6 @@ RETURN g {.*} AS g ORDER BY g.id`
 
 // Snapshot returns every fact visible at asOf, each list ordered by id.
 func (s *Store) Snapshot(ctx context.Context, asOf kg.Date) (kg.Snapshot, error) {
-	asOf = store.ResolveAsOf(asOf)
 	var b kg.Batch
 	err := s.read(ctx, func(tx *txn) (err error) {
 		b, err = readFacts(ctx, tx, true, map[string]any{"asOf": int64(asOf)})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"riskgraph/internal/kg"
 	"riskgraph/internal/store"
 )
 
@@ -25,7 +26,7 @@ func TestRelationshipsRoundTrips(t *testing.T) {
 	}
 	count := func(q store.RelQuery) int64 {
 		t.Helper()
-		before := s.roundTrips.Load()
+		before := s.raw.roundTrips.Load()
 		pages, err := s.Relationships(ctx, q)
 		if err != nil {
 			t.Fatal(err)
@@ -35,9 +36,9 @@ func TestRelationshipsRoundTrips(t *testing.T) {
 				t.Fatalf("%s has %d relationships, want 2", id, got)
 			}
 		}
-		return s.roundTrips.Load() - before
+		return s.raw.roundTrips.Load() - before
 	}
-	for _, dir := range []store.Direction{store.Both, store.Out} {
+	for _, dir := range []kg.Direction{kg.Both, kg.Out} {
 		small := count(store.RelQuery{EntityIDs: ids(5), Direction: dir})
 		large := count(store.RelQuery{EntityIDs: ids(50), Direction: dir})
 		t.Logf("direction %s: %d round trip(s) for 5 entities, %d for 50", dir, small, large)
@@ -45,14 +46,14 @@ func TestRelationshipsRoundTrips(t *testing.T) {
 			t.Errorf("direction %s: %d round trips for 5 entities and %d for 50; want 1 and 1", dir, small, large)
 		}
 	}
-	before := s.roundTrips.Load()
+	before := s.raw.roundTrips.Load()
 	if _, err := s.Signals(ctx, ids(50), 0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Entities(ctx, ids(50), 0); err != nil {
 		t.Fatal(err)
 	}
-	if got := s.roundTrips.Load() - before; got != 2 {
+	if got := s.raw.roundTrips.Load() - before; got != 2 {
 		t.Errorf("Signals and Entities of 50 entities took %d round trips, want 2", got)
 	}
 }

@@ -11,39 +11,29 @@ import (
 )
 
 // expandQuery builds the statement of one breadth-first hop: from every frontier entity ($ids), the
-// visible relationships the steps allow and the visible entities at their other end. Labels
-// and types come from the closed sets only.
-func expandQuery(steps []store.Step) (string, error) {
+// visible relationships the checked steps allow and the visible entities at their other end.
+// Labels and types come from the closed sets only.
+func expandQuery(steps []store.Step) string {
 	if len(steps) == 0 {
 		steps = []store.Step{}
 		for _, t := range kg.RelTypes {
-			steps = append(steps, store.Step{Type: t, Direction: store.Both})
+			steps = append(steps, store.Step{Type: t, Direction: kg.Both})
 		}
 	}
-	dirs := map[kg.RelType]map[store.Direction]bool{}
-	for i, st := range steps {
-		if !st.Type.Valid() {
-			return "", kg.Invalid(fmt.Sprintf("steps[%d].type", i), "unknown relationship type %q", st.Type)
-		}
-		d := st.Direction
-		if d == "" {
-			d = store.Both
-		}
-		if d != store.Out && d != store.In && d != store.Both {
-			return "", kg.Invalid(fmt.Sprintf("steps[%d].direction", i), "unknown direction %q (want OUT, IN or BOTH)", st.Direction)
-		}
+	dirs := map[kg.RelType]map[kg.Direction]bool{}
+	for _, st := range steps {
 		if dirs[st.Type] == nil {
-			dirs[st.Type] = map[store.Direction]bool{}
+			dirs[st.Type] = map[kg.Direction]bool{}
 		}
-		dirs[st.Type][d] = true
+		dirs[st.Type][st.Direction] = true
 	}
 	var out, in, both []kg.RelType
 	for _, t := range kg.RelTypes { // fixed order keeps the statement text stable
 		switch d := dirs[t]; {
 		case d == nil:
-		case d[store.Both] || (d[store.Out] && d[store.In]):
+		case d[kg.Both] || (d[kg.Out] && d[kg.In]):
 			both = append(both, t)
-		case d[store.Out]:
+		case d[kg.Out]:
 			out = append(out, t)
 		default:
 			in = append(in, t)
@@ -64,26 +54,18 @@ func expandQuery(steps []store.Step) (string, error) {
 CALL (n) {
   ` + strings.Join(branches, "\n  UNION\n  ") + `
 }
-RETURN ` + relReturn + `, m {.*} AS m`, nil
+RETURN ` + relReturn + `, m {.*} AS m`
 }
 
 // Neighbourhood walks breadth-first from the roots, one statement per hop inside one read
 // transaction, so a call costs at most MaxHops+2 round trips whatever the graph's size.
 func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (kg.Snapshot, error) {
-	if err := q.Check(); err != nil {
-		return kg.Snapshot{}, err
-	}
-	expand, err := expandQuery(q.Steps)
-	if err != nil {
-		return kg.Snapshot{}, err
-	}
-	asOf := store.ResolveAsOf(q.AsOf)
-	roots := dedupe(q.Roots)
+	expand, asOf, roots := expandQuery(q.Steps), q.AsOf, q.Roots
 	var snap kg.Snapshot
 	tooLarge := func() error {
 		return kg.Invalid("maxEntities", "neighbourhood too large: more than %d entities within %d hops; narrow the walk", q.MaxEntities, q.MaxHops)
 	}
-	err = s.read(ctx, func(tx *txn) error {
+	err := s.read(ctx, func(tx *txn) error {
 		snap = kg.Snapshot{AsOf: asOf}
 		seen := map[string]bool{}
 		rels := map[string]bool{}
@@ -167,15 +149,12 @@ RETURN g {.*} AS g`, map[string]any{"ids": ids, "asOf": int64(asOf)})
 // The search is bounded by a path selector: SHORTEST k GROUPS keeps every path of each of
 // the k shortest lengths and stops searching past them. The first Limit paths in our order
 // lie within the first Limit lengths, and there are at most MaxHops lengths, so
-// k = min(Limit, MaxHops) loses nothing. The simple-path and visibility predicates sit inside
+// k = min(First, MaxHops) loses nothing. The simple-path and visibility predicates sit inside
 // the selected pattern, so they filter paths before the selection counts lengths. The worst
 // case is still every simple path of the k shortest lengths between the two entities (they
 // are all ordered before the limit applies), but no longer every path up to MaxHops.
 func (s *Store) Paths(ctx context.Context, q store.PathQuery) ([]store.Path, error) {
-	if err := q.Check(); err != nil {
-		return nil, err
-	}
-	limit := q.EffectiveLimit()
+	limit := q.First
 	// The hop bound and group count are literals (ints in 1..6) built here, never from text.
 	cypher := fmt.Sprintf(`MATCH (a:Entity {id: $from}), (b:Entity {id: $to})
 WHERE %s AND %s
@@ -186,7 +165,7 @@ ORDER BY length(p), ids, relIDs
 LIMIT $limit
 RETURN ids, [r IN relationships(p) | {r: r {.*}, type: type(r), from: startNode(r).id, to: endNode(r).id}] AS rels`,
 		visible("a"), visible("b"), min(limit, q.MaxHops), relTypes(q.Types), visibleRel("r"), visible("x"), q.MaxHops)
-	params := map[string]any{"from": q.From, "to": q.To, "limit": int64(limit), "asOf": int64(store.ResolveAsOf(q.AsOf))}
+	params := map[string]any{"from": q.From, "to": q.To, "limit": int64(limit), "asOf": int64(q.AsOf)}
 	var out []store.Path
 	err := s.read(ctx, func(tx *txn) error {
 		out = nil

@@ -150,11 +150,8 @@ func (c *relCols) params() map[string]any {
 // relationship as a concurrent writer (the uniqueness constraint rejects the second one).
 const maxAttempts = 5
 
-// Apply validates b and writes it in one transaction: all rows, or none.
+// Apply writes a checked batch in one transaction: all rows, or none.
 func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error) {
-	if err := b.Validate(); err != nil {
-		return store.WriteResult{}, fmt.Errorf("apply batch: %w", err)
-	}
 	// Endpoints that the batch does not bring itself must already exist.
 	inBatch := make(map[string]bool, len(b.Entities))
 	for _, e := range b.Entities {
@@ -556,17 +553,9 @@ func retractReadRels(types []kg.RelType) string {
 
 // Retract ends the validity of the facts with these ids on date on, in one transaction.
 func (s *Store) Retract(ctx context.Context, ids []string, on kg.Date) (store.WriteResult, error) {
-	if on == 0 {
-		return store.WriteResult{}, kg.Invalid("on", "a retraction needs a date")
-	}
 	var entIDs, sigIDs []string
 	relIDs := map[kg.RelType][]string{}
-	seen := map[string]bool{}
 	for _, id := range ids {
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
 		switch from, t, to, isRel := parseRelID(id); {
 		case strings.HasPrefix(id, kg.SignalIDPrefix):
 			sigIDs = append(sigIDs, id)

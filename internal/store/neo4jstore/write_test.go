@@ -45,7 +45,7 @@ func TestApplyLooksOnlyWhenRowsMayExist(t *testing.T) {
 		t.Helper()
 		var res store.WriteResult
 		var err error
-		stmts := traced(t, s, func() {
+		stmts := traced(t, s.raw, func() {
 			if res, err = s.Apply(ctx, b); err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +120,7 @@ func TestReadsRelationshipsOfTheOldFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := b.Relationships[0]
-	if _, err := neo4j.ExecuteQuery(ctx, s.driver, `MATCH (a:Entity {id: $from}), (b:Entity {id: $to})
+	if _, err := neo4j.ExecuteQuery(ctx, s.raw.driver, `MATCH (a:Entity {id: $from}), (b:Entity {id: $to})
 CREATE (a)-[:HEADQUARTERED_IN {id: $id, confidence: 1.0, inferred: false, validFrom: 0, validTo: 99999999,
   hash: 'd41d8cd98f00b204e9800998ecf8427e'}]->(b)`,
 		map[string]any{"from": old.From, "to": old.To, "id": old.ID()}, neo4j.EagerResultTransformer); err != nil {
@@ -136,7 +136,7 @@ CREATE (a)-[:HEADQUARTERED_IN {id: $id, confidence: 1.0, inferred: false, validF
 		t.Fatalf("old relationship reads as %+v, want %+v", snap.Relationships, want)
 	}
 	for _, check := range []bool{false, true} { // blind first (the constraint sends it back), then reading
-		s.relsStored[kg.RelHeadquarteredIn].Store(check)
+		s.raw.relsStored[kg.RelHeadquarteredIn].Store(check)
 		res, err := s.Apply(ctx, kg.Batch{Relationships: []kg.Relationship{old}})
 		if err != nil || len(res.Unchanged) != 1 {
 			t.Fatalf("rewrite of the old relationship: %+v, %v", res, err)
@@ -147,7 +147,7 @@ CREATE (a)-[:HEADQUARTERED_IN {id: $id, confidence: 1.0, inferred: false, validF
 	if res, err := s.Apply(ctx, kg.Batch{Relationships: []kg.Relationship{changed}}); err != nil || len(res.Updated) != 1 {
 		t.Fatalf("change of the old relationship: %+v, %v", res, err)
 	}
-	got, err := neo4j.ExecuteQuery(ctx, s.driver, "MATCH ()-[r:HEADQUARTERED_IN]->() RETURN keys(r) AS keys", nil, neo4j.EagerResultTransformer)
+	got, err := neo4j.ExecuteQuery(ctx, s.raw.driver, "MATCH ()-[r:HEADQUARTERED_IN]->() RETURN keys(r) AS keys", nil, neo4j.EagerResultTransformer)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,179 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// run runs the command line and returns what it printed and its exit code.
+func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = Main(context.Background(), args, IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut})
+	return out.String(), errOut.String(), code
+}
+
+// runOK runs the command line, fails the test unless it exits 0, and returns its output.
+func runOK(t *testing.T, args ...string) string {
+	t.Helper()
+	stdout, stderr, code := run(t, args...)
+	if code != ExitOK {
+		t.Fatalf("riskgraph %v: exit %d\n%s", args, code, stderr)
+	}
+	return stdout
+}
+
+func TestConfigRejectsBadValues(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "riskgraph.db")
+	tests := []struct {
+		args    []string
+		env     map[string]string
+		mention string
+	}{
+		{[]string{"serve", "--addr", "8080"}, nil, "addr"},
+		{[]string{"--addr", "8080"}, nil, "addr"},
+		{[]string{"seed", "--store", "mongo"}, nil, "store"},
+		{[]string{"seed", "--log-level", "loud"}, nil, "log-level"},
+		{[]string{"seed", "--log-format", "xml"}, nil, "log-format"},
+		{[]string{"report", "--as-of", "2017-13-01"}, nil, "as-of"},
+		{[]string{"report", "--threshold", "2"}, nil, "threshold"},
+		{[]string{"seed", "--threshold", "0.5"}, nil, "threshold"}, // not a flag of seed
+		{[]string{"seed", "--store", "neo4j", "--neo4j-uri", "localhost"}, nil, "neo4j-uri"},
+		{[]string{"report", "--data", data, "--risk-model", "/no/such/model.json"}, nil, "risk-model"},
+		{[]string{"serve", "--timeout", "0s"}, nil, "timeout"},
+		{[]string{"serve", "--max-depth", "1"}, nil, "max-depth"},
+		{[]string{"synth", "--entities", "3"}, nil, "entities"},
+		{[]string{"serve"}, map[string]string{"RISKGRAPH_TIMEOUT": "abc"}, "RISKGRAPH_TIMEOUT"},
+		{[]string{"serve"}, map[string]string{"RISKGRAPH_SEED": "maybe"}, "RISKGRAPH_SEED"},
+		{[]string{"seed"}, map[string]string{"RISKGRAPH_STORE": "mongo"}, "RISKGRAPH_STORE"},
+		{[]string{"dance"}, nil, "unknown command"},
+		{[]string{"import", "--data", data}, nil, "name the files"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " ")+fmt.Sprint(tc.env), func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			_, stderr, code := run(t, tc.args...)
+			if code != ExitUsage || !strings.Contains(stderr, tc.mention) {
+				t.Errorf("exit %d, stderr %q; want exit %d and a message mentioning %q", code, stderr, ExitUsage, tc.mention)
+			}
+		})
+	}
+}
+
+// Help is asked for, not an error: it exits 0 and lists what applies to the command.
+func TestHelp(t *testing.T) {
+	tests := []struct {
+		args          []string
+		want, wantNot []string
+	}{
+		{[]string{"help"}, []string{"serve", "seed", "report", "synth", "export", "import", "--store"}, []string{"--threshold"}},
+		{[]string{"--help"}, []string{"serve", "report", "--store"}, []string{"--max-complexity"}},
+		{[]string{"serve", "--help"}, []string{"--addr", "--timeout", "--max-complexity", "RISKGRAPH_ADDR", "--store"}, []string{"--threshold"}},
+		{[]string{"seed", "--help"}, []string{"--store", "--data", "RISKGRAPH_DATA"}, []string{"--threshold", "--addr"}},
+		{[]string{"report", "--help"}, []string{"--threshold", "--as-of", "--report-dir", "--store"}, []string{"--addr"}},
+		{[]string{"help", "import"}, []string{"FILE", "--batch", "--workers"}, []string{"--addr"}},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			stdout, stderr, code := run(t, tc.args...)
+			if code != ExitOK {
+				t.Fatalf("exit %d, stderr %q", code, stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stdout, w) {
+					t.Errorf("help does not mention %q:\n%s", w, stdout)
+				}
+			}
+			for _, w := range tc.wantNot {
+				if strings.Contains(stdout, w) {
+					t.Errorf("help mentions %q, which does not apply:\n%s", w, stdout)
+				}
+			}
+		})
+	}
+}
+
+func TestSeedAndReportCommands(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "riskgraph.db")
+	reports := filepath.Join(dir, "reports")
+	if out := runOK(t, "seed", "--data", data); !strings.HasPrefix(out, "created ") || strings.HasPrefix(out, "created 0") {
+		t.Errorf("first seed: %q", out)
+	}
+	if out := runOK(t, "seed", "--data", data); !strings.HasPrefix(out, "created 0, updated 0, unchanged ") {
+		t.Errorf("second seed should change nothing: %q", out)
+	}
+	runOK(t, "report", "--data", data, "--report-dir", reports, "--as-of", "2017-08-01")
+	out := runOK(t, "report", "--data", data, "--report-dir", reports, "--as-of", "2017-12-31")
+	if !strings.Contains(out, "report-2017-12-31.md") {
+		t.Fatalf("report paths: %q", out)
+	}
+	md, err := os.ReadFile(filepath.Join(reports, "report-2017-12-31.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Between the two dates BOD 17-01 came into force: the report must say so.
+	if !strings.Contains(string(md), "Changes since 2017-08-01") || !strings.Contains(string(md), "| NEW | REGULATORY | BOD 17-01") {
+		t.Errorf("report does not show the directive's arrival:\n%s", md)
+	}
+}
+
+func TestExportImportCommands(t *testing.T) {
+	dir := t.TempDir()
+	from, to := filepath.Join(dir, "from.db"), filepath.Join(dir, "to.db")
+	first, second := filepath.Join(dir, "graph.json"), filepath.Join(dir, "again.json")
+	runOK(t, "seed", "--data", from)
+	runOK(t, "export", "--data", from, "--out", first)
+	exported, err := os.ReadFile(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Count(string(exported), "\n  ")
+	if rows < 20 {
+		t.Fatalf("export holds %d rows:\n%s", rows, exported)
+	}
+	if out := runOK(t, "import", "--data", to, first); out != fmt.Sprintf("created %d, updated 0, unchanged 0\n", rows) {
+		t.Errorf("first import: %q, want all %d rows created", out, rows)
+	}
+	if out := runOK(t, "import", "--data", to, first); out != fmt.Sprintf("created 0, updated 0, unchanged %d\n", rows) {
+		t.Errorf("second import: %q, want all %d rows unchanged", out, rows)
+	}
+	runOK(t, "export", "--data", to, "--out", second)
+	again, err := os.ReadFile(second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(again, exported) {
+		t.Error("the imported store exports differently from the store it came from")
+	}
+	if out := runOK(t, "export", "--data", to); out != string(exported) {
+		t.Error("export to standard output differs from export to a file")
+	}
+
+	// Bad input is refused with the reason and writes nothing.
+	bad := []struct{ name, body, mention string }{
+		{"typo.json", `{"entites": []}`, `unknown field "entites"`},
+		{"invalid.json", `{"entities": [{"id": "vendor:Bad Id", "kind": "Vendor", "name": "x"}]}`, "entities[0].id"},
+		{"two.json", `{} {}`, "more than one JSON value"},
+	}
+	for _, b := range bad {
+		p := filepath.Join(dir, b.name)
+		if err := os.WriteFile(p, []byte(b.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, stderr, code := run(t, "import", "--data", to, p); code == ExitOK || !strings.Contains(stderr, b.mention) {
+			t.Errorf("import %s: exit %d, %q; want an error mentioning %s", b.name, code, stderr, b.mention)
+		}
+	}
+	runOK(t, "export", "--data", to, "--out", second)
+	if after, _ := os.ReadFile(second); !bytes.Equal(after, exported) {
+		t.Error("refused imports changed the store")
+	}
+}

@@ -1,0 +1,227 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"sync"
+
+	"riskgraph/internal/kg"
+	"riskgraph/internal/risk"
+	"riskgraph/internal/store"
+)
+
+type pass struct {
+	gen  uint64
+	once sync.Once
+	res  *risk.Result
+	err  error
+}
+
+// maxCachedPasses bounds how many dates keep a whole-graph result in memory.
+const maxCachedPasses = 4
+
+// ExposureQuery asks for the exposure of some entities on a date.
+type ExposureQuery struct {
+	IDs        []string
+	Dimensions []kg.Dimension // none = all
+	AsOf       kg.Date        // 0 = today
+	MaxHops    int            // 0 = the model's hop cap
+}
+
+// hops checks a hop count against the model's hop cap; 0 means the cap.
+func (s *Service) hops(n int) (int, error) {
+	switch {
+	case n == 0:
+		return s.model.HopCap(), nil
+	case n < 0:
+		return 0, kg.Invalid("maxHops", "maxHops is %d; it must be at least 1", n)
+	case n > s.model.HopCap():
+		return 0, kg.OverLimit("maxHops", "maxHops is %d; the risk model %s carries risk at most %d hops",
+			n, s.model.Version(), s.model.HopCap())
+	}
+	return n, nil
+}
+
+// Exposures explains each entity's exposure per dimension. It reads the entities' bounded
+// upstream neighbourhoods from the store in one call, then scores them with the engine; the
+// numbers equal those of a whole-graph pass. Ids not visible on the date are absent.
+func (s *Service) Exposures(ctx context.Context, q ExposureQuery) (map[string][]risk.Explanation, error) {
+	hops, err := s.hops(q.MaxHops)
+	if err != nil {
+		return nil, err
+	}
+	asOf := store.ResolveAsOf(q.AsOf)
+	steps := s.model.UpstreamSteps(q.Dimensions...)
+	walk := make([]store.Step, len(steps))
+	for i, st := range steps {
+		walk[i] = store.Step{Type: st.Type, Direction: st.Dir}
+	}
+	nb, err := s.store.Neighbourhood(ctx, store.NeighbourhoodQuery{Roots: q.IDs, Steps: walk, MaxHops: hops, AsOf: asOf})
+	if err != nil {
+		return nil, fmt.Errorf("read upstream neighbourhood of %d entities: %w", len(q.IDs), err)
+	}
+	nb.AsOf = asOf
+	g, err := risk.Compile(s.model, nb)
+	if err != nil {
+		return nil, fmt.Errorf("compile neighbourhood: %w", err)
+	}
+	res, err := g.Run(risk.Options{MaxHops: hops})
+	if err != nil {
+		return nil, fmt.Errorf("score neighbourhood: %w", err)
+	}
+	dims := q.Dimensions
+	if len(dims) == 0 {
+		dims = s.model.Dimensions()
+	}
+	out := make(map[string][]risk.Explanation, len(q.IDs))
+	for _, id := range q.IDs {
+		if _, done := out[id]; done {
+			continue
+		}
+		if _, ok := g.Index(id); !ok {
+			continue
+		}
+		for _, d := range dims {
+			ex, err := res.Explain(id, d)
+			if err != nil {
+				return nil, fmt.Errorf("explain %s in %s: %w", id, d, err)
+			}
+			out[id] = append(out[id], ex)
+		}
+	}
+	return out, nil
+}
+
+// Exposure explains one entity's score in one dimension on a date; ErrNotFound when the
+// entity does not exist then.
+func (s *Service) Exposure(ctx context.Context, entityID string, d kg.Dimension, asOf kg.Date, maxHops int) (risk.Explanation, error) {
+	if err := kg.CheckEntityID("entityId", entityID); err != nil {
+		return risk.Explanation{}, err
+	}
+	asOf = store.ResolveAsOf(asOf)
+	got, err := s.Exposures(ctx, ExposureQuery{IDs: []string{entityID}, Dimensions: []kg.Dimension{d}, AsOf: asOf, MaxHops: maxHops})
+	if err != nil {
+		return risk.Explanation{}, err
+	}
+	exps := got[entityID]
+	if len(exps) == 0 {
+		return risk.Explanation{}, fmt.Errorf("no entity %q exists on %s: %w", entityID, asOf, store.ErrNotFound)
+	}
+	return exps[0], nil
+}
+
+// wholePass returns the whole-graph result for a date, computing it once per write generation.
+func (s *Service) wholePass(ctx context.Context, asOf kg.Date) (*risk.Result, error) {
+	gen := s.gen.Load()
+	s.mu.Lock()
+	p, ok := s.passes[asOf]
+	if !ok || p.gen != gen {
+		if !ok && len(s.passes) >= maxCachedPasses {
+			for d := range s.passes {
+				delete(s.passes, d)
+				break
+			}
+		}
+		p = &pass{gen: gen}
+		s.passes[asOf] = p
+	}
+	s.mu.Unlock()
+	p.once.Do(func() {
+		snap, err := s.store.Snapshot(ctx, asOf)
+		if err != nil {
+			p.err = fmt.Errorf("snapshot as of %s: %w", asOf, err)
+			return
+		}
+		snap.AsOf = asOf
+		g, err := risk.Compile(s.model, snap)
+		if err != nil {
+			p.err = fmt.Errorf("compile snapshot: %w", err)
+			return
+		}
+		p.res, p.err = g.Run(risk.Options{})
+	})
+	if p.err != nil {
+		s.mu.Lock()
+		if s.passes[asOf] == p {
+			delete(s.passes, asOf) // do not keep a failure
+		}
+		s.mu.Unlock()
+	}
+	return p.res, p.err
+}
+
+// RankingQuery asks for the most exposed entities in one dimension.
+type RankingQuery struct {
+	Dimension kg.Dimension
+	Kind      kg.Kind // "" = all kinds
+	AsOf      kg.Date
+	Page      store.Page
+}
+
+// RankingPage is one page of a ranking, highest score first (ties by id).
+type RankingPage struct {
+	Items        []risk.Score
+	Rank         int // 1-based rank of Items[0] among entities of the kind
+	HasNext      bool
+	EndCursor    string
+	ModelVersion string
+	AsOf         kg.Date
+}
+
+// Ranking pages through the entities with a non-zero score in a dimension, from a
+// whole-graph pass on the date (cached until the next write).
+func (s *Service) Ranking(ctx context.Context, q RankingQuery) (RankingPage, error) {
+	page, err := store.CheckPage(q.Page, 2)
+	if err != nil {
+		return RankingPage{}, err
+	}
+	if !q.Dimension.Valid() {
+		return RankingPage{}, kg.Invalid("dimension", "unknown dimension %q", q.Dimension)
+	}
+	asOf := store.ResolveAsOf(q.AsOf)
+	res, err := s.wholePass(ctx, asOf)
+	if err != nil {
+		return RankingPage{}, err
+	}
+	all, err := res.Ranking(q.Dimension, 0, 0)
+	if err != nil {
+		return RankingPage{}, fmt.Errorf("rank %s: %w", q.Dimension, err)
+	}
+	if q.Kind != "" && !q.Kind.Valid() {
+		return RankingPage{}, kg.Invalid("kind", "unknown kind %q", q.Kind)
+	}
+	if q.Kind != "" {
+		kept := make([]risk.Score, 0, len(all))
+		for _, sc := range all {
+			if k, _ := kg.KindOfID(sc.EntityID); k == q.Kind {
+				kept = append(kept, sc)
+			}
+		}
+		all = kept
+	}
+	start := 0
+	if key := page.Key; key != nil {
+		score, err := strconv.ParseFloat(key[0], 64)
+		if err != nil {
+			return RankingPage{}, kg.Invalid("after", "cursor %q was not issued by this API", page.After)
+		}
+		start = sort.Search(len(all), func(i int) bool {
+			return all[i].Score < score || (all[i].Score == score && all[i].EntityID > key[1])
+		})
+	}
+	end := min(start+page.First, len(all))
+	out := RankingPage{Items: slices.Clone(all[start:end]), Rank: start + 1, HasNext: end < len(all),
+		ModelVersion: s.model.Version(), AsOf: asOf}
+	if end > start {
+		out.EndCursor = RankCursor(all[end-1])
+	}
+	return out, nil
+}
+
+// RankCursor is the opaque cursor of one ranked entity.
+func RankCursor(sc risk.Score) string {
+	return store.EncodeCursor(strconv.FormatFloat(sc.Score, 'g', -1, 64), sc.EntityID)
+}

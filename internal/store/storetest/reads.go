@@ -1,0 +1,447 @@
+package storetest
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"testing"
+
+	"riskgraph/internal/kg"
+	"riskgraph/internal/store"
+)
+
+func vendors(n int) kg.Batch {
+	var b kg.Batch
+	for i := range n {
+		b.Entities = append(b.Entities, kg.Entity{ID: fmt.Sprintf("vendor:v%03d", i), Kind: kg.KindVendor, Name: fmt.Sprintf("Vendor %d", i)})
+	}
+	return b
+}
+
+func testAsOf(t *testing.T, s *store.Checked) {
+	for _, tc := range []struct {
+		at   kg.Date
+		want []string
+	}{
+		{d20170101, []string{"retailer:r1-SELLS->product:p1"}},
+		{20170907, []string{"retailer:r1-SELLS->product:p1"}}, // the last day of [from, to)
+		{d20170908, []string{"retailer:r1-DELISTED->product:p1"}},
+		{d20180101, []string{"retailer:r1-DELISTED->product:p1"}},
+	} {
+		pages := get(t, s.Relationships, store.RelQuery{EntityIDs: []string{"retailer:r1"}, Direction: kg.Out, AsOf: tc.at})
+		wantIDs(t, fmt.Sprintf("best buy's relationships on %s", tc.at), relIDs(pages["retailer:r1"].Items), tc.want)
+	}
+	for at, want := range map[kg.Date]bool{d20170101: false, 20170912: false, d20170913: true, d20180101: true} {
+		got := get2(t, s.Entities, []string{"directive:d1"}, at)
+		if _, ok := got["directive:d1"]; ok != want {
+			t.Errorf("directive visible on %s: %v, want %v", at, ok, want)
+		}
+	}
+	// A relationship is hidden while an endpoint is.
+	pages := get(t, s.Relationships, store.RelQuery{EntityIDs: []string{"vendor:v1"}, Direction: kg.In, AsOf: 20170912})
+	wantIDs(t, "vendor's incoming relationships before the directive", relIDs(pages["vendor:v1"].Items),
+		[]string{"law:l1-APPLIES_TO->vendor:v1"})
+	pages = get(t, s.Relationships, store.RelQuery{EntityIDs: []string{"vendor:v1"}, Direction: kg.In, AsOf: d20170913})
+	wantIDs(t, "vendor's incoming relationships on the directive's day", relIDs(pages["vendor:v1"].Items),
+		[]string{"directive:d1-TARGETS->vendor:v1", "law:l1-APPLIES_TO->vendor:v1"})
+	sigs := get2(t, s.Signals, []string{"directive:d1", "government:ru"}, d20170101)
+	if len(sigs["directive:d1"]) != 0 || len(sigs["government:ru"]) != 1 {
+		t.Errorf("signals on 2017-01-01: %+v", sigs)
+	}
+	// A signal bounded on both ends.
+	mustApply(t, s, kg.Batch{Signals: []kg.RiskSignal{{ID: "signal:v1-rep", EntityID: "vendor:v1", Dimension: kg.DimReputational,
+		Severity: 0.3, Reason: "press", Validity: kg.Validity{From: d20170908, To: d20171001}}}})
+	for at, want := range map[kg.Date]int{20170907: 0, d20170908: 1, 20170930: 1, d20171001: 0} {
+		sigs := get2(t, s.Signals, []string{"vendor:v1"}, at)
+		if got := len(sigs["vendor:v1"]); got != want {
+			t.Errorf("vendor signals on %s: %d, want %d", at, got, want)
+		}
+	}
+}
+
+func testListPagination(t *testing.T, s *store.Checked) {
+	ctx := t.Context()
+	mustApply(t, s, vendors(25))
+	var all []string
+	after := ""
+	for pages := 0; ; pages++ {
+		if pages > 10 {
+			t.Fatal("pagination does not end")
+		}
+		p := get(t, s.List, store.ListQuery{Kind: kg.KindVendor, Page: store.Page{First: 7, After: after}})
+		all = append(all, entityIDs(p.Items)...)
+		if n := len(p.Items); n > 0 && p.EndCursor != store.EncodeCursor(p.Items[n-1].ID) {
+			t.Errorf("end cursor %q is not the last item's cursor", p.EndCursor)
+		}
+		if pages == 0 {
+			// Rows written between pages: one before the cursor must not appear later (nor
+			// shift what follows), one after it must.
+			mustApply(t, s, kg.Batch{Entities: []kg.Entity{{ID: "vendor:v000a", Kind: kg.KindVendor, Name: "Late"},
+				{ID: "vendor:v024a", Kind: kg.KindVendor, Name: "Later"}}})
+		}
+		if !p.HasNext {
+			break
+		}
+		after = p.EndCursor
+	}
+	want := append(entityIDs(vendors(25).Entities), "vendor:v024a")
+	wantIDs(t, "pages concatenated", all, want)
+
+	last, err := s.List(ctx, store.ListQuery{Kind: kg.KindVendor, Page: store.Page{After: store.EncodeCursor("vendor:v999")}})
+	if err != nil || len(last.Items) != 0 || last.HasNext || last.EndCursor != "" {
+		t.Errorf("page past the end: %+v, %v", last, err)
+	}
+	if p, err := s.List(ctx, store.ListQuery{Kind: kg.KindVendor, Page: store.Page{First: 1, After: store.EncodeCursor("vendor:v010")}}); err != nil ||
+		len(p.Items) != 1 || p.Items[0].ID != "vendor:v011" {
+		t.Errorf("page after vendor:v010: %+v, %v", p, err)
+	}
+
+	def := get(t, s.List, store.ListQuery{})
+	if len(def.Items) != store.DefaultFirst || !def.HasNext {
+		t.Errorf("default page: %d items, hasNext %v", len(def.Items), def.HasNext)
+	}
+	full, err := s.List(ctx, store.ListQuery{Page: store.Page{First: store.MaxFirst}})
+	if err != nil || len(full.Items) != 27 || full.HasNext {
+		t.Errorf("first = MaxFirst: %d items, hasNext %v, %v", len(full.Items), full.HasNext, err)
+	}
+	for _, tc := range []struct {
+		name string
+		page store.Page
+	}{
+		{"first above max", store.Page{First: store.MaxFirst + 1}},
+		{"negative first", store.Page{First: -1}},
+		{"bogus cursor", store.Page{After: "not-a-cursor"}},
+		{"cursor of two parts", store.Page{After: store.EncodeCursor("a", "b")}},
+	} {
+		_, err := s.List(ctx, store.ListQuery{Page: tc.page})
+		wantErr(t, tc.name, err, store.ErrInvalid)
+	}
+	_, err = s.List(ctx, store.ListQuery{Kind: "Spaceship"})
+	wantErr(t, "unknown kind", err, store.ErrInvalid)
+}
+
+func testListFilters(t *testing.T, s *store.Checked) {
+	list := func(q store.ListQuery) []string {
+		t.Helper()
+		q.AsOf = d20180101
+		p := get(t, s.List, q)
+		return entityIDs(p.Items)
+	}
+	wantIDs(t, "kind Government", list(store.ListQuery{Kind: kg.KindGovernment}), []string{"government:ru", "government:us"})
+	wantIDs(t, "name contains 'KASPERSKY'", list(store.ListQuery{Filter: store.Filter{NameContains: "KASPERSKY"}}),
+		[]string{"product:p1", "vendor:v1"})
+	wantIDs(t, "alias contains 'russia'", list(store.ListQuery{Filter: store.Filter{NameContains: "russia"}}),
+		[]string{"government:ru"})
+	wantIDs(t, "headquartered in Russia", list(store.ListQuery{Filter: store.Filter{Related: &store.RelatedFilter{
+		Type: kg.RelHeadquarteredIn, Direction: kg.Out, EntityID: "government:ru"}}}), []string{"vendor:v1"})
+	wantIDs(t, "what the directive binds", list(store.ListQuery{Filter: store.Filter{Related: &store.RelatedFilter{
+		Type: kg.RelBinds, Direction: kg.In, EntityID: "directive:d1"}}}), []string{"organization:o1"})
+	wantIDs(t, "kind and name together", list(store.ListQuery{Kind: kg.KindProduct, Filter: store.Filter{NameContains: "kaspersky"}}),
+		[]string{"product:p1"})
+	wantIDs(t, "name matching nothing", list(store.ListQuery{Filter: store.Filter{NameContains: "zzz"}}), nil)
+	wantIDs(t, "kind and relation together", list(store.ListQuery{Kind: kg.KindRetailer, Filter: store.Filter{Related: &store.RelatedFilter{
+		Type: kg.RelHeadquarteredIn, Direction: kg.Out, EntityID: "government:ru"}}}), nil)
+}
+
+func testSearch(t *testing.T, s *store.Checked) {
+	ctx := t.Context()
+	mustApply(t, s, kg.Batch{Entities: []kg.Entity{
+		{ID: "vendor:acme", Kind: kg.KindVendor, Name: "Acme"},
+		{ID: "vendor:acme-holdings", Kind: kg.KindVendor, Name: "Acme Holdings International Group"},
+		{ID: "retailer:zeta", Kind: kg.KindRetailer, Name: "Zeta Stores", Aliases: []string{"Acme Retail"}},
+	}})
+	search := func(q store.SearchQuery) store.SearchPage {
+		t.Helper()
+		q.AsOf = d20180101
+		p := get(t, s.Search, q)
+		return p
+	}
+	p := search(store.SearchQuery{Text: "acme"})
+	ids := make([]string, len(p.Items))
+	for i, h := range p.Items {
+		ids[i] = h.Entity.ID
+	}
+	if len(ids) != 3 || ids[0] != "vendor:acme" || !slices.Contains(ids, "retailer:zeta") {
+		t.Errorf("search acme: %v, want vendor:acme first and the alias match found", ids)
+	}
+	for i := 1; i < len(p.Items); i++ {
+		if p.Items[i].Score > p.Items[i-1].Score {
+			t.Errorf("results not best first: %v", p.Items)
+		}
+	}
+	if k := search(store.SearchQuery{Text: "acme", Kinds: []kg.Kind{kg.KindRetailer}}); len(k.Items) != 1 || k.Items[0].Entity.ID != "retailer:zeta" {
+		t.Errorf("kind filter: %+v", k.Items)
+	}
+	first := search(store.SearchQuery{Text: "acme", Page: store.Page{First: 2}})
+	if len(first.Items) != 2 || !first.HasNext {
+		t.Fatalf("first page: %+v", first)
+	}
+	rest := search(store.SearchQuery{Text: "acme", Page: store.Page{First: 2, After: first.EndCursor}})
+	if len(rest.Items) != 1 || rest.HasNext || slices.ContainsFunc(first.Items, func(h store.SearchHit) bool { return h.Entity.ID == rest.Items[0].Entity.ID }) {
+		t.Errorf("second page: %+v", rest)
+	}
+	if got := search(store.SearchQuery{Text: "Kaspersky Lab"}); len(got.Items) == 0 || got.Items[0].Entity.ID != "vendor:v1" {
+		t.Errorf("search 'Kaspersky Lab': %+v", got.Items)
+	}
+	hitIDs := func(p store.SearchPage) []string {
+		ids := make([]string, len(p.Items))
+		for i, h := range p.Items {
+			ids[i] = h.Entity.ID
+		}
+		return sorted(ids)
+	}
+	// Every word must match: the product has "kaspersky" but not "lab".
+	wantIDs(t, "search 'kaspersky lab'", hitIDs(search(store.SearchQuery{Text: "kaspersky lab"})), []string{"vendor:v1"})
+	// A word may match as a prefix.
+	wantIDs(t, "search 'kasp'", hitIDs(search(store.SearchQuery{Text: "kasp"})), []string{"product:p1", "vendor:v1"})
+	// The description is searched too.
+	wantIDs(t, "search 'moscow'", hitIDs(search(store.SearchQuery{Text: "moscow"})), []string{"vendor:v1"})
+	if got := search(store.SearchQuery{Text: "Directive One", AsOf: 0}); len(got.Items) == 0 {
+		t.Error("no hit for the directive's name")
+	}
+	if early := get(t, s.Search, store.SearchQuery{Text: "Directive", AsOf: d20170101}); len(early.Items) != 0 {
+		t.Errorf("search found the directive before it existed: %+v", early.Items)
+	}
+	_, err := s.Search(ctx, store.SearchQuery{Text: "  "})
+	wantErr(t, "empty search", err, store.ErrInvalid)
+}
+
+func testRelationships(t *testing.T, s *store.Checked) {
+	ctx := t.Context()
+	pages := get(t, s.Relationships, store.RelQuery{EntityIDs: []string{"vendor:v1", "product:p1", "government:us"}, AsOf: d20180101})
+	wantIDs(t, "vendor, both directions", relIDs(pages["vendor:v1"].Items), []string{
+		"directive:d1-TARGETS->vendor:v1", "law:l1-APPLIES_TO->vendor:v1",
+		"vendor:v1-HEADQUARTERED_IN->government:ru", "vendor:v1-MAKES->product:p1"})
+	wantIDs(t, "product", relIDs(pages["product:p1"].Items), []string{
+		"organization:o1-USES->product:p1", "retailer:r1-DELISTED->product:p1", "vendor:v1-MAKES->product:p1"})
+	wantIDs(t, "united states", relIDs(pages["government:us"].Items), []string{"agency:a1-PART_OF->government:us"})
+
+	out := get(t, s.Relationships, store.RelQuery{EntityIDs: []string{"vendor:v1"}, Direction: kg.Out,
+		Types: []kg.RelType{kg.RelMakes}, AsOf: d20180101})
+	wantIDs(t, "vendor OUT MAKES", relIDs(out["vendor:v1"].Items), []string{"vendor:v1-MAKES->product:p1"})
+
+	p1 := get(t, s.Relationships, store.RelQuery{EntityIDs: []string{"vendor:v1"}, AsOf: d20180101, Page: store.Page{First: 3}})
+	pg := p1["vendor:v1"]
+	if len(pg.Items) != 3 || !pg.HasNext || pg.EndCursor != store.EncodeCursor(pg.Items[2].ID()) {
+		t.Fatalf("first page of 3: %+v", pg)
+	}
+	p2 := get(t, s.Relationships, store.RelQuery{EntityIDs: []string{"vendor:v1"}, AsOf: d20180101, Page: store.Page{First: 3, After: pg.EndCursor}})
+	wantIDs(t, "second page", relIDs(p2["vendor:v1"].Items), []string{"vendor:v1-MAKES->product:p1"})
+	if p2["vendor:v1"].HasNext {
+		t.Error("second page says more follow")
+	}
+	_, err := s.Relationships(ctx, store.RelQuery{EntityIDs: []string{"vendor:v1"}, Types: []kg.RelType{"LIKES"}})
+	wantErr(t, "unknown type", err, store.ErrInvalid)
+}
+
+func testSignals(t *testing.T, s *store.Checked) {
+	ctx := t.Context()
+	got := get2(t, s.Signals, []string{"government:ru", "directive:d1", "vendor:v1"}, d20180101)
+	if len(got["government:ru"]) != 1 || got["government:ru"][0].Severity != 0.8 || len(got["directive:d1"]) != 1 || len(got["vendor:v1"]) != 0 {
+		t.Errorf("signals: %+v", got)
+	}
+	// Several signals on one entity come in id order; a signal whose entity is not visible is hidden.
+	mustApply(t, s, kg.Batch{Signals: []kg.RiskSignal{
+		{ID: "signal:r1-z", EntityID: "retailer:r1", Dimension: kg.DimReputational, Severity: 0.2, Reason: "b"},
+		{ID: "signal:r1-a", EntityID: "retailer:r1", Dimension: kg.DimOperational, Severity: 0.1, Reason: "a"},
+	}})
+	if _, err := s.Retract(ctx, []string{"retailer:r1"}, d20171001); err != nil {
+		t.Fatal(err)
+	}
+	for at, want := range map[kg.Date][]string{20170930: {"signal:r1-a", "signal:r1-z"}, d20171001: nil} {
+		got := get2(t, s.Signals, []string{"retailer:r1"}, at)
+		var ids []string
+		for _, g := range got["retailer:r1"] {
+			ids = append(ids, g.ID)
+		}
+		wantIDs(t, fmt.Sprintf("retailer's signals on %s", at), ids, want)
+	}
+}
+
+func testSnapshot(t *testing.T, s *store.Checked) {
+	fx := Fixture()
+	snap := get(t, s.Snapshot, d20180101)
+	if len(snap.Entities) != len(fx.Entities) || len(snap.Signals) != 2 || len(snap.Relationships) != len(fx.Relationships)-1 {
+		t.Errorf("snapshot 2018: %d entities, %d relationships, %d signals", len(snap.Entities), len(snap.Relationships), len(snap.Signals))
+	}
+	if !slices.IsSorted(entityIDs(snap.Entities)) || !slices.IsSorted(relIDs(snap.Relationships)) ||
+		!slices.IsSortedFunc(snap.Signals, func(a, b kg.RiskSignal) int { return cmp.Compare(a.ID, b.ID) }) {
+		t.Error("snapshot rows are not in id order")
+	}
+	if snap.AsOf != d20180101 {
+		t.Errorf("snapshot AsOf = %v", snap.AsOf)
+	}
+	early := get(t, s.Snapshot, d20170101)
+	if len(early.Entities) != len(fx.Entities)-1 || len(early.Signals) != 1 {
+		t.Errorf("snapshot 2017-01-01: %d entities, %d signals", len(early.Entities), len(early.Signals))
+	}
+	for _, r := range early.Relationships {
+		if r.From == "directive:d1" || r.To == "directive:d1" || r.Type == kg.RelDelisted {
+			t.Errorf("relationship %s visible on 2017-01-01", r.ID())
+		}
+	}
+}
+
+func testEntitiesMissing(t *testing.T, s *store.Checked) {
+	ctx := t.Context()
+	got := get2(t, s.Entities, []string{"vendor:v1", "vendor:ghost", "government:ru", "directive:d1", "vendor:v1"}, d20170101)
+	// directive:d1 exists but is not visible on 2017-01-01: absent like a missing id.
+	if len(got) != 2 || got["vendor:v1"].ID != "vendor:v1" || got["government:ru"].Kind != kg.KindGovernment {
+		t.Errorf("entities: %+v", got)
+	}
+	if _, ok := got["vendor:ghost"]; ok {
+		t.Error("a missing id is present")
+	}
+	if none, err := s.Entities(ctx, nil, 0); err != nil || len(none) != 0 {
+		t.Errorf("no ids: %v, %v", none, err)
+	}
+}
+
+func testNeighbourhood(t *testing.T, s *store.Checked) {
+	ctx := t.Context()
+	// Upstream of the organisation for foreign influence: USES walked OUT, MAKES walked IN,
+	// APPLIES_TO walked IN, ENACTED walked IN, HEADQUARTERED_IN walked OUT.
+	steps := []store.Step{{Type: kg.RelUses, Direction: kg.Out}, {Type: kg.RelMakes, Direction: kg.In},
+		{Type: kg.RelAppliesTo, Direction: kg.In}, {Type: kg.RelEnacted, Direction: kg.In},
+		{Type: kg.RelHeadquarteredIn, Direction: kg.Out}}
+	nb := func(q store.NeighbourhoodQuery) kg.Snapshot {
+		t.Helper()
+		if q.Roots == nil {
+			q.Roots = []string{"organization:o1"}
+		}
+		snap := get(t, s.Neighbourhood, q)
+		return snap
+	}
+	up := func(hops int) kg.Snapshot {
+		t.Helper()
+		return nb(store.NeighbourhoodQuery{Steps: steps, MaxHops: hops, AsOf: d20180101})
+	}
+	wantIDs(t, "0 hops", entityIDs(up(0).Entities), []string{"organization:o1"})
+	if r := up(0).Relationships; len(r) != 0 {
+		t.Errorf("0 hops walked %v", relIDs(r))
+	}
+	one := up(1)
+	wantIDs(t, "1 hop", entityIDs(one.Entities), []string{"organization:o1", "product:p1"})
+	wantIDs(t, "1 hop relationships", relIDs(one.Relationships), []string{"organization:o1-USES->product:p1"})
+	wantIDs(t, "2 hops", entityIDs(up(2).Entities), []string{"organization:o1", "product:p1", "vendor:v1"})
+	three := up(3)
+	wantIDs(t, "3 hops", entityIDs(three.Entities), []string{"government:ru", "law:l1", "organization:o1", "product:p1", "vendor:v1"})
+	// ENACTED joins two entities both 3 hops away: not walked within 3 hops.
+	wantIDs(t, "3 hop relationships", relIDs(three.Relationships), []string{"law:l1-APPLIES_TO->vendor:v1",
+		"organization:o1-USES->product:p1", "vendor:v1-HEADQUARTERED_IN->government:ru", "vendor:v1-MAKES->product:p1"})
+	if len(three.Signals) != 1 || three.Signals[0].ID != "signal:ru-fi" {
+		t.Errorf("signals in the neighbourhood: %+v", three.Signals)
+	}
+	four := up(4)
+	wantIDs(t, "4 hops", entityIDs(four.Entities), entityIDs(three.Entities))
+	wantIDs(t, "4 hop relationships", relIDs(four.Relationships), []string{"government:ru-ENACTED->law:l1", "law:l1-APPLIES_TO->vendor:v1",
+		"organization:o1-USES->product:p1", "vendor:v1-HEADQUARTERED_IN->government:ru", "vendor:v1-MAKES->product:p1"})
+
+	// Direction matters: walking USES IN from the organisation leads nowhere.
+	wantIDs(t, "wrong direction", entityIDs(nb(store.NeighbourhoodQuery{MaxHops: 3, AsOf: d20180101,
+		Steps: []store.Step{{Type: kg.RelUses, Direction: kg.In}}}).Entities), []string{"organization:o1"})
+	// BOTH walks either way.
+	wantIDs(t, "USES both ways", entityIDs(nb(store.NeighbourhoodQuery{Roots: []string{"product:p1"}, MaxHops: 1, AsOf: d20180101,
+		Steps: []store.Step{{Type: kg.RelUses, Direction: kg.Both}}}).Entities), []string{"organization:o1", "product:p1"})
+	// No steps: every type, both directions. Several roots; an unknown one is skipped.
+	many := nb(store.NeighbourhoodQuery{Roots: []string{"retailer:r1", "government:us", "vendor:ghost"}, MaxHops: 1, AsOf: d20180101})
+	wantIDs(t, "several roots", entityIDs(many.Entities), []string{"agency:a1", "government:us", "product:p1", "retailer:r1"})
+	wantIDs(t, "several roots' relationships", relIDs(many.Relationships),
+		[]string{"agency:a1-PART_OF->government:us", "retailer:r1-DELISTED->product:p1"})
+	// As of 2017-01-01 the directive and its edges are invisible, and SELLS still holds.
+	early := nb(store.NeighbourhoodQuery{MaxHops: 2, AsOf: d20170101})
+	wantIDs(t, "2 hops on 2017-01-01", entityIDs(early.Entities), []string{"organization:o1", "product:p1", "retailer:r1", "vendor:v1"})
+	wantIDs(t, "relationships on 2017-01-01", relIDs(early.Relationships), []string{"organization:o1-USES->product:p1",
+		"retailer:r1-SELLS->product:p1", "vendor:v1-MAKES->product:p1"})
+
+	if got := nb(store.NeighbourhoodQuery{Steps: steps, MaxHops: 3, AsOf: d20180101, MaxEntities: 5}); len(got.Entities) != 5 {
+		t.Errorf("cap equal to the size: %d entities", len(got.Entities))
+	}
+	for _, tc := range []struct {
+		name string
+		q    store.NeighbourhoodQuery
+	}{
+		{"over the entity cap", store.NeighbourhoodQuery{Steps: steps, MaxHops: 3, AsOf: d20180101, MaxEntities: 4}},
+		{"negative cap", store.NeighbourhoodQuery{MaxHops: 1, MaxEntities: -1}},
+		{"hops above max", store.NeighbourhoodQuery{MaxHops: store.MaxHops + 1}},
+		{"negative hops", store.NeighbourhoodQuery{MaxHops: -1}},
+		{"unknown step type", store.NeighbourhoodQuery{MaxHops: 1, Steps: []store.Step{{Type: "LIKES", Direction: kg.Out}}}},
+	} {
+		tc.q.Roots = []string{"organization:o1"}
+		_, err := s.Neighbourhood(ctx, tc.q)
+		wantErr(t, tc.name, err, store.ErrInvalid)
+	}
+}
+
+func testPaths(t *testing.T, s *store.Checked) {
+	ctx := t.Context()
+	paths := func(q store.PathQuery) []store.Path {
+		t.Helper()
+		q.AsOf = d20180101
+		ps := get(t, s.Paths, q)
+		return ps
+	}
+	ps := paths(store.PathQuery{From: "organization:o1", To: "government:ru", MaxHops: 4})
+	var got []string
+	for _, p := range ps {
+		got = append(got, fmt.Sprint(p.EntityIDs))
+		if len(p.EntityIDs) != len(p.Relationships)+1 {
+			t.Errorf("path shape: %+v", p)
+		}
+		seen := map[string]bool{}
+		for _, id := range p.EntityIDs {
+			if seen[id] {
+				t.Errorf("entity %s twice in %v", id, p.EntityIDs)
+			}
+			seen[id] = true
+		}
+		for i, r := range p.Relationships {
+			a, b := p.EntityIDs[i], p.EntityIDs[i+1]
+			if !(r.From == a && r.To == b) && !(r.From == b && r.To == a) {
+				t.Errorf("relationship %s does not join %s and %s", r.ID(), a, b)
+			}
+		}
+	}
+	want := []string{
+		"[organization:o1 product:p1 vendor:v1 government:ru]",
+		"[organization:o1 directive:d1 vendor:v1 government:ru]",
+		"[organization:o1 product:p1 vendor:v1 law:l1 government:ru]",
+		"[organization:o1 directive:d1 vendor:v1 law:l1 government:ru]",
+	}
+	slices.Sort(want[:2])
+	slices.Sort(want[2:])
+	wantIDs(t, "paths organisation → Russia", got, want)
+	if n := len(paths(store.PathQuery{From: "organization:o1", To: "government:ru", MaxHops: 2})); n != 0 {
+		t.Errorf("%d paths within 2 hops, want 0", n)
+	}
+	if n := len(paths(store.PathQuery{From: "organization:o1", To: "government:ru", MaxHops: 4, First: 1})); n != 1 {
+		t.Errorf("limit 1 gave %d paths", n)
+	}
+	only := paths(store.PathQuery{From: "organization:o1", To: "government:ru", MaxHops: 4, Types: []kg.RelType{kg.RelUses, kg.RelMakes, kg.RelHeadquarteredIn}})
+	if len(only) != 1 || len(only[0].Relationships) != 3 {
+		t.Errorf("typed paths: %+v", only)
+	}
+	if n := len(paths(store.PathQuery{From: "organization:o1", To: "vendor:ghost", MaxHops: 4})); n != 0 {
+		t.Errorf("%d paths to a missing entity", n)
+	}
+	if n := len(paths(store.PathQuery{From: "organization:o1", To: "organization:o1", MaxHops: 4})); n != 0 {
+		t.Errorf("%d paths from an entity to itself", n)
+	}
+	// Before the directive existed only the product route is there.
+	early, err := s.Paths(ctx, store.PathQuery{From: "organization:o1", To: "vendor:v1", MaxHops: 2, AsOf: d20170101})
+	if err != nil || len(early) != 1 || fmt.Sprint(early[0].EntityIDs) != "[organization:o1 product:p1 vendor:v1]" {
+		t.Errorf("paths on 2017-01-01: %+v, %v", early, err)
+	}
+	for _, tc := range []struct {
+		name string
+		q    store.PathQuery
+	}{
+		{"hops above max", store.PathQuery{MaxHops: store.MaxHops + 1}},
+
+		{"negative first", store.PathQuery{MaxHops: 2, First: -1}},
+	} {
+		tc.q.From, tc.q.To = "organization:o1", "government:ru"
+		_, err := s.Paths(ctx, tc.q)
+		wantErr(t, tc.name, err, store.ErrInvalid)
+	}
+}
