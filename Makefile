@@ -19,13 +19,16 @@ check-generated:
 	$(GO) generate ./...
 	@git diff --exit-code --stat -- graph resolvers || { echo "go generate changed files: commit the regenerated code"; exit 1; }
 
+# gofmt, go vet, and go.mod/go.sum exactly as go mod tidy leaves them.
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) mod tidy -diff
 
 # RISKGRAPH_TEST_NEO4J=required: a Neo4j that cannot start fails the run instead of skipping.
+# -race: every test runs under the race detector.
 unit:
-	RISKGRAPH_TEST_NEO4J=required $(GO) test -count=1 -timeout 30m ./...
+	RISKGRAPH_TEST_NEO4J=required $(GO) test -race -count=1 -timeout 30m ./...
 
 # The committed playground bundle must be what web/'s sources and lockfile build.
 check-web:
