@@ -81,20 +81,21 @@ const (
 	RelControlledBy    RelType = "CONTROLLED_BY"    // as OWNED_BY
 	RelPartOf          RelType = "PART_OF"          // (Agency)->(Government|Agency)
 	RelIssued          RelType = "ISSUED"           // (Agency|Government)->(Directive)
-	RelTargets         RelType = "TARGETS"          // (Directive)->(Vendor|Product)
-	RelBinds           RelType = "BINDS"            // (Directive)->(Organization|Agency)
+	RelTargets         RelType = "TARGETS"          // (Directive|Law)->(Vendor|Product): what the rule bans or restricts
+	RelBinds           RelType = "BINDS"            // (Directive|Law)->(Organization|Agency)
 	RelSells           RelType = "SELLS"            // (Retailer)->(Product)
 	RelDelisted        RelType = "DELISTED"         // (Retailer)->(Product)
 	RelUses            RelType = "USES"             // (Organization|Agency)->(Product)
 	RelSuppliedBy      RelType = "SUPPLIED_BY"      // (Organization|Agency)->(Vendor)
 	RelOfficerOf       RelType = "OFFICER_OF"       // (Person)->(Vendor|Agency|Government|Organization|Retailer)
 	RelStatedBy        RelType = "STATED_BY"        // (Source)->(any but Source): who made the statement a source records
+	RelCompliedWith    RelType = "COMPLIED_WITH"    // (Organization|Agency)->(Directive|Law): evidence that one obligation was met
 )
 
 // RelTypes lists every relationship type in a fixed order.
 var RelTypes = []RelType{RelEnacted, RelAppliesTo, RelHeadquarteredIn, RelMakes, RelOwnedBy,
 	RelControlledBy, RelPartOf, RelIssued, RelTargets, RelBinds, RelSells, RelDelisted, RelUses,
-	RelSuppliedBy, RelOfficerOf, RelStatedBy}
+	RelSuppliedBy, RelOfficerOf, RelStatedBy, RelCompliedWith}
 
 // Valid reports whether t is one of RelTypes.
 func (t RelType) Valid() bool { _, ok := endpoints[t]; return ok }
@@ -119,14 +120,15 @@ var endpoints = map[RelType][2]kindSet{
 	RelControlledBy:    ownership,
 	RelPartOf:          {{KindAgency}, {KindGovernment, KindAgency}},
 	RelIssued:          {{KindAgency, KindGovernment}, {KindDirective}},
-	RelTargets:         {{KindDirective}, {KindVendor, KindProduct}},
-	RelBinds:           {{KindDirective}, {KindOrganization, KindAgency}},
+	RelTargets:         {{KindDirective, KindLaw}, {KindVendor, KindProduct}},
+	RelBinds:           {{KindDirective, KindLaw}, {KindOrganization, KindAgency}},
 	RelSells:           {{KindRetailer}, {KindProduct}},
 	RelDelisted:        {{KindRetailer}, {KindProduct}},
 	RelUses:            {{KindOrganization, KindAgency}, {KindProduct}},
 	RelSuppliedBy:      {{KindOrganization, KindAgency}, {KindVendor}},
 	RelOfficerOf:       {{KindPerson}, {KindVendor, KindAgency, KindGovernment, KindOrganization, KindRetailer}},
 	RelStatedBy:        {{KindSource}, anyButSource},
+	RelCompliedWith:    {{KindOrganization, KindAgency}, {KindDirective, KindLaw}},
 }
 
 // Endpoints returns the kinds t may start from and end at.
@@ -181,13 +183,23 @@ type Attribute struct {
 	Value string `json:"value"`
 }
 
-// Obligation is something a Directive requires of those it binds, by a due date.
+// Obligation is something a directive or law requires of those it binds, by a due date.
 type Obligation struct {
 	ID          string     `json:"id"`          // unique within the directive, e.g. "identify"
 	Title       string     `json:"title"`       // short imperative, e.g. "Identify Kaspersky products"
 	Description string     `json:"description"` // what exactly must be done
 	Due         Date       `json:"due"`         // the date by which it must be done
 	Sources     []Citation `json:"sources,omitempty"`
+}
+
+// Reach is a directive's or law's own clause on what it covers besides what it TARGETS, such
+// as section 1634's "any entity it controls, is controlled by, or shares control with". A rule
+// without one covers what the risk model's coverage rules say.
+type Reach struct {
+	Controls      bool `json:"controls"`      // entities that own or control a covered entity
+	ControlledBy  bool `json:"controlledBy"`  // entities a covered entity owns or controls
+	SharedControl bool `json:"sharedControl"` // entities under the same control as a covered entity
+	Products      bool `json:"products"`      // products any covered vendor makes
 }
 
 // Entity is a node of the graph. Writes are upserts keyed by ID.
@@ -198,22 +210,28 @@ type Entity struct {
 	Aliases     []string     `json:"aliases,omitempty"`
 	Description string       `json:"description,omitempty"`
 	Attributes  []Attribute  `json:"attributes,omitempty"`
-	Obligations []Obligation `json:"obligations,omitempty"` // Directive only
+	Obligations []Obligation `json:"obligations,omitempty"` // Directive and Law only
+	Reach       *Reach       `json:"reach,omitempty"`       // Directive and Law only
 	Sources     []Citation   `json:"sources,omitempty"`
 	Validity    Validity     `json:"validity"`
+	Version     *Version     `json:"version,omitempty"` // set on reads and in exports; ignored on writes
 }
 
-// Relationship is a typed, directed edge. Its ID is derived from (From, Type, To), so two
-// entities are joined by at most one relationship of a type.
+// Relationship is a typed, directed edge. Its ID is derived from (From, Type, To) and, for
+// COMPLIED_WITH, the obligation: so two entities are joined by at most one relationship of a
+// type (one per obligation for COMPLIED_WITH).
 type Relationship struct {
 	Type       RelType    `json:"type"`
 	From       string     `json:"from"`
 	To         string     `json:"to"`
-	Confidence float64    `json:"confidence"`         // in (0,1]; 0 on input means 1
-	Inferred   bool       `json:"inferred,omitempty"` // true when no source states the link outright
+	Obligation string     `json:"obligation,omitempty"` // COMPLIED_WITH only: the id of the obligation of To that From met
+	Confidence float64    `json:"confidence"`           // in (0,1]; 0 on input means 1
+	Share      float64    `json:"share,omitempty"`      // OWNED_BY only: the percentage owned, in (0,100]; 0 = not known
+	Inferred   bool       `json:"inferred,omitempty"`   // true when no source states the link outright
 	Note       string     `json:"note,omitempty"`
 	Sources    []Citation `json:"sources,omitempty"`
 	Validity   Validity   `json:"validity"`
+	Version    *Version   `json:"version,omitempty"` // set on reads and in exports; ignored on writes
 }
 
 // RelationshipID is the stable id of the relationship of type t from one entity to another.
@@ -221,8 +239,14 @@ func RelationshipID(from string, t RelType, to string) string {
 	return from + "-" + string(t) + "->" + to
 }
 
-// ID returns the relationship's stable id.
-func (r Relationship) ID() string { return RelationshipID(r.From, r.Type, r.To) }
+// ID returns the relationship's stable id: from-TYPE->to, and #obligation for COMPLIED_WITH.
+func (r Relationship) ID() string {
+	id := RelationshipID(r.From, r.Type, r.To)
+	if r.Obligation != "" {
+		id += "#" + r.Obligation
+	}
+	return id
+}
 
 // SortRelationships orders rels by id in place, building each id once rather than at every
 // comparison.
@@ -250,17 +274,26 @@ type RiskSignal struct {
 	Reason    string     `json:"reason"`
 	Sources   []Citation `json:"sources,omitempty"`
 	Validity  Validity   `json:"validity"`
+	Version   *Version   `json:"version,omitempty"` // set on reads and in exports; ignored on writes
 }
 
 // SignalIDPrefix is the prefix of every risk signal id.
 const SignalIDPrefix = "signal:"
 
-// Snapshot is every fact valid at one date: what the risk engine reads.
+// Snapshot is every fact valid at one date, as known at one time: what the risk engine reads.
 type Snapshot struct {
 	AsOf          Date
+	KnownAt       Stamp // 0: as known now
 	Entities      []Entity
 	Relationships []Relationship
 	Signals       []RiskSignal
+}
+
+// Sort orders s's entities, relationships and signals by id, in place.
+func (s *Snapshot) Sort() {
+	slices.SortFunc(s.Entities, func(a, b Entity) int { return strings.Compare(a.ID, b.ID) })
+	SortRelationships(s.Relationships)
+	slices.SortFunc(s.Signals, func(a, b RiskSignal) int { return strings.Compare(a.ID, b.ID) })
 }
 
 // ValidAt keeps only the facts of s valid at d (and relationships whose endpoints are).
@@ -321,9 +354,37 @@ const (
 // Valid reports whether d is Out, In or Both.
 func (d Direction) Valid() bool { return d == Out || d == In || d == Both }
 
-// WriteResult says what a write did, by id.
+// WriteResult says what a write did, by id, and when it was recorded.
 type WriteResult struct {
-	Created   []string
-	Updated   []string
-	Unchanged []string
+	Created    []string
+	Updated    []string // a new version, a correction, or a new end of an upserted fact
+	Unchanged  []string
+	Retracted  []string // ended by a retraction (or by an upsert's new validTo)
+	RecordedAt Stamp    // the write's recorded time; 0 when it changed nothing
+}
+
+// Changed reports whether the write changed anything.
+func (r WriteResult) Changed() bool { return len(r.Created)+len(r.Updated)+len(r.Retracted) > 0 }
+
+// Add appends what another write did (RecordedAt keeps the latest).
+func (r *WriteResult) Add(o WriteResult) {
+	r.Created = append(r.Created, o.Created...)
+	r.Updated = append(r.Updated, o.Updated...)
+	r.Unchanged = append(r.Unchanged, o.Unchanged...)
+	r.Retracted = append(r.Retracted, o.Retracted...)
+	r.RecordedAt = max(r.RecordedAt, o.RecordedAt)
+}
+
+// Note records the outcome of writing the fact with this id.
+func (r *WriteResult) Note(id string, o Outcome) {
+	switch o {
+	case Created:
+		r.Created = append(r.Created, id)
+	case Updated:
+		r.Updated = append(r.Updated, id)
+	case Retracted:
+		r.Retracted = append(r.Retracted, id)
+	default:
+		r.Unchanged = append(r.Unchanged, id)
+	}
 }
