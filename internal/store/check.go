@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 
 	"riskgraph/internal/kg"
+	"riskgraph/internal/match"
 )
 
 // Checked wraps a backend so that every query and write is checked and normalised once,
@@ -62,22 +64,44 @@ func CheckPage(p Page, keyParts int) (Page, error) {
 	return p, nil
 }
 
-// checkIDs rejects a read naming more than MaxIDs ids and returns the well-formed ones,
-// each once, in order. A malformed id cannot name a stored entity, so it is simply absent
-// from the answer, like any id that names nothing.
+// checkIDs rejects a read naming more than MaxIDs ids and returns the entity ids among
+// them, each once, in order. A malformed id cannot name a stored entity, so it is simply
+// absent from the answer, like any id that names nothing.
 func checkIDs(field string, ids []string) ([]string, error) {
+	return checkIDsOf(field, ids, func(id string) bool { return kg.CheckEntityID("", id) == nil })
+}
+
+// checkIDsOf is checkIDs for ids of the kind well reports.
+func checkIDsOf(field string, ids []string, well func(string) bool) ([]string, error) {
 	if len(ids) > MaxIDs {
 		return nil, kg.OverLimit(field, "%d ids in one read; the limit is %d", len(ids), MaxIDs)
 	}
 	seen := make(map[string]bool, len(ids))
 	out := make([]string, 0, len(ids))
 	for _, id := range ids {
-		if !seen[id] && kg.CheckEntityID("", id) == nil {
+		if !seen[id] && well(id) {
 			seen[id] = true
 			out = append(out, id)
 		}
 	}
 	return out, nil
+}
+
+func isRelationshipID(id string) bool { _, _, _, ok := kg.ParseRelationshipID(id); return ok }
+
+func isSignalID(id string) bool {
+	return strings.HasPrefix(id, kg.SignalIDPrefix) && kg.CheckFactID("", id) == nil
+}
+
+func isFactID(id string) bool { return kg.CheckFactID("", id) == nil }
+
+// checkAt resolves the date of a moment and rejects a negative recorded time.
+func checkAt(at At) (At, error) {
+	if at.KnownAt < 0 {
+		return at, kg.Invalid("knownAt", "knownAt %d is before 1970", at.KnownAt)
+	}
+	at.AsOf = ResolveAsOf(at.AsOf)
+	return at, nil
 }
 
 func checkKind(field string, k kg.Kind) error {
@@ -161,13 +185,58 @@ func SearchCursorOf(h SearchHit) string {
 	return EncodeCursor(strconv.FormatFloat(h.Score, 'g', -1, 64), h.Entity.ID)
 }
 
-// Entities checks the ids and resolves the date.
-func (c *Checked) Entities(ctx context.Context, ids []string, asOf kg.Date) (map[string]kg.Entity, error) {
+// Entities checks the ids and the moment.
+func (c *Checked) Entities(ctx context.Context, ids []string, at At) (map[string]kg.Entity, error) {
 	ids, err := checkIDs("ids", ids)
 	if err != nil {
 		return nil, err
 	}
-	return c.s.Entities(ctx, ids, ResolveAsOf(asOf))
+	if at, err = checkAt(at); err != nil {
+		return nil, err
+	}
+	return c.s.Entities(ctx, ids, at)
+}
+
+// RelationshipsByID checks the ids and the moment.
+func (c *Checked) RelationshipsByID(ctx context.Context, ids []string, at At) (map[string]kg.Relationship, error) {
+	ids, err := checkIDsOf("ids", ids, isRelationshipID)
+	if err != nil {
+		return nil, err
+	}
+	if at, err = checkAt(at); err != nil {
+		return nil, err
+	}
+	return c.s.RelationshipsByID(ctx, ids, at)
+}
+
+// SignalsByID checks the ids and the moment.
+func (c *Checked) SignalsByID(ctx context.Context, ids []string, at At) (map[string]kg.RiskSignal, error) {
+	ids, err := checkIDsOf("ids", ids, isSignalID)
+	if err != nil {
+		return nil, err
+	}
+	if at, err = checkAt(at); err != nil {
+		return nil, err
+	}
+	return c.s.SignalsByID(ctx, ids, at)
+}
+
+// History checks the ids.
+func (c *Checked) History(ctx context.Context, ids []string) (kg.Batch, error) {
+	ids, err := checkIDsOf("ids", ids, isFactID)
+	if err != nil {
+		return kg.Batch{}, err
+	}
+	return c.s.History(ctx, ids)
+}
+
+// Exists checks the ids.
+func (c *Checked) Exists(ctx context.Context, ids []string) (map[string]bool, error) {
+	ids, err := checkIDsOf("ids", ids, isFactID)
+	if err != nil {
+		return nil, err
+	}
+	return c.s.Exists(ctx, ids)
 }
 
 // List checks the kind, filter and page and resolves the date.
@@ -193,7 +262,9 @@ func (c *Checked) List(ctx context.Context, q ListQuery) (EntityPage, error) {
 			return EntityPage{}, err
 		}
 	}
-	q.AsOf = ResolveAsOf(q.AsOf)
+	if q.AsOf, q.KnownAt, err = checkMoment(q.AsOf, q.KnownAt); err != nil {
+		return EntityPage{}, err
+	}
 	return c.s.List(ctx, q)
 }
 
@@ -223,8 +294,46 @@ func (c *Checked) Search(ctx context.Context, q SearchQuery) (SearchPage, error)
 	case len(q.Words) > MaxSearchWords:
 		return SearchPage{}, kg.OverLimit("text", "%d words to search for; the limit is %d", len(q.Words), MaxSearchWords)
 	}
-	q.AsOf = ResolveAsOf(q.AsOf)
+	if q.AsOf, q.KnownAt, err = checkMoment(q.AsOf, q.KnownAt); err != nil {
+		return SearchPage{}, err
+	}
 	return c.s.Search(ctx, q)
+}
+
+// MatchTargets checks the names and the limit, resolves the date and computes the keys.
+func (c *Checked) MatchTargets(ctx context.Context, q MatchQuery) ([]kg.Entity, error) {
+	switch {
+	case len(q.Names) == 0:
+		return nil, kg.Invalid("name", "give a name to match")
+	case len(q.Names) > MaxMatchNames:
+		return nil, kg.OverLimit("aliases", "%d names to match; the limit is %d", len(q.Names), MaxMatchNames)
+	case q.Limit < 0 || q.Limit > MaxMatchTargets:
+		return nil, kg.Invalid("limit", "limit %d must be between 1 and %d", q.Limit, MaxMatchTargets)
+	case q.Limit == 0:
+		q.Limit = DefaultMatchTargets
+	}
+	keys := map[string]bool{}
+	for i, n := range q.Names {
+		field := "name"
+		if i > 0 {
+			field = fmt.Sprintf("aliases[%d]", i-1)
+		}
+		if err := checkText(field, n); err != nil {
+			return nil, err
+		}
+		for _, k := range match.Keys(n) {
+			keys[k] = true
+		}
+	}
+	q.Keys = slices.Sorted(maps.Keys(keys))
+	var err error
+	if q.AsOf, q.KnownAt, err = checkMoment(q.AsOf, q.KnownAt); err != nil {
+		return nil, err
+	}
+	if len(q.Keys) == 0 {
+		return nil, nil // a name of punctuation only: nothing to look up
+	}
+	return c.s.MatchTargets(ctx, q)
 }
 
 // Relationships checks the ids, direction, types and page and resolves the date.
@@ -242,17 +351,22 @@ func (c *Checked) Relationships(ctx context.Context, q RelQuery) (map[string]Rel
 	if q.Page, err = CheckPage(q.Page, 1); err != nil {
 		return nil, err
 	}
-	q.AsOf = ResolveAsOf(q.AsOf)
+	if q.AsOf, q.KnownAt, err = checkMoment(q.AsOf, q.KnownAt); err != nil {
+		return nil, err
+	}
 	return c.s.Relationships(ctx, q)
 }
 
-// Signals checks the ids and resolves the date.
-func (c *Checked) Signals(ctx context.Context, entityIDs []string, asOf kg.Date) (map[string][]kg.RiskSignal, error) {
+// Signals checks the ids and the moment.
+func (c *Checked) Signals(ctx context.Context, entityIDs []string, at At) (map[string][]kg.RiskSignal, error) {
 	ids, err := checkIDs("entityIds", entityIDs)
 	if err != nil {
 		return nil, err
 	}
-	return c.s.Signals(ctx, ids, ResolveAsOf(asOf))
+	if at, err = checkAt(at); err != nil {
+		return nil, err
+	}
+	return c.s.Signals(ctx, ids, at)
 }
 
 // Neighbourhood checks the roots, hops, entity cap and steps and resolves the date.
@@ -278,7 +392,9 @@ func (c *Checked) Neighbourhood(ctx context.Context, q NeighbourhoodQuery) (kg.S
 		steps[i] = st
 	}
 	q.Steps = steps
-	q.AsOf = ResolveAsOf(q.AsOf)
+	if q.AsOf, q.KnownAt, err = checkMoment(q.AsOf, q.KnownAt); err != nil {
+		return kg.Snapshot{}, err
+	}
 	return c.s.Neighbourhood(ctx, q)
 }
 
@@ -308,24 +424,171 @@ func (c *Checked) Paths(ctx context.Context, q PathQuery) ([]Path, error) {
 	if err := checkTypes("types", q.Types); err != nil {
 		return nil, err
 	}
-	q.AsOf = ResolveAsOf(q.AsOf)
+	var err error
+	if q.AsOf, q.KnownAt, err = checkMoment(q.AsOf, q.KnownAt); err != nil {
+		return nil, err
+	}
 	return c.s.Paths(ctx, q)
 }
 
-// Snapshot resolves the date.
-func (c *Checked) Snapshot(ctx context.Context, asOf kg.Date) (kg.Snapshot, error) {
-	return c.s.Snapshot(ctx, ResolveAsOf(asOf))
+// Snapshot checks the moment.
+func (c *Checked) Snapshot(ctx context.Context, at At) (kg.Snapshot, error) {
+	at, err := checkAt(at)
+	if err != nil {
+		return kg.Snapshot{}, err
+	}
+	return c.s.Snapshot(ctx, at)
+}
+
+// checkMoment is checkAt for the date and recorded time of a query.
+func checkMoment(asOf kg.Date, knownAt kg.Stamp) (kg.Date, kg.Stamp, error) {
+	at, err := checkAt(At{AsOf: asOf, KnownAt: knownAt})
+	return at.AsOf, at.KnownAt, err
 }
 
 // Export needs no checks.
 func (c *Checked) Export(ctx context.Context) (kg.Batch, error) { return c.s.Export(ctx) }
 
-// Apply validates every row of the batch (kg.Batch.Validate) and gives it its stored form.
-func (c *Checked) Apply(ctx context.Context, b kg.Batch) (WriteResult, error) {
-	if err := b.Validate(); err != nil {
+// DefaultWriter is who a write is recorded as written by when the caller names nobody.
+const DefaultWriter = "local"
+
+// Apply validates the batch (kg.Batch.Validate), gives it its stored form, makes sure every
+// id it refers to exists, and passes it on as written by by (DefaultWriter when empty).
+func (c *Checked) Apply(ctx context.Context, b kg.Batch, by string) (WriteResult, error) {
+	b, err := c.checkWrite(ctx, b)
+	if err != nil {
 		return WriteResult{}, err
 	}
-	return c.s.Apply(ctx, normalize(b))
+	if by == "" {
+		by = DefaultWriter
+	}
+	return c.s.Apply(ctx, b, by)
+}
+
+// checkWrite validates b, normalises it and checks that every id it refers to (relationship
+// ends, signal entities, cited sources, retracted facts) is in b itself or in the store.
+func (c *Checked) checkWrite(ctx context.Context, b kg.Batch) (kg.Batch, error) {
+	if err := b.Validate(); err != nil {
+		return b, err
+	}
+	b = normalize(b)
+	in := make(map[string]bool, len(b.Entities)+len(b.Relationships)+len(b.Signals))
+	for _, e := range b.Entities {
+		in[e.ID] = true
+	}
+	for _, r := range b.Relationships {
+		in[r.ID()] = true
+	}
+	for _, g := range b.Signals {
+		in[g.ID] = true
+	}
+	type ref struct{ field, id, what string }
+	var refs []ref
+	need := map[string]bool{}
+	refer := func(field func() string, id, what string) {
+		if !in[id] && !need[id] {
+			need[id] = true
+			refs = append(refs, ref{field(), id, what})
+		}
+	}
+	cite := func(field string, cs []kg.Citation) {
+		for i, ct := range cs {
+			refer(func() string { return fmt.Sprintf("%s[%d].source", field, i) }, ct.SourceID, "source")
+		}
+	}
+	for i, e := range b.Entities {
+		cite(fmt.Sprintf("entities[%d].sources", i), e.Sources)
+		for j, o := range e.Obligations {
+			cite(fmt.Sprintf("entities[%d].obligations[%d].sources", i, j), o.Sources)
+		}
+	}
+	for i, r := range b.Relationships {
+		refer(func() string { return fmt.Sprintf("relationships[%d].from", i) }, r.From, "entity")
+		refer(func() string { return fmt.Sprintf("relationships[%d].to", i) }, r.To, "entity")
+		cite(fmt.Sprintf("relationships[%d].sources", i), r.Sources)
+	}
+	for i, g := range b.Signals {
+		refer(func() string { return fmt.Sprintf("signals[%d].entity", i) }, g.EntityID, "entity")
+		cite(fmt.Sprintf("signals[%d].sources", i), g.Sources)
+	}
+	for i, r := range b.Retractions {
+		refer(func() string { return fmt.Sprintf("retractions[%d].id", i) }, r.ID, "fact")
+	}
+	if err := c.checkObligations(ctx, b); err != nil {
+		return b, err
+	}
+	if len(refs) == 0 {
+		return b, nil
+	}
+	ids := make([]string, len(refs))
+	for i, r := range refs {
+		ids[i] = r.id
+	}
+	found := map[string]bool{}
+	for part := range slices.Chunk(ids, MaxIDs) {
+		got, err := c.s.Exists(ctx, part)
+		if err != nil {
+			return b, fmt.Errorf("check the ids the batch refers to: %w", err)
+		}
+		for id := range got {
+			found[id] = true
+		}
+	}
+	for _, r := range refs {
+		if found[r.id] {
+			continue
+		}
+		switch r.what {
+		case "source":
+			return b, kg.Invalid(r.field, "source %q does not exist: write it first or in the same batch", r.id)
+		case "fact":
+			return b, kg.Invalid(r.field, "no entity, relationship or signal %q exists to retract", r.id)
+		}
+		return b, kg.Invalid(r.field, "entity %q does not exist: write it first or in the same batch", r.id)
+	}
+	return b, nil
+}
+
+// checkObligations rejects COMPLIED_WITH relationships whose obligation no version of their
+// directive or law (in the batch, or recorded) has.
+func (c *Checked) checkObligations(ctx context.Context, b kg.Batch) error {
+	has := map[string]map[string]bool{} // rule id → obligation ids
+	note := func(e kg.Entity) {
+		if has[e.ID] == nil {
+			has[e.ID] = map[string]bool{}
+		}
+		for _, o := range e.Obligations {
+			has[e.ID][o.ID] = true
+		}
+	}
+	var stored []string
+	for _, r := range b.Relationships {
+		if r.Type == kg.RelCompliedWith && has[r.To] == nil && !slices.Contains(stored, r.To) {
+			stored = append(stored, r.To)
+		}
+	}
+	if len(stored) == 0 {
+		return nil
+	}
+	for _, e := range b.Entities {
+		note(e)
+	}
+	h, err := c.s.History(ctx, stored)
+	if err != nil {
+		return fmt.Errorf("read the obligations of %d rules: %w", len(stored), err)
+	}
+	for _, e := range h.Entities {
+		note(e)
+	}
+	for i, r := range b.Relationships {
+		if r.Type == kg.RelCompliedWith && !has[r.To][r.Obligation] {
+			if has[r.To] == nil {
+				continue // the endpoint check reports the missing rule
+			}
+			return kg.Invalid(fmt.Sprintf("relationships[%d].obligation", i), "%s has no obligation %q", r.To, r.Obligation)
+		}
+	}
+	return nil
 }
 
 // normalize gives a validated batch its stored form: a relationship's Confidence 0 ("means
@@ -341,25 +604,6 @@ func normalize(b kg.Batch) kg.Batch {
 		}
 	}
 	return b
-}
-
-// Retract needs a date, and passes each id once.
-func (c *Checked) Retract(ctx context.Context, ids []string, on kg.Date) (WriteResult, error) {
-	if on == 0 {
-		return WriteResult{}, kg.Invalid("on", "a retraction needs a date")
-	}
-	if len(ids) > MaxIDs {
-		return WriteResult{}, kg.OverLimit("ids", "%d ids in one retraction; the limit is %d", len(ids), MaxIDs)
-	}
-	seen := make(map[string]bool, len(ids))
-	uniq := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			uniq = append(uniq, id)
-		}
-	}
-	return c.s.Retract(ctx, uniq, on)
 }
 
 // Ping asks the backend.

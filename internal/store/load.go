@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 
 	"riskgraph/internal/kg"
@@ -26,18 +25,22 @@ const (
 
 // Load writes a large batch as many backend Apply calls of BatchSize rows, Workers at a
 // time: all entities first, then the relationships, then the signals, so that every row's
-// endpoints exist before it is written.
+// endpoints exist before it is written. An archive is split so that every row of one fact
+// goes in the same call. Retractions and corrections belong in Apply.
 //
 // Unlike Apply, Load is not atomic. b is validated as a whole, once, before anything is
-// written (the calls it makes skip the check), but a row whose endpoint is neither in b nor
-// in the store fails its Apply call after earlier calls have committed. Since every row is
-// an upsert, running Load again with the same batch finishes the job. The result lists every
-// row once, in no particular order.
-func (c *Checked) Load(ctx context.Context, b kg.Batch, opt LoadOptions) (WriteResult, error) {
-	if err := b.Validate(); err != nil {
+// written (the calls it makes skip the check), and every id it refers to outside itself must
+// exist; a failure of one call still leaves earlier calls committed. Since every row is an
+// upsert (or a restore, which is unchanged the second time), running Load again with the
+// same batch finishes the job. The result lists every row once, in no particular order.
+func (c *Checked) Load(ctx context.Context, b kg.Batch, by string, opt LoadOptions) (WriteResult, error) {
+	if len(b.Retractions)+len(b.Corrections) > 0 {
+		return WriteResult{}, kg.Invalid("retractions", "a bulk load writes rows only; retract or correct with Apply")
+	}
+	b, err := c.checkWrite(ctx, b)
+	if err != nil {
 		return WriteResult{}, fmt.Errorf("load: %w", err)
 	}
-	b, s := normalize(b), c.s
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = DefaultLoadBatch
 	}
@@ -49,30 +52,40 @@ func (c *Checked) Load(ctx context.Context, b kg.Batch, opt LoadOptions) (WriteR
 		what    string
 		batches []kg.Batch
 	}{
-		{"entities", split(b.Entities, opt.BatchSize, func(p []kg.Entity) kg.Batch { return kg.Batch{Entities: p} })},
-		{"relationships", split(b.Relationships, opt.BatchSize, func(p []kg.Relationship) kg.Batch { return kg.Batch{Relationships: p} })},
-		{"signals", split(b.Signals, opt.BatchSize, func(p []kg.RiskSignal) kg.Batch { return kg.Batch{Signals: p} })},
+		{"entities", split(b.Entities, opt.BatchSize, func(e kg.Entity) string { return e.ID },
+			func(p []kg.Entity) kg.Batch { return kg.Batch{Entities: p} })},
+		{"relationships", split(b.Relationships, opt.BatchSize, kg.Relationship.ID,
+			func(p []kg.Relationship) kg.Batch { return kg.Batch{Relationships: p} })},
+		{"signals", split(b.Signals, opt.BatchSize, func(g kg.RiskSignal) string { return g.ID },
+			func(p []kg.RiskSignal) kg.Batch { return kg.Batch{Signals: p} })},
 	}
 	for _, ph := range phases {
-		if err := applyAll(ctx, s, ph.batches, opt.Workers, &total); err != nil {
+		if err := applyAll(ctx, c.s, ph.batches, by, opt.Workers, &total); err != nil {
 			return total, fmt.Errorf("load %s: %w", ph.what, err)
 		}
 	}
 	return total, nil
 }
 
-// split cuts rows into batches of at most size rows.
-func split[T any](rows []T, size int, batch func([]T) kg.Batch) []kg.Batch {
+// split cuts rows into batches of about size rows, never between two rows of one id (an
+// archive holds one row per version); rows of an id must be adjacent, as Export and
+// kg.Batch.Validate leave them.
+func split[T any](rows []T, size int, id func(T) string, batch func([]T) kg.Batch) []kg.Batch {
 	var out []kg.Batch
-	for part := range slices.Chunk(rows, size) {
-		out = append(out, batch(part))
+	for start := 0; start < len(rows); {
+		end := min(start+size, len(rows))
+		for end < len(rows) && id(rows[end]) == id(rows[end-1]) {
+			end++
+		}
+		out = append(out, batch(rows[start:end]))
+		start = end
 	}
 	return out
 }
 
 // applyAll applies the batches with up to workers calls at once, adding what each wrote to
 // total. The first failure stops the calls not yet started and is returned.
-func applyAll(ctx context.Context, s Writer, batches []kg.Batch, workers int, total *WriteResult) error {
+func applyAll(ctx context.Context, s Writer, batches []kg.Batch, by string, workers int, total *WriteResult) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -86,15 +99,13 @@ func applyAll(ctx context.Context, s Writer, batches []kg.Batch, workers int, to
 		go func() {
 			defer wg.Done()
 			for b := range next {
-				res, err := s.Apply(ctx, b)
+				res, err := s.Apply(ctx, b, by)
 				mu.Lock()
 				if err != nil && first == nil {
 					first = err
 					cancel()
 				}
-				total.Created = append(total.Created, res.Created...)
-				total.Updated = append(total.Updated, res.Updated...)
-				total.Unchanged = append(total.Unchanged, res.Unchanged...)
+				total.Add(res)
 				mu.Unlock()
 			}
 		}()

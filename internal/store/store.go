@@ -34,6 +34,13 @@ const (
 	MaxIDs           = 5000 // most ids one read may name
 	MaxTextLen       = 200  // longest search text or name filter, in bytes
 	MaxSearchWords   = 16   // most distinct words in a search text
+	// DefaultMatchTargets and MaxMatchTargets bound what MatchTargets retrieves for one
+	// candidate; MaxMatchNames bounds its names (name and aliases).
+	DefaultMatchTargets = 100
+	MaxMatchTargets     = 500
+	MaxMatchNames       = 20
+	// MaxKeyPostings: a search key more entities than this share is too common to retrieve by.
+	MaxKeyPostings = 50_000
 )
 
 // Page asks for up to First items after the opaque cursor After ("" = from the start).
@@ -65,6 +72,16 @@ func decodeCursor(c string, n int) ([]string, error) {
 	return key, nil
 }
 
+// At is the moment a read answers for: facts valid on AsOf (valid time), as recorded at
+// KnownAt (recorded time; 0 means as known now, with everything recorded so far).
+type At struct {
+	AsOf    kg.Date
+	KnownAt kg.Stamp
+}
+
+// AsOf is the moment "on day d, as known now".
+func AsOf(d kg.Date) At { return At{AsOf: d} }
+
 // Filter narrows a list of entities. The zero Filter keeps everything.
 type Filter struct {
 	// NameContains keeps entities whose name or an alias contains it, ignoring case.
@@ -83,10 +100,11 @@ type RelatedFilter struct {
 
 // ListQuery lists entities, ordered by id, with keyset pagination.
 type ListQuery struct {
-	Kind   kg.Kind // "" = all kinds
-	Filter Filter
-	AsOf   kg.Date // only entities valid at this date; 0 means today
-	Page   Page
+	Kind    kg.Kind // "" = all kinds
+	Filter  Filter
+	AsOf    kg.Date  // only entities valid at this date; 0 means today
+	KnownAt kg.Stamp // as recorded then; 0 means now
+	Page    Page
 }
 
 // EntityPage is one page of entities.
@@ -98,12 +116,25 @@ type EntityPage struct {
 
 // SearchQuery finds entities by free text over names, aliases and descriptions.
 type SearchQuery struct {
-	Text  string
-	Kinds []kg.Kind // none = all kinds
-	AsOf  kg.Date
-	Page  Page
+	Text    string
+	Kinds   []kg.Kind // none = all kinds
+	AsOf    kg.Date
+	KnownAt kg.Stamp
+	Page    Page
 	// Words are Text's distinct words, lower-cased, in order. Checked fills them in.
 	Words []string
+}
+
+// MatchQuery asks for the entities whose names most likely are the candidate's: those that
+// share search keys (match.Keys) with its name or aliases, ranked by the summed weight of the
+// keys they share (match.KeyWeight).
+type MatchQuery struct {
+	Names   []string // the candidate's name and aliases
+	AsOf    kg.Date
+	KnownAt kg.Stamp
+	Limit   int // 1..MaxMatchTargets; 0 means DefaultMatchTargets
+	// Keys are the distinct search keys of Names, sorted. Checked fills them in.
+	Keys []string
 }
 
 // SearchHit is one search result; higher Score is a better match.
@@ -125,6 +156,7 @@ type RelQuery struct {
 	Direction kg.Direction // "" = Both
 	Types     []kg.RelType // none = all types
 	AsOf      kg.Date
+	KnownAt   kg.Stamp
 	Page      Page // applied per entity; relationships are ordered by their id
 }
 
@@ -147,6 +179,7 @@ type NeighbourhoodQuery struct {
 	Steps       []Step // none = every type, both directions
 	MaxHops     int    // 0..MaxHops
 	AsOf        kg.Date
+	KnownAt     kg.Stamp
 	MaxEntities int // 0 = no cap; past the cap the read fails with ErrInvalid ("neighbourhood too large")
 }
 
@@ -156,6 +189,7 @@ type PathQuery struct {
 	MaxHops  int          // 1..MaxHops; 0 means DefaultPathHops
 	Types    []kg.RelType // none = all types
 	AsOf     kg.Date
+	KnownAt  kg.Stamp
 	First    int // at most this many paths, 1..MaxPathFirst; 0 means DefaultPathFirst
 }
 
@@ -172,41 +206,59 @@ type WriteResult = kg.WriteResult
 // Reader is every read a backend answers. The queries a backend receives have passed
 // Checked: defaults are filled in, dates resolved, limits applied and cursors decoded.
 //
-// Visibility: at date D a fact is visible when its validity holds at D; a relationship or
-// signal also needs its entities visible at D.
+// Visibility at (AsOf, KnownAt): a fact is visible when, among its versions recorded at
+// KnownAt (kg.Version.KnownAt), one holds on AsOf; the fact reads as that version (kg.View).
+// A relationship or signal also needs its entities visible at the same moment.
 type Reader interface {
-	// Entities returns the entities with these ids visible at asOf, keyed by id; missing ids are absent.
-	Entities(ctx context.Context, ids []string, asOf kg.Date) (map[string]kg.Entity, error)
+	// Entities returns the entities with these ids visible at at, keyed by id; missing ids are absent.
+	Entities(ctx context.Context, ids []string, at At) (map[string]kg.Entity, error)
 	// List pages through entities ordered by id.
 	List(ctx context.Context, q ListQuery) (EntityPage, error)
 	// Search finds entities by text, best match first.
 	Search(ctx context.Context, q SearchQuery) (SearchPage, error)
+	// MatchTargets returns up to q.Limit entities visible at (q.AsOf, q.KnownAt) that share
+	// at least one of q.Keys, by summed key weight (match.KeyWeight with the key's document
+	// frequency among all entities), ties by id. Keys held by more than MaxKeyPostings
+	// entities may be skipped: they weigh almost nothing.
+	MatchTargets(ctx context.Context, q MatchQuery) ([]kg.Entity, error)
 	// Relationships returns a page of relationships for each entity in q.EntityIDs.
 	Relationships(ctx context.Context, q RelQuery) (map[string]RelPage, error)
-	// Signals returns the risk signals visible at asOf on each of these entities, ordered by id.
-	Signals(ctx context.Context, entityIDs []string, asOf kg.Date) (map[string][]kg.RiskSignal, error)
+	// RelationshipsByID returns the relationships with these ids visible at at.
+	RelationshipsByID(ctx context.Context, ids []string, at At) (map[string]kg.Relationship, error)
+	// Signals returns the risk signals visible at at on each of these entities, ordered by id.
+	Signals(ctx context.Context, entityIDs []string, at At) (map[string][]kg.RiskSignal, error)
+	// SignalsByID returns the signals with these ids visible at at.
+	SignalsByID(ctx context.Context, ids []string, at At) (map[string]kg.RiskSignal, error)
 	// Neighbourhood returns the entities within q.MaxHops of q.Roots, the relationships walked
-	// between them, and their signals, all visible at q.AsOf.
+	// between them, and their signals, all visible at (q.AsOf, q.KnownAt), in no particular
+	// order.
 	Neighbourhood(ctx context.Context, q NeighbourhoodQuery) (kg.Snapshot, error)
 	// Paths returns up to q.First simple paths, shortest first.
 	Paths(ctx context.Context, q PathQuery) ([]Path, error)
-	// Snapshot returns every fact visible at asOf.
-	Snapshot(ctx context.Context, asOf kg.Date) (kg.Snapshot, error)
-	// Export returns every stored fact, whatever its validity, each list ordered by id: the
-	// batch that, written into an empty store, makes it hold what this one holds.
+	// Snapshot returns every fact visible at at.
+	Snapshot(ctx context.Context, at At) (kg.Snapshot, error)
+	// History returns every recorded row of the facts with these ids (entities,
+	// relationships or signals), superseded ones included, as an archive batch: each row
+	// with its Version, RecordedBy filled in; ordered by id, then recorded time, then valid
+	// time. Unknown ids are absent.
+	History(ctx context.Context, ids []string) (kg.Batch, error)
+	// Exists returns which of these ids name a fact ever recorded, whatever its dates.
+	Exists(ctx context.Context, ids []string) (map[string]bool, error)
+	// Export returns the history of every stored fact (as History does): the archive that,
+	// applied to an empty store, makes it hold and answer exactly what this one does.
 	Export(ctx context.Context) (kg.Batch, error)
 }
 
 // Writer is every write a backend makes. Like queries, writes reach a backend through
-// Checked: a batch has passed kg.Batch.Validate and a retraction has a date.
+// Checked: the batch has passed kg.Batch.Validate, every id it refers to exists (in the
+// store or the batch), and confidences are normalised.
 type Writer interface {
-	// Apply writes a batch atomically: all rows, or none and an error. Rows are upserts
-	// keyed by id; relationship and signal endpoints must exist in the store or in the
-	// batch (else ErrInvalid).
-	Apply(ctx context.Context, b kg.Batch) (WriteResult, error)
-	// Retract ends the validity of the entities, relationships or signals with these ids on
-	// date on (their validTo becomes on). Unknown ids give ErrNotFound and change nothing.
-	Retract(ctx context.Context, ids []string, on kg.Date) (WriteResult, error)
+	// Apply writes a batch atomically, as one write recorded by the writer named by: all
+	// of it, or none and an error. Rows are upserts keyed by id (kg.Upsert), corrections
+	// (kg.Correct) for the ids b.Corrections lists, and retractions (kg.Retract). An archive
+	// batch (kg.Batch.IsArchive) is restored as recorded: its facts must be new to the store,
+	// or hold exactly those rows already (then they are Unchanged).
+	Apply(ctx context.Context, b kg.Batch, by string) (WriteResult, error)
 }
 
 // Store is a backend: its reads and writes, and its lifecycle.

@@ -3,6 +3,7 @@ package embedded_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -46,7 +47,7 @@ func openBench(b *testing.B, batch kg.Batch) *store.Checked {
 	}
 	s := store.Check(raw)
 	b.Cleanup(func() { s.Close() })
-	if _, err := s.Apply(context.Background(), batch); err != nil {
+	if _, err := s.Apply(context.Background(), batch, "bench"); err != nil {
 		b.Fatal(err)
 	}
 	return s
@@ -79,7 +80,7 @@ func BenchmarkEntity(b *testing.B) {
 	ctx := context.Background()
 	timed(b, func(i int) error {
 		id := batch.Entities[i*7919%len(batch.Entities)].ID
-		got, err := s.Entities(ctx, []string{id}, 0)
+		got, err := s.Entities(ctx, []string{id}, store.At{})
 		if err == nil && len(got) != 1 {
 			err = fmt.Errorf("%s not found", id)
 		}
@@ -114,4 +115,52 @@ func BenchmarkNeighbourhood(b *testing.B) {
 		_, err := s.Neighbourhood(ctx, store.NeighbourhoodQuery{Roots: []string{root}, Steps: steps, MaxHops: 4})
 		return err
 	})
+}
+
+// BenchmarkStoreFileVersions writes the 100k-entity, 500k-relationship synthetic graph, then
+// gives every entity four more versions (a new name from each of four dates), and reports the
+// store file's size after each: the cost of keeping every version. Goal: under 2× the file
+// of the graph with one version per fact.
+func BenchmarkStoreFileVersions(b *testing.B) {
+	if testing.Short() {
+		b.Skip("writes a 100k-entity graph")
+	}
+	for b.Loop() {
+		path := filepath.Join(b.TempDir(), "size.db")
+		raw, err := embedded.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s := store.Check(raw)
+		ctx := context.Background()
+		g := synth.Generate(synth.Config{Entities: 100_000, Relationships: 500_000, Seed: 7, SignalRate: 0.01})
+		if _, err := s.Load(ctx, g, "bench", store.LoadOptions{BatchSize: 50_000, Workers: 1}); err != nil {
+			b.Fatal(err)
+		}
+		size := func() float64 {
+			st, err := os.Stat(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return float64(st.Size())
+		}
+		one := size()
+		for v := 1; v <= 4; v++ {
+			ents := slices.Clone(g.Entities)
+			for i := range ents {
+				ents[i].Name = fmt.Sprintf("%s (name %d)", g.Entities[i].Name, v)
+				ents[i].Validity.From = kg.NewDate(2000+v, 1, 1)
+			}
+			for part := range slices.Chunk(ents, 50_000) {
+				if _, err := s.Apply(ctx, kg.Batch{Entities: part}, "bench"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		five := size()
+		b.ReportMetric(one/1e6, "MB-one-version")
+		b.ReportMetric(five/1e6, "MB-five-versions")
+		b.ReportMetric(five/one, "ratio")
+		s.Close()
+	}
 }

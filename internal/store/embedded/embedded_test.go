@@ -1,17 +1,26 @@
 package embedded_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
+	"time"
 
 	"riskgraph/internal/kg"
 	"riskgraph/internal/store"
 	"riskgraph/internal/store/embedded"
 	"riskgraph/internal/store/storetest"
+	"riskgraph/internal/synth"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func open(t *testing.T, path string) *embedded.Store {
@@ -35,13 +44,14 @@ func TestSurvivesRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "riskgraph.db")
 	ctx := t.Context()
 	s := store.Check(open(t, path))
-	if _, err := s.Apply(ctx, storetest.Fixture()); err != nil {
+	if _, err := s.Apply(ctx, storetest.Fixture(), "test"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Retract(ctx, []string{"signal:ru-fi"}, 20200101); err != nil {
+	retract := kg.Batch{Retractions: []kg.Retraction{{ID: "signal:ru-fi", On: 20200101}}}
+	if _, err := s.Apply(ctx, retract, "test"); err != nil {
 		t.Fatal(err)
 	}
-	want, err := s.Snapshot(ctx, 20180101)
+	want, err := s.Export(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,42 +62,55 @@ func TestSurvivesRestart(t *testing.T) {
 
 	s = store.Check(open(t, path))
 	defer s.Close()
-	got, err := s.Snapshot(ctx, 20180101)
+	got, err := s.Export(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("after reopening:\n got %+v\nwant %+v", got, want)
 	}
-	sigs, err := s.Signals(ctx, []string{"government:ru"}, 20200101)
+	sigs, err := s.Signals(ctx, []string{"government:ru"}, store.AsOf(20200101))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(sigs) != 0 {
 		t.Error("the retraction was lost on restart")
 	}
-	res, err := s.Apply(ctx, storetest.Fixture())
-	if err != nil || len(res.Created)+len(res.Updated) != 1 { // only the retracted signal differs
+	res, err := s.Apply(ctx, storetest.Fixture(), "test")
+	if err != nil || len(res.Created)+len(res.Updated) != 1 { // only the retracted signal differs: it holds again from today
 		t.Errorf("rewriting the fixture after restart: %+v, %v", res, err)
 	}
 }
 
-// TestKilledWriterLosesNothing runs a child process that writes and prints each acknowledged
-// id, kills it with SIGKILL mid-stream, and checks every acknowledged write is in the file.
+// TestKilledWriterLosesNothing runs a child process that writes batches (entities and their
+// relationships, each batch one Apply) and prints each acknowledged batch, kills it with
+// SIGKILL mid-stream, and checks that every acknowledged batch is in the file, whole, and
+// that any other batch is there whole or not at all.
 func TestKilledWriterLosesNothing(t *testing.T) {
+	const perBatch = 150
 	if path := os.Getenv("RISKGRAPH_KILL_CHILD"); path != "" {
 		s, err := embedded.Open(path)
 		if err != nil {
 			fmt.Println("open:", err)
 			os.Exit(1)
 		}
-		for i := 0; ; i++ {
-			id := fmt.Sprintf("vendor:k%05d", i)
-			if _, err := store.Check(s).Apply(context.Background(), kg.Batch{Entities: []kg.Entity{{ID: id, Kind: kg.KindVendor, Name: id}}}); err != nil {
+		c := store.Check(s)
+		if _, err := c.Apply(context.Background(), kg.Batch{Entities: []kg.Entity{{ID: "government:hub", Kind: kg.KindGovernment, Name: "Hub"}}}, "test"); err != nil {
+			fmt.Println("apply:", err)
+			os.Exit(1)
+		}
+		for n := 0; ; n++ {
+			var b kg.Batch
+			for i := range perBatch {
+				id := fmt.Sprintf("vendor:k%05d-%03d", n, i)
+				b.Entities = append(b.Entities, kg.Entity{ID: id, Kind: kg.KindVendor, Name: id})
+				b.Relationships = append(b.Relationships, kg.Relationship{Type: kg.RelHeadquarteredIn, From: id, To: "government:hub"})
+			}
+			if _, err := c.Apply(context.Background(), b, "test"); err != nil {
 				fmt.Println("apply:", err)
 				os.Exit(1)
 			}
-			fmt.Println(id)
+			fmt.Println(n)
 		}
 	}
 	path := filepath.Join(t.TempDir(), "riskgraph.db")
@@ -103,33 +126,161 @@ func TestKilledWriterLosesNothing(t *testing.T) {
 	var acked []string
 	buf := make([]byte, 0, 1<<16)
 	chunk := make([]byte, 4096)
-	for len(acked) < 50 {
+	for len(acked) < 20 {
 		n, err := out.Read(chunk)
 		if err != nil {
 			t.Fatalf("child stopped early: %v (%s)", err, buf)
 		}
 		buf = append(buf, chunk[:n]...)
-		acked = acked[:0]
-		start := 0
-		for i, c := range buf {
-			if c == '\n' {
-				acked = append(acked, string(buf[start:i]))
-				start = i + 1
-			}
-		}
+		acked = strings.Fields(string(buf[:bytes.LastIndexByte(buf, '\n')+1]))
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
 
 	s := store.Check(open(t, path))
 	defer s.Close()
-	got, err := s.Entities(t.Context(), acked, 0)
+	all, err := s.Export(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range acked {
-		if _, ok := got[id]; !ok {
-			t.Errorf("acknowledged write %s lost after SIGKILL", id)
+	entities, rels := map[string]int{}, map[string]int{}
+	for _, e := range all.Entities {
+		if batch, _, ok := strings.Cut(strings.TrimPrefix(e.ID, "vendor:k"), "-"); ok {
+			entities[batch]++
+		}
+	}
+	for _, r := range all.Relationships {
+		if batch, _, ok := strings.Cut(strings.TrimPrefix(r.From, "vendor:k"), "-"); ok {
+			rels[batch]++
+		}
+	}
+	for _, n := range acked {
+		batch := fmt.Sprintf("%05s", n)
+		if entities[batch] != perBatch || rels[batch] != perBatch {
+			t.Errorf("acknowledged batch %s after SIGKILL: %d entities, %d relationships; want %d of each", n, entities[batch], rels[batch], perBatch)
+		}
+	}
+	for batch, n := range entities {
+		if n != perBatch || rels[batch] != perBatch {
+			t.Errorf("batch %s is in the file in part: %d entities, %d relationships", batch, n, rels[batch])
+		}
+	}
+	t.Logf("%d batches acknowledged, %d in the file", len(acked), len(entities))
+}
+
+// TestReadsFilesOfTheFormatBeforeVersions writes facts the way the store did before it kept
+// versions (one JSON object per fact) and expects them to read as single versions recorded
+// before history began, and to take the new form when they change.
+func TestReadsFilesOfTheFormatBeforeVersions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx := storetest.Fixture()
+	err = db.Update(func(tx *bolt.Tx) error {
+		put := func(bucket, id string, v any) error {
+			b, err := tx.CreateBucketIfNotExists([]byte(bucket))
+			if err != nil {
+				return err
+			}
+			raw, err := json.Marshal(v)
+			if err != nil {
+				return err
+			}
+			return b.Put([]byte(id), raw)
+		}
+		for _, e := range fx.Entities {
+			if err := put("entities", e.ID, e); err != nil {
+				return err
+			}
+		}
+		for _, r := range fx.Relationships {
+			r.Confidence = r.EffectiveConfidence()
+			if err := put("relationships", r.ID(), r); err != nil {
+				return err
+			}
+		}
+		for _, g := range fx.Signals {
+			if err := put("signals", g.ID, g); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil || db.Close() != nil {
+		t.Fatalf("write the old file: %v", err)
+	}
+	s := store.Check(open(t, path))
+	defer s.Close()
+	ctx := t.Context()
+	snap, err := s.Snapshot(ctx, store.AsOf(20180101))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Entities) != len(fx.Entities) || len(snap.Relationships) != len(fx.Relationships)-1 || len(snap.Signals) != 2 {
+		t.Fatalf("old file read: %d entities, %d relationships, %d signals", len(snap.Entities), len(snap.Relationships), len(snap.Signals))
+	}
+	for _, e := range snap.Entities {
+		if e.Version == nil || e.Version.RecordedAt != 0 || e.Version.RecordedBy != "" {
+			t.Errorf("%s from the old file: version %+v, want recorded at 0 by nobody", e.ID, e.Version)
+		}
+	}
+	if res, err := s.Apply(ctx, fx, "test"); err != nil || len(res.Unchanged) != len(fx.Entities)+len(fx.Relationships)+len(fx.Signals) {
+		t.Errorf("writing the same facts over the old file: %+v, %v; want all unchanged", res, err)
+	}
+	renamed := fx.Entities[4]
+	renamed.Name, renamed.Validity.From = "Kaspersky", 20200101
+	res, err := s.Apply(ctx, kg.Batch{Entities: []kg.Entity{renamed}}, "test")
+	if err != nil || len(res.Updated) != 1 {
+		t.Fatalf("rename over the old file: %+v, %v", res, err)
+	}
+	h, err := s.History(ctx, []string{renamed.ID})
+	if err != nil || len(h.Entities) != 3 {
+		t.Fatalf("history after the first change: %+v, %v", h, err)
+	}
+	s.Close()
+	s = store.Check(open(t, path))
+	if got, err := s.History(ctx, []string{renamed.ID}); err != nil || !reflect.DeepEqual(got, h) {
+		t.Errorf("history after reopening: %+v, %v; want %+v", got, err, h)
+	}
+}
+
+// A long read stops soon after its context ends, with the context's error, rather than
+// running to the end.
+func TestLongReadsStopWithTheirContext(t *testing.T) {
+	s := store.Check(open(t, filepath.Join(t.TempDir(), "big.db")))
+	defer s.Close()
+	g := synth.Generate(synth.Config{Entities: 20_000, Relationships: 100_000, Seed: 3, SignalRate: 0.01})
+	if _, err := s.Load(t.Context(), g, "test", store.LoadOptions{BatchSize: 50_000, Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for name, read := range map[string]func(context.Context) error{
+		"snapshot": func(ctx context.Context) error { _, err := s.Snapshot(ctx, store.At{}); return err },
+		"export":   func(ctx context.Context) error { _, err := s.Export(ctx); return err },
+		"neighbourhood": func(ctx context.Context) error {
+			_, err := s.Neighbourhood(ctx, store.NeighbourhoodQuery{Roots: []string{g.Entities[0].ID}, MaxHops: 6})
+			return err
+		},
+		"paths": func(ctx context.Context) error {
+			_, err := s.Paths(ctx, store.PathQuery{From: g.Entities[1].ID, To: g.Entities[2].ID, MaxHops: 6, First: 100})
+			return err
+		},
+	} {
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		if err := read(ctx); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s with an ended context: %v, want context.Canceled", name, err)
+		}
+		if name == "paths" {
+			continue // may find its paths within the deadline below
+		}
+		// A deadline that ends while the read runs (each takes far longer than 1 ms here).
+		ctx, cancel = context.WithTimeout(t.Context(), time.Millisecond)
+		err := read(ctx)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s past its deadline: %v, want context.DeadlineExceeded", name, err)
 		}
 	}
 }

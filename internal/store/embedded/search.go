@@ -60,33 +60,81 @@ func fieldWords(e kg.Entity) map[string]float64 {
 	return w
 }
 
-func (x *textIndex) add(e kg.Entity) {
-	for t, w := range fieldWords(e) {
+// allWords is the union of the words of every row of an entity, each with its best weight:
+// an entity is found by any name it has had, and Search then checks the version it reads.
+func allWords(rows []kg.Entity) map[string]float64 {
+	if len(rows) == 1 {
+		return fieldWords(rows[0])
+	}
+	w := map[string]float64{}
+	for _, r := range rows {
+		for t, v := range fieldWords(r) {
+			w[t] = max(w[t], v)
+		}
+	}
+	return w
+}
+
+func wholeOf(e kg.Entity) wholeNames {
+	wn := wholeNames{name: normal(e.Name)}
+	for _, a := range e.Aliases {
+		wn.aliases = append(wn.aliases, normal(a))
+	}
+	return wn
+}
+
+// add indexes the entity with these rows.
+func (x *textIndex) add(id string, rows []kg.Entity) {
+	for t, w := range allWords(rows) {
 		m := x.words[t]
 		if m == nil {
 			m = map[string]float64{}
 			x.words[t] = m
 			x.sorted = insertSorted(x.sorted, t)
 		}
-		m[e.ID] = w
+		m[id] = w
 	}
-	wn := wholeNames{name: normal(e.Name)}
-	for _, a := range e.Aliases {
-		wn.aliases = append(wn.aliases, normal(a))
+	if len(rows) == 1 {
+		x.whole[id] = wholeOf(rows[0])
+	} else {
+		delete(x.whole, id) // several versions: Search looks at the one it reads
 	}
-	x.whole[e.ID] = wn
 }
 
-// remove drops e's words; a word no entity uses any more leaves the index.
-func (x *textIndex) remove(e kg.Entity) {
-	for t := range fieldWords(e) {
-		delete(x.words[t], e.ID)
+// remove drops the words of the entity with these rows; a word no entity uses any more
+// leaves the index.
+func (x *textIndex) remove(id string, rows []kg.Entity) {
+	for t := range allWords(rows) {
+		delete(x.words[t], id)
 		if len(x.words[t]) == 0 {
 			delete(x.words, t)
 			x.sorted = removeSorted(x.sorted, t)
 		}
 	}
-	delete(x.whole, e.ID)
+	delete(x.whole, id)
+}
+
+// versionScore scores entity e (the version a search reads) for the query's words as the
+// index would, or reports that some word does not match it.
+func versionScore(e kg.Entity, words []string) (float64, bool) {
+	fw := fieldWords(e)
+	total := 0.0
+	for _, q := range words {
+		best := 0.0
+		for t, w := range fw {
+			switch {
+			case t == q:
+				best = max(best, w)
+			case strings.HasPrefix(t, q):
+				best = max(best, w*0.5)
+			}
+		}
+		if best == 0 {
+			return 0, false
+		}
+		total += best
+	}
+	return total, true
 }
 
 // matches scores entities for one query word: an exact word, or a word it begins (half weight).
@@ -144,8 +192,13 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 	// top holds the best page.First+1 hits after the cursor, in order.
 	k := page.First + 1
 	top := make([]hit, 0, min(k, len(lists[0])))
+	seen := 0
 candidates:
 	for id, sc := range lists[0] {
+		if err := stopped(ctx, seen); err != nil {
+			return store.SearchPage{}, err
+		}
+		seen++
 		for _, m := range lists[1:] {
 			w, ok := m[id]
 			if !ok {
@@ -154,10 +207,20 @@ candidates:
 			sc += w
 		}
 		rec := s.ents[id]
-		if rec == nil || !rec.e.Validity.ValidAt(asOf) || (len(q.Kinds) > 0 && !slices.Contains(q.Kinds, rec.e.Kind)) {
+		if rec == nil {
 			continue
 		}
-		wn := s.search.whole[id]
+		e, ok := rec.rows.at(asOf, q.KnownAt)
+		if !ok || (len(q.Kinds) > 0 && !slices.Contains(q.Kinds, e.Kind)) {
+			continue
+		}
+		wn, single := s.search.whole[id]
+		if !single { // several versions: score the one read, as a single-version entity would be
+			if sc, ok = versionScore(e, words); !ok {
+				continue
+			}
+			wn = wholeOf(e)
+		}
 		if wn.name == whole {
 			sc += bonusExact
 		} else if slices.Contains(wn.aliases, whole) {
@@ -181,7 +244,8 @@ candidates:
 		top = top[:page.First]
 	}
 	for _, h := range top {
-		out.Items = append(out.Items, store.SearchHit{Entity: s.ents[h.id].e, Score: h.score})
+		e, _ := s.ents[h.id].rows.at(asOf, q.KnownAt)
+		out.Items = append(out.Items, store.SearchHit{Entity: e, Score: h.score})
 	}
 	if n := len(out.Items); n > 0 {
 		out.EndCursor = store.SearchCursorOf(out.Items[n-1])

@@ -1,13 +1,20 @@
 // Package embedded is riskgraph's default store: the whole graph in memory, indexed for every
-// read the Store interface offers, and made durable in one bbolt file. An acknowledged write
-// has been committed (and fsynced) to the file before Apply returns; opening the file rebuilds
-// the indexes.
+// read the Store interface offers, and made durable in one bbolt file. Every fact keeps all
+// its recorded rows (kg.Version), so it can answer for any date as known at any time. An
+// acknowledged write has been committed (and fsynced) to the file before Apply returns;
+// opening the file rebuilds the indexes.
+//
+// File format: one bucket per kind of fact, keyed by id, and one of writer names. A value
+// holds every row of the fact (see markRows in codec.go). A value that is a JSON object is a
+// fact written before versions were kept: it reads as one row, recorded at time 0, and is
+// rewritten in the new form the first time the fact changes.
 package embedded
 
 import (
-	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -26,6 +33,7 @@ var (
 	bucketEntities = []byte("entities")
 	bucketRels     = []byte("relationships")
 	bucketSignals  = []byte("signals")
+	bucketWriters  = []byte("writers") // writer index (uvarint) → name
 )
 
 // Store is the embedded backend. Safe for concurrent use: reads share a lock, writes are
@@ -33,22 +41,75 @@ var (
 type Store struct {
 	db *bolt.DB
 
-	mu     sync.RWMutex
-	closed bool
-	ents   map[string]*entityRec
-	ids    []string             // every entity id, sorted
-	byKind map[kg.Kind][]string // entity ids per kind, sorted
-	rels   map[string]*relRec
-	out    map[string][]adj // entity id → relationships starting there, sorted by id
-	in     map[string][]adj // entity id → relationships ending there, sorted by id
-	sigs   map[string]*signalRec
-	sigsOf map[string][]string // entity id → signal ids, sorted
-	search *textIndex
+	mu       sync.RWMutex
+	closed   bool
+	lastAt   kg.Stamp // the latest recorded time of any write: the next one comes after it
+	ents     map[string]*entityRec
+	ids      []string             // every entity id, sorted
+	byKind   map[kg.Kind][]string // entity ids per kind, sorted
+	rels     map[string]*relRec
+	out      map[string][]adj // entity id → relationships starting there, sorted by id
+	in       map[string][]adj // entity id → relationships ending there, sorted by id
+	sigs     map[string]*signalRec
+	sigsOf   map[string][]string // entity id → ids of signals any row of which is on it, sorted
+	search   *textIndex
+	keys     *keyIndex
+	versions map[kg.Version]*kg.Version // one shared value per distinct version, to save memory
+	writers  writers
+}
+
+// rows is the recorded history of one fact, with a fast path for the common fact that has
+// exactly one row (never changed).
+type rows[T kg.Fact] []T
+
+// at is the fact as known at k on day d.
+func (r rows[T]) at(d kg.Date, k kg.Stamp) (T, bool) {
+	if len(r) == 1 {
+		v := kg.VersionOf(r[0])
+		if v.KnownAt(k) && kg.ValidityOf(r[0]).ValidAt(d) {
+			return r[0], true
+		}
+		var zero T
+		return zero, false
+	}
+	return kg.View(r, d, k)
+}
+
+// visible reports whether the fact holds on day d as known at k.
+func (r rows[T]) visible(d kg.Date, k kg.Stamp) bool {
+	if len(r) == 1 {
+		return kg.VersionOf(r[0]).KnownAt(k) && kg.ValidityOf(r[0]).ValidAt(d)
+	}
+	_, ok := kg.View(r, d, k)
+	return ok
+}
+
+// fast caches what visibility needs of a fact with one row, so walks over many records
+// read two plain fields instead of the history.
+type fast struct {
+	multi bool        // more than one row: ask the history
+	valid kg.Validity // the one row's validity
+	recAt kg.Stamp    // and its recorded time
+}
+
+func fastOf[T kg.Fact](rs []T) fast {
+	if len(rs) != 1 {
+		return fast{multi: true}
+	}
+	return fast{valid: kg.ValidityOf(rs[0]), recAt: kg.VersionOf(rs[0]).RecordedAt}
 }
 
 type entityRec struct {
-	e   kg.Entity
-	raw []byte // canonical JSON, also what is on disk
+	fast
+	rows rows[kg.Entity]
+}
+
+// visible reports whether the entity holds on day d as known at k.
+func (e *entityRec) visible(d kg.Date, k kg.Stamp) bool {
+	if !e.multi {
+		return (k == 0 || e.recAt <= k) && e.valid.ValidAt(d)
+	}
+	return e.rows.visible(d, k)
 }
 
 // adj is one relationship seen from one of its entities: enough to filter a walk by type
@@ -72,19 +133,25 @@ func insertAdj(list []adj, a adj) []adj {
 }
 
 type relRec struct {
-	r        kg.Relationship
-	raw      []byte
+	fast
+	rows     rows[kg.Relationship]
 	from, to *entityRec // the endpoints' records; records are updated in place, so these stay current
 }
 
-// visibleAt reports whether the relationship and both its entities hold on day d.
-func (r *relRec) visibleAt(d kg.Date) bool {
-	return r.r.Validity.ValidAt(d) && r.from.e.Validity.ValidAt(d) && r.to.e.Validity.ValidAt(d)
+// visibleAt reports whether the relationship and both its entities hold on day d as known at k.
+func (r *relRec) visibleAt(d kg.Date, k kg.Stamp) bool {
+	if !r.multi {
+		if (k != 0 && r.recAt > k) || !r.valid.ValidAt(d) {
+			return false
+		}
+	} else if !r.rows.visible(d, k) {
+		return false
+	}
+	return r.from.visible(d, k) && r.to.visible(d, k)
 }
 
 type signalRec struct {
-	g   kg.RiskSignal
-	raw []byte
+	rows rows[kg.RiskSignal]
 }
 
 var _ store.Store = (*Store)(nil)
@@ -98,9 +165,10 @@ func Open(path string) (*Store, error) {
 	}
 	s := &Store{db: db, ents: map[string]*entityRec{}, byKind: map[kg.Kind][]string{},
 		rels: map[string]*relRec{}, out: map[string][]adj{}, in: map[string][]adj{},
-		sigs: map[string]*signalRec{}, sigsOf: map[string][]string{}, search: newTextIndex()}
+		sigs: map[string]*signalRec{}, sigsOf: map[string][]string{}, search: newTextIndex(), keys: newKeyIndex(),
+		versions: map[kg.Version]*kg.Version{}, writers: writers{index: map[string]uint64{}}}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketEntities, bucketRels, bucketSignals} {
+		for _, b := range [][]byte{bucketEntities, bucketRels, bucketSignals, bucketWriters} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -117,44 +185,55 @@ func Open(path string) (*Store, error) {
 	return s, nil
 }
 
+// withVersion returns f with version v (a fact of the old format has none).
+func withVersion[T kg.Fact](f T, v *kg.Version) T {
+	switch x := any(&f).(type) {
+	case *kg.Entity:
+		x.Version = v
+	case *kg.Relationship:
+		x.Version = v
+	case *kg.RiskSignal:
+		x.Version = v
+	}
+	return f
+}
+
 // load reads every record from the file into the indexes.
 func (s *Store) load() error {
 	return s.db.View(func(tx *bolt.Tx) error {
-		var b kg.Batch
-		err := tx.Bucket(bucketEntities).ForEach(func(_, v []byte) error {
-			var e kg.Entity
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("decode entity: %w", err)
+		err := tx.Bucket(bucketWriters).ForEach(func(k, v []byte) error {
+			i, n := binary.Uvarint(k)
+			if n <= 0 || i != uint64(len(s.writers.names)) {
+				return fmt.Errorf("writer %x: %w", k, errBadValue)
 			}
-			b.Entities = append(b.Entities, e)
+			s.writers.index[string(v)] = i
+			s.writers.names = append(s.writers.names, string(v))
 			return nil
 		})
 		if err != nil {
-			return err
+			return fmt.Errorf("decode writers: %w", err)
 		}
-		err = tx.Bucket(bucketRels).ForEach(func(_, v []byte) error {
-			var r kg.Relationship
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("decode relationship: %w", err)
-			}
-			b.Relationships = append(b.Relationships, r)
-			return nil
-		})
+		h := store.NewHistories(0)
+		if err := loadBucket(tx.Bucket(bucketEntities), h.Entities, &s.writers); err != nil {
+			return fmt.Errorf("decode entity: %w", err)
+		}
+		if err := loadBucket(tx.Bucket(bucketRels), h.Relationships, &s.writers); err != nil {
+			return fmt.Errorf("decode relationship: %w", err)
+		}
+		if err := loadBucket(tx.Bucket(bucketSignals), h.Signals, &s.writers); err != nil {
+			return fmt.Errorf("decode signal: %w", err)
+		}
+		return s.index(h)
+	})
+}
+
+func loadBucket[T kg.Fact](b *bolt.Bucket, into map[string][]T, w *writers) error {
+	return b.ForEach(func(k, v []byte) error {
+		rs, err := decodeRows[T](v, w)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", k, err)
 		}
-		err = tx.Bucket(bucketSignals).ForEach(func(_, v []byte) error {
-			var g kg.RiskSignal
-			if err := json.Unmarshal(v, &g); err != nil {
-				return fmt.Errorf("decode signal: %w", err)
-			}
-			b.Signals = append(b.Signals, g)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		s.index(encodeBatch(b))
+		into[string(k)] = rs
 		return nil
 	})
 }
@@ -180,6 +259,15 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.usable(ctx)
 }
 
+// stopped reports ctx's error every 4096th step of a long read, so that the read ends soon
+// after its request does.
+func stopped(ctx context.Context, step int) error {
+	if step&4095 == 0 {
+		return ctx.Err()
+	}
+	return nil
+}
+
 func (s *Store) usable(ctx context.Context) error {
 	if s.closed {
 		return fmt.Errorf("embedded store is closed: %w", store.ErrUnavailable)
@@ -187,11 +275,70 @@ func (s *Store) usable(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// encoded is a batch with each row's canonical JSON.
-type encoded struct {
-	ents []*entityRec
-	rels []*relRec
-	sigs []*signalRec
+// errNoEndpoint reports a relationship or signal whose entity is missing, which
+// store.Checked rules out: it means the store was written around the check.
+var errNoEndpoint = errors.New("a relationship or signal names an entity the store does not hold")
+
+// Apply plans the batch against the stored histories (store.Plan), commits the changed
+// histories to the file in one transaction, then updates the indexes. On any error nothing
+// has changed.
+func (s *Store) Apply(ctx context.Context, b kg.Batch, by string) (store.WriteResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.usable(ctx); err != nil {
+		return store.WriteResult{}, err
+	}
+	stored := store.NewHistories(len(b.Entities) + len(b.Relationships) + len(b.Signals))
+	for _, e := range b.Entities {
+		if r := s.ents[e.ID]; r != nil {
+			stored.Entities[e.ID] = r.rows
+		}
+	}
+	for _, r := range b.Relationships {
+		if rec := s.rels[r.ID()]; rec != nil {
+			stored.Relationships[r.ID()] = rec.rows
+		}
+	}
+	for _, g := range b.Signals {
+		if r := s.sigs[g.ID]; r != nil {
+			stored.Signals[g.ID] = r.rows
+		}
+	}
+	for _, r := range b.Retractions {
+		switch {
+		case s.ents[r.ID] != nil:
+			stored.Entities[r.ID] = s.ents[r.ID].rows
+		case s.rels[r.ID] != nil:
+			stored.Relationships[r.ID] = s.rels[r.ID].rows
+		case s.sigs[r.ID] != nil:
+			stored.Signals[r.ID] = s.sigs[r.ID].rows
+		}
+	}
+	at := max(kg.StampOf(time.Now()), s.lastAt+1)
+	changed, res, err := store.Plan(b, stored, kg.Stamped{At: at, By: by, Today: kg.DateOf(at.Time())})
+	if err != nil {
+		return store.WriteResult{}, err
+	}
+	for _, r := range changed.Relationships {
+		from, to := r[0].From, r[0].To
+		if s.ents[from] == nil && changed.Entities[from] == nil || s.ents[to] == nil && changed.Entities[to] == nil {
+			return store.WriteResult{}, fmt.Errorf("relationship %s: %w", r[0].ID(), errNoEndpoint)
+		}
+	}
+	if changed.Len() == 0 {
+		return res, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return store.WriteResult{}, err // past the deadline before anything was written
+	}
+	if err := s.persist(changed); err != nil {
+		return store.WriteResult{}, err
+	}
+	s.lastAt = at
+	if err := s.index(changed); err != nil {
+		return store.WriteResult{}, err // cannot happen: the endpoints were checked above
+	}
+	return res, nil
 }
 
 func mustJSON(v any) []byte {
@@ -202,179 +349,124 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-func encodeBatch(b kg.Batch) encoded {
-	var enc encoded
-	for _, e := range b.Entities {
-		enc.ents = append(enc.ents, &entityRec{e: e, raw: mustJSON(e)})
-	}
-	for _, r := range b.Relationships {
-		enc.rels = append(enc.rels, &relRec{r: r, raw: mustJSON(r)})
-	}
-	for _, g := range b.Signals {
-		enc.sigs = append(enc.sigs, &signalRec{g: g, raw: mustJSON(g)})
-	}
-	return enc
-}
-
-// Apply checks that every endpoint exists, commits the batch to the file in one
-// transaction, then updates the indexes. On any error nothing has changed.
-func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error) {
-	enc := encodeBatch(b)
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.usable(ctx); err != nil {
-		return store.WriteResult{}, err
-	}
-	inBatch := make(map[string]bool, len(b.Entities))
-	for _, e := range b.Entities {
-		inBatch[e.ID] = true
-	}
-	exists := func(id string) bool { return inBatch[id] || s.ents[id] != nil }
-	for i, r := range b.Relationships {
-		for _, end := range []struct{ id, f string }{{r.From, "from"}, {r.To, "to"}} {
-			if !exists(end.id) {
-				return store.WriteResult{}, kg.Invalid(fmt.Sprintf("relationships[%d].%s", i, end.f),
-					"entity %q does not exist: write it first or in the same batch", end.id)
-			}
-		}
-	}
-	for i, g := range b.Signals {
-		if !exists(g.EntityID) {
-			return store.WriteResult{}, kg.Invalid(fmt.Sprintf("signals[%d].entity", i),
-				"entity %q does not exist: write it first or in the same batch", g.EntityID)
-		}
-	}
-
-	var res store.WriteResult
-	classify := func(id string, old, raw []byte, had bool) bool {
-		switch {
-		case !had:
-			res.Created = append(res.Created, id)
-		case bytes.Equal(old, raw):
-			res.Unchanged = append(res.Unchanged, id)
-			return false
-		default:
-			res.Updated = append(res.Updated, id)
-		}
-		return true
-	}
-	var changed encoded
-	for _, r := range enc.ents {
-		old := s.ents[r.e.ID]
-		if classify(r.e.ID, rawOf(old), r.raw, old != nil) {
-			changed.ents = append(changed.ents, r)
-		}
-	}
-	for _, r := range enc.rels {
-		old := s.rels[r.r.ID()]
-		if classify(r.r.ID(), rawOfRel(old), r.raw, old != nil) {
-			changed.rels = append(changed.rels, r)
-		}
-	}
-	for _, r := range enc.sigs {
-		old := s.sigs[r.g.ID]
-		if classify(r.g.ID, rawOfSig(old), r.raw, old != nil) {
-			changed.sigs = append(changed.sigs, r)
-		}
-	}
-	if err := s.persist(changed); err != nil {
-		return store.WriteResult{}, err
-	}
-	s.index(changed)
-	return res, nil
-}
-
-func rawOf(r *entityRec) []byte {
-	if r == nil {
-		return nil
-	}
-	return r.raw
-}
-
-func rawOfRel(r *relRec) []byte {
-	if r == nil {
-		return nil
-	}
-	return r.raw
-}
-
-func rawOfSig(r *signalRec) []byte {
-	if r == nil {
-		return nil
-	}
-	return r.raw
-}
-
-// persist commits rows to the file in one fsynced transaction.
-func (s *Store) persist(enc encoded) error {
-	if len(enc.ents)+len(enc.rels)+len(enc.sigs) == 0 {
-		return nil
-	}
+// persist commits histories, and any writer name they are the first rows of, to the file
+// in one fsynced transaction.
+func (s *Store) persist(h store.Histories) error {
+	known := len(s.writers.names)
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		eb, rb, sb := tx.Bucket(bucketEntities), tx.Bucket(bucketRels), tx.Bucket(bucketSignals)
-		for _, r := range enc.ents {
-			if err := eb.Put([]byte(r.e.ID), r.raw); err != nil {
-				return err
-			}
+		if err := putAll(tx.Bucket(bucketEntities), h.Entities, &s.writers); err != nil {
+			return err
 		}
-		for _, r := range enc.rels {
-			if err := rb.Put([]byte(r.r.ID()), r.raw); err != nil {
-				return err
-			}
+		if err := putAll(tx.Bucket(bucketRels), h.Relationships, &s.writers); err != nil {
+			return err
 		}
-		for _, r := range enc.sigs {
-			if err := sb.Put([]byte(r.g.ID), r.raw); err != nil {
+		if err := putAll(tx.Bucket(bucketSignals), h.Signals, &s.writers); err != nil {
+			return err
+		}
+		wb := tx.Bucket(bucketWriters)
+		for i, name := range s.writers.added {
+			if err := wb.Put(binary.AppendUvarint(nil, uint64(known+i)), []byte(name)); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	if err != nil {
+		for _, name := range s.writers.added { // not stored: forget them
+			delete(s.writers.index, name)
+		}
+		s.writers.names = s.writers.names[:known]
+		s.writers.added = nil
 		return fmt.Errorf("commit to store file: %w", err)
+	}
+	s.writers.added = nil
+	return nil
+}
+
+// putAll stores the histories in key order: bbolt inserts sorted keys without shifting its
+// nodes, and random order costs a shift per key.
+func putAll[T kg.Fact](b *bolt.Bucket, h map[string][]T, w *writers) error {
+	for _, id := range slices.Sorted(maps.Keys(h)) {
+		if err := b.Put([]byte(id), encodeRows(h[id], w)); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// index puts rows into the in-memory indexes (callers hold the write lock or own s). Existing
-// records are updated in place, so pointers held by the adjacency stay valid.
-func (s *Store) index(enc encoded) {
-	for _, r := range enc.ents {
-		old := s.ents[r.e.ID]
+// intern replaces each row's Version by the one shared value equal to it, so that the many
+// rows one write makes cost one Version between them.
+func intern[T kg.Fact](s *Store, rs []T) []T {
+	for i, r := range rs {
+		v := kg.VersionOf(r)
+		p := s.versions[v]
+		if p == nil {
+			p = &v
+			s.versions[v] = p
+		}
+		rs[i] = withVersion(r, p)
+	}
+	return rs
+}
+
+// index puts histories into the in-memory indexes (callers hold the write lock or own s),
+// entities first so that relationships find their endpoints. Existing records are updated in
+// place, so pointers held by the adjacency stay valid.
+func (s *Store) index(h store.Histories) error {
+	for _, id := range slices.Sorted(maps.Keys(h.Entities)) {
+		rs := intern(s, h.Entities[id])
+		noteStamps(s, rs)
+		old := s.ents[id]
 		if old == nil {
-			s.ids = insertSorted(s.ids, r.e.ID)
-			s.byKind[r.e.Kind] = insertSorted(s.byKind[r.e.Kind], r.e.ID)
-			s.ents[r.e.ID] = r
-			s.search.add(r.e)
+			s.ids = insertSorted(s.ids, id)
+			k, _ := kg.KindOfID(id)
+			s.byKind[k] = insertSorted(s.byKind[k], id)
+			s.ents[id] = &entityRec{rows: rs, fast: fastOf(rs)}
+			s.search.add(id, rs)
+			s.keys.add(id, rs)
 			continue
 		}
-		s.search.remove(old.e)
-		if old.e.Kind != r.e.Kind {
-			s.byKind[old.e.Kind] = removeSorted(s.byKind[old.e.Kind], old.e.ID)
-			s.byKind[r.e.Kind] = insertSorted(s.byKind[r.e.Kind], r.e.ID)
-		}
-		*old = *r
-		s.search.add(old.e)
+		s.search.remove(id, old.rows)
+		s.keys.remove(id, old.rows)
+		old.rows, old.fast = rs, fastOf(rs)
+		s.search.add(id, rs)
+		s.keys.add(id, rs)
 	}
-	for _, r := range enc.rels {
-		id := r.r.ID()
+	for id, rs := range h.Relationships {
+		rs = intern(s, rs)
+		noteStamps(s, rs)
 		if old := s.rels[id]; old != nil {
-			old.r, old.raw = r.r, r.raw
+			old.rows, old.fast = rs, fastOf(rs)
 			continue
 		}
-		r.from, r.to = s.ents[r.r.From], s.ents[r.r.To] // both exist: Apply and load check or order it
-		s.rels[id] = r
-		s.out[r.r.From] = insertAdj(s.out[r.r.From], adj{id: id, typ: r.r.Type, other: r.r.To, rel: r})
-		s.in[r.r.To] = insertAdj(s.in[r.r.To], adj{id: id, typ: r.r.Type, other: r.r.From, rel: r})
-	}
-	for _, r := range enc.sigs {
-		if old := s.sigs[r.g.ID]; old == nil {
-			s.sigsOf[r.g.EntityID] = insertSorted(s.sigsOf[r.g.EntityID], r.g.ID)
-		} else if old.g.EntityID != r.g.EntityID {
-			s.sigsOf[old.g.EntityID] = removeSorted(s.sigsOf[old.g.EntityID], r.g.ID)
-			s.sigsOf[r.g.EntityID] = insertSorted(s.sigsOf[r.g.EntityID], r.g.ID)
+		r := rs[0]
+		rec := &relRec{rows: rs, fast: fastOf(rs), from: s.ents[r.From], to: s.ents[r.To]}
+		if rec.from == nil || rec.to == nil {
+			return fmt.Errorf("relationship %s: %w", id, errNoEndpoint)
 		}
-		s.sigs[r.g.ID] = r
+		s.rels[id] = rec
+		s.out[r.From] = insertAdj(s.out[r.From], adj{id: id, typ: r.Type, other: r.To, rel: rec})
+		s.in[r.To] = insertAdj(s.in[r.To], adj{id: id, typ: r.Type, other: r.From, rel: rec})
+	}
+	for id, rs := range h.Signals {
+		rs = intern(s, rs)
+		noteStamps(s, rs)
+		if s.sigs[id] == nil {
+			s.sigs[id] = &signalRec{}
+		}
+		s.sigs[id].rows = rs
+		for _, g := range rs {
+			s.sigsOf[g.EntityID] = insertSorted(s.sigsOf[g.EntityID], id)
+		}
+	}
+	return nil
+}
+
+// noteStamps keeps lastAt at the latest recorded time of any stored row.
+func noteStamps[T kg.Fact](s *Store, rs []T) {
+	for _, r := range rs {
+		v := kg.VersionOf(r)
+		s.lastAt = max(s.lastAt, v.RecordedAt, v.SupersededAt)
 	}
 }
 
@@ -386,106 +478,35 @@ func insertSorted(ids []string, id string) []string {
 	return slices.Insert(ids, i, id)
 }
 
-func removeSorted(ids []string, id string) []string {
-	i, found := slices.BinarySearch(ids, id)
-	if !found {
-		return ids
-	}
-	return slices.Delete(ids, i, i+1)
-}
-
-// Retract ends the validity of the given facts on date on. All ids must exist; a fact whose
-// validity already ends on or before on is left unchanged.
-func (s *Store) Retract(ctx context.Context, ids []string, on kg.Date) (store.WriteResult, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.usable(ctx); err != nil {
-		return store.WriteResult{}, err
-	}
-	var b kg.Batch
-	var res store.WriteResult
-	end := func(id string, v *kg.Validity) (bool, error) {
-		if v.From != 0 && on < v.From {
-			return false, kg.Invalid("on", "%s holds from %s; it cannot end on %s, before it starts", id, v.From, on)
-		}
-		if v.To != 0 && v.To <= on {
-			res.Unchanged = append(res.Unchanged, id)
-			return false, nil
-		}
-		v.To = on
-		res.Updated = append(res.Updated, id)
-		return true, nil
-	}
-	for i, id := range ids {
-		var err error
-		var changed bool
-		switch {
-		case s.ents[id] != nil:
-			e := s.ents[id].e
-			if changed, err = end(id, &e.Validity); changed {
-				b.Entities = append(b.Entities, e)
-			}
-		case s.rels[id] != nil:
-			r := s.rels[id].r
-			if changed, err = end(id, &r.Validity); changed {
-				b.Relationships = append(b.Relationships, r)
-			}
-		case s.sigs[id] != nil:
-			g := s.sigs[id].g
-			if changed, err = end(id, &g.Validity); changed {
-				b.Signals = append(b.Signals, g)
-			}
-		default:
-			return store.WriteResult{}, fmt.Errorf("ids[%d]: no entity, relationship or signal %q: %w", i, id, store.ErrNotFound)
-		}
-		if err != nil {
-			return store.WriteResult{}, err
-		}
-	}
-	enc := encodeBatch(b)
-	if err := s.persist(enc); err != nil {
-		return store.WriteResult{}, err
-	}
-	s.index(enc)
-	return res, nil
-}
-
 // visibility checks, under the read lock.
 
-func (s *Store) entityAt(id string, d kg.Date) (kg.Entity, bool) {
+func (s *Store) entityAt(id string, at store.At) (kg.Entity, bool) {
 	r := s.ents[id]
-	if r == nil || !r.e.Validity.ValidAt(d) {
+	if r == nil {
 		return kg.Entity{}, false
 	}
-	return r.e, true
+	return r.rows.at(at.AsOf, at.KnownAt)
 }
 
-func (s *Store) relAt(id string, d kg.Date) (kg.Relationship, bool) {
-	r := s.rels[id]
-	if r == nil || !r.r.Validity.ValidAt(d) {
+func (s *Store) relAt(rec *relRec, at store.At) (kg.Relationship, bool) {
+	if rec == nil || !rec.visibleAt(at.AsOf, at.KnownAt) {
 		return kg.Relationship{}, false
 	}
-	if _, ok := s.entityAt(r.r.From, d); !ok {
-		return kg.Relationship{}, false
-	}
-	if _, ok := s.entityAt(r.r.To, d); !ok {
-		return kg.Relationship{}, false
-	}
-	return r.r, true
+	return rec.rows.at(at.AsOf, at.KnownAt)
 }
 
-func (s *Store) signalsAt(entityID string, d kg.Date) []kg.RiskSignal {
+func (s *Store) signalsAt(entityID string, at store.At) []kg.RiskSignal {
 	var out []kg.RiskSignal
 	for _, id := range s.sigsOf[entityID] {
-		if g := s.sigs[id].g; g.Validity.ValidAt(d) {
+		if g, ok := s.sigs[id].rows.at(at.AsOf, at.KnownAt); ok && g.EntityID == entityID {
 			out = append(out, g)
 		}
 	}
 	return out
 }
 
-// Entities returns the entities with these ids visible at asOf.
-func (s *Store) Entities(ctx context.Context, ids []string, asOf kg.Date) (map[string]kg.Entity, error) {
+// Entities returns the entities with these ids visible at at.
+func (s *Store) Entities(ctx context.Context, ids []string, at store.At) (map[string]kg.Entity, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if err := s.usable(ctx); err != nil {
@@ -493,8 +514,62 @@ func (s *Store) Entities(ctx context.Context, ids []string, asOf kg.Date) (map[s
 	}
 	out := make(map[string]kg.Entity, len(ids))
 	for _, id := range ids {
-		if e, ok := s.entityAt(id, asOf); ok {
+		if e, ok := s.entityAt(id, at); ok {
 			out[id] = e
+		}
+	}
+	return out, nil
+}
+
+// RelationshipsByID returns the relationships with these ids visible at at.
+func (s *Store) RelationshipsByID(ctx context.Context, ids []string, at store.At) (map[string]kg.Relationship, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	out := make(map[string]kg.Relationship, len(ids))
+	for _, id := range ids {
+		if r, ok := s.relAt(s.rels[id], at); ok {
+			out[id] = r
+		}
+	}
+	return out, nil
+}
+
+// SignalsByID returns the signals with these ids visible at at.
+func (s *Store) SignalsByID(ctx context.Context, ids []string, at store.At) (map[string]kg.RiskSignal, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	out := make(map[string]kg.RiskSignal, len(ids))
+	for _, id := range ids {
+		rec := s.sigs[id]
+		if rec == nil {
+			continue
+		}
+		if g, ok := rec.rows.at(at.AsOf, at.KnownAt); ok {
+			if _, live := s.entityAt(g.EntityID, at); live {
+				out[id] = g
+			}
+		}
+	}
+	return out, nil
+}
+
+// Exists returns which of these ids name a stored fact.
+func (s *Store) Exists(ctx context.Context, ids []string) (map[string]bool, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if s.ents[id] != nil || s.rels[id] != nil || s.sigs[id] != nil {
+			out[id] = true
 		}
 	}
 	return out, nil
@@ -512,7 +587,7 @@ func self(id string) string { return id }
 
 // List pages through entities ordered by id.
 func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, error) {
-	page, asOf := q.Page, q.AsOf
+	page, at := q.Page, store.At{AsOf: q.AsOf, KnownAt: q.KnownAt}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if err := s.usable(ctx); err != nil {
@@ -523,13 +598,16 @@ func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, 
 		candidates = s.byKind[q.Kind]
 	}
 	if rf := q.Filter.Related; rf != nil {
-		candidates = s.related(*rf, asOf, candidates)
+		candidates = s.related(*rf, at, candidates)
 	}
 	start := afterKey(candidates, self, page)
 	needle := strings.ToLower(q.Filter.NameContains)
 	var out store.EntityPage
-	for _, id := range candidates[start:] {
-		e, ok := s.entityAt(id, asOf)
+	for i, id := range candidates[start:] {
+		if err := stopped(ctx, i); err != nil {
+			return store.EntityPage{}, err
+		}
+		e, ok := s.entityAt(id, at)
 		if !ok || (needle != "" && !nameContains(e, needle)) {
 			continue
 		}
@@ -558,17 +636,14 @@ func nameContains(e kg.Entity, lower string) bool {
 }
 
 // related narrows sorted candidate ids to those with the relationship the filter names.
-func (s *Store) related(rf store.RelatedFilter, asOf kg.Date, candidates []string) []string {
+func (s *Store) related(rf store.RelatedFilter, at store.At, candidates []string) []string {
 	list := s.out[rf.EntityID]
 	if rf.Direction == kg.Out { // the listed entity is the From; the named entity is the To
 		list = s.in[rf.EntityID]
 	}
 	var ids []string
 	for _, a := range list {
-		if a.typ != rf.Type {
-			continue
-		}
-		if _, ok := s.relAt(a.id, asOf); !ok {
+		if a.typ != rf.Type || !a.rel.visibleAt(at.AsOf, at.KnownAt) {
 			continue
 		}
 		if _, ok := slices.BinarySearch(candidates, a.other); ok {
@@ -581,7 +656,7 @@ func (s *Store) related(rf store.RelatedFilter, asOf kg.Date, candidates []strin
 
 // Relationships returns a page of relationships, ordered by id, for each entity.
 func (s *Store) Relationships(ctx context.Context, q store.RelQuery) (map[string]store.RelPage, error) {
-	page, asOf := q.Page, q.AsOf
+	page, at := q.Page, store.At{AsOf: q.AsOf, KnownAt: q.KnownAt}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if err := s.usable(ctx); err != nil {
@@ -596,7 +671,7 @@ func (s *Store) Relationships(ctx context.Context, q store.RelQuery) (map[string
 			if len(q.Types) > 0 && !slices.Contains(q.Types, a.typ) {
 				continue
 			}
-			r, ok := s.relAt(a.id, asOf)
+			r, ok := s.relAt(a.rel, at)
 			if !ok {
 				continue
 			}
@@ -635,8 +710,8 @@ func (s *Store) adjacent(id string, dir kg.Direction) []adj {
 	return append(append(both, out...), in...)
 }
 
-// Signals returns the signals visible at asOf on each entity, ordered by id.
-func (s *Store) Signals(ctx context.Context, entityIDs []string, asOf kg.Date) (map[string][]kg.RiskSignal, error) {
+// Signals returns the signals visible at at on each entity, ordered by id.
+func (s *Store) Signals(ctx context.Context, entityIDs []string, at store.At) (map[string][]kg.RiskSignal, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if err := s.usable(ctx); err != nil {
@@ -644,8 +719,8 @@ func (s *Store) Signals(ctx context.Context, entityIDs []string, asOf kg.Date) (
 	}
 	out := make(map[string][]kg.RiskSignal, len(entityIDs))
 	for _, id := range entityIDs {
-		if _, ok := s.entityAt(id, asOf); ok {
-			if sigs := s.signalsAt(id, asOf); len(sigs) > 0 {
+		if _, ok := s.entityAt(id, at); ok {
+			if sigs := s.signalsAt(id, at); len(sigs) > 0 {
 				out[id] = sigs
 			}
 		}
@@ -653,47 +728,84 @@ func (s *Store) Signals(ctx context.Context, entityIDs []string, asOf kg.Date) (
 	return out, nil
 }
 
-// Export returns every stored fact, whatever its validity, each list ordered by id.
+// History returns every row of the facts with these ids, as an archive batch.
+func (s *Store) History(ctx context.Context, ids []string) (kg.Batch, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx); err != nil {
+		return kg.Batch{}, err
+	}
+	var b kg.Batch
+	for _, id := range slices.Sorted(slices.Values(ids)) {
+		switch {
+		case s.ents[id] != nil:
+			b.Entities = append(b.Entities, archived(s.ents[id].rows)...)
+		case s.rels[id] != nil:
+			b.Relationships = append(b.Relationships, archived(s.rels[id].rows)...)
+		case s.sigs[id] != nil:
+			b.Signals = append(b.Signals, archived(s.sigs[id].rows)...)
+		}
+	}
+	return b, nil
+}
+
+// archived returns a fact's rows in recorded order (then by start), as Export writes them.
+func archived[T kg.Fact](rs []T) []T {
+	out := slices.Clone(rs)
+	slices.SortStableFunc(out, func(a, b T) int {
+		va, vb := kg.VersionOf(a), kg.VersionOf(b)
+		if va.RecordedAt != vb.RecordedAt {
+			return int(va.RecordedAt - vb.RecordedAt)
+		}
+		fa, fb := kg.ValidityOf(a).From, kg.ValidityOf(b).From
+		return int(fa - fb)
+	})
+	return out
+}
+
+// Export returns every row of every stored fact, as an archive ordered by id.
 func (s *Store) Export(ctx context.Context) (kg.Batch, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if err := s.usable(ctx); err != nil {
 		return kg.Batch{}, err
 	}
-	b := kg.Batch{
-		Entities:      make([]kg.Entity, 0, len(s.ents)),
-		Relationships: make([]kg.Relationship, 0, len(s.rels)),
-		Signals:       make([]kg.RiskSignal, 0, len(s.sigs)),
-	}
-	for _, id := range s.ids {
-		b.Entities = append(b.Entities, s.ents[id].e)
+	var b kg.Batch
+	for i, id := range s.ids {
+		if err := stopped(ctx, i); err != nil {
+			return kg.Batch{}, err
+		}
+		b.Entities = append(b.Entities, archived(s.ents[id].rows)...)
 	}
 	for _, id := range slices.Sorted(maps.Keys(s.rels)) {
-		b.Relationships = append(b.Relationships, s.rels[id].r)
+		b.Relationships = append(b.Relationships, archived(s.rels[id].rows)...)
 	}
 	for _, id := range slices.Sorted(maps.Keys(s.sigs)) {
-		b.Signals = append(b.Signals, s.sigs[id].g)
+		b.Signals = append(b.Signals, archived(s.sigs[id].rows)...)
 	}
 	return b, nil
 }
 
-// Snapshot returns every fact visible at asOf, entities, relationships and signals each in id order.
-func (s *Store) Snapshot(ctx context.Context, asOf kg.Date) (kg.Snapshot, error) {
+// Snapshot returns every fact visible at at, entities, relationships and signals each in id order.
+func (s *Store) Snapshot(ctx context.Context, at store.At) (kg.Snapshot, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if err := s.usable(ctx); err != nil {
 		return kg.Snapshot{}, err
 	}
-	snap := kg.Snapshot{AsOf: asOf}
-	for _, id := range s.ids {
-		e, ok := s.entityAt(id, asOf)
+	snap := kg.Snapshot{AsOf: at.AsOf, KnownAt: at.KnownAt}
+	for i, id := range s.ids {
+		if err := stopped(ctx, i); err != nil {
+			return kg.Snapshot{}, err
+		}
+		e, ok := s.entityAt(id, at)
 		if !ok {
 			continue
 		}
 		snap.Entities = append(snap.Entities, e)
-		snap.Signals = append(snap.Signals, s.signalsAt(id, asOf)...)
+		snap.Signals = append(snap.Signals, s.signalsAt(id, at)...)
 		for _, a := range s.out[id] {
-			if r, ok := s.relAt(a.id, asOf); ok {
+			if r, ok := s.relAt(a.rel, at); ok {
 				snap.Relationships = append(snap.Relationships, r)
 			}
 		}
@@ -701,4 +813,12 @@ func (s *Store) Snapshot(ctx context.Context, asOf kg.Date) (kg.Snapshot, error)
 	slices.SortFunc(snap.Signals, func(a, b kg.RiskSignal) int { return strings.Compare(a.ID, b.ID) })
 	kg.SortRelationships(snap.Relationships)
 	return snap, nil
+}
+
+func removeSorted(ids []string, id string) []string {
+	i, found := slices.BinarySearch(ids, id)
+	if !found {
+		return ids
+	}
+	return slices.Delete(ids, i, i+1)
 }

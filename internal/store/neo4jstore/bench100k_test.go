@@ -43,7 +43,7 @@ func benchImport(b *testing.B, opt store.LoadOptions) {
 		began := time.Now()
 		for i, phase := range []kg.Batch{{Entities: g.Entities}, {Relationships: g.Relationships}, {Signals: g.Signals}} {
 			start := time.Now()
-			if _, err := s.Load(ctx, phase, opt); err != nil {
+			if _, err := s.Load(ctx, phase, "bench", opt); err != nil {
 				b.Fatal(err)
 			}
 			if i == 1 {
@@ -86,7 +86,7 @@ func bigStore(b *testing.B) (testStore, kg.Batch) {
 	}
 	if !slices.ContainsFunc(pages[last.From].Items, func(r kg.Relationship) bool { return r.ID() == last.ID() }) {
 		wipe(b, s.raw)
-		if _, err := s.Load(context.Background(), g, store.LoadOptions{}); err != nil {
+		if _, err := s.Load(context.Background(), g, "bench", store.LoadOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -127,7 +127,7 @@ func BenchmarkReads100k(b *testing.B) {
 	}
 	b.Run("Entities", func(b *testing.B) {
 		rng := rand.New(rand.NewPCG(1, 2))
-		latencies(b, func(int) error { _, err := s.Entities(ctx, pick(rng, 20), 0); return err })
+		latencies(b, func(int) error { _, err := s.Entities(ctx, pick(rng, 20), store.AsOf(0)); return err })
 	})
 	b.Run("Relationships", func(b *testing.B) {
 		rng := rand.New(rand.NewPCG(3, 4))

@@ -19,7 +19,7 @@ var benchGraph = synth.Config{Entities: 20_000, Relationships: 100_000, Seed: 7,
 // importGraph writes b in Apply calls of 20k rows, one at a time, as a simple loader would.
 func importGraph(tb testing.TB, s testStore, b kg.Batch) {
 	tb.Helper()
-	if _, err := s.Load(context.Background(), b, store.LoadOptions{BatchSize: 20_000, Workers: 1}); err != nil {
+	if _, err := s.Load(context.Background(), b, "bench", store.LoadOptions{BatchSize: 20_000, Workers: 1}); err != nil {
 		tb.Fatal(err)
 	}
 }
@@ -80,7 +80,7 @@ func BenchmarkEntities(b *testing.B) {
 		for j := range ids {
 			ids[j] = g.Entities[rng.IntN(len(g.Entities))].ID
 		}
-		_, err := s.Entities(ctx, ids, 0)
+		_, err := s.Entities(ctx, ids, store.AsOf(0))
 		return err
 	})
 }

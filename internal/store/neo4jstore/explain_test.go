@@ -20,7 +20,7 @@ import (
 func TestStatementsUseIndexes(t *testing.T) {
 	s := openShared(t)
 	ctx := context.Background()
-	if _, err := s.Apply(ctx, star(20)); err != nil {
+	if _, err := s.Apply(ctx, star(20), "test"); err != nil {
 		t.Fatal(err)
 	}
 	// Plans cached by earlier tests may have been made on an empty database, where every
@@ -49,7 +49,7 @@ func TestStatementsUseIndexes(t *testing.T) {
 		run  func() error
 	}{
 		{"Entities", func() error {
-			_, err := s.Entities(ctx, []string{"vendor:v001", "government:ru"}, 0)
+			_, err := s.Entities(ctx, []string{"vendor:v001", "government:ru"}, store.AsOf(0))
 			return err
 		}},
 		{"List by kind", func() error {
@@ -69,7 +69,7 @@ func TestStatementsUseIndexes(t *testing.T) {
 			return err
 		}},
 		{"Signals", func() error {
-			_, err := s.Signals(ctx, []string{"vendor:v001", "government:ru"}, 0)
+			_, err := s.Signals(ctx, []string{"vendor:v001", "government:ru"}, store.AsOf(0))
 			return err
 		}},
 		{"Apply new and changed rows", func() error {
@@ -79,12 +79,12 @@ func TestStatementsUseIndexes(t *testing.T) {
 			b.Relationships = append(b.Relationships, kg.Relationship{Type: kg.RelMakes, From: "vendor:new", To: "product:p005"})
 			b.Relationships[0].Confidence = 0.5
 			b.Signals = []kg.RiskSignal{{ID: "signal:new", EntityID: "vendor:v007", Dimension: kg.DimSanctions, Severity: 0.5}}
-			_, err := s.Apply(ctx, b)
+			_, err := s.Apply(ctx, b, "test")
 			return err
 		}},
 		{"Retract", func() error {
-			_, err := s.Retract(ctx, []string{"vendor:v010", kg.RelationshipID("vendor:v011", kg.RelMakes, "product:p011"),
-				kg.RelationshipID("vendor:v012", kg.RelHeadquarteredIn, "government:ru"), "signal:new"}, kg.NewDate(2030, time.January, 1))
+			_, err := s.Apply(ctx, retraction(kg.NewDate(2030, time.January, 1), "vendor:v010", kg.RelationshipID("vendor:v011", kg.RelMakes, "product:p011"),
+				kg.RelationshipID("vendor:v012", kg.RelHeadquarteredIn, "government:ru"), "signal:new"), "test")
 			return err
 		}},
 		{"Neighbourhood", func() error {

@@ -31,7 +31,7 @@ func TestServerLoss(t *testing.T) {
 	}
 	s := store.Check(raw)
 	defer s.Close()
-	if _, err := s.Apply(ctx, star(2)); err != nil {
+	if _, err := s.Apply(ctx, star(2), "test"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -51,7 +51,7 @@ func TestServerLoss(t *testing.T) {
 		t.Fatalf("Ping only returned when its context ran out: %v", err)
 	}
 	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	_, err = s.Entities(rctx, []string{"vendor:v000"}, 0)
+	_, err = s.Entities(rctx, []string{"vendor:v000"}, store.AsOf(0))
 	cancel()
 	if !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("Entities with the server down: %v, want ErrUnavailable", err)
@@ -75,7 +75,7 @@ func TestServerLoss(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Logf("store answered %s after the restart", time.Since(began).Round(time.Millisecond))
-	got, err := s.Entities(ctx, []string{"vendor:v000", "product:p001", "government:ru"}, 0)
+	got, err := s.Entities(ctx, []string{"vendor:v000", "product:p001", "government:ru"}, store.AsOf(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestServerLoss(t *testing.T) {
 	if n := len(pages["government:ru"].Items); n != 2 {
 		t.Fatalf("after restart government:ru has %d relationships, want 2", n)
 	}
-	if _, err := s.Apply(ctx, kg.Batch{Entities: []kg.Entity{{ID: "vendor:after", Kind: kg.KindVendor, Name: "After"}}}); err != nil {
+	if _, err := s.Apply(ctx, kg.Batch{Entities: []kg.Entity{{ID: "vendor:after", Kind: kg.KindVendor, Name: "After"}}}, "test"); err != nil {
 		t.Fatalf("write after restart: %v", err)
 	}
 }

@@ -15,14 +15,40 @@
 //     sources. Reads fill the defaults back in.
 //   - A risk signal is a :Signal node (unique on id) hung off its entity by HAS_SIGNAL.
 //   - Validity is two integer properties in kg.Date form (YYYYMMDD): validFrom is 0 when the
-//     start is open and validTo is openEnd (99999999) when the end is open, so visibility at D is
-//     always validFrom <= D AND validTo > D. On relationships an open bound is absent and
-//     reads coalesce it to the same values.
-//   - On entity and signal nodes, hash is a digest of the domain value; Apply compares it to
-//     report Created, Updated or Unchanged, and leaves an unchanged row untouched. Apply
-//     compares a relationship with its stored properties instead, which saves storing a
-//     hash on every relationship; a relationship written before this format may still carry
-//     one, which reads ignore and the next rewrite drops.
+//     start is open and validTo is openEnd (99999999) when the end is open, so a compact fact
+//     (below) is visible at D when validFrom <= D AND validTo > D. On relationships an open
+//     bound is absent and reads coalesce it to the same values.
+//   - On entity and signal nodes, hash is a digest of the row's content (kg.Content: all but
+//     validity and version); Apply compares it with the batch row's to know an unchanged row
+//     without reading it. Apply reads relationships whole instead, which saves storing a hash
+//     on every relationship; a relationship written before this format may still carry one,
+//     which reads ignore and the next rewrite drops.
+//
+// Versions. Every fact keeps all its rows (kg.Version): nothing is overwritten.
+//   - A fact with one row ever, current and not a correction (nearly all facts: everything a
+//     bulk import writes), is stored as above (the compact encoding) plus txFrom, the row's
+//     recorded time in microseconds, and txBy, its writer; both are left out when zero or
+//     empty. The writer is a property rather than a (:Write {at, by}) node per write: a
+//     bulk import runs as fast with it as without it (measured), and reads, which return
+//     every fact's version, need no join to name the writer.
+//   - A fact with any other history (changed, corrected, retracted, or restored so) keeps
+//     its whole history beside top-level properties that describe its current row that
+//     starts last: history, a JSON list of every row (kg JSON with Validity the row's
+//     interval and Version as recorded, ordered by recorded time, then valid time), and per-row
+//     lists for the Cypher visibility tests: hFrom and hTo (the row's validity, as above),
+//     hRec and hSup (recorded and superseded time, kg.MaxStamp while current). Its top-level
+//     validFrom/validTo hold an empty interval (openEnd, 0), so the test that serves compact
+//     facts fails for it and its rows decide (see moment). An entity's nameKey and
+//     aliasesText cover the names, aliases and descriptions of every row, so the indexes
+//     find it by any of them, and hNames and hWords hold each row's own, which reads check
+//     on the row of the moment. txFrom and txBy are those of the latest row.
+//   - A signal whose rows name several entities hangs off each; reads keep it on the one its
+//     row of the moment names.
+//   - Facts written before versions were kept have no txFrom and no history: they read as
+//     one row each, recorded at time 0 by nobody.
+//
+// Reads choose the visibility test in Go (see moment) and decode a history through kg.View,
+// so every answer carries the content and version of the moment it asks for.
 package neo4jstore
 
 import (
@@ -79,6 +105,8 @@ type Store struct {
 	// without reading them first and lets the uniqueness constraint catch a row that
 	// existed after all (then it starts over, reading); see Apply.
 	relsStored map[kg.RelType]*atomic.Bool
+	// lastStamp is the latest recorded time this store handed out (see stamp).
+	lastStamp atomic.Int64
 }
 
 // Open connects to Neo4j, checks that it answers and sets up the schema.
@@ -118,6 +146,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		drv.Close(context.Background())
 		return nil, fmt.Errorf("neo4j: open %s: %w", cfg.URI, err)
 	}
+	if err := s.backfillMatchKeys(ctx); err != nil {
+		drv.Close(context.Background())
+		return nil, fmt.Errorf("neo4j: open %s: %w", cfg.URI, err)
+	}
 	return s, nil
 }
 
@@ -146,6 +178,8 @@ func schemaStatements() []string {
 		"CREATE CONSTRAINT signal_id IF NOT EXISTS FOR (n:Signal) REQUIRE n.id IS UNIQUE",
 		"CREATE TEXT INDEX entity_name_key IF NOT EXISTS FOR (n:Entity) ON (n.nameKey)",
 		"CREATE FULLTEXT INDEX entity_text IF NOT EXISTS FOR (n:Entity) ON EACH [n.name, n.aliasesText, n.description]",
+		// Search keys (match.Keys) are whole tokens: split on spaces only.
+		"CREATE FULLTEXT INDEX entity_keys IF NOT EXISTS FOR (n:Entity) ON EACH [n.matchKeys] OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}}",
 	}
 	for _, k := range kg.Kinds {
 		l := label(k)

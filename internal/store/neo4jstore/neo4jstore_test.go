@@ -59,20 +59,29 @@ func star(n int) kg.Batch {
 	return b
 }
 
+// retraction is the batch that ends the facts with these ids on day on.
+func retraction(on kg.Date, ids ...string) kg.Batch {
+	var b kg.Batch
+	for _, id := range ids {
+		b.Retractions = append(b.Retractions, kg.Retraction{ID: id, On: on})
+	}
+	return b
+}
+
 func TestSmoke(t *testing.T) {
 	s := openShared(t)
 	if d := neo4jtest.StartupTime(); d > 0 {
 		t.Logf("shared Neo4j test server started in %s (including any Maven build)", d.Round(time.Millisecond))
 	}
 	ctx := context.Background()
-	res, err := s.Apply(ctx, star(3))
+	res, err := s.Apply(ctx, star(3), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(res.Created) != 13 {
 		t.Fatalf("created %d, want 13: %+v", len(res.Created), res)
 	}
-	res, err = s.Apply(ctx, star(3))
+	res, err = s.Apply(ctx, star(3), "test")
 	if err != nil || len(res.Unchanged) != 13 {
 		t.Fatalf("re-apply: %+v, %v", res, err)
 	}
@@ -95,14 +104,14 @@ func TestSmoke(t *testing.T) {
 	if err != nil || len(paths) != 1 || len(paths[0].EntityIDs) != 5 {
 		t.Fatalf("paths: %+v %v", paths, err)
 	}
-	_, err = s.Apply(ctx, kg.Batch{Relationships: []kg.Relationship{{Type: kg.RelMakes, From: "vendor:nope", To: "product:p000"}}})
+	_, err = s.Apply(ctx, kg.Batch{Relationships: []kg.Relationship{{Type: kg.RelMakes, From: "vendor:nope", To: "product:p000"}}}, "test")
 	if !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("missing endpoint: %v", err)
 	}
-	if _, err := s.Retract(ctx, []string{"vendor:v000"}, kg.NewDate(2020, time.January, 1)); err != nil {
+	if _, err := s.Apply(ctx, retraction(kg.NewDate(2020, time.January, 1), "vendor:v000"), "test"); err != nil {
 		t.Fatal(err)
 	}
-	snap, err := s.Snapshot(ctx, 0)
+	snap, err := s.Snapshot(ctx, store.AsOf(0))
 	if err != nil || len(snap.Entities) != 6 || len(snap.Relationships) != 4 {
 		t.Fatalf("snapshot: %d entities %d rels %v", len(snap.Entities), len(snap.Relationships), err)
 	}

@@ -1,28 +1,17 @@
 package neo4jstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
 	"riskgraph/internal/kg"
 	"riskgraph/internal/store"
 )
-
-// visible is the Cypher condition that variable v holds at $asOf.
-func visible(v string) string {
-	return fmt.Sprintf("(%s.validFrom <= $asOf AND %s.validTo > $asOf)", v, v)
-}
-
-// visibleRel is visible for relationship variable v, whose open validity bounds are not
-// stored (see relCols).
-func visibleRel(v string) string {
-	return fmt.Sprintf("(coalesce(%s.validFrom, 0) <= $asOf AND coalesce(%s.validTo, %d) > $asOf)", v, v, openEnd)
-}
-
-// visibleEntitiesByID returns the entities with the ids in $ids that are visible at $asOf.
-var visibleEntitiesByID = entitiesByID + " AND " + visible("n") + " RETURN n {.*} AS n"
 
 // relTypes is the alternation of the given relationship types, or of the whole closed set
 // when none are given (never HAS_SIGNAL).
@@ -37,25 +26,34 @@ func relTypes(ts []kg.RelType) string {
 	return strings.Join(names, "|")
 }
 
-// Entities returns the entities with these ids that are visible at asOf.
-func (s *Store) Entities(ctx context.Context, ids []string, asOf kg.Date) (map[string]kg.Entity, error) {
+// visibleEntitiesByID is the statement that returns the entities with the ids in $ids that
+// are visible at mo.
+func visibleEntitiesByID(mo moment) string {
+	return entitiesByID + " AND " + mo.node("n") + " RETURN n {.*} AS n"
+}
+
+// Entities returns the entities with these ids that are visible at at.
+func (s *Store) Entities(ctx context.Context, ids []string, at store.At) (map[string]kg.Entity, error) {
 	out := make(map[string]kg.Entity, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	q := visibleEntitiesByID
+	mo := moment(at)
+	q := visibleEntitiesByID(mo)
 	err := s.read(ctx, func(tx *txn) error {
 		clear(out)
-		recs, err := tx.run(ctx, q, map[string]any{"ids": ids, "asOf": int64(asOf)})
+		recs, err := tx.run(ctx, q, mo.params(map[string]any{"ids": ids}))
 		if err != nil {
 			return err
 		}
 		for _, r := range recs {
-			e, err := decodeEntity(rec{r}.get("n"))
+			e, ok, err := entityAt(rec{r}.get("n"), at)
 			if err != nil {
 				return err
 			}
-			out[e.ID] = e
+			if ok {
+				out[e.ID] = e
+			}
 		}
 		return nil
 	})
@@ -65,18 +63,22 @@ func (s *Store) Entities(ctx context.Context, ids []string, asOf kg.Date) (map[s
 	return out, nil
 }
 
-// List pages through entities ordered by id.
+// List pages through entities ordered by id. A NameContains filter is checked twice: on
+// nameKey, which holds every name an entity ever had (so the TEXT index can serve it), and,
+// for an entity with a history, on the names of the row of the moment.
 func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, error) {
-	page := q.Page
+	page, mo := q.Page, moment{AsOf: q.AsOf, KnownAt: q.KnownAt}
 	lbl := "Entity"
 	if q.Kind != "" {
 		lbl = label(q.Kind)
 	}
-	params := map[string]any{"after": afterID(page), "limit": int64(page.First + 1), "asOf": int64(q.AsOf)}
-	where := []string{"n.id > $after", visible("n")}
+	params := mo.params(map[string]any{"after": afterID(page), "limit": int64(page.First + 1)})
+	where := []string{"n.id > $after"}
 	if f := q.Filter.NameContains; f != "" {
 		params["name"] = strings.ToLower(f)
-		where = append(where, "n.nameKey CONTAINS $name")
+		where = append(where, "n.nameKey CONTAINS $name", mo.nodeMatching("n", "n.hNames[vi] CONTAINS $name"))
+	} else {
+		where = append(where, mo.node("n"))
 	}
 	if rf := q.Filter.Related; rf != nil {
 		pat := "(n)<-[r:%s]-(m:Entity {id: $relID})"
@@ -84,7 +86,7 @@ func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, 
 			pat = "(n)-[r:%s]->(m:Entity {id: $relID})"
 		}
 		params["relID"] = rf.EntityID
-		where = append(where, "EXISTS { MATCH "+fmt.Sprintf(pat, relType(rf.Type))+" WHERE "+visibleRel("r")+" AND "+visible("m")+" }")
+		where = append(where, "EXISTS { MATCH "+fmt.Sprintf(pat, relType(rf.Type))+" WHERE "+mo.rel("r")+" AND "+mo.node("m")+" }")
 	}
 	cypher := fmt.Sprintf("MATCH (n:%s) WHERE %s RETURN n {.*} AS n ORDER BY n.id LIMIT $limit", lbl, strings.Join(where, " AND "))
 	var out store.EntityPage
@@ -95,11 +97,13 @@ func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, 
 			return err
 		}
 		for _, r := range recs {
-			e, err := decodeEntity(rec{r}.get("n"))
+			e, ok, err := entityAt(rec{r}.get("n"), mo.at())
 			if err != nil {
 				return err
 			}
-			out.Items = append(out.Items, e)
+			if ok {
+				out.Items = append(out.Items, e)
+			}
 		}
 		return nil
 	})
@@ -134,11 +138,13 @@ func luceneQuery(words []string) string {
 	return strings.Join(parts, " AND ")
 }
 
-// Search finds entities through the fulltext index, best score first, ties by id.
+// Search finds entities through the fulltext index, best score first, ties by id. The index
+// holds every name and description an entity ever had; for an entity with a history, the
+// row of the moment must itself hold every word (whole or as a prefix of one of its words).
 func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPage, error) {
-	page := q.Page
-	params := map[string]any{"limit": int64(page.First + 1), "asOf": int64(q.AsOf), "q": luceneQuery(q.Words)}
-	where := []string{visible("n")}
+	page, mo := q.Page, moment{AsOf: q.AsOf, KnownAt: q.KnownAt}
+	params := mo.params(map[string]any{"limit": int64(page.First + 1), "q": luceneQuery(q.Words), "words": q.Words})
+	where := []string{mo.nodeMatching("n", "all(w IN $words WHERE any(x IN split(n.hWords[vi], ' ') WHERE x STARTS WITH w))")}
 	if c := q.After(); c != nil {
 		params["afterScore"], params["afterID"] = c.Score, c.ID
 		where = append(where, "(score < $afterScore OR (score = $afterScore AND n.id > $afterID))")
@@ -162,9 +168,12 @@ RETURN n {.*} AS n, score ORDER BY score DESC, n.id LIMIT $limit`
 			return err
 		}
 		for _, r := range recs {
-			e, err := decodeEntity(rec{r}.get("n"))
+			e, ok, err := entityAt(rec{r}.get("n"), mo.at())
 			if err != nil {
 				return err
+			}
+			if !ok {
+				continue
 			}
 			score, _ := rec{r}.get("score").(float64)
 			out.Items = append(out.Items, store.SearchHit{Entity: e, Score: score})
@@ -200,20 +209,20 @@ func relPattern(d kg.Direction, types string) string {
 // relationship id index in order (it supplies ORDER BY r.id) and filter by endpoint, which
 // touches every relationship of the type for each entity instead of expanding from it.
 func (s *Store) Relationships(ctx context.Context, q store.RelQuery) (map[string]store.RelPage, error) {
-	page, ids := q.Page, q.EntityIDs
+	page, ids, mo := q.Page, q.EntityIDs, moment{AsOf: q.AsOf, KnownAt: q.KnownAt}
 	pat := relPattern(q.Direction, relTypes(q.Types))
 	out := make(map[string]store.RelPage, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	cypher := entitiesByID + ` AND ` + visible("n") + `
+	cypher := entitiesByID + ` AND ` + mo.node("n") + `
 CALL (n) {
   MATCH ` + pat + `
-  WHERE coalesce(r.id, '') > $after AND ` + visibleRel("r") + ` AND ` + visible("m") + `
+  WHERE coalesce(r.id, '') > $after AND ` + mo.rel("r") + ` AND ` + mo.node("m") + `
   RETURN r ORDER BY r.id LIMIT $limit
 }
 RETURN n.id AS id, ` + relReturn
-	params := map[string]any{"ids": ids, "after": afterID(page), "limit": int64(page.First + 1), "asOf": int64(q.AsOf)}
+	params := mo.params(map[string]any{"ids": ids, "after": afterID(page), "limit": int64(page.First + 1)})
 	err := s.read(ctx, func(tx *txn) error {
 		clear(out)
 		recs, err := tx.run(ctx, cypher, params)
@@ -223,13 +232,15 @@ RETURN n.id AS id, ` + relReturn
 		for _, r := range recs {
 			g := rec{r}
 			id := str(g.get("id"))
-			rl, err := decodeRel(g)
+			rl, ok, err := relAt(g, mo.at())
 			if err != nil {
 				return err
 			}
-			p := out[id]
-			p.Items = append(p.Items, rl)
-			out[id] = p
+			if ok {
+				p := out[id]
+				p.Items = append(p.Items, rl)
+				out[id] = p
+			}
 		}
 		return nil
 	})
@@ -249,29 +260,85 @@ RETURN n.id AS id, ` + relReturn
 	return out, nil
 }
 
-// Signals returns the visible signals of each entity, ordered by id, in one statement.
-func (s *Store) Signals(ctx context.Context, ids []string, asOf kg.Date) (map[string][]kg.RiskSignal, error) {
-	out := make(map[string][]kg.RiskSignal, len(ids))
-	if len(ids) == 0 {
+// RelationshipsByID returns the relationships with these ids visible at at (with both of
+// their entities), in one statement: a branch per relationship type, each one index seek.
+func (s *Store) RelationshipsByID(ctx context.Context, ids []string, at store.At) (map[string]kg.Relationship, error) {
+	out := make(map[string]kg.Relationship, len(ids))
+	f := splitIDs(ids)
+	if len(f.rels) == 0 {
 		return out, nil
 	}
-	cypher := `MATCH (n:Entity)-[:HAS_SIGNAL]->(g:Signal) USING INDEX SEEK n:Entity(id)
-WHERE n.id IN $ids AND ` + visible("n") + ` AND ` + visible("g") + `
-RETURN g {.*} AS g ORDER BY g.id`
+	mo := moment(at)
+	cypher, params := f.lookupRels(func(rt, seek string) string {
+		return fmt.Sprintf("MATCH (a:Entity)-[r:%s]->(b:Entity) %s AND %s AND %s AND %s RETURN r",
+			rt, seek, mo.rel("r"), mo.node("a"), mo.node("b"))
+	})
+	cypher += "\nRETURN " + relReturn
 	err := s.read(ctx, func(tx *txn) error {
 		clear(out)
-		recs, err := tx.run(ctx, cypher, map[string]any{"ids": ids, "asOf": int64(asOf)})
+		recs, err := tx.run(ctx, cypher, mo.params(params))
 		if err != nil {
 			return err
 		}
 		for _, r := range recs {
-			g, err := decodeSignal(rec{r}.get("g"))
+			rl, ok, err := relAt(rec{r}, at)
 			if err != nil {
 				return err
 			}
-			out[g.EntityID] = append(out[g.EntityID], g)
+			if ok {
+				out[rl.ID()] = rl
+			}
 		}
 		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read %d relationships by id: %w", len(ids), err)
+	}
+	return out, nil
+}
+
+// signalsOf decodes (owner, g) records into the signals visible at at, keeping a signal only
+// on the entity its row of the moment names: a signal whose rows name several entities hangs
+// off each of them.
+func signalsOf(recs []recordGetter, at store.At, add func(owner string, g kg.RiskSignal)) error {
+	for _, r := range recs {
+		g, ok, err := signalAt(r.get("g"), at)
+		if err != nil {
+			return err
+		}
+		if owner := str(r.get("owner")); ok && g.EntityID == owner {
+			add(owner, g)
+		}
+	}
+	return nil
+}
+
+// getters adapts driver records to recordGetter.
+func getters(recs []*neo4j.Record) []recordGetter {
+	out := make([]recordGetter, len(recs))
+	for i, r := range recs {
+		out[i] = rec{r}
+	}
+	return out
+}
+
+// Signals returns the visible signals of each entity, ordered by id, in one statement.
+func (s *Store) Signals(ctx context.Context, ids []string, at store.At) (map[string][]kg.RiskSignal, error) {
+	out := make(map[string][]kg.RiskSignal, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	mo := moment(at)
+	cypher := `MATCH (n:Entity)-[:HAS_SIGNAL]->(g:Signal) USING INDEX SEEK n:Entity(id)
+WHERE n.id IN $ids AND ` + mo.node("n") + ` AND ` + mo.node("g") + `
+RETURN n.id AS owner, g {.*} AS g ORDER BY g.id`
+	err := s.read(ctx, func(tx *txn) error {
+		clear(out)
+		recs, err := tx.run(ctx, cypher, mo.params(map[string]any{"ids": ids}))
+		if err != nil {
+			return err
+		}
+		return signalsOf(getters(recs), at, func(owner string, g kg.RiskSignal) { out[owner] = append(out[owner], g) })
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read signals of %d entities: %w", len(ids), err)
@@ -279,82 +346,279 @@ RETURN g {.*} AS g ORDER BY g.id`
 	return out, nil
 }
 
-// Snapshot returns every fact visible at asOf, each list ordered by id.
-func (s *Store) Snapshot(ctx context.Context, asOf kg.Date) (kg.Snapshot, error) {
-	var b kg.Batch
-	err := s.read(ctx, func(tx *txn) (err error) {
-		b, err = readFacts(ctx, tx, true, map[string]any{"asOf": int64(asOf)})
-		return err
+// SignalsByID returns the signals with these ids visible at at (with their entity).
+func (s *Store) SignalsByID(ctx context.Context, ids []string, at store.At) (map[string]kg.RiskSignal, error) {
+	out := make(map[string]kg.RiskSignal, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	mo := moment(at)
+	cypher := `MATCH (n:Entity)-[:HAS_SIGNAL]->(g:Signal) USING INDEX SEEK g:Signal(id)
+WHERE g.id IN $ids AND ` + mo.node("g") + ` AND ` + mo.node("n") + `
+RETURN n.id AS owner, g {.*} AS g`
+	err := s.read(ctx, func(tx *txn) error {
+		clear(out)
+		recs, err := tx.run(ctx, cypher, mo.params(map[string]any{"ids": ids}))
+		if err != nil {
+			return err
+		}
+		return signalsOf(getters(recs), at, func(_ string, g kg.RiskSignal) { out[g.ID] = g })
 	})
 	if err != nil {
-		return kg.Snapshot{}, fmt.Errorf("snapshot at %s: %w", asOf, err)
+		return nil, fmt.Errorf("read %d signals by id: %w", len(ids), err)
 	}
-	return kg.Snapshot{AsOf: asOf, Entities: b.Entities, Relationships: b.Relationships, Signals: b.Signals}, nil
+	return out, nil
 }
 
-// Export returns every stored fact, whatever its validity, each list ordered by id.
+// Snapshot returns every fact visible at at, each list ordered by id.
+func (s *Store) Snapshot(ctx context.Context, at store.At) (kg.Snapshot, error) {
+	mo := moment(at)
+	snap := kg.Snapshot{AsOf: at.AsOf, KnownAt: at.KnownAt}
+	err := s.read(ctx, func(tx *txn) error {
+		snap.Entities, snap.Relationships, snap.Signals = nil, nil, nil
+		params := mo.params(map[string]any{})
+		recs, err := tx.run(ctx, `MATCH (n:Entity) WHERE `+mo.node("n")+` RETURN n {.*} AS n`, params)
+		if err != nil {
+			return fmt.Errorf("entities: %w", err)
+		}
+		for _, r := range recs {
+			e, ok, err := entityAt(rec{r}.get("n"), at)
+			if err != nil {
+				return err
+			}
+			if ok {
+				snap.Entities = append(snap.Entities, e)
+			}
+		}
+		recs, err = tx.run(ctx, `MATCH (n:Entity)-[r:`+relTypes(nil)+`]->(m:Entity)
+WHERE `+mo.rel("r")+` AND `+mo.node("n")+` AND `+mo.node("m")+`
+RETURN `+relReturn, params)
+		if err != nil {
+			return fmt.Errorf("relationships: %w", err)
+		}
+		for _, r := range recs {
+			rl, ok, err := relAt(rec{r}, at)
+			if err != nil {
+				return err
+			}
+			if ok {
+				snap.Relationships = append(snap.Relationships, rl)
+			}
+		}
+		recs, err = tx.run(ctx, `MATCH (n:Entity)-[:HAS_SIGNAL]->(g:Signal)
+WHERE `+mo.node("g")+` AND `+mo.node("n")+`
+RETURN n.id AS owner, g {.*} AS g`, params)
+		if err != nil {
+			return fmt.Errorf("signals: %w", err)
+		}
+		return signalsOf(getters(recs), at, func(_ string, g kg.RiskSignal) { snap.Signals = append(snap.Signals, g) })
+	})
+	if err != nil {
+		return kg.Snapshot{}, fmt.Errorf("snapshot at %s: %w", at.AsOf, err)
+	}
+	sortSnapshot(&snap)
+	return snap, nil
+}
+
+// sortSnapshot orders each list of snap by id.
+func sortSnapshot(snap *kg.Snapshot) {
+	slices.SortFunc(snap.Entities, func(x, y kg.Entity) int { return strings.Compare(x.ID, y.ID) })
+	kg.SortRelationships(snap.Relationships)
+	slices.SortFunc(snap.Signals, func(x, y kg.RiskSignal) int { return strings.Compare(x.ID, y.ID) })
+}
+
+// factIDs are fact ids sorted by what they name: entities, signals, and relationships by
+// type (ids that name nothing are dropped).
+type factIDs struct {
+	entities, signals []string
+	rels              map[kg.RelType][]string
+}
+
+func splitIDs(ids []string) factIDs {
+	f := factIDs{rels: map[kg.RelType][]string{}}
+	for _, id := range ids {
+		switch _, t, _, isRel := kg.ParseRelationshipID(id); {
+		case strings.HasPrefix(id, kg.SignalIDPrefix):
+			f.signals = append(f.signals, id)
+		case isRel:
+			f.rels[t] = append(f.rels[t], id)
+		case kg.CheckEntityID("", id) == nil:
+			f.entities = append(f.entities, id)
+		}
+	}
+	return f
+}
+
+// relParam is the name of the parameter that holds the ids of relationships of type t.
+func relParam(t kg.RelType) string { return "rel_" + relType(t) }
+
+// lookupRels returns a statement that finds, in one round trip, the relationships whose ids
+// f holds, and its parameters: a branch per type, branch(type, seek), where seek is the
+// index hint and id condition the branch's relationship variable r needs (it goes where the
+// branch's WHERE would, and ends ready for AND).
+func (f factIDs) lookupRels(branch func(rt, seek string) string) (string, map[string]any) {
+	types := sortedKeys(f.rels)
+	parts := make([]string, len(types))
+	params := make(map[string]any, len(types))
+	for i, t := range types {
+		rt := relType(t)
+		parts[i] = branch(rt, fmt.Sprintf("USING INDEX SEEK r:%s(id) WHERE r.id IN $%s", rt, relParam(t)))
+		params[relParam(t)] = f.rels[t]
+	}
+	return "CALL () {\n  " + strings.Join(parts, "\n  UNION ALL\n  ") + "\n}", params
+}
+
+// lookup returns a statement that finds, in one round trip, every fact whose id f holds; each
+// branch returns ret(variable, kind) with kind "entity", "signal" or "rel".
+func (f factIDs) lookup(ret func(v, kind string) string) (string, map[string]any) {
+	var parts []string
+	params := map[string]any{}
+	if len(f.entities) > 0 {
+		parts = append(parts, "MATCH (x:Entity) USING INDEX SEEK x:Entity(id) WHERE x.id IN $entities RETURN "+ret("x", "entity"))
+		params["entities"] = f.entities
+	}
+	if len(f.signals) > 0 {
+		parts = append(parts, "MATCH (x:Signal) USING INDEX SEEK x:Signal(id) WHERE x.id IN $signals RETURN "+ret("x", "signal"))
+		params["signals"] = f.signals
+	}
+	for _, t := range sortedKeys(f.rels) {
+		rt := relType(t)
+		parts = append(parts, fmt.Sprintf("MATCH ()-[x:%[1]s]->() USING INDEX SEEK x:%[1]s(id) WHERE x.id IN $%[2]s RETURN %[3]s",
+			rt, relParam(t), ret("x", "rel")))
+		params[relParam(t)] = f.rels[t]
+	}
+	return "CALL () {\n  " + strings.Join(parts, "\n  UNION ALL\n  ") + "\n}", params
+}
+
+func (f factIDs) empty() bool { return len(f.entities)+len(f.signals)+len(f.rels) == 0 }
+
+// Exists returns which of these ids name a stored fact, in one statement.
+func (s *Store) Exists(ctx context.Context, ids []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(ids))
+	f := splitIDs(ids)
+	if f.empty() {
+		return out, nil
+	}
+	cypher, params := f.lookup(func(v, _ string) string { return v + ".id AS id" })
+	cypher += "\nRETURN collect(id) AS ids"
+	err := s.read(ctx, func(tx *txn) error {
+		clear(out)
+		recs, err := tx.run(ctx, cypher, params)
+		if err != nil {
+			return err
+		}
+		for _, id := range columns(recs, "ids") {
+			out[str(id)] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("check %d ids: %w", len(ids), err)
+	}
+	return out, nil
+}
+
+// historyReturn is what History reads of each fact: its properties and, for a relationship,
+// what relReturn adds.
+func historyReturn(v, kind string) string {
+	if kind == "rel" {
+		return fmt.Sprintf("'rel' AS kind, %[1]s {.*} AS r, type(%[1]s) AS type, startNode(%[1]s).id AS from, endNode(%[1]s).id AS to", v)
+	}
+	return fmt.Sprintf("'%[2]s' AS kind, %[1]s {.*} AS r, null AS type, null AS from, null AS to", v, kind)
+}
+
+// History returns every row of the facts with these ids, in one statement.
+func (s *Store) History(ctx context.Context, ids []string) (kg.Batch, error) {
+	var b kg.Batch
+	f := splitIDs(ids)
+	if f.empty() {
+		return b, nil
+	}
+	cypher, params := f.lookup(historyReturn)
+	cypher += "\nRETURN kind, r, type, from, to"
+	err := s.read(ctx, func(tx *txn) error {
+		b = kg.Batch{}
+		recs, err := tx.run(ctx, cypher, params)
+		if err != nil {
+			return err
+		}
+		return addRows(&b, getters(recs))
+	})
+	if err != nil {
+		return kg.Batch{}, fmt.Errorf("history of %d ids: %w", len(ids), err)
+	}
+	sortArchive(&b)
+	return b, nil
+}
+
+// addRows appends the rows of every fact in recs (as historyReturn gives them) to b.
+func addRows(b *kg.Batch, recs []recordGetter) error {
+	for _, r := range recs {
+		switch str(r.get("kind")) {
+		case "entity":
+			rows, err := entityRows(r.get("r"))
+			if err != nil {
+				return err
+			}
+			b.Entities = append(b.Entities, rows...)
+		case "signal":
+			rows, err := signalRows(r.get("r"))
+			if err != nil {
+				return err
+			}
+			b.Signals = append(b.Signals, rows...)
+		default:
+			rows, err := relRows(r)
+			if err != nil {
+				return err
+			}
+			b.Relationships = append(b.Relationships, rows...)
+		}
+	}
+	return nil
+}
+
+// sortArchive orders the rows of b by id, then recorded time, then valid time.
+func sortArchive(b *kg.Batch) {
+	slices.SortFunc(b.Entities, func(x, y kg.Entity) int { return cmp.Or(strings.Compare(x.ID, y.ID), rowOrder(x, y)) })
+	slices.SortFunc(b.Signals, func(x, y kg.RiskSignal) int { return cmp.Or(strings.Compare(x.ID, y.ID), rowOrder(x, y)) })
+	type keyed struct {
+		id string
+		r  kg.Relationship
+	}
+	ks := make([]keyed, len(b.Relationships))
+	for i, r := range b.Relationships {
+		ks[i] = keyed{r.ID(), r}
+	}
+	slices.SortFunc(ks, func(x, y keyed) int { return cmp.Or(strings.Compare(x.id, y.id), rowOrder(x.r, y.r)) })
+	for i, k := range ks {
+		b.Relationships[i] = k.r
+	}
+}
+
+// Export returns every row of every stored fact, as History orders them.
 func (s *Store) Export(ctx context.Context) (kg.Batch, error) {
 	var b kg.Batch
-	err := s.read(ctx, func(tx *txn) (err error) {
-		b, err = readFacts(ctx, tx, false, nil)
-		return err
+	err := s.read(ctx, func(tx *txn) error {
+		b = kg.Batch{}
+		for _, q := range []string{
+			"MATCH (x:Entity) RETURN " + historyReturn("x", "entity"),
+			"MATCH (:Entity)-[x:" + relTypes(nil) + "]->(:Entity) RETURN " + historyReturn("x", "rel"),
+			"MATCH (x:Signal) RETURN " + historyReturn("x", "signal"),
+		} {
+			recs, err := tx.run(ctx, q, nil)
+			if err != nil {
+				return err
+			}
+			if err := addRows(&b, getters(recs)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return kg.Batch{}, fmt.Errorf("export: %w", err)
 	}
-	return b, nil
-}
-
-// readFacts reads every entity, relationship and signal, only those visible at $asOf when
-// visibleOnly is set (a relationship or signal also needs its entities visible then), and
-// orders each list by id.
-func readFacts(ctx context.Context, tx *txn, visibleOnly bool, params map[string]any) (kg.Batch, error) {
-	where := func(conds ...string) string {
-		if !visibleOnly {
-			return ""
-		}
-		return "WHERE " + strings.Join(conds, " AND ")
-	}
-	var b kg.Batch
-	recs, err := tx.run(ctx, `MATCH (n:Entity) `+where(visible("n"))+` RETURN n {.*} AS n`, params)
-	if err != nil {
-		return b, fmt.Errorf("entities: %w", err)
-	}
-	for _, r := range recs {
-		e, err := decodeEntity(rec{r}.get("n"))
-		if err != nil {
-			return b, err
-		}
-		b.Entities = append(b.Entities, e)
-	}
-	recs, err = tx.run(ctx, `MATCH (n:Entity)-[r:`+relTypes(nil)+`]->(m:Entity)
-`+where(visibleRel("r"), visible("n"), visible("m"))+`
-RETURN `+relReturn, params)
-	if err != nil {
-		return b, fmt.Errorf("relationships: %w", err)
-	}
-	for _, r := range recs {
-		rl, err := decodeRel(rec{r})
-		if err != nil {
-			return b, err
-		}
-		b.Relationships = append(b.Relationships, rl)
-	}
-	recs, err = tx.run(ctx, `MATCH (n:Entity)-[:HAS_SIGNAL]->(g:Signal)
-`+where(visible("g"), visible("n"))+`
-RETURN g {.*} AS g`, params)
-	if err != nil {
-		return b, fmt.Errorf("signals: %w", err)
-	}
-	for _, r := range recs {
-		g, err := decodeSignal(rec{r}.get("g"))
-		if err != nil {
-			return b, err
-		}
-		b.Signals = append(b.Signals, g)
-	}
-	slices.SortFunc(b.Entities, func(x, y kg.Entity) int { return strings.Compare(x.ID, y.ID) })
-	kg.SortRelationships(b.Relationships)
-	slices.SortFunc(b.Signals, func(x, y kg.RiskSignal) int { return strings.Compare(x.ID, y.ID) })
+	sortArchive(&b)
 	return b, nil
 }

@@ -14,7 +14,7 @@ import (
 func TestRelationshipsRoundTrips(t *testing.T) {
 	s := openShared(t)
 	ctx := context.Background()
-	if _, err := s.Apply(ctx, star(50)); err != nil {
+	if _, err := s.Apply(ctx, star(50), "test"); err != nil {
 		t.Fatal(err)
 	}
 	ids := func(n int) []string {
@@ -47,10 +47,10 @@ func TestRelationshipsRoundTrips(t *testing.T) {
 		}
 	}
 	before := s.raw.roundTrips.Load()
-	if _, err := s.Signals(ctx, ids(50), 0); err != nil {
+	if _, err := s.Signals(ctx, ids(50), store.AsOf(0)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Entities(ctx, ids(50), 0); err != nil {
+	if _, err := s.Entities(ctx, ids(50), store.AsOf(0)); err != nil {
 		t.Fatal(err)
 	}
 	if got := s.raw.roundTrips.Load() - before; got != 2 {

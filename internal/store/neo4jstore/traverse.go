@@ -3,7 +3,6 @@ package neo4jstore
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"riskgraph/internal/kg"
@@ -11,9 +10,9 @@ import (
 )
 
 // expandQuery builds the statement of one breadth-first hop: from every frontier entity ($ids), the
-// visible relationships the checked steps allow and the visible entities at their other end.
+// relationships the checked steps allow and the entities at their other end, visible at mo.
 // Labels and types come from the closed sets only.
-func expandQuery(steps []store.Step) string {
+func expandQuery(steps []store.Step, mo moment) string {
 	if len(steps) == 0 {
 		steps = []store.Step{}
 		for _, t := range kg.RelTypes {
@@ -40,7 +39,7 @@ func expandQuery(steps []store.Step) string {
 		}
 	}
 	var branches []string
-	cond := " WHERE " + visibleRel("r") + " AND " + visible("m") + " RETURN r, m"
+	cond := " WHERE " + mo.rel("r") + " AND " + mo.node("m") + " RETURN r, m"
 	if len(out) > 0 {
 		branches = append(branches, "MATCH (n)-[r:"+relTypes(out)+"]->(m:Entity)"+cond)
 	}
@@ -60,24 +59,28 @@ RETURN ` + relReturn + `, m {.*} AS m`
 // Neighbourhood walks breadth-first from the roots, one statement per hop inside one read
 // transaction, so a call costs at most MaxHops+2 round trips whatever the graph's size.
 func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (kg.Snapshot, error) {
-	expand, asOf, roots := expandQuery(q.Steps), q.AsOf, q.Roots
+	mo := moment{AsOf: q.AsOf, KnownAt: q.KnownAt}
+	expand, at, roots := expandQuery(q.Steps, mo), mo.at(), q.Roots
 	var snap kg.Snapshot
 	tooLarge := func() error {
 		return kg.Invalid("maxEntities", "neighbourhood too large: more than %d entities within %d hops; narrow the walk", q.MaxEntities, q.MaxHops)
 	}
 	err := s.read(ctx, func(tx *txn) error {
-		snap = kg.Snapshot{AsOf: asOf}
+		snap = kg.Snapshot{AsOf: at.AsOf, KnownAt: at.KnownAt}
 		seen := map[string]bool{}
 		rels := map[string]bool{}
-		recs, err := tx.run(ctx, visibleEntitiesByID, map[string]any{"ids": roots, "asOf": int64(asOf)})
+		recs, err := tx.run(ctx, visibleEntitiesByID(mo), mo.params(map[string]any{"ids": roots}))
 		if err != nil {
 			return fmt.Errorf("roots: %w", err)
 		}
 		var frontier []string
 		for _, r := range recs {
-			e, err := decodeEntity(rec{r}.get("n"))
+			e, ok, err := entityAt(rec{r}.get("n"), at)
 			if err != nil {
 				return err
+			}
+			if !ok {
+				continue
 			}
 			seen[e.ID] = true
 			snap.Entities = append(snap.Entities, e)
@@ -87,24 +90,27 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 			return tooLarge()
 		}
 		for hop := 0; hop < q.MaxHops && len(frontier) > 0; hop++ {
-			recs, err := tx.run(ctx, expand, map[string]any{"ids": frontier, "asOf": int64(asOf)})
+			recs, err := tx.run(ctx, expand, mo.params(map[string]any{"ids": frontier}))
 			if err != nil {
 				return fmt.Errorf("hop %d: %w", hop+1, err)
 			}
 			frontier = nil
 			for _, r := range recs {
 				g := rec{r}
-				rl, err := decodeRel(g)
+				rl, ok, err := relAt(g, at)
 				if err != nil {
 					return err
+				}
+				e, ok2, err := entityAt(g.get("m"), at)
+				if err != nil {
+					return err
+				}
+				if !ok || !ok2 {
+					continue
 				}
 				if id := rl.ID(); !rels[id] {
 					rels[id] = true
 					snap.Relationships = append(snap.Relationships, rl)
-				}
-				e, err := decodeEntity(g.get("m"))
-				if err != nil {
-					return err
 				}
 				if !seen[e.ID] {
 					seen[e.ID] = true
@@ -120,26 +126,17 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 		for i, e := range snap.Entities {
 			ids[i] = e.ID
 		}
-		recs, err = tx.run(ctx, `MATCH (n:Entity)-[:HAS_SIGNAL]->(g:Signal) USING INDEX SEEK n:Entity(id) WHERE n.id IN $ids AND `+visible("g")+`
-RETURN g {.*} AS g`, map[string]any{"ids": ids, "asOf": int64(asOf)})
+		recs, err = tx.run(ctx, `MATCH (n:Entity)-[:HAS_SIGNAL]->(g:Signal) USING INDEX SEEK n:Entity(id) WHERE n.id IN $ids AND `+mo.node("g")+`
+RETURN n.id AS owner, g {.*} AS g`, mo.params(map[string]any{"ids": ids}))
 		if err != nil {
 			return fmt.Errorf("signals: %w", err)
 		}
-		for _, r := range recs {
-			g, err := decodeSignal(rec{r}.get("g"))
-			if err != nil {
-				return err
-			}
-			snap.Signals = append(snap.Signals, g)
-		}
-		return nil
+		return signalsOf(getters(recs), at, func(_ string, g kg.RiskSignal) { snap.Signals = append(snap.Signals, g) })
 	})
 	if err != nil {
 		return kg.Snapshot{}, fmt.Errorf("neighbourhood of %d roots within %d hops: %w", len(roots), q.MaxHops, err)
 	}
-	slices.SortFunc(snap.Entities, func(a, b kg.Entity) int { return strings.Compare(a.ID, b.ID) })
-	kg.SortRelationships(snap.Relationships)
-	slices.SortFunc(snap.Signals, func(a, b kg.RiskSignal) int { return strings.Compare(a.ID, b.ID) })
+	sortSnapshot(&snap)
 	return snap, nil
 }
 
@@ -154,7 +151,7 @@ RETURN g {.*} AS g`, map[string]any{"ids": ids, "asOf": int64(asOf)})
 // case is still every simple path of the k shortest lengths between the two entities (they
 // are all ordered before the limit applies), but no longer every path up to MaxHops.
 func (s *Store) Paths(ctx context.Context, q store.PathQuery) ([]store.Path, error) {
-	limit := q.First
+	limit, mo := q.First, moment{AsOf: q.AsOf, KnownAt: q.KnownAt}
 	// The hop bound and group count are literals (ints in 1..6) built here, never from text.
 	cypher := fmt.Sprintf(`MATCH (a:Entity {id: $from}), (b:Entity {id: $to})
 WHERE %s AND %s
@@ -164,8 +161,8 @@ WITH p, [x IN nodes(p) | x.id] AS ids, [r IN relationships(p) | r.id] AS relIDs
 ORDER BY length(p), ids, relIDs
 LIMIT $limit
 RETURN ids, [r IN relationships(p) | {r: r {.*}, type: type(r), from: startNode(r).id, to: endNode(r).id}] AS rels`,
-		visible("a"), visible("b"), min(limit, q.MaxHops), relTypes(q.Types), visibleRel("r"), visible("x"), q.MaxHops)
-	params := map[string]any{"from": q.From, "to": q.To, "limit": int64(limit), "asOf": int64(q.AsOf)}
+		mo.node("a"), mo.node("b"), min(limit, q.MaxHops), relTypes(q.Types), mo.rel("r"), mo.node("x"), q.MaxHops)
+	params := mo.params(map[string]any{"from": q.From, "to": q.To, "limit": int64(limit)})
 	var out []store.Path
 	err := s.read(ctx, func(tx *txn) error {
 		out = nil
@@ -180,9 +177,12 @@ RETURN ids, [r IN relationships(p) | {r: r {.*}, type: type(r), from: startNode(
 				p.EntityIDs = append(p.EntityIDs, str(id))
 			}
 			for _, m := range g.get("rels").([]any) {
-				rl, err := decodeRel(mapGetter(m.(map[string]any)))
+				rl, ok, err := relAt(mapGetter(m.(map[string]any)), mo.at())
 				if err != nil {
 					return err
+				}
+				if !ok {
+					return fmt.Errorf("relationship %s of a path has no row visible at %s: %w", rl.ID(), q.AsOf, errShort)
 				}
 				p.Relationships = append(p.Relationships, rl)
 			}

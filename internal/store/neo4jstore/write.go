@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
+	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -34,94 +34,146 @@ const chunkSize = 10000
 // (without the read, a bulk import runs about a fifth faster). The uniqueness constraint on id still
 // guards every row: if one existed after all, the constraint fails the transaction, and
 // Apply starts over reading first, so the result is the same either way.
+//
+// What a batch does to each fact is worked out by store.Plan from the histories read here.
+// Neo4j reads committed data, so two writers could both read a fact, both plan a new version
+// and the later commit would drop the other's: before Apply writes a stored fact it takes the
+// fact's write lock, reads it again under the lock and plans again, until every fact it is
+// about to change was read under its lock. Only facts that change are locked, so a bulk import
+// of new rows, or of rows already stored, takes no locks beyond those its creations take.
 
 // entitiesByID starts every statement that looks entities up by the list of ids in $ids.
 const entitiesByID = "MATCH (n:Entity) USING INDEX SEEK n:Entity(id) WHERE n.id IN $ids"
 
-// Entity reads: entityState returns the stored hash and element id of each of $ids that
-// exists, endpointState only the element id, which needs no property read (the id comes
-// from the index).
-//
-// Statements that return a row per input row return them as one record of parallel lists
-// (see columns): the driver spends far more per record received than per list element.
+// nodeState reads, for each node of $ids (the statement starts with a lookup binding n), its
+// id, element id and either its validity and recorded time alone, when its stored content
+// hash is the one $hash gives for its id and it has no history (the batch row then says what
+// its content is), or all its properties. One record of lists: the driver spends far more
+// per record received than per list element.
+const nodeState = `
+WITH n, n.history IS NULL AND n.hash = $hash[n.id] AS same
+RETURN collect([n.id, elementId(n), same, n.validFrom, n.validTo, n.txFrom, n.txBy,
+  CASE WHEN same THEN null ELSE n {.*} END]) AS rows`
+
+// Statements that read the state of the batch's entities and signals (nodeState), and the
+// element ids of the entities the batch refers to (no property read: the id comes from the
+// index).
 const (
-	entityState = entitiesByID + `
-RETURN collect(n.id) AS id, collect(coalesce(n.hash, '')) AS hash, collect(elementId(n)) AS eid`
+	entityState   = entitiesByID + nodeState
+	signalState   = "MATCH (n:Signal) USING INDEX SEEK n:Signal(id) WHERE n.id IN $ids" + nodeState
 	endpointState = entitiesByID + `
 RETURN collect(n.id) AS id, collect(elementId(n)) AS eid`
 )
 
-// createEntities creates nodes of one kind and returns their element ids.
-const createEntities = `
+// relState returns the stored relationships of one type whose ids are in $id, as maps that
+// decodeRel reads, with their element ids.
+const relState = `
+MATCH ()-[r:%[1]s]->() USING INDEX SEEK r:%[1]s(id)
+WHERE r.id IN $id
+RETURN collect({r: r {.*}, type: type(r), from: startNode(r).id, to: endNode(r).id, eid: elementId(r)}) AS rels`
+
+// Lock statements take the write lock of each node or relationship in $eids (the no-op SET)
+// and then read it: what they return cannot change until the transaction ends.
+const (
+	lockNodes = `
+UNWIND $eids AS eid
+MATCH (n) WHERE elementId(n) = eid
+SET n.id = n.id
+RETURN collect(n {.*}) AS rows`
+	lockRels = `
+UNWIND $eids AS eid
+MATCH ()-[r]->() WHERE elementId(r) = eid
+SET r.id = r.id
+RETURN collect({r: r {.*}, type: type(r), from: startNode(r).id, to: endNode(r).id}) AS rels`
+)
+
+// Entity writes: createEntities creates nodes of one kind and returns their element ids;
+// updateEntities replaces the properties of existing nodes.
+const (
+	createEntities = `
 UNWIND $rows AS row
 CREATE (n:Entity:%s)
 SET n = row
 RETURN collect(row.id) AS id, collect(elementId(n)) AS eid`
-
-// updateEntities replaces the properties of existing nodes.
-const updateEntities = `
+	updateEntities = `
 UNWIND range(0, size($eid) - 1) AS i
 MATCH (n) WHERE elementId(n) = $eid[i]
 SET n = $rows[i]
 RETURN count(n) AS n`
+)
 
-// Relationship statements. A relationship's kg id (from-TYPE->to) is unique per type under a
+// Relationship writes. A relationship's kg id (from-TYPE->to) is unique per type under a
 // relationship uniqueness constraint, so Apply finds the stored ones by index seek on id
-// instead of a MERGE that walks the relationship chains of both endpoints (costly around hubs),
-// then creates the new ones and rewrites the changed ones. Rows are sent column by column
-// (one list per property) so neither side builds a map per row; a null in a column leaves
-// that property out (see relCols).
+// instead of a MERGE that walks the relationship chains of both endpoints (costly around hubs).
+// New relationships in the compact encoding, the bulk of any import, are sent column by
+// column (one list per property) so neither side builds a map per row; a null in a column
+// leaves that property out (see relCols). Histories and rewrites, which are rare, send a
+// property map per row.
 const (
-	// relState returns the stored relationships of one type whose ids are in $id, as maps
-	// that decodeRel reads, with their element ids.
-	relState = `
-MATCH ()-[r:%[1]s]->() USING INDEX SEEK r:%[1]s(id)
-WHERE r.id IN $id
-RETURN collect({r: r {.*}, type: type(r), from: startNode(r).id, to: endNode(r).id, eid: elementId(r)}) AS rels`
-	// createRels creates relationships of one type between nodes given by element id.
 	createRels = `
 UNWIND range(0, size($id) - 1) AS i
 MATCH (a) WHERE elementId(a) = $a[i]
 MATCH (b) WHERE elementId(b) = $b[i]
 CREATE (a)-[r:%s {id: $id[i], confidence: $confidence[i], inferred: $inferred[i],
-  validFrom: $validFrom[i], validTo: $validTo[i], note: $note[i], sources: $sources[i]}]->(b)
+  validFrom: $validFrom[i], validTo: $validTo[i], note: $note[i], sources: $sources[i],
+  share: $share[i], obligation: $obligation[i], txFrom: $txFrom[i], txBy: $txBy[i]}]->(b)
 RETURN count(r) AS n`
-	// updateRels replaces the properties of existing relationships given by element id.
+	createRelMaps = `
+UNWIND range(0, size($a) - 1) AS i
+MATCH (a) WHERE elementId(a) = $a[i]
+MATCH (b) WHERE elementId(b) = $b[i]
+CREATE (a)-[r:%s]->(b)
+SET r = $props[i]
+RETURN count(r) AS n`
 	updateRels = `
-UNWIND range(0, size($id) - 1) AS i
+UNWIND range(0, size($r) - 1) AS i
 MATCH ()-[r:%s]->() WHERE elementId(r) = $r[i]
-SET r = {id: $id[i], confidence: $confidence[i], inferred: $inferred[i],
-  validFrom: $validFrom[i], validTo: $validTo[i], note: $note[i], sources: $sources[i]}
+SET r = $props[i]
 RETURN count(r) AS n`
 )
 
-// upsertSignals merges signal nodes and (re)attaches each to its entity.
-const upsertSignals = `
+// Signal writes: a signal node hangs off, by HAS_SIGNAL, every entity any of its rows names.
+const (
+	createSignals = `
 UNWIND $rows AS row
-MATCH (e:Entity {id: row.entity})
-MERGE (g:Signal {id: row.id})
-WITH e, g, row, g.hash AS old
-FOREACH (_ IN CASE WHEN old = row.hash THEN [] ELSE [1] END | SET g = row)
-WITH e, g, row, old
-OPTIONAL MATCH (x:Entity)-[h:HAS_SIGNAL]->(g) WHERE x.id <> row.entity
-DELETE h
-MERGE (e)-[:HAS_SIGNAL]->(g)
-RETURN row.id AS id, old IS NULL AS created, coalesce(old = row.hash, false) AS same`
+CREATE (g:Signal)
+SET g = row.p
+WITH g, row
+CALL (g, row) {
+  UNWIND row.e AS eid
+  MATCH (e) WHERE elementId(e) = eid
+  CREATE (e)-[:HAS_SIGNAL]->(g)
+}
+RETURN count(g) AS n`
+	updateSignals = `
+UNWIND $rows AS row
+MATCH (g) WHERE elementId(g) = row.eid
+SET g = row.p
+WITH g, row
+CALL (g, row) {
+  UNWIND row.e AS eid
+  MATCH (e) WHERE elementId(e) = eid
+  MERGE (e)-[:HAS_SIGNAL]->(g)
+}
+RETURN count(g) AS n`
+)
 
-// relCols holds relationship rows column by column, the shape createRels and updateRels take.
-// A property at its default is sent as nil, so it is not stored: confidence 1, inferred
-// false, an open validity bound, no note, no sources. Most relationships carry only their id,
-// and each stored property costs the import time (see decodeRel and visibleRel for the
-// defaults on the way back).
+// relCols holds relationship rows column by column, the shape createRels takes. A property
+// at its default is sent as nil, so it is not stored: confidence 1, inferred false, an open
+// validity bound, no note, no sources, no writer. Most relationships carry only their id and
+// recorded time, and each stored property costs the import time (see decodeRel and
+// moment.rel for the defaults on the way back).
 type relCols struct {
 	id, from, to                                         []string
 	a, b                                                 []string // element ids of from and to, filled in just before writing
-	r                                                    []string // element ids of the stored relationships, for updates
 	confidence, inferred, validFrom, validTo, note, srcs []any
+	share, obligation                                    []any
+	txFrom, txBy                                         []any
 }
 
-// add appends r.
+// add appends r, the one row of a relationship with id id.
 func (c *relCols) add(r kg.Relationship, id string) {
+	v := kg.VersionOf(r)
 	c.id = append(c.id, id)
 	c.from = append(c.from, r.From)
 	c.to = append(c.to, r.To)
@@ -131,118 +183,117 @@ func (c *relCols) add(r kg.Relationship, id string) {
 	c.validTo = append(c.validTo, unlessDefault(int64(r.Validity.To), 0))
 	c.note = append(c.note, unlessDefault(r.Note, ""))
 	c.srcs = append(c.srcs, jsonProp(r.Sources))
-}
-
-// unlessDefault returns v, or nil when v is the default def.
-func unlessDefault[T comparable](v, def T) any {
-	if v == def {
-		return nil
-	}
-	return v
+	c.share = append(c.share, unlessDefault(r.Share, 0))
+	c.obligation = append(c.obligation, unlessDefault(r.Obligation, ""))
+	c.txFrom = append(c.txFrom, unlessDefault(int64(v.RecordedAt), 0))
+	c.txBy = append(c.txBy, unlessDefault(v.RecordedBy, ""))
 }
 
 func (c *relCols) params() map[string]any {
-	return map[string]any{"id": c.id, "a": c.a, "b": c.b, "r": c.r, "confidence": c.confidence,
-		"validFrom": c.validFrom, "validTo": c.validTo, "inferred": c.inferred, "note": c.note, "sources": c.srcs}
+	return map[string]any{"id": c.id, "a": c.a, "b": c.b, "confidence": c.confidence,
+		"validFrom": c.validFrom, "validTo": c.validTo, "inferred": c.inferred, "note": c.note, "sources": c.srcs,
+		"share": c.share, "obligation": c.obligation, "txFrom": c.txFrom, "txBy": c.txBy}
 }
 
 // maxAttempts bounds how often Apply starts over after losing a race to create the same
-// relationship as a concurrent writer (the uniqueness constraint rejects the second one).
+// fact as a concurrent writer (the uniqueness constraint rejects the second one).
 const maxAttempts = 5
 
-// Apply writes a checked batch in one transaction: all rows, or none.
-func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error) {
-	// Endpoints that the batch does not bring itself must already exist.
-	inBatch := make(map[string]bool, len(b.Entities))
+// batchIndex is what Apply works out of a batch once, before its transaction (which the
+// driver may run more than once).
+type batchIndex struct {
+	entIDs    []string                // the batch's entities, then retracted entities
+	entHash   map[string]string       // content hash of each batch entity
+	entRow    map[string]kg.Entity    // each batch entity's row (the last, in an archive)
+	endpoints []string                // entities the batch's relationships and signals refer to, sorted
+	relIDs    map[kg.RelType][]string // the batch's relationship ids by type, each once
+	relRow    map[string]bool         // the batch's relationship ids
+	retRels   map[kg.RelType][]string // retracted relationship ids by type
+	sigIDs    []string                // the batch's signals, then retracted signals
+	sigHash   map[string]string
+	sigRow    map[string]kg.RiskSignal
+	sigEnts   map[string][]string // per signal id, the entities its batch rows name
+}
+
+func indexBatch(b kg.Batch) *batchIndex {
+	x := &batchIndex{entHash: map[string]string{}, entRow: map[string]kg.Entity{}, relIDs: map[kg.RelType][]string{},
+		relRow: map[string]bool{}, retRels: map[kg.RelType][]string{}, sigHash: map[string]string{}, sigRow: map[string]kg.RiskSignal{}, sigEnts: map[string][]string{}}
 	for _, e := range b.Entities {
-		inBatch[e.ID] = true
+		if _, ok := x.entRow[e.ID]; !ok {
+			x.entIDs = append(x.entIDs, e.ID)
+		}
+		x.entRow[e.ID] = e
 	}
-	need := map[string]fieldRef{} // id -> first field that refers to it, for the error message
-	refer := func(id string, ref fieldRef) {
-		if _, ok := need[id]; !ok && !inBatch[id] {
-			need[id] = ref
+	archive := b.IsArchive()
+	if !archive { // an archive row's content says nothing about the stored rows: read them all
+		for id, e := range x.entRow {
+			x.entHash[id] = contentHash(e)
 		}
 	}
-	for i, r := range b.Relationships {
-		refer(r.From, fieldRef{"relationships", i, "from"})
-		refer(r.To, fieldRef{"relationships", i, "to"})
+	need := map[string]bool{}
+	refer := func(id string) {
+		if _, ok := x.entRow[id]; !ok {
+			need[id] = true
+		}
 	}
-	for i, g := range b.Signals {
-		refer(g.EntityID, fieldRef{"signals", i, "entity"})
-	}
-
-	ids := make([]string, 0, len(b.Entities)+len(need))
-	for _, e := range b.Entities {
-		ids = append(ids, e.ID)
-	}
-	ids = append(ids, sortedKeys(need)...) // sorted, so the first missing one is reported
-	byType := map[kg.RelType][]kg.Relationship{}
 	for _, r := range b.Relationships {
-		byType[r.Type] = append(byType[r.Type], r)
+		refer(r.From)
+		refer(r.To)
+		if id := r.ID(); !x.relRow[id] {
+			x.relRow[id] = true
+			x.relIDs[r.Type] = append(x.relIDs[r.Type], id)
+		}
 	}
-	sigs := make([]map[string]any, len(b.Signals))
-	for i, g := range b.Signals {
-		sigs[i] = signalProps(g)
+	for _, g := range b.Signals {
+		refer(g.EntityID)
+		if _, ok := x.sigRow[g.ID]; !ok {
+			x.sigIDs = append(x.sigIDs, g.ID)
+		}
+		x.sigRow[g.ID] = g
+		if !slices.Contains(x.sigEnts[g.ID], g.EntityID) {
+			x.sigEnts[g.ID] = append(x.sigEnts[g.ID], g.EntityID)
+		}
 	}
+	if !archive {
+		for id, g := range x.sigRow {
+			x.sigHash[id] = contentHash(g)
+		}
+	}
+	ret := splitIDs(retractedIDs(b))
+	x.entIDs = append(x.entIDs, ret.entities...)
+	x.sigIDs = append(x.sigIDs, ret.signals...)
+	x.retRels = ret.rels
+	x.endpoints = sortedKeys(need)
+	return x
+}
 
+func retractedIDs(b kg.Batch) []string {
+	ids := make([]string, len(b.Retractions))
+	for i, r := range b.Retractions {
+		ids[i] = r.ID
+	}
+	return ids
+}
+
+// Apply writes a checked batch in one transaction, as one write recorded by by: all of it,
+// or none.
+func (s *Store) Apply(ctx context.Context, b kg.Batch, by string) (store.WriteResult, error) {
+	x := indexBatch(b)
 	var res store.WriteResult
 	var err error
 	var found []typeCount // stored rows found per type, on the types read before writing
 	for attempt := 1; ; attempt++ {
 		err = s.write(ctx, func(tx *txn) error {
-			res = store.WriteResult{} // the driver may run this function again
-			// Reads.
-			stored := make(map[string]storedRow, len(ids))
-			if err := readNodes(ctx, tx, entityState, ids[:len(b.Entities)], stored); err != nil {
-				return fmt.Errorf("read entities: %w", err)
-			}
-			if err := readNodes(ctx, tx, endpointState, ids[len(b.Entities):], stored); err != nil {
-				return fmt.Errorf("read endpoints: %w", err)
-			}
-			for _, id := range ids[len(b.Entities):] {
-				if _, ok := stored[id]; !ok {
-					return kg.Invalid(need[id].String(), "entity %q does not exist: write it first or in the same batch", id)
-				}
-			}
-			var rels store.WriteResult
-			plans := make([]relPlan, 0, len(byType))
-			found = found[:0]
-			for _, t := range kg.RelTypes {
-				if len(byType[t]) == 0 {
-					continue
-				}
-				check := attempt > 1 || s.relsStored[t].Load()
-				ps, n, err := planRelationships(ctx, tx, t, byType[t], check, &rels)
-				if err != nil {
-					return fmt.Errorf("read %s relationships: %w", t, err)
-				}
-				if check {
-					found = append(found, typeCount{t, n})
-				}
-				plans = append(plans, ps...)
-			}
-			// Writes.
-			if err := writeEntities(ctx, tx, b.Entities, stored, &res); err != nil {
-				return err
-			}
-			for _, p := range plans {
-				if err := p.write(ctx, tx, stored); err != nil {
-					return fmt.Errorf("upsert %s relationships: %w", p.t, err)
-				}
-			}
-			res.Created = append(res.Created, rels.Created...)
-			res.Updated = append(res.Updated, rels.Updated...)
-			res.Unchanged = append(res.Unchanged, rels.Unchanged...)
-			if err := upsert(ctx, tx, upsertSignals, sigs, &res); err != nil {
-				return fmt.Errorf("upsert signals: %w", err)
-			}
-			return nil
+			a := &applier{s: s, tx: tx, b: b, x: x, by: by, attempt: attempt}
+			var err error
+			res, found, err = a.run(ctx)
+			return err
 		})
 		if attempt >= maxAttempts || !constraintRace(err) {
 			break
 		}
 		// A relationship created without looking may have existed: look from now on.
-		for t := range byType {
+		for t := range x.relIDs {
 			s.relsStored[t].Store(true)
 		}
 	}
@@ -255,45 +306,335 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch) (store.WriteResult, error
 	return res, nil
 }
 
-// fieldRef names a field of a batch row, such as relationships[3].to, without formatting it
-// until an error needs it.
-type fieldRef struct {
-	list  string
-	i     int
-	field string
+// stamp returns a recorded time for a write: now, but later than floor and than every time
+// this store handed out before, so that writes through one store are in order and a fact's
+// new rows come after the ones they supersede, whatever the clocks of other processes said.
+func (s *Store) stamp(floor kg.Stamp) kg.Stamp {
+	for {
+		last := s.lastStamp.Load()
+		next := max(kg.StampOf(time.Now()), kg.Stamp(last)+1, floor)
+		if s.lastStamp.CompareAndSwap(last, int64(next)) {
+			return next
+		}
+	}
 }
 
-func (f fieldRef) String() string { return fmt.Sprintf("%s[%d].%s", f.list, f.i, f.field) }
+// applier is one attempt of one Apply inside its transaction.
+type applier struct {
+	s       *Store
+	tx      *txn
+	b       kg.Batch
+	x       *batchIndex
+	by      string
+	attempt int
+
+	stored store.Histories
+	nodes  map[string]string // entity id -> element id, for every entity read or created
+	sigEID map[string]string // signal id -> element id, for the stored signals
+	relEID map[string]string // relationship id -> element id, for the stored relationships
+	found  []typeCount
+}
+
+// run reads, plans and writes the batch and returns what it did.
+func (a *applier) run(ctx context.Context) (store.WriteResult, []typeCount, error) {
+	a.stored = store.NewHistories(0)
+	a.nodes, a.sigEID, a.relEID = map[string]string{}, map[string]string{}, map[string]string{}
+	if err := a.readNodes(ctx, entityState, a.x.entIDs, a.x.entHash, a.nodes, func(id string, light lightRow, m any) error {
+		if m == nil {
+			a.stored.Entities[id] = []kg.Entity{withRow(a.x.entRow[id], light)}
+			return nil
+		}
+		rows, err := entityRows(m)
+		a.stored.Entities[id] = rows
+		return err
+	}); err != nil {
+		return store.WriteResult{}, nil, fmt.Errorf("read entities: %w", err)
+	}
+	if err := a.readEndpoints(ctx); err != nil {
+		return store.WriteResult{}, nil, fmt.Errorf("read endpoints: %w", err)
+	}
+	if err := a.readRels(ctx); err != nil {
+		return store.WriteResult{}, nil, err
+	}
+	if err := a.readNodes(ctx, signalState, a.x.sigIDs, a.x.sigHash, a.sigEID, func(id string, light lightRow, m any) error {
+		if m == nil {
+			a.stored.Signals[id] = []kg.RiskSignal{withRow(a.x.sigRow[id], light)}
+			return nil
+		}
+		rows, err := signalRows(m)
+		a.stored.Signals[id] = rows
+		return err
+	}); err != nil {
+		return store.WriteResult{}, nil, fmt.Errorf("read signals: %w", err)
+	}
+	out, res, err := a.plan(ctx)
+	if err != nil {
+		return store.WriteResult{}, nil, err
+	}
+	if err := a.writeEntities(ctx, out.Entities); err != nil {
+		return store.WriteResult{}, nil, err
+	}
+	if err := a.writeRels(ctx, out.Relationships); err != nil {
+		return store.WriteResult{}, nil, err
+	}
+	if err := a.writeSignals(ctx, out.Signals); err != nil {
+		return store.WriteResult{}, nil, err
+	}
+	return res, a.found, nil
+}
+
+// lightRow is what nodeState returns of a node whose content the batch row already gives.
+type lightRow struct {
+	valid kg.Validity
+	ver   kg.Version
+}
+
+// withRow is the stored row of a compact fact whose content is f's: f with the stored
+// validity and version.
+func withRow[T kg.Fact](f T, l lightRow) T {
+	v := l.ver
+	switch x := any(&f).(type) {
+	case *kg.Entity:
+		x.Validity, x.Version = l.valid, &v
+	case *kg.RiskSignal:
+		x.Validity, x.Version = l.valid, &v
+	case *kg.Relationship:
+		x.Validity, x.Version = l.valid, &v
+	}
+	return f
+}
+
+// readNodes runs cypher (entityState or signalState) over ids, records each stored node's
+// element id in eids and hands its state to add: the light columns with m nil, or all its
+// properties as m.
+func (a *applier) readNodes(ctx context.Context, cypher string, ids []string, hash map[string]string, eids map[string]string,
+	add func(id string, light lightRow, m any) error) error {
+	for chunk := range slices.Chunk(ids, chunkSize) {
+		h := make(map[string]any, len(chunk))
+		for _, id := range chunk {
+			if v, ok := hash[id]; ok {
+				h[id] = v
+			}
+		}
+		recs, err := a.tx.run(ctx, cypher, map[string]any{"ids": chunk, "hash": h})
+		if err != nil {
+			return err
+		}
+		for _, row := range columns(recs, "rows") {
+			c, _ := row.([]any)
+			if len(c) != 8 {
+				return fmt.Errorf("state of a node: got %v", row)
+			}
+			id := str(c[0])
+			eids[id] = str(c[1])
+			var light lightRow
+			if same, _ := c[2].(bool); same {
+				from, _ := c[3].(int64)
+				to, _ := c[4].(int64)
+				at, _ := c[5].(int64)
+				light.valid = kg.Validity{From: kg.Date(from), To: fromTo(to)}
+				light.ver = kg.Version{RecordedAt: kg.Stamp(at), RecordedBy: str(c[6])}
+				c[7] = nil
+			} else if c[7] == nil {
+				return fmt.Errorf("state of %s: no properties", id)
+			}
+			if err := add(id, light, c[7]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// readEndpoints records the element ids of the entities the batch refers to but does not
+// hold (Checked made sure they exist).
+func (a *applier) readEndpoints(ctx context.Context) error {
+	var ids []string
+	for _, id := range a.x.endpoints {
+		if _, ok := a.nodes[id]; !ok {
+			ids = append(ids, id)
+		}
+	}
+	for chunk := range slices.Chunk(ids, chunkSize) {
+		recs, err := a.tx.run(ctx, endpointState, map[string]any{"ids": chunk})
+		if err != nil {
+			return err
+		}
+		ids, eids := columns(recs, "id"), columns(recs, "eid")
+		for i, id := range ids {
+			a.nodes[str(id)] = str(eids[i])
+		}
+	}
+	for _, id := range ids {
+		if _, ok := a.nodes[id]; !ok {
+			return fmt.Errorf("entity %q is gone: %w", id, errShort)
+		}
+	}
+	return nil
+}
+
+// readRels reads the stored relationships the batch touches: its rows, for the types it
+// does not create blind (see Apply), and the relationships it retracts.
+func (a *applier) readRels(ctx context.Context) error {
+	types := slices.Sorted(maps.Keys(a.x.relIDs))
+	for _, t := range sortedKeys(a.x.retRels) {
+		if _, ok := a.x.relIDs[t]; !ok {
+			types = append(types, t)
+		}
+	}
+	slices.Sort(types)
+	for _, t := range types {
+		check := a.attempt > 1 || a.s.relsStored[t].Load()
+		var ids []string
+		if check {
+			ids = a.x.relIDs[t]
+		}
+		n := 0 // of the batch's rows
+		for chunk := range slices.Chunk(append(slices.Clone(ids), a.x.retRels[t]...), chunkSize) {
+			recs, err := a.tx.run(ctx, fmt.Sprintf(relState, relType(t)), map[string]any{"id": chunk})
+			if err != nil {
+				return fmt.Errorf("read %s relationships: %w", t, err)
+			}
+			for _, row := range columns(recs, "rels") {
+				m, _ := row.(map[string]any)
+				rows, err := relRows(mapGetter(m))
+				if err != nil {
+					return err
+				}
+				id := rows[0].ID()
+				a.stored.Relationships[id], a.relEID[id] = rows, str(m["eid"])
+				if a.x.relRow[id] {
+					n++
+				}
+			}
+		}
+		if check && len(ids) > 0 {
+			a.found = append(a.found, typeCount{t, n})
+		}
+	}
+	return nil
+}
+
+// plan runs store.Plan on the histories read, then locks every stored fact the plan changes,
+// reads it again and plans again, until the plan changes only facts read under their lock.
+func (a *applier) plan(ctx context.Context) (store.Histories, store.WriteResult, error) {
+	locked := map[string]bool{}
+	for {
+		at := a.s.stamp(a.floor())
+		w := kg.Stamped{At: at, By: a.by, Today: kg.DateOf(at.Time())}
+		out, res, err := store.Plan(a.b, a.stored, w)
+		if err != nil {
+			return out, res, err
+		}
+		var ents, rels, sigs []string
+		for _, id := range sortedKeys(out.Entities) {
+			if _, stored := a.stored.Entities[id]; stored && !locked[id] {
+				ents = append(ents, id)
+			}
+		}
+		for _, id := range sortedKeys(out.Relationships) {
+			if _, stored := a.stored.Relationships[id]; stored && !locked[id] {
+				rels = append(rels, id)
+			}
+		}
+		for _, id := range sortedKeys(out.Signals) {
+			if _, stored := a.stored.Signals[id]; stored && !locked[id] {
+				sigs = append(sigs, id)
+			}
+		}
+		if len(ents)+len(rels)+len(sigs) == 0 {
+			return out, res, nil
+		}
+		if err := a.lock(ctx, ents, rels, sigs); err != nil {
+			return out, res, fmt.Errorf("lock the facts the batch changes: %w", err)
+		}
+		for _, id := range slices.Concat(ents, rels, sigs) {
+			locked[id] = true
+		}
+	}
+}
+
+// floor is the earliest recorded time this write may have: after every recorded and
+// superseded time of every row read.
+func (a *applier) floor() kg.Stamp {
+	var latest kg.Stamp
+	see := func(v kg.Version) { latest = max(latest, v.RecordedAt, v.SupersededAt) }
+	for _, rows := range a.stored.Entities {
+		for _, r := range rows {
+			see(kg.VersionOf(r))
+		}
+	}
+	for _, rows := range a.stored.Relationships {
+		for _, r := range rows {
+			see(kg.VersionOf(r))
+		}
+	}
+	for _, rows := range a.stored.Signals {
+		for _, r := range rows {
+			see(kg.VersionOf(r))
+		}
+	}
+	return latest + 1
+}
+
+// lock takes the write locks of these stored facts (in id order, so writers that lock the
+// same facts take them in the same order) and reads them again under the locks.
+func (a *applier) lock(ctx context.Context, ents, rels, sigs []string) error {
+	eids := func(ids []string, of map[string]string) []string {
+		out := make([]string, len(ids))
+		for i, id := range ids {
+			out[i] = of[id]
+		}
+		return out
+	}
+	for chunk := range slices.Chunk(ents, chunkSize) {
+		recs, err := a.tx.run(ctx, lockNodes, map[string]any{"eids": eids(chunk, a.nodes)})
+		if err != nil {
+			return err
+		}
+		for _, m := range columns(recs, "rows") {
+			rows, err := entityRows(m)
+			if err != nil {
+				return err
+			}
+			a.stored.Entities[rows[0].ID] = rows
+		}
+	}
+	for chunk := range slices.Chunk(rels, chunkSize) {
+		recs, err := a.tx.run(ctx, lockRels, map[string]any{"eids": eids(chunk, a.relEID)})
+		if err != nil {
+			return err
+		}
+		for _, m := range columns(recs, "rels") {
+			mm, _ := m.(map[string]any)
+			rows, err := relRows(mapGetter(mm))
+			if err != nil {
+				return err
+			}
+			a.stored.Relationships[rows[0].ID()] = rows
+		}
+	}
+	for chunk := range slices.Chunk(sigs, chunkSize) {
+		recs, err := a.tx.run(ctx, lockNodes, map[string]any{"eids": eids(chunk, a.sigEID)})
+		if err != nil {
+			return err
+		}
+		for _, m := range columns(recs, "rows") {
+			rows, err := signalRows(m)
+			if err != nil {
+				return err
+			}
+			a.stored.Signals[rows[0].ID] = rows
+		}
+	}
+	return nil
+}
 
 // typeCount is the number of stored relationships of one type that Apply found among the
 // rows of its batch.
 type typeCount struct {
 	t kg.RelType
 	n int
-}
-
-// storedRow is what Apply reads of a stored entity node: its content hash (empty for an
-// endpoint, whose content Apply does not need) and its element id.
-type storedRow struct{ hash, eid string }
-
-// readNodes runs cypher (entityState or endpointState) over ids and adds the stored state of
-// those that exist to out.
-func readNodes(ctx context.Context, tx *txn, cypher string, ids []string, out map[string]storedRow) error {
-	for chunk := range slices.Chunk(ids, chunkSize) {
-		recs, err := tx.run(ctx, cypher, map[string]any{"ids": chunk})
-		if err != nil {
-			return err
-		}
-		ids, hashes, eids := columns(recs, "id"), columns(recs, "hash"), columns(recs, "eid")
-		for i, id := range ids {
-			row := storedRow{eid: str(eids[i])}
-			if hashes != nil { // endpointState reads no hashes
-				row.hash = str(hashes[i])
-			}
-			out[str(id)] = row
-		}
-	}
-	return nil
 }
 
 // columns returns the list in column k of a statement's single record, or nil.
@@ -306,30 +647,26 @@ func columns(recs []*neo4j.Record, k string) []any {
 }
 
 // writeEntities creates the new entities and rewrites the changed ones, kind by kind, and
-// adds each new node to stored, so relationships can find it by element id.
-func writeEntities(ctx context.Context, tx *txn, ents []kg.Entity, stored map[string]storedRow, res *store.WriteResult) error {
+// records each new node's element id, so relationships and signals can find it.
+func (a *applier) writeEntities(ctx context.Context, out map[string][]kg.Entity) error {
 	type rows struct {
 		create, update []map[string]any
 		updateEID      []string
 	}
 	byKind := map[kg.Kind]*rows{}
-	for _, e := range ents {
-		rs := byKind[e.Kind]
+	for _, id := range sortedKeys(out) {
+		h := out[id]
+		k := h[0].Kind
+		rs := byKind[k]
 		if rs == nil {
 			rs = &rows{}
-			byKind[e.Kind] = rs
+			byKind[k] = rs
 		}
-		p := entityProps(e)
-		switch old, ok := stored[e.ID]; {
-		case !ok:
-			rs.create = append(rs.create, p)
-			res.Created = append(res.Created, e.ID)
-		case old.hash == p["hash"]:
-			res.Unchanged = append(res.Unchanged, e.ID)
-		default:
-			rs.update = append(rs.update, p)
-			rs.updateEID = append(rs.updateEID, old.eid)
-			res.Updated = append(res.Updated, e.ID)
+		if _, stored := a.stored.Entities[id]; stored {
+			rs.update = append(rs.update, entityProps(h))
+			rs.updateEID = append(rs.updateEID, a.nodes[id])
+		} else {
+			rs.create = append(rs.create, entityProps(h))
 		}
 	}
 	for _, k := range kg.Kinds {
@@ -338,7 +675,7 @@ func writeEntities(ctx context.Context, tx *txn, ents []kg.Entity, stored map[st
 			continue
 		}
 		for chunk := range slices.Chunk(rs.create, chunkSize) {
-			recs, err := tx.run(ctx, fmt.Sprintf(createEntities, label(k)), map[string]any{"rows": chunk})
+			recs, err := a.tx.run(ctx, fmt.Sprintf(createEntities, label(k)), map[string]any{"rows": chunk})
 			if err != nil {
 				return fmt.Errorf("create %s entities: %w", k, err)
 			}
@@ -347,17 +684,121 @@ func writeEntities(ctx context.Context, tx *txn, ents []kg.Entity, stored map[st
 				return fmt.Errorf("create %s entities: %d of %d rows written: %w", k, len(ids), len(chunk), errShort)
 			}
 			for i, id := range ids {
-				stored[str(id)] = storedRow{eid: str(eids[i])}
+				a.nodes[str(id)] = str(eids[i])
 			}
 		}
 		for i := 0; i < len(rs.update); i += chunkSize {
 			j := min(i+chunkSize, len(rs.update))
-			recs, err := tx.run(ctx, updateEntities, map[string]any{"rows": rs.update[i:j], "eid": rs.updateEID[i:j]})
-			if err != nil {
+			if err := a.runCount(ctx, updateEntities, map[string]any{"rows": rs.update[i:j], "eid": rs.updateEID[i:j]}, j-i); err != nil {
 				return fmt.Errorf("update %s entities: %w", k, err)
 			}
-			if n, _ := (rec{recs[0]}).get("n").(int64); int(n) != j-i {
-				return fmt.Errorf("update %s entities: %d of %d rows found: %w", k, n, j-i, errShort)
+		}
+	}
+	return nil
+}
+
+// runCount runs a write statement that returns the count n of what it wrote and checks it.
+func (a *applier) runCount(ctx context.Context, cypher string, params map[string]any, want int) error {
+	recs, err := a.tx.run(ctx, cypher, params)
+	if err != nil {
+		return err
+	}
+	if n, _ := (rec{recs[0]}).get("n").(int64); int(n) != want {
+		return fmt.Errorf("%d of %d rows written: %w", n, want, errShort)
+	}
+	return nil
+}
+
+// writeRels creates the new relationships and rewrites the changed ones, type by type.
+func (a *applier) writeRels(ctx context.Context, out map[string][]kg.Relationship) error {
+	type plan struct {
+		create       relCols
+		full         []map[string]any // new relationships with a history
+		fullA, fullB []string
+		update       []map[string]any
+		updateEID    []string
+	}
+	byType := map[kg.RelType]*plan{}
+	for _, id := range sortedKeys(out) {
+		h := out[id]
+		r := h[0]
+		p := byType[r.Type]
+		if p == nil {
+			p = &plan{}
+			byType[r.Type] = p
+		}
+		switch _, stored := a.stored.Relationships[id]; {
+		case stored:
+			p.update = append(p.update, relProps(h))
+			p.updateEID = append(p.updateEID, a.relEID[id])
+		case isCompact(h):
+			p.create.add(r, id)
+		default:
+			p.full = append(p.full, relProps(h))
+			p.fullA, p.fullB = append(p.fullA, a.nodes[r.From]), append(p.fullB, a.nodes[r.To])
+		}
+	}
+	for _, t := range kg.RelTypes {
+		p := byType[t]
+		if p == nil {
+			continue
+		}
+		rt := relType(t)
+		c := &p.create
+		for i := 0; i < len(c.id); i += chunkSize {
+			j := min(i+chunkSize, len(c.id))
+			part := relCols{id: c.id[i:j], confidence: c.confidence[i:j], inferred: c.inferred[i:j], validFrom: c.validFrom[i:j],
+				validTo: c.validTo[i:j], note: c.note[i:j], srcs: c.srcs[i:j], share: c.share[i:j], obligation: c.obligation[i:j], txFrom: c.txFrom[i:j], txBy: c.txBy[i:j],
+				a: make([]string, j-i), b: make([]string, j-i)}
+			for k := i; k < j; k++ {
+				part.a[k-i], part.b[k-i] = a.nodes[c.from[k]], a.nodes[c.to[k]]
+			}
+			if err := a.runCount(ctx, fmt.Sprintf(createRels, rt), part.params(), j-i); err != nil {
+				return fmt.Errorf("create %s relationships: %w", t, err)
+			}
+		}
+		for i := 0; i < len(p.full); i += chunkSize {
+			j := min(i+chunkSize, len(p.full))
+			if err := a.runCount(ctx, fmt.Sprintf(createRelMaps, rt),
+				map[string]any{"props": p.full[i:j], "a": p.fullA[i:j], "b": p.fullB[i:j]}, j-i); err != nil {
+				return fmt.Errorf("create %s relationships: %w", t, err)
+			}
+		}
+		for i := 0; i < len(p.update); i += chunkSize {
+			j := min(i+chunkSize, len(p.update))
+			if err := a.runCount(ctx, fmt.Sprintf(updateRels, rt), map[string]any{"props": p.update[i:j], "r": p.updateEID[i:j]}, j-i); err != nil {
+				return fmt.Errorf("update %s relationships: %w", t, err)
+			}
+		}
+	}
+	return nil
+}
+
+// writeSignals creates the new signals and rewrites the changed ones, hanging each off the
+// entities its rows name (those of the batch's rows; the stored rows' entities hold theirs).
+func (a *applier) writeSignals(ctx context.Context, out map[string][]kg.RiskSignal) error {
+	var create, update []map[string]any
+	for _, id := range sortedKeys(out) {
+		h := out[id]
+		var ents []string
+		for _, e := range a.x.sigEnts[id] {
+			ents = append(ents, a.nodes[e])
+		}
+		row := map[string]any{"p": signalProps(h), "e": ents}
+		if _, stored := a.stored.Signals[id]; stored {
+			row["eid"] = a.sigEID[id]
+			update = append(update, row)
+		} else {
+			create = append(create, row)
+		}
+	}
+	for _, w := range []struct {
+		cypher string
+		rows   []map[string]any
+	}{{createSignals, create}, {updateSignals, update}} {
+		for chunk := range slices.Chunk(w.rows, chunkSize) {
+			if err := a.runCount(ctx, w.cypher, map[string]any{"rows": chunk}, len(chunk)); err != nil {
+				return fmt.Errorf("write signals: %w", err)
 			}
 		}
 	}
@@ -371,307 +812,8 @@ func constraintRace(err error) bool {
 	return errors.As(err, &ne) && ne.Code == "Neo.ClientError.Schema.ConstraintValidationFailed"
 }
 
-// relPlan is one chunk of relationships of one type, sorted into the rows to create and
-// the rows to rewrite.
-type relPlan struct {
-	t              kg.RelType
-	create, update relCols
-}
-
-// planRelationships sorts rels (all of type t) into plans, chunk by chunk, and returns how
-// many of them are stored. With check set it reads the stored hashes by id first and
-// rewrites only changed rows; unchanged rows only go into res. Without it every row is
-// created: the uniqueness constraint on id then rejects the transaction if one existed.
-func planRelationships(ctx context.Context, tx *txn, t kg.RelType, rels []kg.Relationship, check bool, res *store.WriteResult) ([]relPlan, int, error) {
-	var plans []relPlan
-	found := 0
-	for chunk := range slices.Chunk(rels, chunkSize) {
-		ids := make([]string, len(chunk))
-		for i, r := range chunk {
-			ids[i] = r.ID()
-		}
-		var rows []any
-		if check {
-			recs, err := tx.run(ctx, fmt.Sprintf(relState, relType(t)), map[string]any{"id": ids})
-			if err != nil {
-				return nil, 0, err
-			}
-			rows = columns(recs, "rels")
-			found += len(rows)
-		}
-		type storedRel struct {
-			r   kg.Relationship
-			eid string
-		}
-		stored := make(map[string]storedRel, len(rows))
-		for _, row := range rows {
-			m, _ := row.(map[string]any)
-			rl, err := decodeRel(mapGetter(m))
-			if err != nil {
-				return nil, 0, err
-			}
-			stored[rl.ID()] = storedRel{rl, str(m["eid"])}
-		}
-		p := relPlan{t: t}
-		for i, r := range chunk {
-			id := ids[i]
-			old, ok := stored[id]
-			switch {
-			case !ok:
-				p.create.add(r, id)
-				res.Created = append(res.Created, id)
-			case sameRel(old.r, r):
-				res.Unchanged = append(res.Unchanged, id)
-			default:
-				p.update.add(r, id)
-				p.update.r = append(p.update.r, old.eid)
-				res.Updated = append(res.Updated, id)
-			}
-		}
-		plans = append(plans, p)
-	}
-	return plans, found, nil
-}
-
-// write creates and rewrites the plan's rows; nodes holds every endpoint's element id.
-func (p *relPlan) write(ctx context.Context, tx *txn, nodes map[string]storedRow) error {
-	for _, w := range []struct {
-		cypher string
-		cols   *relCols
-	}{{createRels, &p.create}, {updateRels, &p.update}} {
-		if len(w.cols.id) == 0 {
-			continue
-		}
-		w.cols.a, w.cols.b = make([]string, len(w.cols.id)), make([]string, len(w.cols.id))
-		for i := range w.cols.id {
-			w.cols.a[i], w.cols.b[i] = nodes[w.cols.from[i]].eid, nodes[w.cols.to[i]].eid
-		}
-		recs, err := tx.run(ctx, fmt.Sprintf(w.cypher, relType(p.t)), w.cols.params())
-		if err != nil {
-			return err
-		}
-		if n, _ := (rec{recs[0]}).get("n").(int64); int(n) != len(w.cols.id) {
-			return fmt.Errorf("%d of %d rows written: %w", n, len(w.cols.id), errShort)
-		}
-	}
-	return nil
-}
-
-// sameRel reports whether two relationships say the same, as stored: confidence 0 reads as 1
-// and no sources as none.
-func sameRel(a, b kg.Relationship) bool {
-	return a.Type == b.Type && a.From == b.From && a.To == b.To &&
-		a.EffectiveConfidence() == b.EffectiveConfidence() && a.Inferred == b.Inferred &&
-		a.Note == b.Note && a.Validity == b.Validity && slices.Equal(a.Sources, b.Sources)
-}
-
 // errShort is returned when a statement wrote fewer rows than it was given, which the reads
 // before it rule out unless the graph changed under the transaction.
 var errShort = errors.New("some rows were not written")
 
-// upsert runs an upsert statement over rows in chunks and sorts its ids into res.
-func upsert(ctx context.Context, tx *txn, cypher string, rows []map[string]any, res *store.WriteResult) error {
-	for chunk := range slices.Chunk(rows, chunkSize) {
-		recs, err := tx.run(ctx, cypher, map[string]any{"rows": chunk})
-		if err != nil {
-			return err
-		}
-		if len(recs) != len(chunk) {
-			return fmt.Errorf("wrote %d of %d rows: %w", len(recs), len(chunk), errShort)
-		}
-		for _, r := range recs {
-			g := rec{r}
-			id := str(g.get("id"))
-			switch created, _ := g.get("created").(bool); {
-			case created:
-				res.Created = append(res.Created, id)
-			case g.get("same") == true:
-				res.Unchanged = append(res.Unchanged, id)
-			default:
-				res.Updated = append(res.Updated, id)
-			}
-		}
-	}
-	return nil
-}
-
 func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K { return slices.Sorted(maps.Keys(m)) }
-
-// parseRelID splits a relationship id made by kg.RelationshipID.
-func parseRelID(id string) (from string, t kg.RelType, to string, ok bool) {
-	head, to, found := strings.Cut(id, "->")
-	if !found {
-		return "", "", "", false
-	}
-	i := strings.LastIndex(head, "-")
-	if i < 0 {
-		return "", "", "", false
-	}
-	from, t = head[:i], kg.RelType(head[i+1:])
-	if !t.Valid() || kg.CheckEntityID("", from) != nil || kg.CheckEntityID("", to) != nil {
-		return "", "", "", false
-	}
-	return from, t, to, true
-}
-
-// Statements of Retract: the reads find facts by id and take a write lock (the no-op SET) so
-// nothing changes between the read and the write; the writes end validity by element id.
-const (
-	retractReadEntities = entitiesByID + `
-SET n.hash = n.hash
-RETURN n {.*} AS n, elementId(n) AS eid`
-	retractReadSignals = `
-MATCH (g:Signal) USING INDEX SEEK g:Signal(id) WHERE g.id IN $ids
-SET g.hash = g.hash
-RETURN g {.*} AS g, elementId(g) AS eid`
-	// retractReadRelsOfType is one branch of the relationship read: the relationships of
-	// one type whose ids are in the list parameter named like the type.
-	retractReadRelsOfType = `
-  MATCH ()-[r:%[1]s]->() USING INDEX SEEK r:%[1]s(id) WHERE r.id IN $%[1]s
-  SET r.id = r.id
-  RETURN r`
-	retractNodes = `
-UNWIND $rows AS row
-MATCH (n) WHERE elementId(n) = row.eid
-SET n.validTo = row.validTo, n.hash = row.hash`
-	retractRels = `
-UNWIND $rows AS row
-MATCH ()-[r]->() WHERE elementId(r) = row.eid
-SET r.validTo = row.validTo
-REMOVE r.hash`
-)
-
-// retractReadRels is the statement that reads, in one round trip, the relationships of the
-// given types whose ids are in the parameters named like each type.
-func retractReadRels(types []kg.RelType) string {
-	branches := make([]string, len(types))
-	for i, t := range types {
-		branches[i] = fmt.Sprintf(retractReadRelsOfType, relType(t))
-	}
-	return "CALL () {" + strings.Join(branches, "\n  UNION ALL") + "\n}\nRETURN " + relReturn + ", elementId(r) AS eid"
-}
-
-// Retract ends the validity of the facts with these ids on date on, in one transaction.
-func (s *Store) Retract(ctx context.Context, ids []string, on kg.Date) (store.WriteResult, error) {
-	var entIDs, sigIDs []string
-	relIDs := map[kg.RelType][]string{}
-	for _, id := range ids {
-		switch from, t, to, isRel := parseRelID(id); {
-		case strings.HasPrefix(id, kg.SignalIDPrefix):
-			sigIDs = append(sigIDs, id)
-		case isRel:
-			relIDs[t] = append(relIDs[t], kg.RelationshipID(from, t, to))
-		case kg.CheckEntityID("", id) == nil:
-			entIDs = append(entIDs, id)
-		default:
-			return store.WriteResult{}, fmt.Errorf("retract %q: %w", id, store.ErrNotFound)
-		}
-	}
-
-	var res store.WriteResult
-	err := s.write(ctx, func(tx *txn) error {
-		res = store.WriteResult{}
-		found := map[string]bool{}
-		var entRows, relWrites, sigRows []map[string]any
-		// mark decides whether a fact changes and records the new validity and hash.
-		mark := func(id string, v kg.Validity) (kg.Validity, bool, error) {
-			found[id] = true
-			if v.From != 0 && on < v.From {
-				return v, false, kg.Invalid("on", "%s holds from %s; it cannot end on %s, before it starts", id, v.From, on)
-			}
-			if v.To != 0 && v.To <= on { // already ended by then
-				res.Unchanged = append(res.Unchanged, id)
-				return v, false, nil
-			}
-			v.To = on
-			res.Updated = append(res.Updated, id)
-			return v, true, nil
-		}
-		if len(entIDs) > 0 {
-			recs, err := tx.run(ctx, retractReadEntities, map[string]any{"ids": entIDs})
-			if err != nil {
-				return fmt.Errorf("read entities: %w", err)
-			}
-			for _, r := range recs {
-				e, err := decodeEntity(rec{r}.get("n"))
-				if err != nil {
-					return err
-				}
-				v, changed, err := mark(e.ID, e.Validity)
-				if err != nil {
-					return err
-				}
-				if changed {
-					e.Validity = v
-					entRows = append(entRows, map[string]any{"eid": rec{r}.get("eid"), "validTo": toTo(v.To), "hash": digest(e)})
-				}
-			}
-		}
-		if len(relIDs) > 0 {
-			types := sortedKeys(relIDs)
-			params := make(map[string]any, len(types))
-			for _, t := range types {
-				params[string(t)] = relIDs[t]
-			}
-			recs, err := tx.run(ctx, retractReadRels(types), params)
-			if err != nil {
-				return fmt.Errorf("read relationships: %w", err)
-			}
-			for _, r := range recs {
-				rl, err := decodeRel(rec{r})
-				if err != nil {
-					return err
-				}
-				v, changed, err := mark(rl.ID(), rl.Validity)
-				if err != nil {
-					return err
-				}
-				if changed {
-					rl.Validity = v
-					relWrites = append(relWrites, map[string]any{"eid": rec{r}.get("eid"), "validTo": int64(v.To)})
-				}
-			}
-		}
-		if len(sigIDs) > 0 {
-			recs, err := tx.run(ctx, retractReadSignals, map[string]any{"ids": sigIDs})
-			if err != nil {
-				return fmt.Errorf("read signals: %w", err)
-			}
-			for _, r := range recs {
-				g, err := decodeSignal(rec{r}.get("g"))
-				if err != nil {
-					return err
-				}
-				v, changed, err := mark(g.ID, g.Validity)
-				if err != nil {
-					return err
-				}
-				if changed {
-					g.Validity = v
-					sigRows = append(sigRows, map[string]any{"eid": rec{r}.get("eid"), "validTo": toTo(v.To), "hash": digest(g)})
-				}
-			}
-		}
-		for _, id := range ids {
-			if !found[id] {
-				return fmt.Errorf("retract %q: %w", id, store.ErrNotFound)
-			}
-		}
-		for _, w := range []struct {
-			cypher string
-			rows   []map[string]any
-		}{{retractNodes, entRows}, {retractRels, relWrites}, {retractNodes, sigRows}} {
-			if len(w.rows) == 0 {
-				continue
-			}
-			if _, err := tx.run(ctx, w.cypher, map[string]any{"rows": w.rows}); err != nil {
-				return fmt.Errorf("end validity: %w", err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return store.WriteResult{}, fmt.Errorf("retract: %w", err)
-	}
-	return res, nil
-}

@@ -2,10 +2,12 @@ package neo4jstore
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -46,7 +48,7 @@ func TestApplyLooksOnlyWhenRowsMayExist(t *testing.T) {
 		var res store.WriteResult
 		var err error
 		stmts := traced(t, s.raw, func() {
-			if res, err = s.Apply(ctx, b); err != nil {
+			if res, err = s.Apply(ctx, b, "test"); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -108,55 +110,123 @@ func TestApplyLooksOnlyWhenRowsMayExist(t *testing.T) {
 	}
 }
 
-// TestReadsRelationshipsOfTheOldFormat checks that relationships written before defaults
-// were left out (every property stored, and a hash) read as the same facts, count as
-// unchanged when written again, and lose the old properties when they change.
-func TestReadsRelationshipsOfTheOldFormat(t *testing.T) {
+// TestReadsTheOldFormats writes facts as earlier versions of this package stored them (no
+// recorded time, no writer, no history; a relationship with every property and a hash, as
+// before defaults were left out; entity and signal hashes over the whole value, validity
+// included) and checks that they read as the same facts, recorded at time 0 by nobody, as
+// known now and at any time; that writing them again changes nothing; and that a change
+// keeps the old row, still recorded at 0, in the history beside the new one.
+func TestReadsTheOldFormats(t *testing.T) {
 	s := openShared(t)
 	ctx := context.Background()
-	b := star(1) // vendor:v000 -HEADQUARTERED_IN-> government:ru, vendor:v000 -MAKES-> product:p000
-	b.Relationships = b.Relationships[:1]
-	if _, err := s.Apply(ctx, kg.Batch{Entities: b.Entities}); err != nil {
-		t.Fatal(err)
+	exec := func(cypher string, params map[string]any) *neo4j.EagerResult {
+		t.Helper()
+		res, err := neo4j.ExecuteQuery(ctx, s.raw.driver, cypher, params, neo4j.EagerResultTransformer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
 	}
-	old := b.Relationships[0]
-	if _, err := neo4j.ExecuteQuery(ctx, s.raw.driver, `MATCH (a:Entity {id: $from}), (b:Entity {id: $to})
-CREATE (a)-[:HEADQUARTERED_IN {id: $id, confidence: 1.0, inferred: false, validFrom: 0, validTo: 99999999,
-  hash: 'd41d8cd98f00b204e9800998ecf8427e'}]->(b)`,
-		map[string]any{"from": old.From, "to": old.To, "id": old.ID()}, neo4j.EagerResultTransformer); err != nil {
-		t.Fatal(err)
+	exec(`CREATE (:Entity:Vendor {id: 'vendor:v000', kind: 'Vendor', name: 'Vendor 0', nameKey: 'vendor 0', validFrom: 0, validTo: 99999999, hash: 'old'}),
+  (:Entity:Government {id: 'government:ru', kind: 'Government', name: 'Russia', nameKey: 'russia\u001frf', aliases: ['RF'], aliasesText: 'RF',
+    validFrom: 20100101, validTo: 99999999, hash: 'old'}),
+  (:Entity:Product {id: 'product:p000', kind: 'Product', name: 'Product 0', nameKey: 'product 0', validFrom: 0, validTo: 99999999, hash: 'old'})`, nil)
+	exec(`MATCH (a:Entity {id: 'vendor:v000'}), (b:Entity {id: 'government:ru'}), (p:Entity {id: 'product:p000'})
+CREATE (a)-[:HEADQUARTERED_IN {id: 'vendor:v000-HEADQUARTERED_IN->government:ru', confidence: 1.0, inferred: false, validFrom: 0, validTo: 99999999,
+  hash: 'd41d8cd98f00b204e9800998ecf8427e'}]->(b),
+  (a)-[:MAKES {id: 'vendor:v000-MAKES->product:p000', confidence: 0.5}]->(p),
+  (b)-[:HAS_SIGNAL]->(:Signal {id: 'signal:ru', entity: 'government:ru', dimension: 'SANCTIONS', severity: 0.5, reason: 'listed',
+    validFrom: 20140101, validTo: 99999999, hash: 'old'})`, nil)
+	v0 := kg.Entity{ID: "vendor:v000", Kind: kg.KindVendor, Name: "Vendor 0"}
+	ru := kg.Entity{ID: "government:ru", Kind: kg.KindGovernment, Name: "Russia", Aliases: []string{"RF"}, Validity: kg.Validity{From: 20100101}}
+	p0 := kg.Entity{ID: "product:p000", Kind: kg.KindProduct, Name: "Product 0"}
+	hq := kg.Relationship{Type: kg.RelHeadquarteredIn, From: "vendor:v000", To: "government:ru", Confidence: 1}
+	makes := kg.Relationship{Type: kg.RelMakes, From: "vendor:v000", To: "product:p000", Confidence: 0.5}
+	sig := kg.RiskSignal{ID: "signal:ru", EntityID: "government:ru", Dimension: kg.DimSanctions, Severity: 0.5, Reason: "listed",
+		Validity: kg.Validity{From: 20140101}}
+	old := kg.Batch{Entities: []kg.Entity{ru, p0, v0}, Relationships: []kg.Relationship{hq, makes}, Signals: []kg.RiskSignal{sig}}
+	// As recorded at time 0 by nobody, a version over the whole validity.
+	versioned := func(b kg.Batch) kg.Snapshot {
+		snap := kg.Snapshot{Entities: slices.Clone(b.Entities), Relationships: slices.Clone(b.Relationships), Signals: slices.Clone(b.Signals)}
+		for i := range snap.Entities {
+			snap.Entities[i].Version = &kg.Version{}
+		}
+		for i := range snap.Relationships {
+			snap.Relationships[i].Version = &kg.Version{}
+		}
+		for i := range snap.Signals {
+			snap.Signals[i].Version = &kg.Version{}
+		}
+		sortSnapshot(&snap)
+		return snap
 	}
-	snap, err := s.Snapshot(ctx, 0)
+	want := versioned(old)
+	for _, k := range []kg.Stamp{0, 1, kg.StampOf(time.Now())} {
+		snap, err := s.Snapshot(ctx, store.At{AsOf: 20200101, KnownAt: k})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.AsOf, want.KnownAt = snap.AsOf, k
+		if !reflect.DeepEqual(snap, want) {
+			t.Errorf("old facts as known at %d:\n got %+v\nwant %+v", k, snap, want)
+		}
+	}
+	h, err := s.History(ctx, []string{"vendor:v000", "vendor:v000-MAKES->product:p000", "signal:ru"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := old
-	want.Confidence = 1
-	if len(snap.Relationships) != 1 || !sameRel(snap.Relationships[0], want) || snap.Relationships[0].Confidence != 1 {
-		t.Fatalf("old relationship reads as %+v, want %+v", snap.Relationships, want)
+	if len(h.Entities) != 1 || len(h.Relationships) != 1 || len(h.Signals) != 1 || h.Entities[0].Version.RecordedAt != 0 || h.Signals[0].Version.RecordedBy != "" {
+		t.Errorf("history of old facts: %+v", h)
 	}
 	for _, check := range []bool{false, true} { // blind first (the constraint sends it back), then reading
 		s.raw.relsStored[kg.RelHeadquarteredIn].Store(check)
-		res, err := s.Apply(ctx, kg.Batch{Relationships: []kg.Relationship{old}})
-		if err != nil || len(res.Unchanged) != 1 {
-			t.Fatalf("rewrite of the old relationship: %+v, %v", res, err)
+		s.raw.relsStored[kg.RelMakes].Store(check)
+		res, err := s.Apply(ctx, old, "test")
+		if err != nil || len(res.Unchanged) != 6 || res.RecordedAt != 0 {
+			t.Fatalf("rewrite of the old facts: %+v, %v", res, err)
 		}
 	}
-	changed := old
-	changed.Note = "moved"
-	if res, err := s.Apply(ctx, kg.Batch{Relationships: []kg.Relationship{changed}}); err != nil || len(res.Updated) != 1 {
-		t.Fatalf("change of the old relationship: %+v, %v", res, err)
+	changed := hq
+	changed.Note, changed.Validity.From = "moved", 20200101
+	renamed := v0
+	renamed.Name, renamed.Validity.From = "Vendor Zero", 20200101
+	res, err := s.Apply(ctx, kg.Batch{Entities: []kg.Entity{renamed}, Relationships: []kg.Relationship{changed}, Retractions: []kg.Retraction{{ID: sig.ID, On: 20210101}}}, "editor")
+	if err != nil || len(res.Updated) != 2 || len(res.Retracted) != 1 {
+		t.Fatalf("change of the old facts: %+v, %v", res, err)
 	}
-	got, err := neo4j.ExecuteQuery(ctx, s.raw.driver, "MATCH ()-[r:HEADQUARTERED_IN]->() RETURN keys(r) AS keys", nil, neo4j.EagerResultTransformer)
+	h, err = s.History(ctx, []string{"vendor:v000", hq.ID(), "signal:ru"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, rows := range [][]kg.Version{versions(h.Entities), versions(h.Relationships), versions(h.Signals)} {
+		if len(rows) != 3 && len(rows) != 2 || rows[0].RecordedAt != 0 || rows[0].SupersededAt != res.RecordedAt || rows[len(rows)-1].RecordedAt != res.RecordedAt {
+			t.Errorf("history after the change: %+v", rows)
+		}
+	}
+	// As known before the change, the old facts read as they were.
+	snap, err := s.Snapshot(ctx, store.At{AsOf: 20200101, KnownAt: res.RecordedAt - 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.AsOf, want.KnownAt = snap.AsOf, res.RecordedAt-1
+	if !reflect.DeepEqual(snap, want) {
+		t.Errorf("old facts as known before the change:\n got %+v\nwant %+v", snap, want)
+	}
+	got := exec("MATCH ()-[r:HEADQUARTERED_IN]->() RETURN keys(r) AS keys", nil)
 	var keys []string
 	for _, k := range got.Records[0].Values[0].([]any) {
 		keys = append(keys, k.(string))
 	}
-	slices.Sort(keys)
-	if !slices.Equal(keys, []string{"id", "note"}) {
-		t.Errorf("stored properties after the change: %v, want [id note]", keys)
+	if slices.Contains(keys, "hash") || !slices.Contains(keys, "history") {
+		t.Errorf("stored properties after the change: %v, want a history and no hash", keys)
 	}
+}
+
+// versions are the versions of rows.
+func versions[T kg.Fact](rows []T) []kg.Version {
+	out := make([]kg.Version, len(rows))
+	for i, r := range rows {
+		out[i] = kg.VersionOf(r)
+	}
+	return out
 }

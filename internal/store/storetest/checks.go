@@ -80,8 +80,8 @@ func testChecks(t *testing.T, s *store.Checked) {
 		{"relationships: unknown direction", invalid, rels(store.RelQuery{EntityIDs: []string{"vendor:v1"}, Direction: "SIDEWAYS"})},
 		{"relationships: unknown type", invalid, rels(store.RelQuery{EntityIDs: []string{"vendor:v1"}, Types: []kg.RelType{kg.RelMakes, "LIKES"}})},
 		{"relationships: more than MaxIDs ids", limit, rels(store.RelQuery{EntityIDs: manyIDs})},
-		{"entities: more than MaxIDs ids", limit, func() error { _, err := s.Entities(ctx, manyIDs, 0); return err }},
-		{"signals: more than MaxIDs ids", limit, func() error { _, err := s.Signals(ctx, manyIDs, 0); return err }},
+		{"entities: more than MaxIDs ids", limit, func() error { _, err := s.Entities(ctx, manyIDs, store.AsOf(0)); return err }},
+		{"signals: more than MaxIDs ids", limit, func() error { _, err := s.Signals(ctx, manyIDs, store.AsOf(0)); return err }},
 		{"neighbourhood: negative hops", invalid, walk(store.NeighbourhoodQuery{MaxHops: -1})},
 		{"neighbourhood: hops above MaxHops", limit, walk(store.NeighbourhoodQuery{MaxHops: store.MaxHops + 1})},
 		{"neighbourhood: negative entity cap", invalid, walk(store.NeighbourhoodQuery{MaxHops: 1, MaxEntities: -1})},
@@ -99,17 +99,20 @@ func testChecks(t *testing.T, s *store.Checked) {
 		{"paths: first above MaxPathFirst", limit, paths(store.PathQuery{First: store.MaxPathFirst + 1})},
 		{"paths: unknown type", invalid, paths(store.PathQuery{Types: []kg.RelType{"LIKES"}})},
 		{"apply: a row that does not validate", invalid, func() error {
-			_, err := s.Apply(ctx, kg.Batch{Entities: []kg.Entity{{ID: "vendor:x", Kind: kg.KindRetailer, Name: "X"}}})
+			_, err := s.Apply(ctx, kg.Batch{Entities: []kg.Entity{{ID: "vendor:x", Kind: kg.KindRetailer, Name: "X"}}}, "test")
 			return err
 		}},
 		{"load: a row that does not validate", invalid, func() error {
-			_, err := s.Load(ctx, kg.Batch{Entities: []kg.Entity{{ID: "vendor:x", Kind: kg.KindVendor}}}, store.LoadOptions{})
+			_, err := s.Load(ctx, kg.Batch{Entities: []kg.Entity{{ID: "vendor:x", Kind: kg.KindVendor}}}, "test", store.LoadOptions{})
 			return err
 		}},
-		{"retract: no date", invalid, func() error { _, err := s.Retract(ctx, []string{"vendor:v1"}, 0); return err }},
-		{"retract: more than MaxIDs ids", limit, func() error { _, err := s.Retract(ctx, manyIDs, d20180101); return err }},
+		{"moment: knownAt before 1970", invalid, func() error {
+			_, err := s.Entities(ctx, []string{"vendor:v1"}, store.At{KnownAt: -1})
+			return err
+		}},
+		{"retract: no date", invalid, func() error { _, err := retract(ctx, s, []string{"vendor:v1"}, 0); return err }},
 	}
-	before := get(t, s.Snapshot, d20180101)
+	before := get(t, s.Snapshot, store.AsOf(d20180101))
 	for _, tc := range refused {
 		err := tc.call()
 		var ve *kg.ValidationError
@@ -124,7 +127,7 @@ func testChecks(t *testing.T, s *store.Checked) {
 			t.Errorf("%s: err = %v names no field", tc.rule, err)
 		}
 	}
-	if after := get(t, s.Snapshot, d20180101); !reflect.DeepEqual(before, after) {
+	if after := get(t, s.Snapshot, store.AsOf(d20180101)); !reflect.DeepEqual(before, after) {
 		t.Error("refused calls changed the store")
 	}
 
@@ -136,11 +139,11 @@ func testChecks(t *testing.T, s *store.Checked) {
 		}
 	}
 	today := kg.Today()
-	same("asOf 0 is today (entities)", get2(t, s.Entities, []string{"vendor:v1", "directive:d1"}, 0),
-		get2(t, s.Entities, []string{"vendor:v1", "directive:d1"}, today))
-	same("asOf 0 is today (snapshot)", get(t, s.Snapshot, 0), get(t, s.Snapshot, today))
+	same("asOf 0 is today (entities)", get2(t, s.Entities, []string{"vendor:v1", "directive:d1"}, store.AsOf(0)),
+		get2(t, s.Entities, []string{"vendor:v1", "directive:d1"}, store.AsOf(today)))
+	same("asOf 0 is today (snapshot)", get(t, s.Snapshot, store.AsOf(0)), get(t, s.Snapshot, store.AsOf(today)))
 	same("malformed and repeated ids are absent, not an error",
-		get2(t, s.Entities, []string{"vendor:v1", "Kaspersky", "vendor:v1", ""}, 0), get2(t, s.Entities, []string{"vendor:v1"}, 0))
+		get2(t, s.Entities, []string{"vendor:v1", "Kaspersky", "vendor:v1", ""}, store.AsOf(0)), get2(t, s.Entities, []string{"vendor:v1"}, store.AsOf(0)))
 	same("relationships: no direction is BOTH",
 		get(t, s.Relationships, store.RelQuery{EntityIDs: []string{"vendor:v1"}, AsOf: d20180101}),
 		get(t, s.Relationships, store.RelQuery{EntityIDs: []string{"vendor:v1"}, Direction: kg.Both, AsOf: d20180101}))
@@ -156,6 +159,7 @@ func testChecks(t *testing.T, s *store.Checked) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		snap.Sort()
 		return snap
 	}
 	same("neighbourhood: a step without direction is BOTH", nb(""), nb(kg.Both))

@@ -32,7 +32,7 @@ func testAsOf(t *testing.T, s *store.Checked) {
 		wantIDs(t, fmt.Sprintf("best buy's relationships on %s", tc.at), relIDs(pages["retailer:r1"].Items), tc.want)
 	}
 	for at, want := range map[kg.Date]bool{d20170101: false, 20170912: false, d20170913: true, d20180101: true} {
-		got := get2(t, s.Entities, []string{"directive:d1"}, at)
+		got := get2(t, s.Entities, []string{"directive:d1"}, store.AsOf(at))
 		if _, ok := got["directive:d1"]; ok != want {
 			t.Errorf("directive visible on %s: %v, want %v", at, ok, want)
 		}
@@ -44,7 +44,7 @@ func testAsOf(t *testing.T, s *store.Checked) {
 	pages = get(t, s.Relationships, store.RelQuery{EntityIDs: []string{"vendor:v1"}, Direction: kg.In, AsOf: d20170913})
 	wantIDs(t, "vendor's incoming relationships on the directive's day", relIDs(pages["vendor:v1"].Items),
 		[]string{"directive:d1-TARGETS->vendor:v1", "law:l1-APPLIES_TO->vendor:v1"})
-	sigs := get2(t, s.Signals, []string{"directive:d1", "government:ru"}, d20170101)
+	sigs := get2(t, s.Signals, []string{"directive:d1", "government:ru"}, store.AsOf(d20170101))
 	if len(sigs["directive:d1"]) != 0 || len(sigs["government:ru"]) != 1 {
 		t.Errorf("signals on 2017-01-01: %+v", sigs)
 	}
@@ -52,7 +52,7 @@ func testAsOf(t *testing.T, s *store.Checked) {
 	mustApply(t, s, kg.Batch{Signals: []kg.RiskSignal{{ID: "signal:v1-rep", EntityID: "vendor:v1", Dimension: kg.DimReputational,
 		Severity: 0.3, Reason: "press", Validity: kg.Validity{From: d20170908, To: d20171001}}}})
 	for at, want := range map[kg.Date]int{20170907: 0, d20170908: 1, 20170930: 1, d20171001: 0} {
-		sigs := get2(t, s.Signals, []string{"vendor:v1"}, at)
+		sigs := get2(t, s.Signals, []string{"vendor:v1"}, store.AsOf(at))
 		if got := len(sigs["vendor:v1"]); got != want {
 			t.Errorf("vendor signals on %s: %d, want %d", at, got, want)
 		}
@@ -236,7 +236,7 @@ func testRelationships(t *testing.T, s *store.Checked) {
 
 func testSignals(t *testing.T, s *store.Checked) {
 	ctx := t.Context()
-	got := get2(t, s.Signals, []string{"government:ru", "directive:d1", "vendor:v1"}, d20180101)
+	got := get2(t, s.Signals, []string{"government:ru", "directive:d1", "vendor:v1"}, store.AsOf(d20180101))
 	if len(got["government:ru"]) != 1 || got["government:ru"][0].Severity != 0.8 || len(got["directive:d1"]) != 1 || len(got["vendor:v1"]) != 0 {
 		t.Errorf("signals: %+v", got)
 	}
@@ -245,11 +245,11 @@ func testSignals(t *testing.T, s *store.Checked) {
 		{ID: "signal:r1-z", EntityID: "retailer:r1", Dimension: kg.DimReputational, Severity: 0.2, Reason: "b"},
 		{ID: "signal:r1-a", EntityID: "retailer:r1", Dimension: kg.DimOperational, Severity: 0.1, Reason: "a"},
 	}})
-	if _, err := s.Retract(ctx, []string{"retailer:r1"}, d20171001); err != nil {
+	if _, err := retract(ctx, s, []string{"retailer:r1"}, d20171001); err != nil {
 		t.Fatal(err)
 	}
 	for at, want := range map[kg.Date][]string{20170930: {"signal:r1-a", "signal:r1-z"}, d20171001: nil} {
-		got := get2(t, s.Signals, []string{"retailer:r1"}, at)
+		got := get2(t, s.Signals, []string{"retailer:r1"}, store.AsOf(at))
 		var ids []string
 		for _, g := range got["retailer:r1"] {
 			ids = append(ids, g.ID)
@@ -260,7 +260,7 @@ func testSignals(t *testing.T, s *store.Checked) {
 
 func testSnapshot(t *testing.T, s *store.Checked) {
 	fx := Fixture()
-	snap := get(t, s.Snapshot, d20180101)
+	snap := get(t, s.Snapshot, store.AsOf(d20180101))
 	if len(snap.Entities) != len(fx.Entities) || len(snap.Signals) != 2 || len(snap.Relationships) != len(fx.Relationships)-1 {
 		t.Errorf("snapshot 2018: %d entities, %d relationships, %d signals", len(snap.Entities), len(snap.Relationships), len(snap.Signals))
 	}
@@ -271,7 +271,7 @@ func testSnapshot(t *testing.T, s *store.Checked) {
 	if snap.AsOf != d20180101 {
 		t.Errorf("snapshot AsOf = %v", snap.AsOf)
 	}
-	early := get(t, s.Snapshot, d20170101)
+	early := get(t, s.Snapshot, store.AsOf(d20170101))
 	if len(early.Entities) != len(fx.Entities)-1 || len(early.Signals) != 1 {
 		t.Errorf("snapshot 2017-01-01: %d entities, %d signals", len(early.Entities), len(early.Signals))
 	}
@@ -284,7 +284,7 @@ func testSnapshot(t *testing.T, s *store.Checked) {
 
 func testEntitiesMissing(t *testing.T, s *store.Checked) {
 	ctx := t.Context()
-	got := get2(t, s.Entities, []string{"vendor:v1", "vendor:ghost", "government:ru", "directive:d1", "vendor:v1"}, d20170101)
+	got := get2(t, s.Entities, []string{"vendor:v1", "vendor:ghost", "government:ru", "directive:d1", "vendor:v1"}, store.AsOf(d20170101))
 	// directive:d1 exists but is not visible on 2017-01-01: absent like a missing id.
 	if len(got) != 2 || got["vendor:v1"].ID != "vendor:v1" || got["government:ru"].Kind != kg.KindGovernment {
 		t.Errorf("entities: %+v", got)
@@ -292,7 +292,7 @@ func testEntitiesMissing(t *testing.T, s *store.Checked) {
 	if _, ok := got["vendor:ghost"]; ok {
 		t.Error("a missing id is present")
 	}
-	if none, err := s.Entities(ctx, nil, 0); err != nil || len(none) != 0 {
+	if none, err := s.Entities(ctx, nil, store.AsOf(0)); err != nil || len(none) != 0 {
 		t.Errorf("no ids: %v, %v", none, err)
 	}
 }
@@ -310,6 +310,7 @@ func testNeighbourhood(t *testing.T, s *store.Checked) {
 			q.Roots = []string{"organization:o1"}
 		}
 		snap := get(t, s.Neighbourhood, q)
+		snap.Sort() // in no particular order
 		return snap
 	}
 	up := func(hops int) kg.Snapshot {
@@ -443,5 +444,51 @@ func testPaths(t *testing.T, s *store.Checked) {
 		tc.q.From, tc.q.To = "organization:o1", "government:ru"
 		_, err := s.Paths(ctx, tc.q)
 		wantErr(t, tc.name, err, store.ErrInvalid)
+	}
+}
+
+// MatchTargets retrieves, for a misspelt or restyled name, the entities a matcher should
+// score: the right one among them, nothing for a name that shares no word.
+func testMatchTargets(t *testing.T, s *store.Checked) {
+	ctx := t.Context()
+	ids := func(q store.MatchQuery) []string {
+		t.Helper()
+		q.AsOf = d20180101
+		es := get(t, s.MatchTargets, q)
+		out := make([]string, len(es))
+		for i, e := range es {
+			out[i] = e.ID
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		names []string
+		want  string
+	}{
+		{[]string{"Kaspersky Labs"}, "vendor:v1"},
+		{[]string{"kasperski"}, "vendor:v1"},
+		{[]string{"Departmnet of Examples"}, "organization:o1"},
+		{[]string{"BestBuy Co."}, "retailer:r1"},
+		{[]string{"Unknown Name", "Russia"}, "government:ru"}, // an alias finds it
+	} {
+		got := ids(store.MatchQuery{Names: tc.names})
+		if !slices.Contains(got, tc.want) {
+			t.Errorf("targets for %q: %v, want %s among them", tc.names, got, tc.want)
+		}
+	}
+	if got := ids(store.MatchQuery{Names: []string{"Zyxwv Qqqq"}}); len(got) != 0 {
+		t.Errorf("a name sharing no word retrieves %v", got)
+	}
+	if got := ids(store.MatchQuery{Names: []string{"Kaspersky"}, Limit: 1}); len(got) != 1 {
+		t.Errorf("limit 1 retrieves %v", got)
+	}
+	// Before the directive is valid it is not retrieved.
+	if got := get(t, s.MatchTargets, store.MatchQuery{Names: []string{"Directive One"}, AsOf: d20170101}); slices.ContainsFunc(got, func(e kg.Entity) bool { return e.ID == "directive:d1" }) {
+		t.Errorf("a directive not yet valid is retrieved")
+	}
+	for _, q := range []store.MatchQuery{{}, {Names: []string{"x"}, Limit: store.MaxMatchTargets + 1}, {Names: make([]string, store.MaxMatchNames+1)}} {
+		if _, err := s.MatchTargets(ctx, q); err == nil {
+			t.Errorf("MatchTargets with %d names, limit %d: no error", len(q.Names), q.Limit)
+		}
 	}
 }

@@ -5,24 +5,34 @@
 //
 // Files: storetest.go (Run, helpers, the fixture), writes.go (writes, retractions, atomic
 // batches, bulk loads, export, concurrent writers), reads.go (as-of reads, lists, search,
-// relationships, signals, snapshots, neighbourhoods, paths), checks.go (validation and
-// normalisation rules).
+// relationships, signals, snapshots, neighbourhoods, paths), versions.go (versions over
+// valid and recorded time, corrections, history, referential integrity, one atomic write),
+// checks.go (validation and normalisation rules).
 //
 // Rules the suite pins down where the interface comments leave room:
-//   - Round trip: a fact reads back exactly as written (empty lists as nil), except that a
-//     relationship's Confidence 0 ("means 1" in kg) is stored and read back as 1. Writing a fact
-//     equal to the stored one after that rule (so Confidence 0 again, or 1) is Unchanged.
-//   - Writes report each id once, as Created, Updated (content changed) or Unchanged. An empty
-//     batch is no error and reports nothing.
-//   - Relationship and signal endpoints must exist in the store (at any date, so a retracted
-//     entity still counts) or in the batch; citation sources are not checked.
-//   - Retract: every id must exist (else ErrNotFound and nothing changes); date 0, or a date
-//     before a fact's validFrom, is ErrInvalid and nothing changes; a fact already ended on or
-//     before the date is Unchanged; otherwise validTo becomes the date (Updated). Retracting
-//     an entity does not touch its relationships or signals: they stop being visible because
-//     their entity is not. Repeated ids count once.
+//   - Round trip: a fact reads back exactly as written (empty lists as nil), with a Version
+//     (recorded time and writer of its write), except that a relationship's Confidence 0
+//     ("means 1" in kg) is stored and read back as 1. Writing a fact equal to the stored one
+//     after that rule is Unchanged, and a write that changes nothing has no recorded time.
+//   - Versions (kg.Upsert, kg.Correct, kg.Retract, applied by store.Plan): a changed upsert
+//     opens a version from its validFrom (default: the day of the write) and the earlier
+//     content still answers for earlier days; replacing a version from its first day needs a
+//     correction. Reads answer with the version in force, the fact's Validity being its whole
+//     unbroken run. As known at an earlier recorded time (KnownAt), every read gives exactly
+//     what it gave then; each write gets a recorded time later than every earlier write.
+//   - Writes report each id once, as Created, Updated, Unchanged or Retracted. An empty batch
+//     is no error and reports nothing. One batch (rows and retractions) is all or nothing.
+//   - Every id a write refers to exists, in the store (at any date) or in the batch:
+//     relationship ends, signal entities, cited sources, retracted facts (else ErrInvalid,
+//     naming the field). Text fields have the caps of kg.
+//   - Retract: ending a fact on or before its current version's first day, or moving an end
+//     it has to an earlier day, is ErrInvalid; ending an ended fact on a later day is
+//     Unchanged; otherwise the current version ends that day (Retracted). Retracting an
+//     entity does not touch its relationships or signals: they stop being visible because
+//     their entity is not.
 //   - List and Relationships order by id and hand out EncodeCursor(id) cursors; an empty page
-//     has EndCursor "". Kind, NameContains and Related combine with AND.
+//     has EndCursor "". Kind, NameContains and Related combine with AND, each applied to the
+//     version of the moment read.
 //   - In the maps returned by Relationships and Signals an absent key and an empty value mean
 //     the same: callers must not tell them apart. Unknown ids are not an error.
 //   - Snapshot and Neighbourhood list entities, relationships and signals each in id order.
@@ -33,20 +43,25 @@
 //     are those of the entities. MaxEntities counts the roots; negative is ErrInvalid.
 //   - Search splits the text into words at anything but letters and digits and needs at least
 //     one (else ErrInvalid). Every word must match (AND) a word of the name, an alias or the
-//     description, either whole or as its prefix. A whole-name match ranks first; ties by id.
-//     Scores are backend-specific; the cursor is opaque.
+//     description of the version read, either whole or as its prefix. A whole-name match
+//     ranks first; ties by id. Scores are backend-specific; the cursor is opaque.
 //   - Paths are simple, walked in either direction, ordered by length, then by the entity ids
 //     along the path, then by the relationship ids. From == To, or an endpoint missing or not
 //     visible, gives no paths and no error. Checked fills in MaxHops and First and refuses
 //     values out of range.
+//   - Export is an archive (every row with its version); restoring it into an empty store
+//     gives the same export and the same answers at every moment.
 package storetest
 
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"riskgraph/internal/kg"
@@ -63,6 +78,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		fixture bool
 	}{
 		{"RoundTrip", testRoundTrip, fixture},
+		{"OwnershipAndEvidence", testOwnershipAndEvidence, fixture},
 		{"UpsertIsIdempotent", testUpsertIdempotent, empty},
 		{"EmptyWrites", testEmptyWrites, empty},
 		{"UpdateChangesContent", testUpdate, fixture},
@@ -71,6 +87,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ListPagination", testListPagination, empty},
 		{"ListFilters", testListFilters, fixture},
 		{"Search", testSearch, fixture},
+		{"MatchTargets", testMatchTargets, fixture},
 		{"RelationshipsBatch", testRelationships, fixture},
 		{"SignalsBatch", testSignals, fixture},
 		{"Neighbourhood", testNeighbourhood, fixture},
@@ -83,6 +100,12 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"EntitiesMissingIDs", testEntitiesMissing, fixture},
 		{"Load", testLoad, empty},
 		{"Checks", testChecks, fixture},
+		{"Versions", testVersions, fixture},
+		{"KnownAtReplays", testKnownAtReplays, empty},
+		{"Integrity", testIntegrity, fixture},
+		{"ApplyAll", testApplyAll, fixture},
+		{"ConcurrentVersions", testConcurrentVersions, fixture},
+		{"ByID", testByID, fixture},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,11 +123,20 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 
 func mustApply(t *testing.T, s store.Writer, b kg.Batch) store.WriteResult {
 	t.Helper()
-	res, err := s.Apply(t.Context(), b)
+	res, err := s.Apply(t.Context(), b, "test")
 	if err != nil {
 		t.Fatalf("apply: %v", err)
 	}
 	return res
+}
+
+// retract ends the facts with these ids on day on, in one write.
+func retract(ctx context.Context, s store.Writer, ids []string, on kg.Date) (store.WriteResult, error) {
+	var b kg.Batch
+	for _, id := range ids {
+		b.Retractions = append(b.Retractions, kg.Retraction{ID: id, On: on})
+	}
+	return s.Apply(ctx, b, "test")
 }
 
 func seeded(t *testing.T, s store.Writer) {
@@ -166,6 +198,39 @@ func wantErr(t *testing.T, what string, err, target error) {
 	}
 }
 
+// diff describes where a and b differ, as the first lines of their JSON forms that do not
+// match, or "" when they encode alike: short enough to read in a failing test.
+func diff(a, b any) string {
+	ja, _ := json.MarshalIndent(a, "", " ")
+	jb, _ := json.MarshalIndent(b, "", " ")
+	la, lb := strings.Split(string(ja), "\n"), strings.Split(string(jb), "\n")
+	for i := 0; i < max(len(la), len(lb)); i++ {
+		x, y := at(la, i), at(lb, i)
+		if x != y {
+			lo := max(0, i-6)
+			return fmt.Sprintf("line %d:\n got %v\nwant %v\n(context: %s)", i, x, y, strings.Join(la[lo:min(i+1, len(la))], " | "))
+		}
+	}
+	return ""
+}
+
+// unversioned is snap without the facts' versions, to compare with rows as written.
+func unversioned(snap kg.Snapshot) kg.Snapshot {
+	snap.Entities = slices.Clone(snap.Entities)
+	for i := range snap.Entities {
+		snap.Entities[i].Version = nil
+	}
+	snap.Relationships = slices.Clone(snap.Relationships)
+	for i := range snap.Relationships {
+		snap.Relationships[i].Version = nil
+	}
+	snap.Signals = slices.Clone(snap.Signals)
+	for i := range snap.Signals {
+		snap.Signals[i].Version = nil
+	}
+	return snap
+}
+
 // canonical is b as the store must read it back: Confidence 0 becomes 1, rows in id order.
 func canonical(b kg.Batch) kg.Snapshot {
 	snap := kg.Snapshot{
@@ -191,7 +256,7 @@ func at[T any](xs []T, i int) any {
 
 // get and get2 make a read that must succeed: they fail the test on an error, so that a
 // check such as "the store did not change" can never pass because the read itself failed.
-// Call them with the read method and its arguments: get(t, s.Snapshot, date).
+// Call them with the read method and its arguments: get(t, s.Snapshot, store.AsOf(date)).
 func get[A, T any](t *testing.T, read func(context.Context, A) (T, error), a A) T {
 	t.Helper()
 	v, err := read(t.Context(), a)

@@ -40,7 +40,32 @@ func hubGraph(n int) kg.Batch {
 }
 
 func testRoundTrip(t *testing.T, s *store.Checked) {
-	got := get(t, s.Snapshot, d20170913)
+	read := get(t, s.Snapshot, store.AsOf(d20170913))
+	// Every fact reads back with its one version: over its whole validity, recorded by the
+	// write of the fixture.
+	var stamp kg.Stamp
+	check := func(id string, valid kg.Validity, v *kg.Version) {
+		switch {
+		case v == nil:
+			t.Errorf("%s reads back without a version", id)
+		case v.ValidIn(valid) != valid || v.RecordedAt == 0 || v.SupersededAt != 0 || v.RecordedBy != "test" || v.Correction:
+			t.Errorf("%s: version %+v; want its validity %+v, recorded by test, current", id, v, valid)
+		case stamp != 0 && v.RecordedAt != stamp:
+			t.Errorf("%s recorded at %s, others at %s: one write has one recorded time", id, v.RecordedAt, stamp)
+		default:
+			stamp = v.RecordedAt
+		}
+	}
+	for _, e := range read.Entities {
+		check(e.ID, e.Validity, e.Version)
+	}
+	for _, r := range read.Relationships {
+		check(r.ID(), r.Validity, r.Version)
+	}
+	for _, g := range read.Signals {
+		check(g.ID, g.Validity, g.Version)
+	}
+	got := unversioned(read)
 	want := canonical(Fixture())
 	want.AsOf = d20170913
 	// On 2017-09-13 every fixture fact is visible but SELLS (it ended on 2017-09-08).
@@ -75,13 +100,13 @@ func testUpsertIdempotent(t *testing.T, s *store.Checked) {
 	if len(first.Updated)+len(first.Unchanged) != 0 {
 		t.Errorf("first write: updated %v unchanged %v, want none", first.Updated, first.Unchanged)
 	}
-	before := get(t, s.Snapshot, d20180101)
+	before := get(t, s.Snapshot, store.AsOf(d20180101))
 	second := mustApply(t, s, fx)
 	wantIDs(t, "unchanged on second write", sorted(second.Unchanged), sortedIDs(fx))
 	if len(second.Created)+len(second.Updated) != 0 {
 		t.Errorf("second write: created %v updated %v, want none", second.Created, second.Updated)
 	}
-	after := get(t, s.Snapshot, d20180101)
+	after := get(t, s.Snapshot, store.AsOf(d20180101))
 	if !reflect.DeepEqual(before, after) {
 		t.Errorf("content changed after an identical write:\nbefore %+v\nafter  %+v", before, after)
 	}
@@ -89,15 +114,15 @@ func testUpsertIdempotent(t *testing.T, s *store.Checked) {
 
 func testEmptyWrites(t *testing.T, s *store.Checked) {
 	ctx := t.Context()
-	res, err := s.Apply(ctx, kg.Batch{})
+	res, err := s.Apply(ctx, kg.Batch{}, "test")
 	if err != nil || len(res.Created)+len(res.Updated)+len(res.Unchanged) != 0 {
 		t.Errorf("empty batch: %+v, %v", res, err)
 	}
-	res, err = s.Retract(ctx, nil, d20180101)
+	res, err = retract(ctx, s, nil, d20180101)
 	if err != nil || len(res.Created)+len(res.Updated)+len(res.Unchanged) != 0 {
 		t.Errorf("empty retraction: %+v, %v", res, err)
 	}
-	snap, err := s.Snapshot(ctx, d20180101)
+	snap, err := s.Snapshot(ctx, store.AsOf(d20180101))
 	if err != nil || len(snap.Entities)+len(snap.Relationships)+len(snap.Signals) != 0 {
 		t.Errorf("snapshot of an empty store: %+v, %v", snap, err)
 	}
@@ -113,28 +138,52 @@ func testUpdate(t *testing.T, s *store.Checked) {
 	res := mustApply(t, s, kg.Batch{Entities: []kg.Entity{e, Fixture().Entities[5]}})
 	wantIDs(t, "updated", res.Updated, []string{"vendor:v1"})
 	wantIDs(t, "unchanged", res.Unchanged, []string{"product:p1"})
-	got := get2(t, s.Entities, []string{"vendor:v1"}, d20180101)
-	if g := got["vendor:v1"]; g.Name != "Kaspersky" || len(g.Attributes) != 2 || g.Attributes[1].Value != "Moscow" {
-		t.Errorf("after update: %+v", g)
+	// The fixture gives no validFrom, so the new version starts on the day of the write; the
+	// old one still answers for earlier days.
+	today := kg.Today()
+	now := get2(t, s.Entities, []string{"vendor:v1"}, store.AsOf(today))["vendor:v1"]
+	if now.Name != "Kaspersky" || len(now.Attributes) != 2 || now.Attributes[1].Value != "Moscow" {
+		t.Errorf("after update: %+v", now)
+	}
+	if v := now.Version; v == nil || v.Valid.From != today || v.RecordedAt != res.RecordedAt || v.RecordedBy != "test" {
+		t.Errorf("version of the update: %+v, want one from %s recorded at %s by test", v, today, res.RecordedAt)
+	}
+	if now.Validity != (kg.Validity{}) {
+		t.Errorf("the entity's validity is its whole life, open at both ends: %+v", now.Validity)
+	}
+	if then := get2(t, s.Entities, []string{"vendor:v1"}, store.AsOf(d20180101))["vendor:v1"]; then.Name != "Kaspersky Lab" || len(then.Attributes) != 1 {
+		t.Errorf("on 2018-01-01, before the update: %+v", then)
 	}
 	r := Fixture().Relationships[1] // law:l1 APPLIES_TO vendor:v1
 	r.Confidence = 0.5
 	res = mustApply(t, s, kg.Batch{Relationships: []kg.Relationship{r}})
 	wantIDs(t, "updated relationship", res.Updated, []string{r.ID()})
-	pages := get(t, s.Relationships, store.RelQuery{EntityIDs: []string{"law:l1"}, Direction: kg.Out, AsOf: d20180101})
-	if items := pages["law:l1"].Items; len(items) != 1 || items[0].Confidence != 0.5 || !items[0].Inferred {
-		t.Errorf("relationship after update: %+v", items)
+	for at, want := range map[kg.Date]float64{today: 0.5, d20180101: 0.6} {
+		pages := get(t, s.Relationships, store.RelQuery{EntityIDs: []string{"law:l1"}, Direction: kg.Out, AsOf: at})
+		if items := pages["law:l1"].Items; len(items) != 1 || items[0].Confidence != want || !items[0].Inferred {
+			t.Errorf("relationship on %s after the update: %+v, want confidence %v", at, items, want)
+		}
+	}
+	g := Fixture().Signals[0]
+	g.Severity = 0.4
+	res = mustApply(t, s, kg.Batch{Signals: []kg.RiskSignal{g}})
+	wantIDs(t, "updated signal", res.Updated, []string{g.ID})
+	for at, want := range map[kg.Date]float64{today: 0.4, d20180101: 0.8} {
+		if got := get2(t, s.Signals, []string{g.EntityID}, store.AsOf(at))[g.EntityID]; len(got) != 1 || got[0].Severity != want {
+			t.Errorf("signal on %s after the update: %+v, want severity %v", at, got, want)
+		}
 	}
 }
 
 func testRetract(t *testing.T, s *store.Checked) {
 	ctx := t.Context()
 	rel := "organization:o1-USES->product:p1"
-	res, err := s.Retract(ctx, []string{rel, "signal:ru-fi", rel}, d20171001)
+	res, err := retract(ctx, s, []string{rel, "signal:ru-fi"}, d20171001)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantIDs(t, "retract updated", sorted(res.Updated), []string{rel, "signal:ru-fi"})
+	wantIDs(t, "retracted", sorted(res.Retracted), []string{rel, "signal:ru-fi"})
+	retractedAt := res.RecordedAt
 	uses := func(at kg.Date) []kg.Relationship {
 		t.Helper()
 		p, err := s.Relationships(ctx, store.RelQuery{EntityIDs: []string{"organization:o1"}, Direction: kg.Out,
@@ -150,23 +199,29 @@ func testRetract(t *testing.T, s *store.Checked) {
 	if v := uses(20170930)[0].Validity; v.To != d20171001 || v.From != 0 {
 		t.Errorf("retracted validity = %+v, want to %s", v, d20171001)
 	}
-	if sigs := get2(t, s.Signals, []string{"government:ru"}, d20171001); len(sigs["government:ru"]) != 0 {
+	if sigs := get2(t, s.Signals, []string{"government:ru"}, store.AsOf(d20171001)); len(sigs["government:ru"]) != 0 {
 		t.Error("a retracted signal is still visible")
 	}
-	again, err := s.Retract(ctx, []string{rel}, d20180101)
+	// As known before the retraction, the relationship had no end.
+	before := get(t, s.Relationships, store.RelQuery{EntityIDs: []string{"organization:o1"}, Direction: kg.Out,
+		Types: []kg.RelType{kg.RelUses}, AsOf: d20180101, KnownAt: retractedAt - 1})
+	if items := before["organization:o1"].Items; len(items) != 1 || items[0].Validity.To != 0 {
+		t.Errorf("USES as known just before its retraction: %+v, want it open-ended", items)
+	}
+	again, err := retract(ctx, s, []string{rel}, d20180101)
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantIDs(t, "retracting an ended fact", again.Unchanged, []string{rel})
 
 	// Retracting an entity hides it and, through visibility, its relationships and signals.
-	if _, err := s.Retract(ctx, []string{"government:ru"}, d20180101); err != nil {
+	if _, err := retract(ctx, s, []string{"government:ru"}, d20180101); err != nil {
 		t.Fatal(err)
 	}
-	if got := get2(t, s.Entities, []string{"government:ru"}, d20180101); len(got) != 0 {
+	if got := get2(t, s.Entities, []string{"government:ru"}, store.AsOf(d20180101)); len(got) != 0 {
 		t.Error("a retracted entity is visible after the date")
 	}
-	if got := get2(t, s.Entities, []string{"government:ru"}, 20171231); len(got) != 1 {
+	if got := get2(t, s.Entities, []string{"government:ru"}, store.AsOf(20171231)); len(got) != 1 {
 		t.Error("a retracted entity is hidden before the date")
 	}
 	p := get(t, s.Relationships, store.RelQuery{EntityIDs: []string{"vendor:v1"}, Types: []kg.RelType{kg.RelHeadquarteredIn}, AsOf: d20180101})
@@ -176,23 +231,30 @@ func testRetract(t *testing.T, s *store.Checked) {
 	// A retracted entity still exists: relationships to it may be written.
 	mustApply(t, s, kg.Batch{Relationships: []kg.Relationship{{Type: kg.RelOwnedBy, From: "vendor:v1", To: "government:ru", Confidence: 0.2}}})
 
-	beforeEarly := get(t, s.Snapshot, 20170930)
-	beforeLate := get(t, s.Snapshot, 20171231)
+	beforeEarly := get(t, s.Snapshot, store.AsOf(20170930))
+	beforeLate := get(t, s.Snapshot, store.AsOf(20171231))
 	for _, tc := range []struct {
 		name   string
 		ids    []string
 		on     kg.Date
 		target error
 	}{
-		{"unknown id among known ones", []string{"vendor:v1", "vendor:ghost"}, d20171001, store.ErrNotFound},
+		{"unknown id among known ones", []string{"vendor:v1", "vendor:ghost"}, d20171001, store.ErrInvalid},
 		{"date before validFrom", []string{"vendor:v1", "directive:d1"}, d20170101, store.ErrInvalid},
+		{"the first day of validity", []string{"directive:d1"}, d20170913, store.ErrInvalid},
+		{"long before its start (0001-01-01)", []string{"directive:d1"}, 10101, store.ErrInvalid},
+		{"moving an earlier end", []string{rel}, 20170901, store.ErrInvalid},
 		{"no date", []string{"vendor:v1"}, 0, store.ErrInvalid},
+		{"an id twice", []string{"vendor:v1", "vendor:v1"}, d20171001, store.ErrInvalid},
 	} {
-		_, err := s.Retract(ctx, tc.ids, tc.on)
+		_, err := retract(ctx, s, tc.ids, tc.on)
 		wantErr(t, tc.name, err, tc.target)
+		if tc.name == "unknown id among known ones" && (err == nil || !strings.Contains(err.Error(), "vendor:ghost")) {
+			t.Errorf("retracting an unknown id: %v, want it named", err)
+		}
 	}
-	afterEarly := get(t, s.Snapshot, 20170930)
-	afterLate := get(t, s.Snapshot, 20171231)
+	afterEarly := get(t, s.Snapshot, store.AsOf(20170930))
+	afterLate := get(t, s.Snapshot, store.AsOf(20171231))
 	if !reflect.DeepEqual(beforeEarly, afterEarly) || !reflect.DeepEqual(beforeLate, afterLate) {
 		t.Error("a failed retraction changed the store")
 	}
@@ -200,7 +262,7 @@ func testRetract(t *testing.T, s *store.Checked) {
 
 func testInvalid(t *testing.T, s *store.Checked) {
 	ctx := t.Context()
-	before := get(t, s.Snapshot, d20180101)
+	before := get(t, s.Snapshot, store.AsOf(d20180101))
 	good := kg.Entity{ID: "vendor:new", Kind: kg.KindVendor, Name: "New"}
 	for _, tc := range []struct {
 		name string
@@ -213,21 +275,21 @@ func testInvalid(t *testing.T, s *store.Checked) {
 		{"validTo before validFrom", kg.Batch{Entities: []kg.Entity{good, {ID: "vendor:x", Kind: kg.KindVendor, Name: "X", Validity: kg.Validity{From: 20200102, To: 20200101}}}}},
 		{"severity above 1", kg.Batch{Entities: []kg.Entity{good}, Signals: []kg.RiskSignal{{ID: "signal:x", EntityID: "vendor:v1", Dimension: kg.DimSanctions, Severity: 1.2}}}},
 	} {
-		_, err := s.Apply(ctx, tc.b)
+		_, err := s.Apply(ctx, tc.b, "test")
 		wantErr(t, tc.name, err, store.ErrInvalid)
 	}
-	after := get(t, s.Snapshot, d20180101)
+	after := get(t, s.Snapshot, store.AsOf(d20180101))
 	if !reflect.DeepEqual(before, after) {
 		t.Error("a rejected batch changed the store")
 	}
-	if got := get2(t, s.Entities, []string{"vendor:new"}, d20180101); len(got) != 0 {
+	if got := get2(t, s.Entities, []string{"vendor:new"}, store.AsOf(d20180101)); len(got) != 0 {
 		t.Error("the good row of a rejected batch was stored")
 	}
 }
 
 func testAtomicBatch(t *testing.T, s *store.Checked) {
 	ctx := t.Context()
-	before := get(t, s.Snapshot, d20180101)
+	before := get(t, s.Snapshot, store.AsOf(d20180101))
 	var b kg.Batch
 	for i := range 100 {
 		v, p := fmt.Sprintf("vendor:a%03d", i), fmt.Sprintf("product:a%03d", i)
@@ -240,9 +302,9 @@ func testAtomicBatch(t *testing.T, s *store.Checked) {
 	// The last row names an entity that exists nowhere.
 	b.Signals = append(b.Signals, kg.RiskSignal{ID: "signal:a", EntityID: "vendor:a000", Dimension: kg.DimSanctions, Severity: 0.1},
 		kg.RiskSignal{ID: "signal:b", EntityID: "vendor:zzz", Dimension: kg.DimSanctions, Severity: 0.1})
-	_, err := s.Apply(ctx, b)
+	_, err := s.Apply(ctx, b, "test")
 	wantErr(t, "batch with one bad row", err, store.ErrInvalid)
-	after := get(t, s.Snapshot, d20180101)
+	after := get(t, s.Snapshot, store.AsOf(d20180101))
 	if !reflect.DeepEqual(before, after) {
 		t.Errorf("a rejected batch of %d rows left %d entities (had %d)", len(b.Entities), len(after.Entities), len(before.Entities))
 	}
@@ -261,19 +323,19 @@ func testLoad(t *testing.T, s *store.Checked) {
 	ctx := t.Context()
 	b := hubGraph(60)
 	opt := store.LoadOptions{BatchSize: 7, Workers: 3}
-	res, err := s.Load(ctx, b, opt)
+	res, err := s.Load(ctx, b, "test", opt)
 	if err != nil {
 		t.Fatalf("load: %v", err)
 	}
 	wantIDs(t, "created", sorted(res.Created), sortedIDs(b))
-	snap := get(t, s.Snapshot, 0)
+	snap := unversioned(get(t, s.Snapshot, store.AsOf(0)))
 	want := canonical(b)
 	want.AsOf = snap.AsOf
 	if !reflect.DeepEqual(snap, want) {
 		t.Errorf("snapshot after load: %d entities, %d relationships, %d signals; want %d, %d, %d",
 			len(snap.Entities), len(snap.Relationships), len(snap.Signals), len(want.Entities), len(want.Relationships), len(want.Signals))
 	}
-	res, err = s.Load(ctx, b, opt)
+	res, err = s.Load(ctx, b, "test", opt)
 	if err != nil {
 		t.Fatalf("second load: %v", err)
 	}
@@ -282,70 +344,90 @@ func testLoad(t *testing.T, s *store.Checked) {
 	bad := hubGraph(3)
 	bad.Entities = append(bad.Entities, kg.Entity{ID: "vendor:new", Kind: kg.KindVendor, Name: "New"})
 	bad.Relationships = append(bad.Relationships, kg.Relationship{Type: kg.RelMakes, From: "retailer:r1", To: "product:p000"})
-	_, err = s.Load(ctx, bad, opt)
+	_, err = s.Load(ctx, bad, "test", opt)
 	wantErr(t, "load with a relationship of the wrong kinds", err, store.ErrInvalid)
-	if got := get2(t, s.Entities, []string{"vendor:new"}, 0); len(got) != 0 {
+	if got := get2(t, s.Entities, []string{"vendor:new"}, store.AsOf(0)); len(got) != 0 {
 		t.Error("a rejected load wrote its good rows")
 	}
 }
 
-// testExport exports a store that holds ended facts too, writes the export into a fresh
-// store with Load, and expects that store to export the same rows and show the same
-// snapshots.
+// testExport exports a store whose facts have several versions (a rename, retractions),
+// restores the export into a fresh store with Load, and expects that store to export the
+// same archive and to give the same answers for every date and every recorded time.
 func testExport(t *testing.T, newStore func(t *testing.T) *store.Checked) {
 	ctx := t.Context()
 	s := newStore(t)
-	seeded(t, s)
+	seededAt := mustApply(t, s, Fixture()).RecordedAt
+	renamed := Fixture().Entities[4] // vendor:v1
+	renamed.Name, renamed.Validity.From = "Kaspersky", 20200101
+	mustApply(t, s, kg.Batch{Entities: []kg.Entity{renamed}})
 	rel := "organization:o1-USES->product:p1"
-	if _, err := s.Retract(ctx, []string{rel, "signal:ru-fi"}, d20171001); err != nil {
+	res, err := retract(ctx, s, []string{rel, "signal:ru-fi"}, d20171001)
+	if err != nil {
 		t.Fatal(err)
 	}
 	b, err := s.Export(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !b.IsArchive() {
+		t.Fatal("the export is not an archive: its rows carry no versions")
+	}
 	fx := Fixture()
-	wantIDs(t, "exported rows", sortedIDs(b), sortedIDs(fx))
+	wantIDs(t, "exported facts", slices.Compact(sortedIDs(b)), sortedIDs(fx))
 	if !slices.IsSorted(entityIDs(b.Entities)) || !slices.IsSorted(relIDs(b.Relationships)) ||
 		!slices.IsSortedFunc(b.Signals, func(x, y kg.RiskSignal) int { return cmp.Compare(x.ID, y.ID) }) {
 		t.Error("export rows are not in id order")
 	}
-	ended := false
+	var relRows []kg.Relationship
 	for _, r := range b.Relationships {
 		if r.ID() == rel {
-			ended = r.Validity.To == d20171001
+			relRows = append(relRows, r)
 		}
 	}
-	if !ended {
-		t.Errorf("export lost the end of %s", rel)
+	if len(relRows) != 2 || relRows[0].Version.SupersededAt != res.RecordedAt || relRows[0].Validity.To != 0 ||
+		relRows[1].Validity.To != d20171001 || relRows[1].Version.RecordedAt != res.RecordedAt {
+		t.Errorf("rows of %s: %+v; want the open row superseded by the retraction and the ended one", rel, relRows)
+	}
+	moments := []store.At{}
+	for _, d := range []kg.Date{d20170101, d20180101, 20210101} {
+		for _, k := range []kg.Stamp{0, seededAt, res.RecordedAt - 1} {
+			moments = append(moments, store.At{AsOf: d, KnownAt: k})
+		}
 	}
 	var snaps []kg.Snapshot
-	for _, d := range []kg.Date{d20170101, d20180101} {
-		snap := get(t, s.Snapshot, d)
-		snaps = append(snaps, snap)
+	for _, at := range moments {
+		snaps = append(snaps, get(t, s.Snapshot, at))
 	}
 
 	s2 := newStore(t) // a Neo4j store empties the shared database here: b is all that is left
-	res, err := s2.Load(ctx, b, store.LoadOptions{BatchSize: 3, Workers: 2})
+	loaded, err := s2.Load(ctx, b, "import", store.LoadOptions{BatchSize: 3, Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Created) != len(sortedIDs(b)) {
-		t.Errorf("import created %d rows, want %d", len(res.Created), len(sortedIDs(b)))
+	if len(loaded.Created) != len(sortedIDs(fx)) {
+		t.Errorf("import created %d facts, want %d", len(loaded.Created), len(sortedIDs(fx)))
 	}
 	again, err := s2.Export(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(again, b) {
-		t.Errorf("export of the imported store differs:\n got %+v\nwant %+v", again, b)
+		t.Errorf("export of the restored store differs:\n got %+v\nwant %+v", again, b)
 	}
-	for i, d := range []kg.Date{d20170101, d20180101} {
-		snap := get(t, s2.Snapshot, d)
-		if !reflect.DeepEqual(snap, snaps[i]) {
-			t.Errorf("snapshot at %s after the import differs:\n got %+v\nwant %+v", d, snap, snaps[i])
+	for i, at := range moments {
+		if snap := get(t, s2.Snapshot, at); !reflect.DeepEqual(snap, snaps[i]) {
+			t.Errorf("snapshot at %+v after the restore differs:\n got %+v\nwant %+v", at, snap, snaps[i])
 		}
 	}
+	if res, err := s2.Load(ctx, b, "import", store.LoadOptions{}); err != nil || len(res.Unchanged) != len(sortedIDs(fx)) {
+		t.Errorf("restoring the same archive again: %+v, %v; want every fact unchanged", res, err)
+	}
+	// An archive may not rewrite a fact's history.
+	other := kg.Batch{Entities: slices.Clone(b.Entities[:1])}
+	other.Entities[0].Name += " (altered)"
+	_, err = s2.Apply(ctx, other, "import")
+	wantErr(t, "restoring a different history of a stored fact", err, store.ErrInvalid)
 }
 
 func testConcurrent(t *testing.T, s *store.Checked) {
@@ -362,7 +444,7 @@ func testConcurrent(t *testing.T, s *store.Checked) {
 				res, err := s.Apply(ctx, kg.Batch{
 					Entities:      []kg.Entity{{ID: id, Kind: kg.KindVendor, Name: id}},
 					Relationships: []kg.Relationship{{Type: kg.RelHeadquarteredIn, From: id, To: "government:ru"}},
-				})
+				}, "test")
 				if err != nil {
 					errs <- err
 				} else if !slices.Contains(res.Created, id) {
@@ -429,7 +511,7 @@ func testConcurrentSameRows(t *testing.T, s *store.Checked) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := s.Apply(ctx, b)
+			res, err := s.Apply(ctx, b, "test")
 			if err != nil {
 				t.Errorf("writer %d: %v", w, err)
 			}
@@ -470,5 +552,46 @@ func testConcurrentSameRows(t *testing.T, s *store.Checked) {
 		if stored[r.ID()] != 1 {
 			t.Errorf("%s is stored %d times, want once", r.ID(), stored[r.ID()])
 		}
+	}
+}
+
+// Shares, obligations met and reach clauses survive a write, a read and the history.
+func testOwnershipAndEvidence(t *testing.T, s *store.Checked) {
+	ctx := t.Context()
+	d1 := Fixture().Entities[len(Fixture().Entities)-1]
+	d1.Reach = &kg.Reach{ControlledBy: true, Products: true}
+	owned := kg.Relationship{Type: kg.RelOwnedBy, From: "retailer:r1", To: "vendor:v1", Share: 37.5, Confidence: 1, Sources: cite}
+	met := kg.Relationship{Type: kg.RelCompliedWith, From: "organization:o1", To: "directive:d1", Obligation: "remove",
+		Confidence: 1, Sources: cite, Validity: kg.Validity{From: 20171201}}
+	if _, err := s.Apply(ctx, kg.Batch{Entities: []kg.Entity{d1}, Relationships: []kg.Relationship{owned, met},
+		Corrections: []string{"directive:d1"}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	at := store.At{AsOf: d20180101}
+	rels := get2(t, s.RelationshipsByID, []string{owned.ID(), met.ID()}, at)
+	if r := rels[owned.ID()]; r.Share != 37.5 {
+		t.Errorf("OWNED_BY read back with share %v, want 37.5", r.Share)
+	}
+	if r := rels[met.ID()]; r.Obligation != "remove" || r.Validity.From != 20171201 {
+		t.Errorf("COMPLIED_WITH read back as %+v", r)
+	}
+	if e := get2(t, s.Entities, []string{"directive:d1"}, at)["directive:d1"]; e.Reach == nil || *e.Reach != *d1.Reach {
+		t.Errorf("reach read back as %+v, want %+v", e.Reach, d1.Reach)
+	}
+	// A second version keeps both rows' content in the history.
+	owned.Share, owned.Validity.From = 60, 20190101
+	if _, err := s.Apply(ctx, kg.Batch{Relationships: []kg.Relationship{owned}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	h := get(t, s.History, []string{owned.ID()})
+	var shares []float64
+	for _, r := range kg.Rows(h.Relationships, 0) { // the record now, superseded rows aside
+		shares = append(shares, r.Share)
+	}
+	if !slices.Equal(shares, []float64{37.5, 60}) {
+		t.Errorf("history of the stake as recorded now: shares %v, want [37.5 60]", shares)
+	}
+	if r := get2(t, s.RelationshipsByID, []string{owned.ID()}, at)[owned.ID()]; r.Share != 37.5 {
+		t.Errorf("the stake on 2018-01-01 reads %v, want 37.5", r.Share)
 	}
 }

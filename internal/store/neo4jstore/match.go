@@ -1,0 +1,94 @@
+package neo4jstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"riskgraph/internal/kg"
+	"riskgraph/internal/store"
+)
+
+// matchQuery is the fulltext query over the entity_keys index that retrieves match targets:
+// any of the keys. A key is a prefix with a colon and lower-case ASCII letters and digits
+// (match.Keys), so the colon is the one character to escape.
+func matchQuery(keys []string) string {
+	esc := make([]string, len(keys))
+	for i, k := range keys {
+		esc[i] = strings.ReplaceAll(k, ":", `\:`)
+	}
+	return strings.Join(esc, " OR ")
+}
+
+// MatchTargets retrieves match targets through the entity_keys fulltext index over the
+// search keys of every name an entity had: the entities sharing the most (and rarest) keys
+// with the candidate's names first, by Lucene's score, which weighs a key by its rarity as
+// match.KeyWeight does; ties by id.
+func (s *Store) MatchTargets(ctx context.Context, q store.MatchQuery) ([]kg.Entity, error) {
+	lq := matchQuery(q.Keys)
+	mo := moment{AsOf: q.AsOf, KnownAt: q.KnownAt}
+	params := mo.params(map[string]any{"limit": int64(q.Limit), "q": lq})
+	cypher := `CALL db.index.fulltext.queryNodes('entity_keys', $q) YIELD node AS n, score
+WHERE ` + mo.node("n") + `
+RETURN n {.*} AS n ORDER BY score DESC, n.id LIMIT $limit`
+	var out []kg.Entity
+	err := s.read(ctx, func(tx *txn) error {
+		out = out[:0]
+		recs, err := tx.run(ctx, cypher, params)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			e, ok, err := entityAt(rec{r}.get("n"), mo.at())
+			if err != nil {
+				return err
+			}
+			if ok {
+				out = append(out, e)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("retrieve match targets for %q: %w", q.Names[0], err)
+	}
+	return out, nil
+}
+
+// backfillMatchKeys gives entities written before search keys were stored their matchKeys,
+// in batches, so that MatchTargets finds them. A store written since has none to do.
+func (s *Store) backfillMatchKeys(ctx context.Context) error {
+	const batch = 2000
+	for {
+		var rows []map[string]any
+		err := s.read(ctx, func(tx *txn) error {
+			rows = rows[:0]
+			recs, err := tx.run(ctx, "MATCH (n:Entity) WHERE n.matchKeys IS NULL RETURN n {.*} AS n LIMIT $limit",
+				map[string]any{"limit": int64(batch)})
+			if err != nil {
+				return err
+			}
+			for _, r := range recs {
+				es, err := entityRows(rec{r}.get("n"))
+				if err != nil {
+					return err
+				}
+				rows = append(rows, map[string]any{"id": es[0].ID, "k": matchKeysOf(es)})
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("read entities without search keys: %w", err)
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		err = s.write(ctx, func(tx *txn) error {
+			_, err := tx.run(ctx, "UNWIND $rows AS row MATCH (n:Entity {id: row.id}) SET n.matchKeys = row.k", map[string]any{"rows": rows})
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("store search keys of %d entities: %w", len(rows), err)
+		}
+	}
+}
