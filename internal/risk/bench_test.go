@@ -1,6 +1,7 @@
 package risk_test
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"slices"
@@ -70,7 +71,7 @@ func BenchmarkWholeGraphPass(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		var err error
-		r, err = g.Run(risk.Options{})
+		r, err = g.Run(context.Background(), risk.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -181,7 +182,7 @@ func BenchmarkExposureOneEntity(b *testing.B) {
 	for b.Loop() {
 		j := i % len(nbs)
 		t0 := time.Now()
-		if _, err := risk.Exposure(m, nbs[j], roots[j], 4); err != nil {
+		if _, err := risk.Exposure(context.Background(), m, nbs[j], roots[j], 4); err != nil {
 			b.Fatal(err)
 		}
 		ds = append(ds, time.Since(t0))
@@ -204,7 +205,7 @@ func BenchmarkRunForOneEntity(b *testing.B) {
 	for b.Loop() {
 		id := sg.IDs[(i*499)%len(sg.IDs)]
 		t0 := time.Now()
-		r, err := g.RunFor(id, risk.Options{})
+		r, err := g.RunFor(context.Background(), id, risk.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -228,7 +229,7 @@ func ExampleExposure() {
 		Signals: []kg.RiskSignal{{ID: "signal:russia-intel", EntityID: "government:russia",
 			Dimension: kg.DimForeignInfluence, Severity: 0.9}},
 	}
-	ex, err := risk.Exposure(risk.DefaultModel(), s, "vendor:kaspersky-lab", 0, kg.DimForeignInfluence)
+	ex, err := risk.Exposure(context.Background(), risk.DefaultModel(), s, "vendor:kaspersky-lab", 0, kg.DimForeignInfluence)
 	if err != nil {
 		panic(err)
 	}

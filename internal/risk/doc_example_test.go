@@ -2,6 +2,7 @@ package risk
 
 import (
 	"bufio"
+	"context"
 	"math"
 	"os"
 	"slices"
@@ -117,8 +118,8 @@ func TestWorkedExampleMatchesDoc(t *testing.T) {
 				{id: "retailer:best-buy", dim: fi, score: 0},
 				{id: "vendor:kaspersky-lab", dim: kg.DimRegulatory, score: 0.9},
 				{id: "product:kaspersky-anti-virus", dim: kg.DimRegulatory, score: 0.9},
-				{id: "organization:us-federal-agency", dim: kg.DimRegulatory, score: 0.9, contribs: []contrib{
-					{"signal:bod-17-01", 0.9, 0.9, []string{"directive:bod-17-01", "BINDS", "organization:us-federal-agency"}}}},
+				{id: "organization:us-federal-agency", dim: kg.DimRegulatory, score: 0.72, contribs: []contrib{
+					{"signal:bod-17-01", 0.72, 0.72, []string{"directive:bod-17-01", "TARGETS", "product:kaspersky-anti-virus", "USES", "organization:us-federal-agency"}}}},
 			},
 		},
 		{
@@ -149,7 +150,7 @@ func TestWorkedExampleMatchesDoc(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := g.Run(Options{MaxHops: tt.maxHops})
+			r, err := g.Run(context.Background(), Options{MaxHops: tt.maxHops})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"context"
 	"fmt"
 	"slices"
 
@@ -42,7 +43,7 @@ type Contribution struct {
 	// Signal is the source signal. From a Builder graph only ID, EntityID, Dimension and
 	// Severity are set; from Compile it is the snapshot's signal with reason and citations.
 	Signal   kg.RiskSignal
-	Strength float64 // Severity × Π(Weight × Confidence) over Chain
+	Strength float64 // Severity × Π(Weight × Confidence × ShareFactor) over Chain
 	// Share is what this source adds to the score after the contributions before it:
 	// Strength × Π(1 − Strength) over the earlier ones.
 	Share float64
@@ -59,8 +60,11 @@ type Link struct {
 	Flow           Flow // Along when From is the relationship's From
 	Weight         float64
 	Confidence     float64
+	Share          float64 // OWNED_BY: the share owned, percent; 0 when not known or another type
+	ShareFactor    float64 // what fraction of Weight the share passes on (1 but for a known share)
 	Inferred       bool
 	Sources        []kg.Citation // the relationship's citations (none from a Builder graph)
+	Validity       kg.Validity   // the relationship's days (unknown from a Builder graph)
 }
 
 // Explain returns the contributions that make up the entity's score in dimension d.
@@ -200,10 +204,11 @@ func (g *Graph) link(di int, p, x int32) Link {
 		From: g.ids[x], To: g.ids[to], Type: t,
 		RelationshipID: kg.RelationshipID(g.ids[g.eFrom[e]], t, g.ids[g.eTo[e]]),
 		Flow:           fl, Weight: g.model.weight[g.eType[e]][di][fi], Confidence: g.eConf[e],
+		Share: g.share(int(e)), ShareFactor: g.shareFactor(di, int(e)),
 	}
 	if g.rels != nil && g.eRow[e] >= 0 {
 		r := g.rels[g.eRow[e]]
-		lk.Inferred, lk.Sources = r.Inferred, r.Sources
+		lk.Inferred, lk.Sources, lk.Validity = r.Inferred, r.Sources, r.Validity
 	}
 	return lk
 }
@@ -212,12 +217,12 @@ func (g *Graph) link(di int, p, x int32) Link {
 // hold every entity, relationship and signal within maxHops of the entity along the model's
 // UpstreamSteps (more is harmless). The numbers equal those of a whole-graph Run with the
 // same hop cap. maxHops 0 means the model's hop cap; dims empty means every dimension.
-func Exposure(m *Model, nb kg.Snapshot, entityID string, maxHops int, dims ...kg.Dimension) ([]Explanation, error) {
+func Exposure(ctx context.Context, m *Model, nb kg.Snapshot, entityID string, maxHops int, dims ...kg.Dimension) ([]Explanation, error) {
 	g, err := Compile(m, nb)
 	if err != nil {
 		return nil, fmt.Errorf("exposure of %s: %w", entityID, err)
 	}
-	r, err := g.RunFor(entityID, Options{MaxHops: maxHops})
+	r, err := g.RunFor(ctx, entityID, Options{MaxHops: maxHops})
 	if err != nil {
 		return nil, fmt.Errorf("exposure of %s: %w", entityID, err)
 	}

@@ -25,6 +25,7 @@ type Graph struct {
 	eFrom, eTo []int32
 	eType      []uint8
 	eConf      []float64
+	eShare     []float64         // OWNED_BY share in percent, 0 when not known; nil when no edge has one
 	eRow       []int32           // row of the edge in rels, or -1
 	rels       []kg.Relationship // the compiled snapshot's relationships (for citations), or nil
 
@@ -77,6 +78,7 @@ type Builder struct {
 	eFrom, eTo []int32
 	eType      []uint8
 	eConf      []float64
+	eShare     []float64
 	eRow       []int32
 	rels       []kg.Relationship
 
@@ -117,10 +119,15 @@ func (b *Builder) Entity(id string) int32 {
 
 // Edge adds a relationship of type t from one entity to another; confidence 0 means 1.
 func (b *Builder) Edge(from, to int32, t kg.RelType, confidence float64) {
-	b.edge(from, to, t, confidence, -1)
+	b.edge(from, to, t, confidence, 0, -1)
 }
 
-func (b *Builder) edge(from, to int32, t kg.RelType, confidence float64, row int32) {
+// OwnedBy adds an OWNED_BY relationship with the share (percent, 0 = not known) that to owns of from.
+func (b *Builder) OwnedBy(from, to int32, confidence, share float64) {
+	b.edge(from, to, kg.RelOwnedBy, confidence, share, -1)
+}
+
+func (b *Builder) edge(from, to int32, t kg.RelType, confidence, share float64, row int32) {
 	ti := slices.Index(kg.RelTypes, t)
 	switch {
 	case ti < 0:
@@ -134,6 +141,15 @@ func (b *Builder) edge(from, to int32, t kg.RelType, confidence float64, row int
 	case math.IsNaN(confidence) || confidence < 0 || confidence > 1:
 		b.fail(kg.Invalid("relationship.confidence", "confidence %v of a %s edge must be in (0,1]", confidence, t))
 		return
+	case math.IsNaN(share) || share < 0 || share > 100:
+		b.fail(kg.Invalid("relationship.share", "share %v of a %s edge must be in [0,100]", share, t))
+		return
+	}
+	if share != 0 || b.eShare != nil {
+		for len(b.eShare) < len(b.eFrom) {
+			b.eShare = append(b.eShare, 0)
+		}
+		b.eShare = append(b.eShare, share)
 	}
 	b.eFrom = append(b.eFrom, from)
 	b.eTo = append(b.eTo, to)
@@ -215,7 +231,12 @@ func (b *Builder) Build() (*Graph, error) {
 	for i := 1; i < n && inOrder; i++ {
 		inOrder = key(i-1) < key(i)
 	}
-	g.eFrom, g.eTo, g.eType, g.eConf, g.eRow = b.eFrom, b.eTo, b.eType, b.eConf, b.eRow
+	if b.eShare != nil {
+		for len(b.eShare) < len(b.eFrom) {
+			b.eShare = append(b.eShare, 0)
+		}
+	}
+	g.eFrom, g.eTo, g.eType, g.eConf, g.eRow, g.eShare = b.eFrom, b.eTo, b.eType, b.eConf, b.eRow, b.eShare
 	if !inOrder {
 		perm := make([]int32, n)
 		for i := range perm {
@@ -226,6 +247,9 @@ func (b *Builder) Build() (*Graph, error) {
 		g.eType, g.eConf = permute(b.eType, perm), permute(b.eConf, perm)
 		if b.eRow != nil {
 			g.eRow = permute(b.eRow, perm)
+		}
+		if b.eShare != nil {
+			g.eShare = permute(b.eShare, perm)
 		}
 		for i := 1; i < n; i++ {
 			if g.eFrom[i] == g.eFrom[i-1] && g.eTo[i] == g.eTo[i-1] && g.eType[i] == g.eType[i-1] {
@@ -319,11 +343,28 @@ func (g *Graph) buildCSR(di int, reverse bool) *csr {
 			}
 			p := a.start[t+1]
 			a.start[t+1]++
-			a.node[p], a.edge[p], a.fac[p] = h, int32(e), wt*g.eConf[e]
+			a.node[p], a.edge[p], a.fac[p] = h, int32(e), wt*g.eConf[e]*g.shareFactor(di, e)
 		}
 	}
 	a.start = a.start[:n+1]
 	return a
+}
+
+// share is edge e's ownership share in percent, 0 when not known.
+func (g *Graph) share(e int) float64 {
+	if g.eShare == nil {
+		return 0
+	}
+	return g.eShare[e]
+}
+
+// shareFactor is how much of dimension di an ownership edge e transmits for its share
+// (Model.OwnershipFactor); 1 for every other edge.
+func (g *Graph) shareFactor(di, e int) float64 {
+	if kg.RelTypes[g.eType[e]] != kg.RelOwnedBy {
+		return 1
+	}
+	return g.model.ownership[di].factor(g.share(e))
 }
 
 // reverse returns dimension di's adjacency from each entity to those its risk comes from.
@@ -361,13 +402,13 @@ func Compile(m *Model, s kg.Snapshot) (*Graph, error) {
 	for i, r := range s.Relationships {
 		from, okf := index[r.From]
 		to, okt := index[r.To]
-		if !okf || !okt || !valid(r.Validity) {
-			continue
+		if !okf || !okt || !valid(r.Validity) || r.Type.Valid() && !m.carries(r.Type) {
+			continue // a type the model gives no weight (BINDS, COMPLIED_WITH…) is on no chain
 		}
 		if r.From == r.To {
 			return nil, fmt.Errorf("compile risk graph: %w", kg.Invalid("relationships", "relationship %q joins an entity to itself", r.ID()))
 		}
-		b.edge(from, to, r.Type, r.Confidence, int32(i))
+		b.edge(from, to, r.Type, r.Confidence, r.Share, int32(i))
 	}
 	for i, g := range s.Signals {
 		e, ok := index[g.EntityID]

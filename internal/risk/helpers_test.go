@@ -1,8 +1,10 @@
 package risk
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -20,11 +22,12 @@ var testDims = []kg.Dimension{kg.DimForeignInfluence, kg.DimRegulatory}
 type modelSpec struct {
 	HopCap, TopK int
 	W            map[kg.RelType]map[Flow]map[kg.Dimension]float64
+	Ownership    map[kg.Dimension]Ownership
 }
 
 func (s modelSpec) model(t tb) *Model {
 	t.Helper()
-	f := map[string]any{"version": "test/1", "hopCap": s.HopCap, "topK": s.TopK}
+	f := map[string]any{"version": "test/1", "hopCap": s.HopCap, "topK": s.TopK, "ownership": s.Ownership}
 	var rules []Rule
 	for _, rt := range kg.RelTypes {
 		for _, fl := range []Flow{Along, Against} {
@@ -47,6 +50,7 @@ func (s modelSpec) model(t tb) *Model {
 
 func (s modelSpec) clone() modelSpec {
 	c := s
+	c.Ownership = maps.Clone(s.Ownership)
 	c.W = map[kg.RelType]map[Flow]map[kg.Dimension]float64{}
 	for t, fs := range s.W {
 		c.W[t] = map[Flow]map[kg.Dimension]float64{}
@@ -67,9 +71,17 @@ func unit(t *rapid.T, label string) float64 {
 
 func drawModel(t *rapid.T) modelSpec {
 	s := modelSpec{
-		HopCap: rapid.IntRange(1, 5).Draw(t, "hopCap"),
-		TopK:   rapid.IntRange(1, 4).Draw(t, "topK"),
-		W:      map[kg.RelType]map[Flow]map[kg.Dimension]float64{},
+		HopCap:    rapid.IntRange(1, MaxHopCap).Draw(t, "hopCap"),
+		TopK:      rapid.IntRange(1, 4).Draw(t, "topK"),
+		W:         map[kg.RelType]map[Flow]map[kg.Dimension]float64{},
+		Ownership: map[kg.Dimension]Ownership{},
+	}
+	for _, d := range testDims {
+		if rapid.Bool().Draw(t, "threshold") {
+			s.Ownership[d] = Ownership{Mode: Threshold, Threshold: rapid.SampledFrom([]float64{25, 50, 100}).Draw(t, "at")}
+		} else {
+			s.Ownership[d] = Ownership{Mode: Proportional}
+		}
 	}
 	for _, rt := range kg.RelTypes {
 		fl := rapid.SampledFrom([]Flow{Along, Against}).Draw(t, "flow")
@@ -108,6 +120,9 @@ func drawSnapshot(t *rapid.T) kg.Snapshot {
 		}
 		r := kg.Relationship{Type: rapid.SampledFrom(ok).Draw(t, "type"), From: from.ID, To: to.ID,
 			Confidence: rapid.SampledFrom([]float64{0, 1, 0.5, 0.8, 0.3}).Draw(t, "conf")}
+		if r.Type == kg.RelOwnedBy {
+			r.Share = rapid.SampledFrom([]float64{0, 10, 49.9, 50, 75, 100}).Draw(t, "share")
+		}
 		if !seen[r.ID()] {
 			seen[r.ID()] = true
 			s.Relationships = append(s.Relationships, r)
@@ -127,7 +142,7 @@ func run(t tb, m *Model, s kg.Snapshot) *Result {
 	if err != nil {
 		t.Fatalf("compile: %v", err)
 	}
-	r, err := g.Run(Options{})
+	r, err := g.Run(context.Background(), Options{})
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
@@ -153,11 +168,15 @@ func bruteForce(m *Model, s kg.Snapshot, d kg.Dimension) map[string]float64 {
 	}
 	out := map[string][]arc{}
 	for _, r := range s.Relationships {
+		f := r.EffectiveConfidence()
+		if r.Type == kg.RelOwnedBy {
+			f *= m.OwnershipFactor(d, r.Share)
+		}
 		if w := m.Weight(r.Type, d, Along); w > 0 {
-			out[r.From] = append(out[r.From], arc{r.To, w * r.EffectiveConfidence()})
+			out[r.From] = append(out[r.From], arc{r.To, w * f})
 		}
 		if w := m.Weight(r.Type, d, Against); w > 0 {
-			out[r.To] = append(out[r.To], arc{r.From, w * r.EffectiveConfidence()})
+			out[r.To] = append(out[r.To], arc{r.From, w * f})
 		}
 	}
 	best := map[string]map[string]float64{} // entity → signal → strength

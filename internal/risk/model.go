@@ -22,7 +22,7 @@ import (
 
 // Limits of a model's parameters.
 const (
-	DefaultHopCap = 4
+	DefaultHopCap = 6
 	MaxHopCap     = 6 // the API's largest hop count
 	DefaultTopK   = 8
 	MaxTopK       = 64
@@ -56,9 +56,89 @@ type Model struct {
 	hopCap  int
 	topK    int
 	// weight[type][dimension][flow]: 0 means the type does not carry the dimension that way.
-	weight [][][2]float64
-	rules  []Rule
+	weight    [][][2]float64
+	rules     []Rule
+	ownership []Ownership // per dimension
+	coverage  Coverage
 }
+
+// Ownership says how an OWNED_BY relationship with a known share transmits one dimension:
+// in proportion to the share, or in full from a threshold on (and in proportion below it).
+// An OWNED_BY relationship without a share transmits in full. Either way the factor rises with
+// the share, so raising a share never lowers a score.
+type Ownership struct {
+	Mode      string  `json:"mode"`                // "proportional" or "threshold"
+	Threshold float64 `json:"threshold,omitempty"` // percent, for "threshold"
+	Why       string  `json:"why,omitempty"`
+}
+
+// Ownership modes.
+const (
+	Proportional = "proportional"
+	Threshold    = "threshold"
+)
+
+// factor is what fraction of the weight an ownership share (percent; 0 = not known) passes on.
+func (o Ownership) factor(share float64) float64 {
+	switch {
+	case share == 0:
+		return 1
+	case o.Mode == Threshold && share >= o.Threshold:
+		return 1
+	}
+	return share / 100
+}
+
+// carries reports whether relationships of type t carry any dimension either way.
+func (m *Model) carries(t kg.RelType) bool {
+	ti := slices.Index(kg.RelTypes, t)
+	if ti < 0 {
+		return false
+	}
+	for _, w := range m.weight[ti] {
+		if w[0] != 0 || w[1] != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// OwnershipFactor is what fraction of its weight an OWNED_BY relationship with this share
+// (percent; 0 = not known) passes on in dimension d.
+func (m *Model) OwnershipFactor(d kg.Dimension, share float64) float64 {
+	di, err := dimIndex(d)
+	if err != nil {
+		return 0
+	}
+	return m.ownership[di].factor(share)
+}
+
+// Coverage says which entities a directive or law with obligations covers besides those it
+// TARGETS (see the service's Coverage): those that control a target (its owners and
+// controllers), that a target controls, that share control with one (controlled by the same
+// owner), transitively within the hop cap, and the products any of them make. FiftyPercent,
+// when set, also covers an entity owned in aggregate, directly or through covered entities, at
+// least Threshold percent by covered entities (OFAC's 50 Percent Rule) for one dimension.
+type Coverage struct {
+	Controls      bool `json:"controls"`
+	ControlledBy  bool `json:"controlledBy"`
+	SharedControl bool `json:"sharedControl"`
+	Products      bool `json:"products"`
+	// ControlShare: an OWNED_BY relationship with a known share is control only from this
+	// percentage on (a minority stake is not); one without a share is control.
+	ControlShare float64           `json:"controlShare"`
+	FiftyPercent *FiftyPercentRule `json:"fiftyPercent,omitempty"`
+	Why          string            `json:"why,omitempty"`
+}
+
+// FiftyPercentRule is the aggregate-ownership rule of Coverage.
+type FiftyPercentRule struct {
+	Dimension kg.Dimension `json:"dimension"`
+	Threshold float64      `json:"threshold"`
+}
+
+// Coverage is the model's coverage rules.
+func (m *Model) Coverage() Coverage { return m.coverage }
 
 // Rule is one entry of a model file: a relationship type, the way risk flows over it, and
 // its weight per dimension, with the reason for the choice.
@@ -70,10 +150,12 @@ type Rule struct {
 }
 
 type modelFile struct {
-	Version string `json:"version"`
-	HopCap  *int   `json:"hopCap"`
-	TopK    *int   `json:"topK"`
-	Rules   []Rule `json:"rules"`
+	Version   string                     `json:"version"`
+	HopCap    *int                       `json:"hopCap"`
+	TopK      *int                       `json:"topK"`
+	Ownership map[kg.Dimension]Ownership `json:"ownership"`
+	Coverage  *Coverage                  `json:"coverage"`
+	Rules     []Rule                     `json:"rules"`
 }
 
 // DefaultModel returns the embedded default model.
@@ -126,6 +208,32 @@ func ParseModel(b []byte) (*Model, error) {
 			return nil, kg.Invalid("topK", "topK %d must be between 1 and %d", *f.TopK, MaxTopK)
 		}
 		m.topK = *f.TopK
+	}
+	m.ownership = make([]Ownership, len(kg.Dimensions))
+	for i := range m.ownership {
+		m.ownership[i] = Ownership{Mode: Proportional}
+	}
+	for d, o := range f.Ownership {
+		di := slices.Index(kg.Dimensions, d)
+		if di < 0 {
+			return nil, kg.Invalid("ownership", "unknown dimension %q", d)
+		}
+		switch {
+		case o.Mode == Proportional:
+		case o.Mode == Threshold && o.Threshold > 0 && o.Threshold <= 100:
+		default:
+			return nil, kg.Invalid("ownership."+string(d), "mode %q with threshold %v: want proportional, or threshold with a threshold in (0,100]", o.Mode, o.Threshold)
+		}
+		m.ownership[di] = o
+	}
+	if f.Coverage != nil {
+		m.coverage = *f.Coverage
+		if r := m.coverage.FiftyPercent; r != nil && (!r.Dimension.Valid() || r.Threshold <= 0 || r.Threshold > 100) {
+			return nil, kg.Invalid("coverage.fiftyPercent", "dimension %q, threshold %v: want a dimension and a threshold in (0,100]", r.Dimension, r.Threshold)
+		}
+		if c := m.coverage.ControlShare; math.IsNaN(c) || c <= 0 || c > 100 {
+			return nil, kg.Invalid("coverage.controlShare", "controlShare %v must be a percentage in (0,100]", c)
+		}
 	}
 	m.weight = make([][][2]float64, len(kg.RelTypes))
 	for i := range m.weight {

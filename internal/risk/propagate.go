@@ -1,8 +1,11 @@
 package risk
 
 import (
+	"context"
 	"fmt"
+	"math"
 	"math/bits"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -92,18 +95,18 @@ func (L *labels) all(l int32) []entry {
 // entries returns label l's slots in use, strongest first.
 func (L *labels) entries(l int32) []entry { return L.all(l)[:L.hdr[l].cnt] }
 
-// Run scores every entity in every dimension.
-func (g *Graph) Run(o Options) (*Result, error) {
+// Run scores every entity in every dimension. It stops, with ctx's error, when ctx ends.
+func (g *Graph) Run(ctx context.Context, o Options) (*Result, error) {
 	h, err := g.hops(o)
 	if err != nil {
 		return nil, err
 	}
-	return g.run(h, -1), nil
+	return g.run(ctx, h, -1)
 }
 
 // RunFor scores one entity only, relaxing just the entities whose risk can reach it; its
 // numbers equal those of Run on the same graph. Lookups of other entities fail.
-func (g *Graph) RunFor(entityID string, o Options) (*Result, error) {
+func (g *Graph) RunFor(ctx context.Context, entityID string, o Options) (*Result, error) {
 	h, err := g.hops(o)
 	if err != nil {
 		return nil, err
@@ -112,10 +115,10 @@ func (g *Graph) RunFor(entityID string, o Options) (*Result, error) {
 	if !ok {
 		return nil, fmt.Errorf("score %s: %w", entityID, kg.Invalid("entityId", "entity %q is not in the graph", entityID))
 	}
-	return g.run(h, v), nil
+	return g.run(ctx, h, v)
 }
 
-func (g *Graph) run(h int, only int32) *Result {
+func (g *Graph) run(ctx context.Context, h int, only int32) (*Result, error) {
 	r := &Result{g: g, hops: h, only: only, dims: make([]*labels, len(kg.Dimensions))}
 	r.ranked = make([]struct {
 		once sync.Once
@@ -127,15 +130,19 @@ func (g *Graph) run(h int, only int32) *Result {
 			continue
 		}
 		wg.Go(func() {
-			var in map[int32]bool
 			if only >= 0 {
-				in, _ = g.ball(di, only, h)
+				in, _ := g.ball(di, only, h)
+				r.dims[di] = g.relax(ctx, di, h, in)
+				return
 			}
-			r.dims[di] = g.relax(di, h, in)
+			r.dims[di] = g.relaxAll(ctx, di, h, runtime.GOMAXPROCS(0))
 		})
 	}
 	wg.Wait()
-	return r
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("risk pass: %w", err)
+	}
+	return r, nil
 }
 
 // relax runs the hop-bounded relaxation of dimension di: round 0 seeds each entity with its
@@ -143,7 +150,8 @@ func (g *Graph) run(h int, only int32) *Result {
 // Rounds read only what the previous round wrote, so after r rounds an entity holds the top-k
 // of its sources' strongest chains of at most r edges. When in is non-nil only its entities
 // take part.
-func (g *Graph) relax(di int, hops int, in map[int32]bool) *labels {
+// When ctx ends the relaxation stops early (the labels are then incomplete; run discards them).
+func (g *Graph) relax(ctx context.Context, di int, hops int, in map[int32]bool) *labels {
 	k := g.model.topK
 	a := g.fwd[di]
 	L := &labels{k: k, slot: make([]int32, len(g.ids)), bits: 12}
@@ -189,6 +197,10 @@ func (g *Graph) relax(di int, hops int, in map[int32]bool) *labels {
 		prev := front
 		front = nil
 		for i, u := range prev {
+			if i&4095 == 0 && ctx.Err() != nil {
+				front = nil
+				break
+			}
 			ms := msgs[offs[i]:offs[i+1]]
 			for p := a.start[u]; p < a.start[u+1]; p++ {
 				v, f := a.node[p], a.fac[p]
@@ -206,6 +218,210 @@ func (g *Graph) relax(di int, hops int, in map[int32]bool) *labels {
 	L.score = make([]float64, len(L.hdr))
 	for l := range L.hdr {
 		L.score[l], _ = L.combine(int32(l))
+	}
+	return L
+}
+
+// dense is the working state of a whole-graph relaxation of one dimension: every entity's k
+// slots laid out in entity order, so that shards of the entity range can be written by
+// different goroutines without sharing a byte. floor holds, for a full entity, its weakest
+// strength rounded down to float32: a strength below it cannot enter, and testing that touches
+// 4 bytes per entity instead of the entity's slots.
+type dense struct {
+	k     int
+	cnt   []uint8
+	mark  []uint8 // 1 + the last round the entity joined the frontier
+	ent   []entry
+	floor []float32
+}
+
+func (d *dense) entries(v int32) []entry {
+	o := int(v) * d.k
+	return d.ent[o : o+int(d.cnt[v]) : o+d.k]
+}
+
+// merge offers source src with strength s, reached in round hop, to entity v, and reports
+// whether v's slots changed. Its rules are those of labels.merge.
+func (d *dense) merge(v, src int32, s float64, hop uint8) bool {
+	if s <= 0 || s < float64(d.floor[v]) {
+		return false
+	}
+	k := d.k
+	o := int(v) * k
+	es := d.ent[o : o+k : o+k]
+	n := int(d.cnt[v])
+	if n == k && (s < es[k-1].str || (s == es[k-1].str && src > es[k-1].src)) {
+		return false
+	}
+	pos := -1
+	for j := range n {
+		if es[j].src == src {
+			if s <= es[j].str {
+				return false
+			}
+			pos = j
+			break
+		}
+	}
+	if pos < 0 {
+		if n < k {
+			pos = n
+			d.cnt[v]++
+		} else {
+			pos = k - 1
+		}
+	}
+	for pos > 0 && (s > es[pos-1].str || (s == es[pos-1].str && src < es[pos-1].src)) {
+		es[pos] = es[pos-1]
+		pos--
+	}
+	es[pos] = entry{str: s, src: src, hop: hop}
+	if d.cnt[v] == uint8(k) {
+		f := float32(es[k-1].str)
+		if float64(f) > es[k-1].str {
+			f = math.Nextafter32(f, 0)
+		}
+		d.floor[v] = f
+	}
+	return true
+}
+
+// relaxAll is relax over the whole graph, with the entity range split into shards that
+// goroutines relax side by side: in each round every shard reads the messages of the whole
+// frontier (collected before the round writes anything) and merges only into its own
+// entities, so the result is the same whatever the shard count. It ends with the labels in
+// compact form.
+func (g *Graph) relaxAll(ctx context.Context, di int, hops, shards int) *labels {
+	n := len(g.ids)
+	k := g.model.topK
+	a := g.fwd[di]
+	d := newDense(n, k)
+	shards = max(1, min(shards, n))
+	bound := make([]int32, shards+1)
+	for i := range bound {
+		bound[i] = int32(int64(n) * int64(i) / int64(shards))
+	}
+	var front []int32
+	for s, dim := range g.sigDim {
+		v := g.sigEnt[s]
+		if int(dim) != di || g.sigSev[s] <= 0 {
+			continue
+		}
+		if d.merge(v, int32(s), g.sigSev[s], 0) && d.mark[v] != 1 {
+			d.mark[v] = 1
+			front = append(front, v)
+		}
+	}
+	slices.Sort(front)
+	type msg struct {
+		src int32
+		str float64
+	}
+	var msgs []msg
+	var offs []int32
+	next := make([][]int32, shards)
+	for round := 1; round <= hops && len(front) > 0; round++ {
+		msgs, offs = msgs[:0], append(offs[:0], 0)
+		for _, u := range front {
+			for _, e := range d.entries(u) {
+				if int(e.hop) == round-1 {
+					msgs = append(msgs, msg{e.src, e.str})
+				}
+			}
+			offs = append(offs, int32(len(msgs)))
+		}
+		var wg sync.WaitGroup
+		for sh := range shards {
+			wg.Go(func() {
+				lo, hi := bound[sh], bound[sh+1]
+				mark := uint8(round + 1)
+				touched := false
+				for i, u := range front {
+					if i&4095 == 0 && ctx.Err() != nil {
+						break
+					}
+					ms := msgs[offs[i]:offs[i+1]]
+					for p := a.start[u]; p < a.start[u+1]; p++ {
+						v := a.node[p]
+						if v < lo || v >= hi {
+							continue
+						}
+						f := a.fac[p]
+						for _, m := range ms {
+							if d.merge(v, m.src, m.str*f, uint8(round)) {
+								d.mark[v], touched = mark, true
+							}
+						}
+					}
+				}
+				// The shard's part of the next frontier, in entity order: one pass over its marks.
+				out := next[sh][:0]
+				if touched && ctx.Err() == nil {
+					for v, m := range d.mark[lo:hi] {
+						if m == mark {
+							out = append(out, lo+int32(v))
+						}
+					}
+				}
+				next[sh] = out
+			})
+		}
+		wg.Wait()
+		front = front[:0]
+		for _, part := range next { // shards are ranges in order: the frontier stays sorted
+			front = append(front, part...)
+		}
+	}
+	L := d.compact()
+	denseStates.Put(d)
+	return L
+}
+
+// denseStates keeps the working state of finished passes for the next one: a whole-graph
+// pass of a million entities needs over 100 MB of it per dimension, and reusing it spares
+// the allocation and the page faults. The pool lets it go when the garbage collector runs.
+var denseStates sync.Pool
+
+// newDense returns a zeroed state for n entities of k slots, reusing a pooled one when its
+// arrays are large enough.
+func newDense(n, k int) *dense {
+	if d, ok := denseStates.Get().(*dense); ok && cap(d.cnt) >= n && cap(d.ent) >= n*k {
+		d.k = k
+		d.cnt, d.mark, d.floor, d.ent = d.cnt[:n], d.mark[:n], d.floor[:n], d.ent[:n*k]
+		clear(d.cnt)
+		clear(d.mark)
+		clear(d.floor)
+		return d // ent needs no clearing: only slots below cnt are read
+	}
+	return &dense{k: k, cnt: make([]uint8, n), mark: make([]uint8, n), ent: make([]entry, n*k), floor: make([]float32, n)}
+}
+
+// compact turns the dense state into labels, in entity order.
+func (d *dense) compact() *labels {
+	n := len(d.cnt)
+	reached := 0
+	for _, c := range d.cnt {
+		if c > 0 {
+			reached++
+		}
+	}
+	L := &labels{k: d.k, slot: make([]int32, n), bits: 12,
+		owner: make([]int32, 0, reached), hdr: make([]header, 0, reached), score: make([]float64, 0, reached)}
+	for v := range n {
+		if d.cnt[v] == 0 {
+			L.slot[v] = -1
+			continue
+		}
+		l := int32(len(L.hdr))
+		L.slot[v] = l
+		L.owner = append(L.owner, int32(v))
+		L.hdr = append(L.hdr, header{cnt: d.cnt[v]})
+		if int(l)>>L.bits == len(L.chunks) {
+			L.chunks = append(L.chunks, make([]entry, d.k<<L.bits))
+		}
+		copy(L.all(l), d.ent[v*d.k:(v+1)*d.k])
+		sc, _ := L.combine(l)
+		L.score = append(L.score, sc)
 	}
 	return L
 }

@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"context"
 	"math"
 	"reflect"
 	"testing"
@@ -54,7 +55,7 @@ func TestPropertyMonotone(t *testing.T) {
 		bigger.Relationships = append([]kg.Relationship(nil), s.Relationships...)
 		bigger.Signals = append([]kg.RiskSignal(nil), s.Signals...)
 		spec2 := spec.clone()
-		switch rapid.IntRange(0, 2).Draw(t, "change") {
+		switch rapid.IntRange(0, 3).Draw(t, "change") {
 		case 0: // a signal
 			e := rapid.SampledFrom(s.Entities).Draw(t, "entity")
 			bigger.Signals = append(bigger.Signals, kg.RiskSignal{ID: "signal:new", EntityID: e.ID,
@@ -78,6 +79,13 @@ func TestPropertyMonotone(t *testing.T) {
 				d := rapid.SampledFrom(testDims).Draw(t, "dim")
 				ws[d] += (1 - ws[d]) * rapid.Float64Range(0, 1).Draw(t, "raise")
 				_ = fl
+			}
+		case 3: // a known ownership share
+			for i, r := range bigger.Relationships {
+				if r.Type == kg.RelOwnedBy && r.Share != 0 {
+					bigger.Relationships[i].Share += (100 - r.Share) * rapid.Float64Range(0, 1).Draw(t, "raise share")
+					break
+				}
 			}
 		}
 		after := allScores(t, run(t, spec2.model(t), bigger), s)
@@ -127,7 +135,7 @@ func TestPropertyHopBound(t *testing.T) {
 			t.Fatal(err)
 		}
 		h := rapid.IntRange(1, m.HopCap()).Draw(t, "maxHops")
-		r, err := g.Run(Options{MaxHops: h})
+		r, err := g.Run(context.Background(), Options{MaxHops: h})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -222,7 +230,10 @@ func checkExplanation(t tb, m *Model, id string, x Explanation) {
 			if w := m.Weight(l.Type, x.Dimension, l.Flow); w != l.Weight || w == 0 {
 				t.Fatalf("%s: link weight %v, model says %v", id, l.Weight, w)
 			}
-			str *= l.Weight * l.Confidence
+			if f := ownershipFactor(m, x.Dimension, l); f != l.ShareFactor {
+				t.Fatalf("%s: link share factor %v, model says %v", id, l.ShareFactor, f)
+			}
+			str *= l.Weight * l.Confidence * l.ShareFactor
 			at = l.To
 		}
 		if at != id {
@@ -235,6 +246,14 @@ func checkExplanation(t tb, m *Model, id string, x Explanation) {
 	if math.Abs(sum-x.Score) > 1e-9 || math.Abs(intr-x.Intrinsic) > 1e-9 {
 		t.Fatalf("%s: shares add to %v (intrinsic %v), score %v (intrinsic %v)", id, sum, intr, x.Score, x.Intrinsic)
 	}
+}
+
+// ownershipFactor is what the model says a link's share passes on.
+func ownershipFactor(m *Model, d kg.Dimension, l Link) float64 {
+	if l.Type != kg.RelOwnedBy {
+		return 1
+	}
+	return m.OwnershipFactor(d, l.Share)
 }
 
 // Property 7: scoring at date D uses only facts valid at D, even from an unfiltered snapshot.
@@ -292,7 +311,7 @@ func TestPropertyNeighbourhoodEqualsWhole(t *testing.T) {
 		whole := run(t, m, s)
 		e := rapid.SampledFrom(s.Entities).Draw(t, "entity")
 		nb := neighbourhood(m, s, e.ID, m.HopCap())
-		exps, err := Exposure(m, nb, e.ID, 0, testDims...)
+		exps, err := Exposure(context.Background(), m, nb, e.ID, 0, testDims...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -303,6 +322,40 @@ func TestPropertyNeighbourhoodEqualsWhole(t *testing.T) {
 			}
 			if !reflect.DeepEqual(exps[i], want) {
 				t.Fatalf("%s %s: neighbourhood\n%+v\nwhole graph\n%+v", e.ID, d, exps[i], want)
+			}
+		}
+	})
+}
+
+// The whole-graph relaxation gives the same labels as the one-entity relaxation over every
+// entity, whatever the number of shards it splits the entities into.
+func TestPropertyShardsDoNotMatter(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		m := drawModel(t).model(t)
+		s := drawSnapshot(t)
+		g, err := Compile(m, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := rapid.IntRange(1, m.HopCap()).Draw(t, "hops")
+		shards := rapid.IntRange(1, 9).Draw(t, "shards")
+		for di := range kg.Dimensions {
+			if g.fwd[di] == nil {
+				continue
+			}
+			want := g.relax(context.Background(), di, h, nil)
+			got := g.relaxAll(context.Background(), di, h, shards)
+			for v := range g.ids {
+				var a, b []entry
+				if l := want.slot[v]; l >= 0 {
+					a = want.entries(l)
+				}
+				if l := got.slot[v]; l >= 0 {
+					b = got.entries(l)
+				}
+				if !reflect.DeepEqual(a, b) {
+					t.Fatalf("%s %s with %d shards: %+v, want %+v", g.ids[v], kg.Dimensions[di], shards, b, a)
+				}
 			}
 		}
 	})

@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"context"
 	"errors"
 	"math"
 	"os"
@@ -183,7 +184,7 @@ func TestHopCapCutsLongChains(t *testing.T) {
 		hops        int
 		agency, prd float64
 	}{{1, 0, 0}, {2, 0, 0.729}, {3, 0.5832, 0.729}} {
-		r, err := g.Run(Options{MaxHops: tt.hops})
+		r, err := g.Run(context.Background(), Options{MaxHops: tt.hops})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -194,7 +195,7 @@ func TestHopCapCutsLongChains(t *testing.T) {
 			t.Errorf("%d hops: product %v, want %v", tt.hops, p, tt.prd)
 		}
 	}
-	if _, err := g.Run(Options{MaxHops: 5}); !errors.Is(err, kg.ErrInvalid) {
+	if _, err := g.Run(context.Background(), Options{MaxHops: 5}); !errors.Is(err, kg.ErrInvalid) {
 		t.Errorf("maxHops above the cap: %v", err)
 	}
 }
@@ -229,7 +230,7 @@ func TestRankingOrder(t *testing.T) {
 
 func TestDefaultModel(t *testing.T) {
 	m := DefaultModel()
-	if m.Version() == "" || m.HopCap() != 4 || m.TopK() != 8 {
+	if m.Version() == "" || m.HopCap() != 6 || m.TopK() != 8 {
 		t.Errorf("default model: %q hop cap %d top-k %d", m.Version(), m.HopCap(), m.TopK())
 	}
 	cases := []struct {
@@ -339,7 +340,7 @@ func TestRunForAnswersOnlyItsEntity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := g.RunFor("vendor:kaspersky-lab", Options{})
+	r, err := g.RunFor(context.Background(), "vendor:kaspersky-lab", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,7 +350,24 @@ func TestRunForAnswersOnlyItsEntity(t *testing.T) {
 	if _, err := r.Score("government:russia", kg.DimForeignInfluence); err == nil {
 		t.Error("a one-entity result answered for another entity")
 	}
-	if _, err := g.RunFor("vendor:nobody", Options{}); !errors.Is(err, kg.ErrInvalid) {
+	if _, err := g.RunFor(context.Background(), "vendor:nobody", Options{}); !errors.Is(err, kg.ErrInvalid) {
 		t.Errorf("unknown entity: %v", err)
+	}
+}
+
+// A pass whose context has ended stops with the context's error.
+func TestRunStopsWithItsContext(t *testing.T) {
+	g, err := Compile(DefaultModel(), kg.Snapshot{Entities: []kg.Entity{{ID: "government:ru", Kind: kg.KindGovernment, Name: "RU"}},
+		Signals: []kg.RiskSignal{{ID: "signal:ru", EntityID: "government:ru", Dimension: kg.DimSanctions, Severity: 0.5}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := g.Run(ctx, Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Run with an ended context: %v", err)
+	}
+	if _, err := g.RunFor(ctx, "government:ru", Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("RunFor with an ended context: %v", err)
 	}
 }
