@@ -100,7 +100,7 @@ func Run(ctx context.Context, svc *service.Service, o Options) (Report, []string
 
 // Build recomputes every score on asOf.
 func Build(ctx context.Context, svc *service.Service, asOf kg.Date, now time.Time) (Report, error) {
-	scores, err := svc.AllScores(ctx, asOf)
+	scores, err := svc.AllScores(ctx, service.AsOf(asOf))
 	if err != nil {
 		return Report{}, fmt.Errorf("score the graph as of %s: %w", asOf, err)
 	}

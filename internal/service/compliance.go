@@ -1,40 +1,77 @@
 package service
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 
 	"riskgraph/internal/kg"
 	"riskgraph/internal/store"
 )
 
-// ComplianceStatus says where one bound party stands with a directive on a date.
+// ComplianceStatus says where a bound party stands with one obligation of a directive or
+// law, or with the rule as a whole, on a date.
 type ComplianceStatus string
 
-// Compliance statuses.
+// Compliance statuses. A party's overall status is the worst of its obligations' in the
+// order OVERDUE, PENDING, MET, NOT_APPLICABLE (NOT_IN_FORCE while the rule is not in force).
 const (
-	NotInForce ComplianceStatus = "NOT_IN_FORCE" // the directive is not in force on the date
-	Compliant  ComplianceStatus = "COMPLIANT"    // the party uses and buys nothing the directive targets
-	InProgress ComplianceStatus = "IN_PROGRESS"  // it still does, but the last deadline has not passed
-	Overdue    ComplianceStatus = "OVERDUE"      // it still does after the last deadline
+	NotInForce    ComplianceStatus = "NOT_IN_FORCE"   // the rule is not in force on the date
+	Pending       ComplianceStatus = "PENDING"        // due later and not met
+	Met           ComplianceStatus = "MET"            // evidence says it was met by the date
+	Overdue       ComplianceStatus = "OVERDUE"        // the due date has passed and it is not met
+	NotApplicable ComplianceStatus = "NOT_APPLICABLE" // the party uses and buys nothing covered
 )
 
-// PartyCompliance is one party bound by a directive, as of a date.
+// severity orders statuses for a party's overall status: higher is worse.
+var severity = map[ComplianceStatus]int{NotApplicable: 0, Met: 1, Pending: 2, Overdue: 3}
+
+// ObligationCompliance is where one party stands with one obligation on a date.
+type ObligationCompliance struct {
+	ID     string          // rule#obligation
+	State  ObligationState // the obligation itself, as seen on the date
+	Status ComplianceStatus
+	// Evidence is the party's COMPLIED_WITH relationship for the obligation, valid on the date
+	// (Met only): its validFrom is the day it was met, its sources say how we know.
+	Evidence *kg.Relationship
+}
+
+// Late reports whether the evidence shows the obligation met after its due date.
+func (o ObligationCompliance) Late() bool {
+	return o.Evidence != nil && o.Evidence.Validity.From > o.State.Due
+}
+
+// DaysUntilDue counts the days from the date to the due date, negative once past due.
+func (o ObligationCompliance) DaysUntilDue() int { return o.State.DaysUntilDue }
+
+// PartyCompliance is one party bound by a directive or law, on a date.
 type PartyCompliance struct {
 	PartyID string
 	AsOf    kg.Date
+	KnownAt kg.Stamp
 	Status  ComplianceStatus
+	// Obligations are the rule's obligations in its order, each with the party's status.
+	Obligations []ObligationCompliance
 	// Offending are the party's USES and SUPPLIED_BY relationships, valid on the date, that
-	// lead to what the directive targets.
+	// lead to what the rule covers.
 	Offending []kg.Relationship
+	// Binding is the BINDS relationship that makes it a party.
+	Binding kg.Relationship
 }
 
-// Compliance is the state of a directive's parties on a date.
+// Compliance is the state of a rule's parties on a date.
 type Compliance struct {
+	// Directive is the directive or law, as read for the date — or, when it is not in force
+	// then, as it is (or was) when in force, so that its obligations and parties show.
 	Directive kg.Entity
 	AsOf      kg.Date
+	KnownAt   kg.Stamp
+	InForce   bool
 	FinalDue  kg.Date // the latest obligation due date; 0 when it has none
 	Parties   []PartyCompliance
+	// Covered is what the rule covers on the date (see Coverage).
+	Covered CoverageResult
 }
 
 // ObligationStatus says where one obligation stands on a date.
@@ -50,17 +87,18 @@ const (
 // ObligationState is one obligation of a directive as seen on a date.
 type ObligationState struct {
 	kg.Obligation
-	AsOf         kg.Date
+	At           At // the moment it is seen at
 	Status       ObligationStatus
 	DaysUntilDue int // negative once past due
 }
 
-// Obligations reports where each obligation of a directive, read for asOf, stands then.
+// Obligations reports where each obligation of a directive, read for moment at, stands then.
 // The directive is in force from its validFrom (always, when that is open).
-func Obligations(directive kg.Entity, asOf kg.Date) []ObligationState {
+func Obligations(directive kg.Entity, at At) []ObligationState {
+	asOf := store.ResolveAsOf(at.AsOf)
 	out := make([]ObligationState, len(directive.Obligations))
 	for i, o := range directive.Obligations {
-		st := ObligationState{Obligation: o, AsOf: asOf, DaysUntilDue: daysBetween(asOf, o.Due), Status: ObligationOpen}
+		st := ObligationState{Obligation: o, At: at, DaysUntilDue: daysBetween(asOf, o.Due), Status: ObligationOpen}
 		switch from := directive.Validity.From; {
 		case from != 0 && asOf < from:
 			st.Status = ObligationNotInForce
@@ -81,88 +119,141 @@ func daysBetween(a, b kg.Date) int {
 // maxFanOut bounds each step of the compliance read (targets, products, parties' relationships).
 const maxFanOut = store.MaxFirst
 
-// Compliance reports, for each organisation or agency a directive binds, whether on asOf it
-// still uses a targeted product (or a product of a targeted vendor) or buys from a targeted
-// vendor, and whether that is overdue. It makes four store reads whatever the party count.
-func (s *Service) Compliance(ctx context.Context, directiveID string, asOf kg.Date) (Compliance, error) {
-	if err := kg.CheckEntityID("directiveId", directiveID); err != nil {
+// Compliance reports, for each organisation or agency a directive or law binds, where it
+// stands with each obligation on a date: whether it still uses or buys anything the rule
+// covers (see Coverage), whether evidence says it met the obligation, and whether the due
+// date has passed. Before the rule is in force (or after it ends) every party is NOT_IN_FORCE,
+// read from the rule's nearest version in force. It makes a fixed number of store reads
+// whatever the party count.
+func (s *Service) Compliance(ctx context.Context, ruleID string, at At) (Compliance, error) {
+	at.AsOf = store.ResolveAsOf(at.AsOf)
+	rule, inForce, err := s.ruleInForce(ctx, "directiveId", ruleID, at)
+	if err != nil {
 		return Compliance{}, err
 	}
-	asOf = store.ResolveAsOf(asOf)
-	found, err := s.store.Entities(ctx, []string{directiveID}, asOf)
-	if err != nil {
-		return Compliance{}, fmt.Errorf("load directive %s: %w", directiveID, err)
-	}
-	d, ok := found[directiveID]
-	if !ok || d.Kind != kg.KindDirective {
-		return Compliance{}, fmt.Errorf("directive %s on %s: %w", directiveID, asOf, store.ErrNotFound)
-	}
-	c := Compliance{Directive: d, AsOf: asOf}
-	for _, o := range d.Obligations {
+	c := Compliance{Directive: rule, AsOf: at.AsOf, KnownAt: at.KnownAt, InForce: inForce}
+	for _, o := range rule.Obligations {
 		c.FinalDue = max(c.FinalDue, o.Due)
 	}
-
-	out, err := s.rels(ctx, []string{directiveID}, kg.Out, asOf, kg.RelTargets, kg.RelBinds)
+	states := Obligations(rule, at)
+	// The parties of a rule not in force are those it binds when it is.
+	read := at
+	if !inForce {
+		read.AsOf = inForceDay(rule.Validity, at.AsOf)
+	}
+	bound, err := s.rels(ctx, []string{ruleID}, kg.Out, read, kg.RelBinds)
 	if err != nil {
 		return c, err
 	}
-	targeted := map[string]bool{} // vendors and products
-	var vendors, parties []string
-	for _, r := range out[directiveID] {
-		switch r.Type {
-		case kg.RelTargets:
-			targeted[r.To] = true
-			if k, _ := kg.KindOfID(r.To); k == kg.KindVendor {
-				vendors = append(vendors, r.To)
+	parties := make([]string, 0, len(bound[ruleID]))
+	for _, r := range bound[ruleID] {
+		parties = append(parties, r.To)
+	}
+	if !inForce {
+		for _, r := range bound[ruleID] {
+			pc := PartyCompliance{PartyID: r.To, AsOf: at.AsOf, KnownAt: at.KnownAt, Status: NotInForce, Binding: r}
+			for _, o := range states {
+				pc.Obligations = append(pc.Obligations, ObligationCompliance{ID: kg.ObligationID(ruleID, o.ID),
+					State: o, Status: NotInForce})
 			}
-		case kg.RelBinds:
-			parties = append(parties, r.To)
+			c.Parties = append(c.Parties, pc)
 		}
+		return c, nil
 	}
-	made, err := s.rels(ctx, vendors, kg.Out, asOf, kg.RelMakes)
+	if c.Covered, err = s.coverage(ctx, rule, at); err != nil {
+		return c, err
+	}
+	uses, err := s.rels(ctx, parties, kg.Out, at, kg.RelUses, kg.RelSuppliedBy, kg.RelCompliedWith)
 	if err != nil {
 		return c, err
 	}
-	for _, v := range vendors {
-		for _, r := range made[v] {
-			targeted[r.To] = true
-		}
-	}
-	uses, err := s.rels(ctx, parties, kg.Out, asOf, kg.RelUses, kg.RelSuppliedBy)
-	if err != nil {
-		return c, err
-	}
-	inForce := d.Validity.ValidAt(asOf)
-	for _, p := range parties {
-		pc := PartyCompliance{PartyID: p, AsOf: asOf, Status: Compliant}
+	for _, b := range bound[ruleID] {
+		p := b.To
+		pc := PartyCompliance{PartyID: p, AsOf: at.AsOf, KnownAt: at.KnownAt, Binding: b}
+		met := map[string]*kg.Relationship{}
 		for _, r := range uses[p] {
-			if targeted[r.To] {
+			switch {
+			case r.Type == kg.RelCompliedWith && r.To == ruleID:
+				met[r.Obligation] = &r
+			case r.Type != kg.RelCompliedWith && c.Covered.Covers(r.To):
 				pc.Offending = append(pc.Offending, r)
 			}
 		}
-		switch {
-		case !inForce:
-			pc.Status = NotInForce
-		case len(pc.Offending) == 0:
-			pc.Status = Compliant
-		case c.FinalDue != 0 && asOf > c.FinalDue:
-			pc.Status = Overdue
-		default:
-			pc.Status = InProgress
+		pc.Status = NotApplicable
+		if len(rule.Obligations) == 0 && len(pc.Offending) > 0 {
+			pc.Status = Pending // bound and offending, with nothing due
+		}
+		for _, o := range states {
+			oc := ObligationCompliance{ID: kg.ObligationID(ruleID, o.ID), State: o}
+			switch {
+			case met[o.ID] != nil:
+				oc.Status, oc.Evidence = Met, met[o.ID]
+			case len(pc.Offending) == 0:
+				oc.Status = NotApplicable
+			case at.AsOf > o.Due:
+				oc.Status = Overdue
+			default:
+				oc.Status = Pending
+			}
+			if severity[oc.Status] > severity[pc.Status] {
+				pc.Status = oc.Status
+			}
+			pc.Obligations = append(pc.Obligations, oc)
 		}
 		c.Parties = append(c.Parties, pc)
 	}
 	return c, nil
 }
 
+// ruleInForce reads a directive or law for a moment. When it is not valid on at.AsOf, it
+// reads the version nearest that day in the history recorded by at.KnownAt: the first to
+// come into force after it, or else the last one before it; inForce is then false.
+func (s *Service) ruleInForce(ctx context.Context, field, id string, at At) (rule kg.Entity, inForce bool, err error) {
+	rule, err = s.ruleAt(ctx, field, id, at)
+	if err == nil || !errors.Is(err, store.ErrNotFound) {
+		return rule, err == nil, err
+	}
+	notFound := err
+	h, err := s.store.History(ctx, []string{id})
+	if err != nil {
+		return rule, false, fmt.Errorf("read the history of %s: %w", id, err)
+	}
+	rows := kg.Rows(h.Entities, at.KnownAt)
+	var next, last kg.Date
+	for _, r := range rows {
+		v := kg.VersionOf(r).ValidIn(r.Validity)
+		if v.From > at.AsOf && (next == 0 || v.From < next) {
+			next = v.From
+		}
+		if v.To != 0 && v.To <= at.AsOf && v.To.AddDays(-1) > last {
+			last = v.To.AddDays(-1)
+		}
+	}
+	if day := cmp.Or(next, last); day != 0 {
+		if e, ok := kg.View(rows, day, at.KnownAt); ok {
+			return e, false, nil
+		}
+	}
+	return rule, false, notFound
+}
+
+// inForceDay is the day of validity v nearest asOf: its first day when asOf is before it,
+// else its last.
+func inForceDay(v kg.Validity, asOf kg.Date) kg.Date {
+	if v.From > asOf {
+		return v.From
+	}
+	return v.To.AddDays(-1)
+}
+
 // rels reads the relationships of the given types from many entities in one store call.
-func (s *Service) rels(ctx context.Context, ids []string, dir kg.Direction, asOf kg.Date, types ...kg.RelType) (map[string][]kg.Relationship, error) {
+func (s *Service) rels(ctx context.Context, ids []string, dir kg.Direction, at At, types ...kg.RelType) (map[string][]kg.Relationship, error) {
 	out := map[string][]kg.Relationship{}
 	if len(ids) == 0 {
 		return out, nil
 	}
 	pages, err := s.store.Relationships(ctx, store.RelQuery{EntityIDs: ids, Direction: dir, Types: types,
-		AsOf: asOf, Page: store.Page{First: maxFanOut}})
+		AsOf: at.AsOf, KnownAt: at.KnownAt, Page: store.Page{First: maxFanOut}})
 	if err != nil {
 		return nil, fmt.Errorf("read %v relationships of %d entities: %w", types, len(ids), err)
 	}
@@ -173,4 +264,20 @@ func (s *Service) rels(ctx context.Context, ids []string, dir kg.Direction, asOf
 		out[id] = p.Items
 	}
 	return out, nil
+}
+
+// RecordCompliance records evidence that a party met one obligation (rule#obligation) of a
+// directive or law on a day: a COMPLIED_WITH relationship from the party to the rule, valid
+// from that day, written like any other (an editor's write, versioned, checked by the store
+// wrapper: the party, the rule and the obligation must exist).
+func (s *Service) RecordCompliance(ctx context.Context, partyID, obligationID string, on kg.Date, sources []kg.Citation, note string) (kg.WriteResult, error) {
+	rule, o, err := kg.ParseObligationID("obligationId", obligationID)
+	if err != nil {
+		return kg.WriteResult{}, err
+	}
+	if on == 0 {
+		return kg.WriteResult{}, kg.Invalid("on", "the day the obligation was met is required")
+	}
+	return s.Apply(ctx, kg.Batch{Relationships: []kg.Relationship{{Type: kg.RelCompliedWith, From: partyID,
+		To: rule, Obligation: o, Confidence: 1, Note: note, Sources: sources, Validity: kg.Validity{From: on}}}})
 }

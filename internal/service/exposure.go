@@ -6,28 +6,36 @@ import (
 	"slices"
 	"sort"
 	"strconv"
-	"sync"
+	"sync/atomic"
+	"time"
 
 	"riskgraph/internal/kg"
 	"riskgraph/internal/risk"
 	"riskgraph/internal/store"
 )
 
+// pass is one whole-graph pass, shared by every caller that asks for its moment.
 type pass struct {
-	gen  uint64
-	once sync.Once
-	res  *risk.Result
-	err  error
+	gen     uint64
+	done    chan struct{} // closed when res and err are set
+	res     *risk.Result
+	err     error
+	evicted atomic.Bool // dropped from the cache before it ran: nobody will read it
 }
 
-// maxCachedPasses bounds how many dates keep a whole-graph result in memory.
-const maxCachedPasses = 4
+// Bounds of whole-graph passes: how many moments keep a result in memory, and how long one
+// pass may take. At most one pass runs at a time (Service.passSem), so distinct moments
+// asked for at once queue rather than multiply the memory.
+const (
+	maxCachedPasses = 4
+	passTimeout     = 5 * time.Minute
+)
 
 // ExposureQuery asks for the exposure of some entities on a date.
 type ExposureQuery struct {
 	IDs        []string
 	Dimensions []kg.Dimension // none = all
-	AsOf       kg.Date        // 0 = today
+	At         At             // AsOf 0 = today; KnownAt 0 = as known now
 	MaxHops    int            // 0 = the model's hop cap
 }
 
@@ -53,13 +61,13 @@ func (s *Service) Exposures(ctx context.Context, q ExposureQuery) (map[string][]
 	if err != nil {
 		return nil, err
 	}
-	asOf := store.ResolveAsOf(q.AsOf)
+	asOf := store.ResolveAsOf(q.At.AsOf)
 	steps := s.model.UpstreamSteps(q.Dimensions...)
 	walk := make([]store.Step, len(steps))
 	for i, st := range steps {
 		walk[i] = store.Step{Type: st.Type, Direction: st.Dir}
 	}
-	nb, err := s.store.Neighbourhood(ctx, store.NeighbourhoodQuery{Roots: q.IDs, Steps: walk, MaxHops: hops, AsOf: asOf})
+	nb, err := s.store.Neighbourhood(ctx, store.NeighbourhoodQuery{Roots: q.IDs, Steps: walk, MaxHops: hops, AsOf: asOf, KnownAt: q.At.KnownAt})
 	if err != nil {
 		return nil, fmt.Errorf("read upstream neighbourhood of %d entities: %w", len(q.IDs), err)
 	}
@@ -68,7 +76,7 @@ func (s *Service) Exposures(ctx context.Context, q ExposureQuery) (map[string][]
 	if err != nil {
 		return nil, fmt.Errorf("compile neighbourhood: %w", err)
 	}
-	res, err := g.Run(risk.Options{MaxHops: hops})
+	res, err := g.Run(ctx, risk.Options{MaxHops: hops})
 	if err != nil {
 		return nil, fmt.Errorf("score neighbourhood: %w", err)
 	}
@@ -97,67 +105,97 @@ func (s *Service) Exposures(ctx context.Context, q ExposureQuery) (map[string][]
 
 // Exposure explains one entity's score in one dimension on a date; ErrNotFound when the
 // entity does not exist then.
-func (s *Service) Exposure(ctx context.Context, entityID string, d kg.Dimension, asOf kg.Date, maxHops int) (risk.Explanation, error) {
+func (s *Service) Exposure(ctx context.Context, entityID string, d kg.Dimension, at At, maxHops int) (risk.Explanation, error) {
 	if err := kg.CheckEntityID("entityId", entityID); err != nil {
 		return risk.Explanation{}, err
 	}
-	asOf = store.ResolveAsOf(asOf)
-	got, err := s.Exposures(ctx, ExposureQuery{IDs: []string{entityID}, Dimensions: []kg.Dimension{d}, AsOf: asOf, MaxHops: maxHops})
+	got, err := s.Exposures(ctx, ExposureQuery{IDs: []string{entityID}, Dimensions: []kg.Dimension{d}, At: at, MaxHops: maxHops})
 	if err != nil {
 		return risk.Explanation{}, err
 	}
 	exps := got[entityID]
 	if len(exps) == 0 {
-		return risk.Explanation{}, fmt.Errorf("no entity %q exists on %s: %w", entityID, asOf, store.ErrNotFound)
+		return risk.Explanation{}, notFound("entity", entityID, at)
 	}
 	return exps[0], nil
 }
 
-// wholePass returns the whole-graph result for a date, computing it once per write generation.
-func (s *Service) wholePass(ctx context.Context, asOf kg.Date) (*risk.Result, error) {
+// wholePass returns the whole-graph result for a moment, computing it once per write
+// generation. The pass runs under the service's own context, not the caller's, so a caller
+// that gives up (its context ends: wholePass returns then) stops only its own wait, and the
+// result serves the next caller.
+func (s *Service) wholePass(ctx context.Context, at At) (*risk.Result, error) {
+	at.AsOf = store.ResolveAsOf(at.AsOf)
 	gen := s.gen.Load()
 	s.mu.Lock()
-	p, ok := s.passes[asOf]
+	p, ok := s.passes[at]
 	if !ok || p.gen != gen {
 		if !ok && len(s.passes) >= maxCachedPasses {
-			for d := range s.passes {
+			for d, old := range s.passes {
+				old.evicted.Store(true)
 				delete(s.passes, d)
 				break
 			}
 		}
-		p = &pass{gen: gen}
-		s.passes[asOf] = p
+		p = &pass{gen: gen, done: make(chan struct{})}
+		s.passes[at] = p
+		go s.runPass(p, at)
 	}
 	s.mu.Unlock()
-	p.once.Do(func() {
-		snap, err := s.store.Snapshot(ctx, asOf)
-		if err != nil {
-			p.err = fmt.Errorf("snapshot as of %s: %w", asOf, err)
-			return
-		}
-		snap.AsOf = asOf
-		g, err := risk.Compile(s.model, snap)
-		if err != nil {
-			p.err = fmt.Errorf("compile snapshot: %w", err)
-			return
-		}
-		p.res, p.err = g.Run(risk.Options{})
-	})
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("wait for the whole-graph pass: %w", err)
+	}
+	select {
+	case <-p.done:
+		return p.res, p.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for the whole-graph pass: %w", ctx.Err())
+	}
+}
+
+// runPass computes p, one pass at a time; a failure is not kept in the cache.
+func (s *Service) runPass(p *pass, at At) {
+	defer close(p.done)
+	select {
+	case s.passSem <- struct{}{}:
+		defer func() { <-s.passSem }()
+	case <-s.life.Done():
+		p.err = fmt.Errorf("whole-graph pass: %w", store.ErrUnavailable)
+		return
+	}
+	if p.evicted.Load() {
+		p.err = fmt.Errorf("whole-graph pass as of %s was dropped before it ran: %w", at.AsOf, store.ErrUnavailable)
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.life, passTimeout)
+	defer cancel()
+	p.res, p.err = s.pass(ctx, at)
 	if p.err != nil {
 		s.mu.Lock()
-		if s.passes[asOf] == p {
-			delete(s.passes, asOf) // do not keep a failure
+		if s.passes[at] == p {
+			delete(s.passes, at)
 		}
 		s.mu.Unlock()
 	}
-	return p.res, p.err
+}
+
+func (s *Service) pass(ctx context.Context, at At) (*risk.Result, error) {
+	snap, err := s.store.Snapshot(ctx, at)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot as of %s: %w", at.AsOf, err)
+	}
+	g, err := risk.Compile(s.model, snap)
+	if err != nil {
+		return nil, fmt.Errorf("compile snapshot: %w", err)
+	}
+	return g.Run(ctx, risk.Options{})
 }
 
 // RankingQuery asks for the most exposed entities in one dimension.
 type RankingQuery struct {
 	Dimension kg.Dimension
 	Kind      kg.Kind // "" = all kinds
-	AsOf      kg.Date
+	At        At
 	Page      store.Page
 }
 
@@ -168,7 +206,7 @@ type RankingPage struct {
 	HasNext      bool
 	EndCursor    string
 	ModelVersion string
-	AsOf         kg.Date
+	At           At // the moment scored, date resolved
 }
 
 // Ranking pages through the entities with a non-zero score in a dimension, from a
@@ -181,8 +219,8 @@ func (s *Service) Ranking(ctx context.Context, q RankingQuery) (RankingPage, err
 	if !q.Dimension.Valid() {
 		return RankingPage{}, kg.Invalid("dimension", "unknown dimension %q", q.Dimension)
 	}
-	asOf := store.ResolveAsOf(q.AsOf)
-	res, err := s.wholePass(ctx, asOf)
+	at := At{AsOf: store.ResolveAsOf(q.At.AsOf), KnownAt: q.At.KnownAt}
+	res, err := s.wholePass(ctx, at)
 	if err != nil {
 		return RankingPage{}, err
 	}
@@ -214,7 +252,7 @@ func (s *Service) Ranking(ctx context.Context, q RankingQuery) (RankingPage, err
 	}
 	end := min(start+page.First, len(all))
 	out := RankingPage{Items: slices.Clone(all[start:end]), Rank: start + 1, HasNext: end < len(all),
-		ModelVersion: s.model.Version(), AsOf: asOf}
+		ModelVersion: s.model.Version(), At: at}
 	if end > start {
 		out.EndCursor = RankCursor(all[end-1])
 	}

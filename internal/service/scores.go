@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"riskgraph/internal/kg"
-	"riskgraph/internal/store"
 )
 
 // EntityScore is one entity's non-zero score in one dimension, with its strongest source.
@@ -22,9 +21,8 @@ type EntityScore struct {
 
 // AllScores runs (or reuses) the whole-graph pass for a date and returns every non-zero
 // score, by dimension in model order, highest first, ties by id.
-func (s *Service) AllScores(ctx context.Context, asOf kg.Date) ([]EntityScore, error) {
-	asOf = store.ResolveAsOf(asOf)
-	res, err := s.wholePass(ctx, asOf)
+func (s *Service) AllScores(ctx context.Context, at At) ([]EntityScore, error) {
+	res, err := s.wholePass(ctx, at)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +39,7 @@ func (s *Service) AllScores(ctx context.Context, asOf kg.Date) ([]EntityScore, e
 		for i, sc := range ranked {
 			ids[i] = sc.EntityID
 		}
-		ents, err := s.store.Entities(ctx, ids, asOf)
+		ents, err := s.store.Entities(ctx, ids, at)
 		if err != nil {
 			return nil, fmt.Errorf("load %d ranked entities: %w", len(ids), err)
 		}

@@ -7,12 +7,17 @@
 package service
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
 	"riskgraph/internal/kg"
+	"riskgraph/internal/match"
 	"riskgraph/internal/risk"
 	"riskgraph/internal/store"
 )
@@ -32,7 +37,11 @@ type (
 	RelPage       = store.RelPage
 	Path          = store.Path
 	LoadOptions   = store.LoadOptions
+	At            = store.At
 )
+
+// AsOf is the moment "on day d, as known now".
+func AsOf(d kg.Date) At { return store.AsOf(d) }
 
 // The store's sentinel errors, for callers that do not import it.
 var (
@@ -61,15 +70,20 @@ type Service struct {
 	store *store.Checked
 	model *risk.Model
 
-	gen    atomic.Uint64 // bumped by every write that changed something
-	mu     sync.Mutex
-	passes map[kg.Date]*pass // whole-graph results by date, for the current generation
+	gen     atomic.Uint64 // bumped by every write that changed something
+	mu      sync.Mutex
+	passes  map[At]*pass  // whole-graph results by moment, for the current generation
+	passSem chan struct{} // held by the one whole-graph pass that runs
+
+	life context.Context // ends when the service closes: passes run under it
+	stop context.CancelFunc
 }
 
 // New returns a Service over backend s (every call goes through store.Check) scoring with
 // model m.
 func New(s store.Store, m *risk.Model) *Service {
-	return &Service{store: store.Check(s), model: m, passes: map[kg.Date]*pass{}}
+	life, stop := context.WithCancel(context.Background())
+	return &Service{store: store.Check(s), model: m, passes: map[At]*pass{}, passSem: make(chan struct{}, 1), life: life, stop: stop}
 }
 
 // Model is the risk model scores are computed with.
@@ -78,19 +92,105 @@ func (s *Service) Model() *risk.Model { return s.model }
 // Ping reports whether the store can serve requests.
 func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
 
-// Close releases the store.
-func (s *Service) Close() error { return s.store.Close() }
+// Close stops any whole-graph pass and releases the store.
+func (s *Service) Close() error {
+	s.stop()
+	return s.store.Close()
+}
 
 // changed notes a write that changed something: cached passes are stale.
-func (s *Service) changed(res store.WriteResult) {
-	if len(res.Created)+len(res.Updated) > 0 {
+func (s *Service) changed(res kg.WriteResult) {
+	if res.Changed() {
 		s.gen.Add(1)
 	}
 }
 
-// Apply writes a batch atomically (see store.Writer).
+// Role is what a caller may do: each role may do what the one before it may, and more.
+type Role int
+
+// Roles.
+const (
+	RoleReader Role = iota + 1 // queries
+	RoleEditor                 // and writes
+	RoleAdmin                  // and corrections, seeding, imports, pruning
+)
+
+// String names the role as keys files spell it.
+func (r Role) String() string {
+	switch r {
+	case RoleReader:
+		return "reader"
+	case RoleEditor:
+		return "editor"
+	case RoleAdmin:
+		return "admin"
+	}
+	return fmt.Sprintf("role(%d)", int(r))
+}
+
+// ParseRole reads a role's name.
+func ParseRole(s string) (Role, error) {
+	for _, r := range []Role{RoleReader, RoleEditor, RoleAdmin} {
+		if r.String() == s {
+			return r, nil
+		}
+	}
+	return 0, fmt.Errorf("role %q: want reader, editor or admin", s)
+}
+
+// Caller is who makes a request: an API key's name and role. A context without one is
+// local (no keys configured, or a command on this machine): it may do everything, and its
+// writes are recorded as written by store.DefaultWriter.
+type Caller struct {
+	Name string
+	Role Role
+}
+
+type callerKey struct{}
+
+// WithCaller records who makes the requests done with ctx.
+func WithCaller(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// CallerOf is the caller WithCaller recorded in ctx, and whether there is one.
+func CallerOf(ctx context.Context) (Caller, bool) {
+	c, ok := ctx.Value(callerKey{}).(Caller)
+	return c, ok
+}
+
+// ErrForbidden is wrapped when the caller's role does not allow what it asks.
+var ErrForbidden = errors.New("forbidden")
+
+// allow reports ErrForbidden unless the caller of ctx has at least role r.
+func allow(ctx context.Context, r Role, what string) error {
+	if c, ok := CallerOf(ctx); ok && c.Role < r {
+		return fmt.Errorf("%s needs the %s role; key %q has %s: %w", what, r, c.Name, c.Role, ErrForbidden)
+	}
+	return nil
+}
+
+// writer is the name writes made with ctx are recorded under.
+func writer(ctx context.Context) string {
+	if c, ok := CallerOf(ctx); ok {
+		return c.Name
+	}
+	return store.DefaultWriter
+}
+
+// Apply writes a batch atomically, recorded as written by the caller of ctx: upserts,
+// corrections and retractions together, all or nothing (see store.Writer). Writing needs
+// the editor role; corrections and archives (which restore history) need admin.
 func (s *Service) Apply(ctx context.Context, b kg.Batch) (kg.WriteResult, error) {
-	res, err := s.store.Apply(ctx, b)
+	if err := allow(ctx, RoleEditor, "writing"); err != nil {
+		return kg.WriteResult{}, err
+	}
+	if len(b.Corrections) > 0 || b.IsArchive() {
+		if err := allow(ctx, RoleAdmin, "correcting the past"); err != nil {
+			return kg.WriteResult{}, err
+		}
+	}
+	res, err := s.store.Apply(ctx, b, writer(ctx))
 	if err != nil {
 		return res, fmt.Errorf("apply batch: %w", err)
 	}
@@ -101,7 +201,10 @@ func (s *Service) Apply(ctx context.Context, b kg.Batch) (kg.WriteResult, error)
 // Load writes a large batch in many transactions (see store.Checked.Load): the bulk path
 // of imports and synthetic graphs.
 func (s *Service) Load(ctx context.Context, b kg.Batch, opt LoadOptions) (kg.WriteResult, error) {
-	res, err := s.store.Load(ctx, b, opt)
+	if err := allow(ctx, RoleAdmin, "a bulk load"); err != nil {
+		return kg.WriteResult{}, err
+	}
+	res, err := s.store.Load(ctx, b, writer(ctx), opt)
 	s.changed(res) // a failed load may have written part of the batch
 	if err != nil {
 		return res, fmt.Errorf("load batch: %w", err)
@@ -109,39 +212,98 @@ func (s *Service) Load(ctx context.Context, b kg.Batch, opt LoadOptions) (kg.Wri
 	return res, nil
 }
 
-// Retract ends the validity of facts on a date (see store.Writer).
+// Retract ends the facts with these ids on day on, in one write (a shorthand of Apply);
+// an id given twice counts once.
 func (s *Service) Retract(ctx context.Context, ids []string, on kg.Date) (kg.WriteResult, error) {
 	if len(ids) == 0 {
 		return kg.WriteResult{}, kg.Invalid("ids", "give at least one id to retract")
 	}
-	res, err := s.store.Retract(ctx, ids, on)
-	if err != nil {
-		return res, fmt.Errorf("retract %d ids: %w", len(ids), err)
+	var b kg.Batch
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			b.Retractions = append(b.Retractions, kg.Retraction{ID: id, On: on})
+		}
 	}
-	s.changed(res)
-	return res, nil
+	return s.Apply(ctx, b)
 }
 
-// Entity returns one entity as of a date; ErrNotFound when it does not exist then.
-func (s *Service) Entity(ctx context.Context, id string, asOf kg.Date) (kg.Entity, error) {
+// notFound says that a fact does not exist at a moment.
+func notFound(what, id string, at At) error {
+	if at.KnownAt != 0 {
+		return fmt.Errorf("no %s %q exists on %s as known at %s: %w", what, id, store.ResolveAsOf(at.AsOf), at.KnownAt, store.ErrNotFound)
+	}
+	return fmt.Errorf("no %s %q exists on %s: %w", what, id, store.ResolveAsOf(at.AsOf), store.ErrNotFound)
+}
+
+// Entity returns one entity at a moment; ErrNotFound when it does not exist then.
+func (s *Service) Entity(ctx context.Context, id string, at At) (kg.Entity, error) {
 	if err := kg.CheckEntityID("id", id); err != nil {
 		return kg.Entity{}, err
 	}
-	asOf = store.ResolveAsOf(asOf)
-	got, err := s.store.Entities(ctx, []string{id}, asOf)
+	got, err := s.store.Entities(ctx, []string{id}, at)
 	if err != nil {
 		return kg.Entity{}, fmt.Errorf("read entity %s: %w", id, err)
 	}
 	e, ok := got[id]
 	if !ok {
-		return kg.Entity{}, fmt.Errorf("no entity %q exists on %s: %w", id, asOf, store.ErrNotFound)
+		return kg.Entity{}, notFound("entity", id, at)
 	}
 	return e, nil
 }
 
-// Entities returns the entities with these ids visible on a date; missing ids are absent.
-func (s *Service) Entities(ctx context.Context, ids []string, asOf kg.Date) (map[string]kg.Entity, error) {
-	got, err := s.store.Entities(ctx, ids, asOf)
+// Relationship returns one relationship at a moment; ErrNotFound when it does not hold then.
+func (s *Service) Relationship(ctx context.Context, id string, at At) (kg.Relationship, error) {
+	if _, _, _, ok := kg.ParseRelationshipID(id); !ok {
+		return kg.Relationship{}, kg.Invalid("id", "%q is not a relationship id (want from-TYPE->to, e.g. vendor:kaspersky-lab-MAKES->product:kaspersky-anti-virus)", id)
+	}
+	got, err := s.store.RelationshipsByID(ctx, []string{id}, at)
+	if err != nil {
+		return kg.Relationship{}, fmt.Errorf("read relationship %s: %w", id, err)
+	}
+	r, ok := got[id]
+	if !ok {
+		return kg.Relationship{}, notFound("relationship", id, at)
+	}
+	return r, nil
+}
+
+// Signal returns one risk signal at a moment; ErrNotFound when it does not hold then.
+func (s *Service) Signal(ctx context.Context, id string, at At) (kg.RiskSignal, error) {
+	if err := kg.CheckFactID("id", id); err != nil || !strings.HasPrefix(id, kg.SignalIDPrefix) {
+		return kg.RiskSignal{}, kg.Invalid("id", "%q is not a signal id (want signal:…)", id)
+	}
+	got, err := s.store.SignalsByID(ctx, []string{id}, at)
+	if err != nil {
+		return kg.RiskSignal{}, fmt.Errorf("read signal %s: %w", id, err)
+	}
+	g, ok := got[id]
+	if !ok {
+		return kg.RiskSignal{}, notFound("signal", id, at)
+	}
+	return g, nil
+}
+
+// History returns every recorded row of one fact (entity, relationship or signal), superseded
+// ones included, as an archive batch in recorded order; ErrNotFound when the id names nothing.
+func (s *Service) History(ctx context.Context, id string) (kg.Batch, error) {
+	if err := kg.CheckFactID("id", id); err != nil {
+		return kg.Batch{}, err
+	}
+	b, err := s.store.History(ctx, []string{id})
+	if err != nil {
+		return b, fmt.Errorf("read the history of %s: %w", id, err)
+	}
+	if len(b.Entities)+len(b.Relationships)+len(b.Signals) == 0 {
+		return b, fmt.Errorf("no entity, relationship or signal %q was ever recorded: %w", id, store.ErrNotFound)
+	}
+	return b, nil
+}
+
+// Entities returns the entities with these ids visible at a moment; missing ids are absent.
+func (s *Service) Entities(ctx context.Context, ids []string, at At) (map[string]kg.Entity, error) {
+	got, err := s.store.Entities(ctx, ids, at)
 	if err != nil {
 		return nil, fmt.Errorf("read %d entities: %w", len(ids), err)
 	}
@@ -157,9 +319,9 @@ func (s *Service) Relationships(ctx context.Context, q RelQuery) (map[string]Rel
 	return got, nil
 }
 
-// Signals returns the risk signals on each of several entities, visible on a date.
-func (s *Service) Signals(ctx context.Context, ids []string, asOf kg.Date) (map[string][]kg.RiskSignal, error) {
-	got, err := s.store.Signals(ctx, ids, asOf)
+// Signals returns the risk signals on each of several entities, visible at a moment.
+func (s *Service) Signals(ctx context.Context, ids []string, at At) (map[string][]kg.RiskSignal, error) {
+	got, err := s.store.Signals(ctx, ids, at)
 	if err != nil {
 		return nil, fmt.Errorf("read signals of %d entities: %w", len(ids), err)
 	}
@@ -189,6 +351,41 @@ func (s *Service) Search(ctx context.Context, q SearchQuery) (SearchPage, error)
 	p, err := s.store.Search(ctx, q)
 	if err != nil {
 		return p, fmt.Errorf("search %q: %w", q.Text, err)
+	}
+	if len(p.Items) > 0 || q.Page.After != "" {
+		return p, nil
+	}
+	return s.fuzzySearch(ctx, q)
+}
+
+// minFuzzyScore is the least match score a typo-tolerant search hit needs.
+const minFuzzyScore = 0.5
+
+// fuzzySearch answers a search whose words match no entity the way Match would: the text as
+// a name, the entities that name most likely is, scored by match (typos, run-together words,
+// transliterations, legal forms), best first, on one page.
+func (s *Service) fuzzySearch(ctx context.Context, q SearchQuery) (SearchPage, error) {
+	first := cmp.Or(q.Page.First, store.DefaultFirst)
+	res, err := s.Match(ctx, []match.Candidate{{Name: q.Text}}, At{AsOf: q.AsOf, KnownAt: q.KnownAt}, MaxMatchFirst)
+	if err != nil {
+		return SearchPage{}, fmt.Errorf("search %q for near names: %w", q.Text, err)
+	}
+	var ids []string
+	for _, m := range res[0].Matches {
+		if m.Score >= minFuzzyScore && (len(q.Kinds) == 0 || slices.Contains(q.Kinds, m.Target.Kind)) {
+			ids = append(ids, m.Target.ID)
+		}
+	}
+	ids = ids[:min(len(ids), first)]
+	es, err := s.entitiesByID(ctx, ids, res[0].At)
+	if err != nil {
+		return SearchPage{}, err
+	}
+	var p SearchPage
+	for _, m := range res[0].Matches {
+		if e, ok := es[m.Target.ID]; ok && slices.Contains(ids, e.ID) {
+			p.Items = append(p.Items, store.SearchHit{Entity: e, Score: m.Score})
+		}
 	}
 	return p, nil
 }

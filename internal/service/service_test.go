@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"context"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -30,7 +31,7 @@ func seeded(t *testing.T) (*service.Service, store.Store) {
 func TestRankingPagesWithoutGapsOrRepeats(t *testing.T) {
 	ctx := t.Context()
 	svc, _ := seeded(t)
-	q := service.RankingQuery{Dimension: kg.DimRegulatory, AsOf: 20171001, Page: store.Page{First: 1000}}
+	q := service.RankingQuery{Dimension: kg.DimRegulatory, At: service.AsOf(20171001), Page: store.Page{First: 1000}}
 	all, err := svc.Ranking(ctx, q)
 	if err != nil || len(all.Items) < 5 {
 		t.Fatalf("full ranking: %d items, %v", len(all.Items), err)
@@ -64,7 +65,7 @@ func TestRankingPagesWithoutGapsOrRepeats(t *testing.T) {
 			t.Errorf("ranking not highest first at %d", i)
 		}
 	}
-	orgs, err := svc.Ranking(ctx, service.RankingQuery{Dimension: kg.DimRegulatory, Kind: kg.KindOrganization, AsOf: 20171001})
+	orgs, err := svc.Ranking(ctx, service.RankingQuery{Dimension: kg.DimRegulatory, Kind: kg.KindOrganization, At: service.AsOf(20171001)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +84,7 @@ func TestRankingSeesWrites(t *testing.T) {
 	ctx := t.Context()
 	svc, _ := seeded(t)
 	rank := func() float64 {
-		p, err := svc.Ranking(ctx, service.RankingQuery{Dimension: kg.DimSanctions, Kind: kg.KindRetailer, AsOf: 20250101})
+		p, err := svc.Ranking(ctx, service.RankingQuery{Dimension: kg.DimSanctions, Kind: kg.KindRetailer, At: service.AsOf(20250101)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,11 +109,11 @@ func TestRankingSeesWrites(t *testing.T) {
 func TestExposureHopsAndMissing(t *testing.T) {
 	ctx := t.Context()
 	svc, _ := seeded(t)
-	_, err := svc.Exposures(ctx, service.ExposureQuery{IDs: []string{"retailer:best-buy"}, MaxHops: 5})
+	_, err := svc.Exposures(ctx, service.ExposureQuery{IDs: []string{"retailer:best-buy"}, MaxHops: 7})
 	if !errors.Is(err, store.ErrLimit) {
-		t.Errorf("5 hops with a 4-hop model: %v, want a limit error", err)
+		t.Errorf("7 hops with a 6-hop model: %v, want a limit error", err)
 	}
-	got, err := svc.Exposures(ctx, service.ExposureQuery{IDs: []string{"retailer:best-buy", "vendor:nobody"}, AsOf: 20170901,
+	got, err := svc.Exposures(ctx, service.ExposureQuery{IDs: []string{"retailer:best-buy", "vendor:nobody"}, At: service.AsOf(20170901),
 		Dimensions: []kg.Dimension{kg.DimForeignInfluence}})
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +121,7 @@ func TestExposureHopsAndMissing(t *testing.T) {
 	if _, ok := got["vendor:nobody"]; ok || len(got["retailer:best-buy"]) != 1 || got["retailer:best-buy"][0].Score <= 0 {
 		t.Errorf("exposures: %+v", got)
 	}
-	short, err := svc.Exposures(ctx, service.ExposureQuery{IDs: []string{"retailer:best-buy"}, AsOf: 20170901, MaxHops: 1,
+	short, err := svc.Exposures(ctx, service.ExposureQuery{IDs: []string{"retailer:best-buy"}, At: service.AsOf(20170901), MaxHops: 1,
 		Dimensions: []kg.Dimension{kg.DimForeignInfluence}})
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +135,7 @@ func TestComplianceOverTime(t *testing.T) {
 	ctx := t.Context()
 	svc, _ := seeded(t)
 	status := func(at kg.Date) map[string]service.ComplianceStatus {
-		c, err := svc.Compliance(ctx, "directive:bod-17-01", at)
+		c, err := svc.Compliance(ctx, "directive:bod-17-01", service.AsOf(at))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,8 +150,9 @@ func TestComplianceOverTime(t *testing.T) {
 		at   kg.Date
 		want service.ComplianceStatus
 	}{
-		{20171001, service.InProgress}, // bound, still using the product, deadline ahead
-		{20171220, service.Compliant},  // the seed ends federal use on the removal date
+		{20170101, service.NotInForce},    // before the directive: its parties, not yet bound
+		{20171001, service.Pending},       // bound, still using the product, deadlines ahead
+		{20171220, service.NotApplicable}, // the seed ends federal use on the removal date
 	} {
 		if got := status(tc.at)[agencies]; got != tc.want {
 			t.Errorf("%s on %s: %s, want %s", agencies, tc.at, got, tc.want)
@@ -159,17 +161,59 @@ func TestComplianceOverTime(t *testing.T) {
 	// A department that keeps using the product past the last deadline is overdue.
 	const state = "organization:us-department-of-state"
 	_, err := svc.Apply(ctx, kg.Batch{Relationships: []kg.Relationship{{Type: kg.RelUses, From: state,
-		To: "product:kaspersky-anti-virus", Confidence: 0.3, Inferred: true}}})
+		To: "product:kaspersky-anti-virus", Confidence: 0.3, Inferred: true, Validity: kg.Validity{From: 20171212}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := status(20171220)[state]; got != service.Overdue {
 		t.Errorf("%s still using the product on 2017-12-20: %s, want OVERDUE", state, got)
 	}
-	if _, err := svc.Compliance(ctx, "directive:bod-17-01", 20170101); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("before the directive existed: %v, want ErrNotFound", err)
+	if _, err := svc.Compliance(ctx, "directive:no-such-rule", service.AsOf(20171001)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a directive never recorded: %v, want ErrNotFound", err)
 	}
-	if _, err := svc.Compliance(ctx, "vendor:kaspersky-lab", 20171001); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("a vendor is not a directive: %v", err)
+	if _, err := svc.Compliance(ctx, "vendor:kaspersky-lab", service.AsOf(20171001)); !errors.Is(err, kg.ErrInvalid) {
+		t.Errorf("a vendor is not a directive: %v, want ErrInvalid", err)
+	}
+}
+
+// A whole-graph pass is shared: a caller that gives up stops only its own wait, and the pass
+// goes on for the next caller (it does not run under the first caller's context).
+func TestWholePassOutlivesAnImpatientCaller(t *testing.T) {
+	svc, _ := seeded(t)
+	q := service.RankingQuery{Dimension: kg.DimRegulatory, At: service.AsOf(20171001)}
+	impatient, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := svc.Ranking(impatient, q); !errors.Is(err, context.Canceled) {
+		t.Errorf("ranking for a caller that gave up: %v, want context.Canceled", err)
+	}
+	p, err := svc.Ranking(t.Context(), q)
+	if err != nil || len(p.Items) == 0 {
+		t.Fatalf("ranking for the next caller: %+v, %v", p, err)
+	}
+}
+
+// Evidence of compliance is an editor's write, recorded under the caller's name.
+func TestRecordComplianceNeedsAnEditor(t *testing.T) {
+	svc, _ := seeded(t)
+	const party, obligation = "organization:us-department-of-energy", "directive:bod-17-01#identify"
+	cite := []kg.Citation{{SourceID: "source:dhs-bod-17-01-2017-09-13", Excerpt: "a test"}}
+	reader := service.WithCaller(t.Context(), service.Caller{Name: "analyst", Role: service.RoleReader})
+	if _, err := svc.RecordCompliance(reader, party, obligation, 20171010, cite, ""); !errors.Is(err, service.ErrForbidden) {
+		t.Fatalf("a reader recording evidence: %v, want ErrForbidden", err)
+	}
+	editor := service.WithCaller(t.Context(), service.Caller{Name: "loader", Role: service.RoleEditor})
+	if _, err := svc.RecordCompliance(editor, party, "directive:bod-17-01", 20171010, cite, ""); !errors.Is(err, kg.ErrInvalid) {
+		t.Errorf("an obligation id without #: %v, want ErrInvalid", err)
+	}
+	res, err := svc.RecordCompliance(editor, party, obligation, 20171010, cite, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := svc.History(t.Context(), res.Created[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Relationships) != 1 || h.Relationships[0].Version.RecordedBy != "loader" {
+		t.Errorf("the evidence's history: %+v, want one version recorded by loader", h.Relationships)
 	}
 }
