@@ -9,6 +9,7 @@ import (
 	"math"
 	"riskgraph/graph/model"
 	"riskgraph/internal/kg"
+	"riskgraph/internal/match"
 	"riskgraph/internal/risk"
 	"riskgraph/internal/service"
 	"strconv"
@@ -30,17 +31,25 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	CandidateMatches() CandidateMatchesResolver
 	Citation() CitationResolver
 	Compliance() ComplianceResolver
+	Coverage() CoverageResolver
+	CoveredEntity() CoveredEntityResolver
 	Entity() EntityResolver
+	EntityMatch() EntityMatchResolver
 	Exposure() ExposureResolver
 	ExposureStep() ExposureStepResolver
 	Mutation() MutationResolver
+	Obligation() ObligationResolver
+	OwnerShare() OwnerShareResolver
 	PartyCompliance() PartyComplianceResolver
+	PartyObligation() PartyObligationResolver
 	Path() PathResolver
 	Query() QueryResolver
 	Relationship() RelationshipResolver
 	RiskSignal() RiskSignalResolver
+	WriteResult() WriteResultResolver
 }
 
 type DirectiveRoot struct {
@@ -52,17 +61,25 @@ type ComplexityRoot struct {
 		Value func(childComplexity int) int
 	}
 
+	CandidateMatches struct {
+		Matches func(childComplexity int) int
+		Name    func(childComplexity int) int
+		Verdict func(childComplexity int) int
+	}
+
 	Citation struct {
-		Excerpt  func(childComplexity int) int
-		Source   func(childComplexity int) int
-		SourceID func(childComplexity int) int
-		Stance   func(childComplexity int) int
+		Excerpt   func(childComplexity int) int
+		Published func(childComplexity int) int
+		Source    func(childComplexity int) int
+		SourceID  func(childComplexity int) int
+		Stance    func(childComplexity int) int
 	}
 
 	Compliance struct {
 		AsOf      func(childComplexity int) int
 		Directive func(childComplexity int) int
 		FinalDue  func(childComplexity int) int
+		InForce   func(childComplexity int) int
 		Parties   func(childComplexity int) int
 	}
 
@@ -74,6 +91,19 @@ type ComplexityRoot struct {
 		Strength func(childComplexity int) int
 	}
 
+	Coverage struct {
+		AsOf     func(childComplexity int) int
+		Entities func(childComplexity int) int
+		Rule     func(childComplexity int) int
+	}
+
+	CoveredEntity struct {
+		Chain  func(childComplexity int) int
+		Node   func(childComplexity int) int
+		Owners func(childComplexity int) int
+		Reason func(childComplexity int) int
+	}
+
 	Entity struct {
 		Aliases       func(childComplexity int) int
 		Attributes    func(childComplexity int) int
@@ -82,12 +112,14 @@ type ComplexityRoot struct {
 		Kind          func(childComplexity int) int
 		Name          func(childComplexity int) int
 		Obligations   func(childComplexity int) int
+		Reach         func(childComplexity int) int
 		Relationships func(childComplexity int, direction *kg.Direction, types []kg.RelType, asOf *kg.Date, first *int, after *string) int
 		Risk          func(childComplexity int, dimensions []kg.Dimension, asOf *kg.Date) int
 		Signals       func(childComplexity int, dimension *kg.Dimension, asOf *kg.Date) int
 		Sources       func(childComplexity int) int
 		ValidFrom     func(childComplexity int) int
 		ValidTo       func(childComplexity int) int
+		Version       func(childComplexity int) int
 	}
 
 	EntityConnection struct {
@@ -98,6 +130,13 @@ type ComplexityRoot struct {
 	EntityEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	EntityMatch struct {
+		MatchedName func(childComplexity int) int
+		Node        func(childComplexity int) int
+		Reasons     func(childComplexity int) int
+		Score       func(childComplexity int) int
 	}
 
 	Exposure struct {
@@ -122,11 +161,33 @@ type ComplexityRoot struct {
 		Sources        func(childComplexity int) int
 		To             func(childComplexity int) int
 		Type           func(childComplexity int) int
+		ValidFrom      func(childComplexity int) int
+		ValidTo        func(childComplexity int) int
 		Weight         func(childComplexity int) int
+	}
+
+	History struct {
+		ID       func(childComplexity int) int
+		Versions func(childComplexity int) int
+	}
+
+	HistoryEntry struct {
+		Entity       func(childComplexity int) int
+		Relationship func(childComplexity int) int
+		Signal       func(childComplexity int) int
+		Version      func(childComplexity int) int
+	}
+
+	MatchReason struct {
+		Detail func(childComplexity int) int
+		Kind   func(childComplexity int) int
+		Weight func(childComplexity int) int
 	}
 
 	Mutation struct {
 		AddRiskSignals      func(childComplexity int, input []model.RiskSignalInput) int
+		Apply               func(childComplexity int, input model.BatchInput) int
+		RecordCompliance    func(childComplexity int, partyID string, obligationID string, on kg.Date, sources []model.CitationInput, note *string) int
 		Retract             func(childComplexity int, ids []string, on kg.Date) int
 		UpsertEntities      func(childComplexity int, input []model.EntityInput) int
 		UpsertRelationships func(childComplexity int, input []model.RelationshipInput) int
@@ -142,15 +203,33 @@ type ComplexityRoot struct {
 		Title        func(childComplexity int) int
 	}
 
+	OwnerShare struct {
+		Owner        func(childComplexity int) int
+		Relationship func(childComplexity int) int
+		Share        func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor   func(childComplexity int) int
 		HasNextPage func(childComplexity int) int
 	}
 
 	PartyCompliance struct {
-		Offending func(childComplexity int) int
-		Party     func(childComplexity int) int
-		Status    func(childComplexity int) int
+		Binding     func(childComplexity int) int
+		Obligations func(childComplexity int) int
+		Offending   func(childComplexity int) int
+		Party       func(childComplexity int) int
+		Status      func(childComplexity int) int
+	}
+
+	PartyObligation struct {
+		DaysUntilDue func(childComplexity int) int
+		Evidence     func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Late         func(childComplexity int) int
+		MetOn        func(childComplexity int) int
+		State        func(childComplexity int) int
+		Status       func(childComplexity int) int
 	}
 
 	Path struct {
@@ -160,13 +239,25 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Compliance  func(childComplexity int, directiveID string, asOf *kg.Date) int
-		Entities    func(childComplexity int, kind *kg.Kind, filter *model.EntityFilter, asOf *kg.Date, first *int, after *string) int
-		Entity      func(childComplexity int, id string, asOf *kg.Date) int
-		Exposure    func(childComplexity int, entityID string, dimension kg.Dimension, asOf *kg.Date, maxHops *int) int
-		Paths       func(childComplexity int, fromID string, toID string, maxHops *int, types []kg.RelType, asOf *kg.Date, first *int) int
-		RiskRanking func(childComplexity int, dimension kg.Dimension, kind *kg.Kind, asOf *kg.Date, first *int, after *string) int
-		Search      func(childComplexity int, text string, kinds []kg.Kind, asOf *kg.Date, first *int, after *string) int
+		Compliance   func(childComplexity int, directiveID string, asOf *kg.Date, knownAt *kg.Stamp) int
+		Coverage     func(childComplexity int, ruleID string, asOf *kg.Date, knownAt *kg.Stamp) int
+		Entities     func(childComplexity int, kind *kg.Kind, filter *model.EntityFilter, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) int
+		Entity       func(childComplexity int, id string, asOf *kg.Date, knownAt *kg.Stamp) int
+		Exposure     func(childComplexity int, entityID string, dimension kg.Dimension, asOf *kg.Date, knownAt *kg.Stamp, maxHops *int) int
+		History      func(childComplexity int, id string) int
+		Match        func(childComplexity int, candidates []match.Candidate, asOf *kg.Date, knownAt *kg.Stamp, first *int) int
+		Paths        func(childComplexity int, fromID string, toID string, maxHops *int, types []kg.RelType, asOf *kg.Date, knownAt *kg.Stamp, first *int) int
+		Relationship func(childComplexity int, id string, asOf *kg.Date, knownAt *kg.Stamp) int
+		RiskRanking  func(childComplexity int, dimension kg.Dimension, kind *kg.Kind, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) int
+		Search       func(childComplexity int, text string, kinds []kg.Kind, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) int
+		Signal       func(childComplexity int, id string, asOf *kg.Date, knownAt *kg.Stamp) int
+	}
+
+	Reach struct {
+		ControlledBy  func(childComplexity int) int
+		Controls      func(childComplexity int) int
+		Products      func(childComplexity int) int
+		SharedControl func(childComplexity int) int
 	}
 
 	Relationship struct {
@@ -175,11 +266,14 @@ type ComplexityRoot struct {
 		ID                  func(childComplexity int) int
 		Inferred            func(childComplexity int) int
 		Note                func(childComplexity int) int
+		ObligationID        func(childComplexity int) int
+		Share               func(childComplexity int) int
 		Sources             func(childComplexity int) int
 		To                  func(childComplexity int) int
 		Type                func(childComplexity int) int
 		ValidFrom           func(childComplexity int) int
 		ValidTo             func(childComplexity int) int
+		Version             func(childComplexity int) int
 	}
 
 	RelationshipConnection struct {
@@ -225,6 +319,7 @@ type ComplexityRoot struct {
 		Sources   func(childComplexity int) int
 		ValidFrom func(childComplexity int) int
 		ValidTo   func(childComplexity int) int
+		Version   func(childComplexity int) int
 	}
 
 	SearchConnection struct {
@@ -237,10 +332,21 @@ type ComplexityRoot struct {
 		Score func(childComplexity int) int
 	}
 
+	Version struct {
+		Correction   func(childComplexity int) int
+		RecordedAt   func(childComplexity int) int
+		RecordedBy   func(childComplexity int) int
+		SupersededAt func(childComplexity int) int
+		ValidFrom    func(childComplexity int) int
+		ValidTo      func(childComplexity int) int
+	}
+
 	WriteResult struct {
-		Created   func(childComplexity int) int
-		Unchanged func(childComplexity int) int
-		Updated   func(childComplexity int) int
+		Created    func(childComplexity int) int
+		RecordedAt func(childComplexity int) int
+		Retracted  func(childComplexity int) int
+		Unchanged  func(childComplexity int) int
+		Updated    func(childComplexity int) int
 	}
 }
 
@@ -248,21 +354,40 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
-type CitationResolver interface {
-	Source(ctx context.Context, obj *kg.Citation) (*model.Entity, error)
+type CandidateMatchesResolver interface {
+	Name(ctx context.Context, obj *service.MatchResult) (string, error)
 
-	Stance(ctx context.Context, obj *kg.Citation) (kg.Stance, error)
+	Matches(ctx context.Context, obj *service.MatchResult) ([]model.EntityMatch, error)
+}
+type CitationResolver interface {
+	Source(ctx context.Context, obj *model.Citation) (*model.Entity, error)
+	Published(ctx context.Context, obj *model.Citation) (*kg.Date, error)
+
+	Stance(ctx context.Context, obj *model.Citation) (kg.Stance, error)
 }
 type ComplianceResolver interface {
 	Directive(ctx context.Context, obj *service.Compliance) (*model.Entity, error)
 
 	FinalDue(ctx context.Context, obj *service.Compliance) (*kg.Date, error)
 }
+type CoverageResolver interface {
+	Rule(ctx context.Context, obj *service.CoverageResult) (*model.Entity, error)
+	AsOf(ctx context.Context, obj *service.CoverageResult) (kg.Date, error)
+}
+type CoveredEntityResolver interface {
+	Node(ctx context.Context, obj *service.CoveredEntity) (*model.Entity, error)
+
+	Chain(ctx context.Context, obj *service.CoveredEntity) ([]model.Relationship, error)
+}
 type EntityResolver interface {
 	Obligations(ctx context.Context, obj *model.Entity) ([]service.ObligationState, error)
+
 	Relationships(ctx context.Context, obj *model.Entity, direction *kg.Direction, types []kg.RelType, asOf *kg.Date, first *int, after *string) (*model.RelationshipConnection, error)
 	Signals(ctx context.Context, obj *model.Entity, dimension *kg.Dimension, asOf *kg.Date) ([]model.RiskSignal, error)
 	Risk(ctx context.Context, obj *model.Entity, dimensions []kg.Dimension, asOf *kg.Date) ([]model.RiskScore, error)
+}
+type EntityMatchResolver interface {
+	Node(ctx context.Context, obj *model.EntityMatch) (*model.Entity, error)
 }
 type ExposureResolver interface {
 	Entity(ctx context.Context, obj *model.Exposure) (*model.Entity, error)
@@ -272,27 +397,47 @@ type ExposureStepResolver interface {
 	To(ctx context.Context, obj *model.ExposureStep) (*model.Entity, error)
 }
 type MutationResolver interface {
+	Apply(ctx context.Context, input model.BatchInput) (*kg.WriteResult, error)
 	UpsertEntities(ctx context.Context, input []model.EntityInput) (*kg.WriteResult, error)
 	UpsertRelationships(ctx context.Context, input []model.RelationshipInput) (*kg.WriteResult, error)
 	AddRiskSignals(ctx context.Context, input []model.RiskSignalInput) (*kg.WriteResult, error)
 	Retract(ctx context.Context, ids []string, on kg.Date) (*kg.WriteResult, error)
+	RecordCompliance(ctx context.Context, partyID string, obligationID string, on kg.Date, sources []model.CitationInput, note *string) (*kg.WriteResult, error)
+}
+type ObligationResolver interface {
+	Sources(ctx context.Context, obj *service.ObligationState) ([]model.Citation, error)
+}
+type OwnerShareResolver interface {
+	Owner(ctx context.Context, obj *service.OwnerShare) (*model.Entity, error)
+
+	Relationship(ctx context.Context, obj *service.OwnerShare) (*model.Relationship, error)
 }
 type PartyComplianceResolver interface {
 	Party(ctx context.Context, obj *service.PartyCompliance) (*model.Entity, error)
 
 	Offending(ctx context.Context, obj *service.PartyCompliance) ([]model.Relationship, error)
+	Binding(ctx context.Context, obj *service.PartyCompliance) (*model.Relationship, error)
+}
+type PartyObligationResolver interface {
+	Evidence(ctx context.Context, obj *service.ObligationCompliance) (*model.Relationship, error)
+	MetOn(ctx context.Context, obj *service.ObligationCompliance) (*kg.Date, error)
 }
 type PathResolver interface {
 	Entities(ctx context.Context, obj *model.Path) ([]model.Entity, error)
 }
 type QueryResolver interface {
-	Entity(ctx context.Context, id string, asOf *kg.Date) (*model.Entity, error)
-	Entities(ctx context.Context, kind *kg.Kind, filter *model.EntityFilter, asOf *kg.Date, first *int, after *string) (*model.EntityConnection, error)
-	Search(ctx context.Context, text string, kinds []kg.Kind, asOf *kg.Date, first *int, after *string) (*model.SearchConnection, error)
-	Paths(ctx context.Context, fromID string, toID string, maxHops *int, types []kg.RelType, asOf *kg.Date, first *int) ([]model.Path, error)
-	Exposure(ctx context.Context, entityID string, dimension kg.Dimension, asOf *kg.Date, maxHops *int) (*model.Exposure, error)
-	RiskRanking(ctx context.Context, dimension kg.Dimension, kind *kg.Kind, asOf *kg.Date, first *int, after *string) (*model.RiskRankingConnection, error)
-	Compliance(ctx context.Context, directiveID string, asOf *kg.Date) (*service.Compliance, error)
+	Entity(ctx context.Context, id string, asOf *kg.Date, knownAt *kg.Stamp) (*model.Entity, error)
+	Relationship(ctx context.Context, id string, asOf *kg.Date, knownAt *kg.Stamp) (*model.Relationship, error)
+	Signal(ctx context.Context, id string, asOf *kg.Date, knownAt *kg.Stamp) (*model.RiskSignal, error)
+	History(ctx context.Context, id string) (*model.History, error)
+	Entities(ctx context.Context, kind *kg.Kind, filter *model.EntityFilter, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) (*model.EntityConnection, error)
+	Search(ctx context.Context, text string, kinds []kg.Kind, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) (*model.SearchConnection, error)
+	Paths(ctx context.Context, fromID string, toID string, maxHops *int, types []kg.RelType, asOf *kg.Date, knownAt *kg.Stamp, first *int) ([]model.Path, error)
+	Exposure(ctx context.Context, entityID string, dimension kg.Dimension, asOf *kg.Date, knownAt *kg.Stamp, maxHops *int) (*model.Exposure, error)
+	RiskRanking(ctx context.Context, dimension kg.Dimension, kind *kg.Kind, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) (*model.RiskRankingConnection, error)
+	Compliance(ctx context.Context, directiveID string, asOf *kg.Date, knownAt *kg.Stamp) (*service.Compliance, error)
+	Coverage(ctx context.Context, ruleID string, asOf *kg.Date, knownAt *kg.Stamp) (*service.CoverageResult, error)
+	Match(ctx context.Context, candidates []match.Candidate, asOf *kg.Date, knownAt *kg.Stamp, first *int) ([]service.MatchResult, error)
 }
 type RelationshipResolver interface {
 	From(ctx context.Context, obj *model.Relationship) (*model.Entity, error)
@@ -300,6 +445,9 @@ type RelationshipResolver interface {
 }
 type RiskSignalResolver interface {
 	Entity(ctx context.Context, obj *model.RiskSignal) (*model.Entity, error)
+}
+type WriteResultResolver interface {
+	RecordedAt(ctx context.Context, obj *kg.WriteResult) (*kg.Stamp, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -333,12 +481,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Attribute.Value(childComplexity), true
 
+	case "CandidateMatches.matches":
+		if e.ComplexityRoot.CandidateMatches.Matches == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CandidateMatches.Matches(childComplexity), true
+	case "CandidateMatches.name":
+		if e.ComplexityRoot.CandidateMatches.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CandidateMatches.Name(childComplexity), true
+	case "CandidateMatches.verdict":
+		if e.ComplexityRoot.CandidateMatches.Verdict == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CandidateMatches.Verdict(childComplexity), true
+
 	case "Citation.excerpt":
 		if e.ComplexityRoot.Citation.Excerpt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Citation.Excerpt(childComplexity), true
+	case "Citation.published":
+		if e.ComplexityRoot.Citation.Published == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Citation.Published(childComplexity), true
 	case "Citation.source":
 		if e.ComplexityRoot.Citation.Source == nil {
 			break
@@ -376,6 +549,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Compliance.FinalDue(childComplexity), true
+	case "Compliance.inForce":
+		if e.ComplexityRoot.Compliance.InForce == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Compliance.InForce(childComplexity), true
 	case "Compliance.parties":
 		if e.ComplexityRoot.Compliance.Parties == nil {
 			break
@@ -413,6 +592,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contribution.Strength(childComplexity), true
+
+	case "Coverage.asOf":
+		if e.ComplexityRoot.Coverage.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coverage.AsOf(childComplexity), true
+	case "Coverage.entities":
+		if e.ComplexityRoot.Coverage.Entities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coverage.Entities(childComplexity), true
+	case "Coverage.rule":
+		if e.ComplexityRoot.Coverage.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coverage.Rule(childComplexity), true
+
+	case "CoveredEntity.chain":
+		if e.ComplexityRoot.CoveredEntity.Chain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoveredEntity.Chain(childComplexity), true
+	case "CoveredEntity.node":
+		if e.ComplexityRoot.CoveredEntity.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoveredEntity.Node(childComplexity), true
+	case "CoveredEntity.owners":
+		if e.ComplexityRoot.CoveredEntity.Owners == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoveredEntity.Owners(childComplexity), true
+	case "CoveredEntity.reason":
+		if e.ComplexityRoot.CoveredEntity.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoveredEntity.Reason(childComplexity), true
 
 	case "Entity.aliases":
 		if e.ComplexityRoot.Entity.Aliases == nil {
@@ -456,6 +679,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entity.Obligations(childComplexity), true
+	case "Entity.reach":
+		if e.ComplexityRoot.Entity.Reach == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entity.Reach(childComplexity), true
 	case "Entity.relationships":
 		if e.ComplexityRoot.Entity.Relationships == nil {
 			break
@@ -507,6 +736,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entity.ValidTo(childComplexity), true
+	case "Entity.version":
+		if e.ComplexityRoot.Entity.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entity.Version(childComplexity), true
 
 	case "EntityConnection.edges":
 		if e.ComplexityRoot.EntityConnection.Edges == nil {
@@ -533,6 +768,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EntityEdge.Node(childComplexity), true
+
+	case "EntityMatch.matchedName":
+		if e.ComplexityRoot.EntityMatch.MatchedName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntityMatch.MatchedName(childComplexity), true
+	case "EntityMatch.node":
+		if e.ComplexityRoot.EntityMatch.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntityMatch.Node(childComplexity), true
+	case "EntityMatch.reasons":
+		if e.ComplexityRoot.EntityMatch.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntityMatch.Reasons(childComplexity), true
+	case "EntityMatch.score":
+		if e.ComplexityRoot.EntityMatch.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntityMatch.Score(childComplexity), true
 
 	case "Exposure.asOf":
 		if e.ComplexityRoot.Exposure.AsOf == nil {
@@ -648,12 +908,81 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ExposureStep.Type(childComplexity), true
+	case "ExposureStep.validFrom":
+		if e.ComplexityRoot.ExposureStep.ValidFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExposureStep.ValidFrom(childComplexity), true
+	case "ExposureStep.validTo":
+		if e.ComplexityRoot.ExposureStep.ValidTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExposureStep.ValidTo(childComplexity), true
 	case "ExposureStep.weight":
 		if e.ComplexityRoot.ExposureStep.Weight == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ExposureStep.Weight(childComplexity), true
+
+	case "History.id":
+		if e.ComplexityRoot.History.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.History.ID(childComplexity), true
+	case "History.versions":
+		if e.ComplexityRoot.History.Versions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.History.Versions(childComplexity), true
+
+	case "HistoryEntry.entity":
+		if e.ComplexityRoot.HistoryEntry.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistoryEntry.Entity(childComplexity), true
+	case "HistoryEntry.relationship":
+		if e.ComplexityRoot.HistoryEntry.Relationship == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistoryEntry.Relationship(childComplexity), true
+	case "HistoryEntry.signal":
+		if e.ComplexityRoot.HistoryEntry.Signal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistoryEntry.Signal(childComplexity), true
+	case "HistoryEntry.version":
+		if e.ComplexityRoot.HistoryEntry.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistoryEntry.Version(childComplexity), true
+
+	case "MatchReason.detail":
+		if e.ComplexityRoot.MatchReason.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchReason.Detail(childComplexity), true
+	case "MatchReason.kind":
+		if e.ComplexityRoot.MatchReason.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchReason.Kind(childComplexity), true
+	case "MatchReason.weight":
+		if e.ComplexityRoot.MatchReason.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchReason.Weight(childComplexity), true
 
 	case "Mutation.addRiskSignals":
 		if e.ComplexityRoot.Mutation.AddRiskSignals == nil {
@@ -666,6 +995,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddRiskSignals(childComplexity, args["input"].([]model.RiskSignalInput)), true
+	case "Mutation.apply":
+		if e.ComplexityRoot.Mutation.Apply == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_apply_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Apply(childComplexity, args["input"].(model.BatchInput)), true
+	case "Mutation.recordCompliance":
+		if e.ComplexityRoot.Mutation.RecordCompliance == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordCompliance_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordCompliance(childComplexity, args["partyId"].(string), args["obligationId"].(string), args["on"].(kg.Date), args["sources"].([]model.CitationInput), args["note"].(*string)), true
 	case "Mutation.retract":
 		if e.ComplexityRoot.Mutation.Retract == nil {
 			break
@@ -743,6 +1094,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Obligation.Title(childComplexity), true
 
+	case "OwnerShare.owner":
+		if e.ComplexityRoot.OwnerShare.Owner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerShare.Owner(childComplexity), true
+	case "OwnerShare.relationship":
+		if e.ComplexityRoot.OwnerShare.Relationship == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerShare.Relationship(childComplexity), true
+	case "OwnerShare.share":
+		if e.ComplexityRoot.OwnerShare.Share == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OwnerShare.Share(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -756,6 +1126,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
 
+	case "PartyCompliance.binding":
+		if e.ComplexityRoot.PartyCompliance.Binding == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyCompliance.Binding(childComplexity), true
+	case "PartyCompliance.obligations":
+		if e.ComplexityRoot.PartyCompliance.Obligations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyCompliance.Obligations(childComplexity), true
 	case "PartyCompliance.offending":
 		if e.ComplexityRoot.PartyCompliance.Offending == nil {
 			break
@@ -774,6 +1156,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PartyCompliance.Status(childComplexity), true
+
+	case "PartyObligation.daysUntilDue":
+		if e.ComplexityRoot.PartyObligation.DaysUntilDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyObligation.DaysUntilDue(childComplexity), true
+	case "PartyObligation.evidence":
+		if e.ComplexityRoot.PartyObligation.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyObligation.Evidence(childComplexity), true
+	case "PartyObligation.id":
+		if e.ComplexityRoot.PartyObligation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyObligation.ID(childComplexity), true
+	case "PartyObligation.late":
+		if e.ComplexityRoot.PartyObligation.Late == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyObligation.Late(childComplexity), true
+	case "PartyObligation.metOn":
+		if e.ComplexityRoot.PartyObligation.MetOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyObligation.MetOn(childComplexity), true
+	case "PartyObligation.obligation":
+		if e.ComplexityRoot.PartyObligation.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyObligation.State(childComplexity), true
+	case "PartyObligation.status":
+		if e.ComplexityRoot.PartyObligation.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyObligation.Status(childComplexity), true
 
 	case "Path.entities":
 		if e.ComplexityRoot.Path.Entities == nil {
@@ -804,7 +1229,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Compliance(childComplexity, args["directiveId"].(string), args["asOf"].(*kg.Date)), true
+		return e.ComplexityRoot.Query.Compliance(childComplexity, args["directiveId"].(string), args["asOf"].(*kg.Date), args["knownAt"].(*kg.Stamp)), true
+	case "Query.coverage":
+		if e.ComplexityRoot.Query.Coverage == nil {
+			break
+		}
+
+		args, err := ec.field_Query_coverage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Coverage(childComplexity, args["ruleId"].(string), args["asOf"].(*kg.Date), args["knownAt"].(*kg.Stamp)), true
 	case "Query.entities":
 		if e.ComplexityRoot.Query.Entities == nil {
 			break
@@ -815,7 +1251,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Entities(childComplexity, args["kind"].(*kg.Kind), args["filter"].(*model.EntityFilter), args["asOf"].(*kg.Date), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Entities(childComplexity, args["kind"].(*kg.Kind), args["filter"].(*model.EntityFilter), args["asOf"].(*kg.Date), args["knownAt"].(*kg.Stamp), args["first"].(*int), args["after"].(*string)), true
 	case "Query.entity":
 		if e.ComplexityRoot.Query.Entity == nil {
 			break
@@ -826,7 +1262,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Entity(childComplexity, args["id"].(string), args["asOf"].(*kg.Date)), true
+		return e.ComplexityRoot.Query.Entity(childComplexity, args["id"].(string), args["asOf"].(*kg.Date), args["knownAt"].(*kg.Stamp)), true
 	case "Query.exposure":
 		if e.ComplexityRoot.Query.Exposure == nil {
 			break
@@ -837,8 +1273,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Exposure(childComplexity, args["entityId"].(string), args["dimension"].(kg.Dimension), args["asOf"].(*kg.Date), args["maxHops"].(*int)), true
+		return e.ComplexityRoot.Query.Exposure(childComplexity, args["entityId"].(string), args["dimension"].(kg.Dimension), args["asOf"].(*kg.Date), args["knownAt"].(*kg.Stamp), args["maxHops"].(*int)), true
+	case "Query.history":
+		if e.ComplexityRoot.Query.History == nil {
+			break
+		}
 
+		args, err := ec.field_Query_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.History(childComplexity, args["id"].(string)), true
+
+	case "Query.match":
+		if e.ComplexityRoot.Query.Match == nil {
+			break
+		}
+
+		args, err := ec.field_Query_match_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Match(childComplexity, args["candidates"].([]match.Candidate), args["asOf"].(*kg.Date), args["knownAt"].(*kg.Stamp), args["first"].(*int)), true
 	case "Query.paths":
 		if e.ComplexityRoot.Query.Paths == nil {
 			break
@@ -849,7 +1307,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Paths(childComplexity, args["fromId"].(string), args["toId"].(string), args["maxHops"].(*int), args["types"].([]kg.RelType), args["asOf"].(*kg.Date), args["first"].(*int)), true
+		return e.ComplexityRoot.Query.Paths(childComplexity, args["fromId"].(string), args["toId"].(string), args["maxHops"].(*int), args["types"].([]kg.RelType), args["asOf"].(*kg.Date), args["knownAt"].(*kg.Stamp), args["first"].(*int)), true
+	case "Query.relationship":
+		if e.ComplexityRoot.Query.Relationship == nil {
+			break
+		}
+
+		args, err := ec.field_Query_relationship_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Relationship(childComplexity, args["id"].(string), args["asOf"].(*kg.Date), args["knownAt"].(*kg.Stamp)), true
 	case "Query.riskRanking":
 		if e.ComplexityRoot.Query.RiskRanking == nil {
 			break
@@ -860,7 +1329,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.RiskRanking(childComplexity, args["dimension"].(kg.Dimension), args["kind"].(*kg.Kind), args["asOf"].(*kg.Date), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.RiskRanking(childComplexity, args["dimension"].(kg.Dimension), args["kind"].(*kg.Kind), args["asOf"].(*kg.Date), args["knownAt"].(*kg.Stamp), args["first"].(*int), args["after"].(*string)), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -871,7 +1340,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Search(childComplexity, args["text"].(string), args["kinds"].([]kg.Kind), args["asOf"].(*kg.Date), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Search(childComplexity, args["text"].(string), args["kinds"].([]kg.Kind), args["asOf"].(*kg.Date), args["knownAt"].(*kg.Stamp), args["first"].(*int), args["after"].(*string)), true
+	case "Query.signal":
+		if e.ComplexityRoot.Query.Signal == nil {
+			break
+		}
+
+		args, err := ec.field_Query_signal_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Signal(childComplexity, args["id"].(string), args["asOf"].(*kg.Date), args["knownAt"].(*kg.Stamp)), true
+
+	case "Reach.controlledBy":
+		if e.ComplexityRoot.Reach.ControlledBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reach.ControlledBy(childComplexity), true
+	case "Reach.controls":
+		if e.ComplexityRoot.Reach.Controls == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reach.Controls(childComplexity), true
+	case "Reach.products":
+		if e.ComplexityRoot.Reach.Products == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reach.Products(childComplexity), true
+	case "Reach.sharedControl":
+		if e.ComplexityRoot.Reach.SharedControl == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reach.SharedControl(childComplexity), true
 
 	case "Relationship.confidence":
 		if e.ComplexityRoot.Relationship.EffectiveConfidence == nil {
@@ -903,6 +1408,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Relationship.Note(childComplexity), true
+	case "Relationship.obligationId":
+		if e.ComplexityRoot.Relationship.ObligationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.ObligationID(childComplexity), true
+	case "Relationship.share":
+		if e.ComplexityRoot.Relationship.Share == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.Share(childComplexity), true
 	case "Relationship.sources":
 		if e.ComplexityRoot.Relationship.Sources == nil {
 			break
@@ -933,6 +1450,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Relationship.ValidTo(childComplexity), true
+	case "Relationship.version":
+		if e.ComplexityRoot.Relationship.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.Version(childComplexity), true
 
 	case "RelationshipConnection.edges":
 		if e.ComplexityRoot.RelationshipConnection.Edges == nil {
@@ -1101,6 +1624,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RiskSignal.ValidTo(childComplexity), true
+	case "RiskSignal.version":
+		if e.ComplexityRoot.RiskSignal.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskSignal.Version(childComplexity), true
 
 	case "SearchConnection.edges":
 		if e.ComplexityRoot.SearchConnection.Edges == nil {
@@ -1128,12 +1657,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SearchEdge.Score(childComplexity), true
 
+	case "Version.correction":
+		if e.ComplexityRoot.Version.Correction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Version.Correction(childComplexity), true
+	case "Version.recordedAt":
+		if e.ComplexityRoot.Version.RecordedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Version.RecordedAt(childComplexity), true
+	case "Version.recordedBy":
+		if e.ComplexityRoot.Version.RecordedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Version.RecordedBy(childComplexity), true
+	case "Version.supersededAt":
+		if e.ComplexityRoot.Version.SupersededAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Version.SupersededAt(childComplexity), true
+	case "Version.validFrom":
+		if e.ComplexityRoot.Version.ValidFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Version.ValidFrom(childComplexity), true
+	case "Version.validTo":
+		if e.ComplexityRoot.Version.ValidTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Version.ValidTo(childComplexity), true
+
 	case "WriteResult.created":
 		if e.ComplexityRoot.WriteResult.Created == nil {
 			break
 		}
 
 		return e.ComplexityRoot.WriteResult.Created(childComplexity), true
+	case "WriteResult.recordedAt":
+		if e.ComplexityRoot.WriteResult.RecordedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WriteResult.RecordedAt(childComplexity), true
+	case "WriteResult.retracted":
+		if e.ComplexityRoot.WriteResult.Retracted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WriteResult.Retracted(childComplexity), true
 	case "WriteResult.unchanged":
 		if e.ComplexityRoot.WriteResult.Unchanged == nil {
 			break
@@ -1157,12 +1735,16 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AttributeInput", ec.unmarshalInputAttributeInput),
+			graphql.NewInputUnmarshaler("BatchInput", ec.unmarshalInputBatchInput),
 			graphql.NewInputUnmarshaler("CitationInput", ec.unmarshalInputCitationInput),
 			graphql.NewInputUnmarshaler("EntityFilter", ec.unmarshalInputEntityFilter),
 			graphql.NewInputUnmarshaler("EntityInput", ec.unmarshalInputEntityInput),
+			graphql.NewInputUnmarshaler("MatchCandidateInput", ec.unmarshalInputMatchCandidateInput),
 			graphql.NewInputUnmarshaler("ObligationInput", ec.unmarshalInputObligationInput),
+			graphql.NewInputUnmarshaler("ReachInput", ec.unmarshalInputReachInput),
 			graphql.NewInputUnmarshaler("RelatedFilter", ec.unmarshalInputRelatedFilter),
 			graphql.NewInputUnmarshaler("RelationshipInput", ec.unmarshalInputRelationshipInput),
+			graphql.NewInputUnmarshaler("RetractionInput", ec.unmarshalInputRetractionInput),
 			graphql.NewInputUnmarshaler("RiskSignalInput", ec.unmarshalInputRiskSignalInput),
 		)
 	}
@@ -1246,6 +1828,12 @@ A calendar date written YYYY-MM-DD (for example 2017-09-13). Facts hold from the
 """
 scalar Date
 
+"""
+A moment in recorded time, written in RFC 3339 (2018-01-05T12:00:00Z). As input, a date alone
+(2018-01-05) means the end of that day, UTC: "as the graph stood on 2018-01-05".
+"""
+scalar DateTime
+
 """The kind of an entity. Every entity id starts with its kind in lower case: ` + "`" + `vendor:kaspersky-lab` + "`" + `."""
 enum EntityKind {
   "A company that makes products or services, such as Kaspersky Lab."
@@ -1288,9 +1876,9 @@ enum RelationshipType {
   PART_OF
   "(Agency|Government)->(Directive): who issued the directive."
   ISSUED
-  "(Directive)->(Vendor|Product): what the directive is aimed at."
+  "(Directive|Law)->(Vendor|Product): what the rule bans or restricts. Coverage starts here."
   TARGETS
-  "(Directive)->(Organization|Agency): who must comply with the directive."
+  "(Directive|Law)->(Organization|Agency): who must comply with the rule. Being bound changes compliance, not exposure."
   BINDS
   "(Retailer)->(Product): the retailer sells the product."
   SELLS
@@ -1304,6 +1892,8 @@ enum RelationshipType {
   OFFICER_OF
   "(Source)->(any kind but Source): who made the statement that the source records."
   STATED_BY
+  "(Organization|Agency)->(Directive|Law): evidence that the party met one obligation of the rule, from the relationship's validFrom on. Written by recordCompliance."
+  COMPLIED_WITH
 }
 
 """A dimension of risk. Each signal and each score is about one dimension."""
@@ -1351,7 +1941,34 @@ enum ObligationStatus {
 """The reads: every field that reads facts takes an optional asOf and answers as of that date (default: today)."""
 type Query {
   "One entity by id, or null (with a NOT_FOUND error) if it does not exist on that date."
-  entity("The entity's id, e.g. vendor:kaspersky-lab." id: ID!, "The date to answer for; default today." asOf: Date): Entity
+  entity(
+    "The entity's id, e.g. vendor:kaspersky-lab."
+    id: ID!
+    "The date to answer for; default today."
+    asOf: Date
+    "Answer as the graph stood at this moment (recorded time); default now. Later writes and corrections are not seen."
+    knownAt: DateTime
+  ): Entity
+  "One relationship by id (from-TYPE->to), or null (with a NOT_FOUND error) if it does not hold on that date."
+  relationship(
+    "The relationship's id, e.g. vendor:kaspersky-lab-MAKES->product:kaspersky-anti-virus."
+    id: ID!
+    "The date to answer for; default today."
+    asOf: Date
+    "Answer as the graph stood at this moment (recorded time); default now. Later writes and corrections are not seen."
+    knownAt: DateTime
+  ): Relationship
+  "One risk signal by id, or null (with a NOT_FOUND error) if it does not hold on that date."
+  signal(
+    "The signal's id, e.g. signal:bod-17-01-federal-ban."
+    id: ID!
+    "The date to answer for; default today."
+    asOf: Date
+    "Answer as the graph stood at this moment (recorded time); default now. Later writes and corrections are not seen."
+    knownAt: DateTime
+  ): RiskSignal
+  "Every recorded version of one fact (entity, relationship or signal), superseded and corrected ones included, in the order they were recorded."
+  history("The fact's id." id: ID!): History
   "Entities ordered by id, one page at a time."
   entities(
     "Only this kind; all kinds when omitted."
@@ -1360,6 +1977,8 @@ type Query {
     filter: EntityFilter
     "The date to answer for; default today."
     asOf: Date
+    "Answer as the graph stood at this moment (recorded time); default now. Later writes and corrections are not seen."
+    knownAt: DateTime
     "Page size: default 20, at most 1000."
     first: Int
     "The endCursor of the previous page."
@@ -1373,6 +1992,8 @@ type Query {
     kinds: [EntityKind!]
     "The date to answer for; default today."
     asOf: Date
+    "Answer as the graph stood at this moment (recorded time); default now. Later writes and corrections are not seen."
+    knownAt: DateTime
     "Page size: default 20, at most 1000."
     first: Int
     "The endCursor of the previous page."
@@ -1390,31 +2011,100 @@ type Query {
     types: [RelationshipType!]
     "The date to answer for; default today."
     asOf: Date
+    "Answer as the graph stood at this moment (recorded time); default now. Later writes and corrections are not seen."
+    knownAt: DateTime
     "How many paths at most: 1 to 100; default 10."
     first: Int
   ): [Path!]!
 }
 
-"""The writes. Each validates its whole input first: one bad row and nothing is written."""
+"""
+The writes. Each validates its whole input first: one bad row and nothing is written. Nothing is
+ever overwritten: a write that changes a fact adds a version from its validFrom (default: the day
+of the write) and keeps the earlier ones, and every write is recorded with its time and writer.
+Results are nullable, so that a document with several mutation fields reports each one's outcome.
+"""
 type Mutation {
-  "Create or replace entities, keyed by id. Running the same input twice changes nothing the second time."
-  upsertEntities("The entities." input: [EntityInput!]!): WriteResult!
-  "Create or replace relationships, keyed by (from, type, to). Both ends must exist."
-  upsertRelationships("The relationships." input: [RelationshipInput!]!): WriteResult!
-  "Create or replace risk signals, keyed by id. The entity must exist."
-  addRiskSignals("The signals." input: [RiskSignalInput!]!): WriteResult!
-  "End the validity of entities, relationships or signals on a date. Nothing is deleted: earlier dates still see them."
-  retract("Ids of entities, relationships or signals." ids: [ID!]!, "The first day they no longer hold." on: Date!): WriteResult!
+  "Write entities, relationships, signals and retractions together, all or nothing."
+  apply("What to write." input: BatchInput!): WriteResult
+  "Create entities, or add versions of them, keyed by id. Running the same input twice changes nothing the second time."
+  upsertEntities("The entities." input: [EntityInput!]!): WriteResult
+  "Create relationships, or add versions of them, keyed by (from, type, to). Both ends must exist."
+  upsertRelationships("The relationships." input: [RelationshipInput!]!): WriteResult
+  "Create risk signals, or add versions of them, keyed by id. The entity must exist."
+  addRiskSignals("The signals." input: [RiskSignalInput!]!): WriteResult
+  "End entities, relationships or signals on a date. Nothing is deleted: earlier dates still see them, and the record before the retraction stays."
+  retract("Ids of entities, relationships or signals." ids: [ID!]!, "The first day they no longer hold; inside their current version." on: Date!): WriteResult
+}
+
+"""Writes applied together: all of them, or none."""
+input BatchInput {
+  "Entities to create or add versions of."
+  entities: [EntityInput!]
+  "Relationships to create or add versions of."
+  relationships: [RelationshipInput!]
+  "Risk signals to create or add versions of."
+  signals: [RiskSignalInput!]
+  "Facts to end."
+  retractions: [RetractionInput!]
+}
+
+"""The end of a fact."""
+input RetractionInput {
+  "Id of an entity, relationship or signal."
+  id: ID!
+  "The first day it no longer holds."
+  on: Date!
 }
 
 """What a write did, by id."""
 type WriteResult {
   "Ids that did not exist before."
   created: [ID!]!
-  "Ids whose content changed."
+  "Ids that got a new version, a correction, or a new end."
   updated: [ID!]!
-  "Ids whose content was already exactly this."
+  "Ids whose record already said exactly this."
   unchanged: [ID!]!
+  "Ids whose current version was ended."
+  retracted: [ID!]!
+  "When the write was recorded: pass it as knownAt to see the graph as it stood right after. Null when nothing changed."
+  recordedAt: DateTime
+}
+
+"""One recorded version of a fact: the days it holds, and when, by whom and how it was recorded."""
+type Version {
+  "First day this version holds; null when open."
+  validFrom: Date
+  "First day it no longer holds; null when open."
+  validTo: Date
+  "When riskgraph recorded it; null for facts recorded before versions were kept."
+  recordedAt: DateTime
+  "When a later write replaced it; null while it is the record."
+  supersededAt: DateTime
+  "Who wrote it: an API key's name, or local."
+  recordedBy: String
+  "True when it was written as a correction of an earlier version."
+  correction: Boolean!
+}
+
+"""Every recorded version of one fact."""
+type History {
+  "The fact's id."
+  id: ID!
+  "Its versions in the order they were recorded, superseded and corrected ones included."
+  versions: [HistoryEntry!]!
+}
+
+"""One version of a fact and what it said. Exactly one of entity, relationship and signal is set."""
+type HistoryEntry {
+  "How the version was recorded."
+  version: Version!
+  "The entity as this version says (read for the version's first day and recorded time)."
+  entity: Entity
+  "The relationship as this version says."
+  relationship: Relationship
+  "The signal as this version says."
+  signal: RiskSignal
 }
 
 """A node of the graph: a vendor, product, government, agency, law, directive, retailer, organisation, person or source."""
@@ -1431,14 +2121,18 @@ type Entity {
   description: String
   "Named facts about it, such as founded, headquarters or publisher."
   attributes: [Attribute!]!
-  "First day the entity holds; null when open."
+  "First day the entity holds (its first version); null when open."
   validFrom: Date
   "First day it no longer holds; null when open."
   validTo: Date
+  "The version that answers for the date and recorded time the entity was read for."
+  version: Version!
   "Where the facts about this entity come from."
   sources: [Citation!]!
-  "What a Directive requires and by when; empty for other kinds."
+  "What a Directive or Law requires and by when; empty for other kinds."
   obligations: [Obligation!]!
+  "A Directive's or Law's own clause on what it covers besides its targets; null when it has none (the risk model's coverage rules apply)."
+  reach: Reach
   "Relationships of this entity, ordered by id."
   relationships(
     "Which way to walk."
@@ -1473,15 +2167,41 @@ type Attribute {
 type Citation {
   "Id of the Source entity."
   sourceId: ID!
-  "The Source entity itself."
+  "The Source entity, as of the date the citing fact was read for; null when the source was published later."
   source: Entity
+  "The day the source was published (its first day); null when unknown."
+  published: Date
   "What the source says about this fact, in our own words."
   excerpt: String!
   "Whether the source backs the fact or disputes it."
   stance: Stance!
 }
 
-"""Something a directive requires of those it binds."""
+"""What a directive or law covers besides what it TARGETS, as its own text says (e.g. section 1634: any entity Kaspersky Lab controls, is controlled by, or shares control with)."""
+type Reach {
+  "Entities that own or control a covered entity."
+  controls: Boolean!
+  "Entities a covered entity owns or controls."
+  controlledBy: Boolean!
+  "Entities under the same control as a covered entity."
+  sharedControl: Boolean!
+  "Products a covered vendor makes."
+  products: Boolean!
+}
+
+"""A directive's or law's reach clause."""
+input ReachInput {
+  "Cover entities that own or control a covered entity."
+  controls: Boolean! = false
+  "Cover entities a covered entity owns or controls."
+  controlledBy: Boolean! = false
+  "Cover entities under the same control as a covered entity."
+  sharedControl: Boolean! = false
+  "Cover products a covered vendor makes."
+  products: Boolean! = false
+}
+
+"""Something a directive or law requires of those it binds."""
 type Obligation {
   "Id, unique within the directive."
   id: ID!
@@ -1501,7 +2221,7 @@ type Obligation {
 
 """A typed, directed link between two entities."""
 type Relationship {
-  "Stable id: from-TYPE->to."
+  "Stable id: from-TYPE->to, and #obligation for COMPLIED_WITH."
   id: ID!
   "What the link means."
   type: RelationshipType!
@@ -1517,12 +2237,18 @@ type Relationship {
   confidence: Float!
   "True when no source states the link outright and it was inferred."
   inferred: Boolean!
+  "OWNED_BY only: the percentage owned, in (0,100], as its sources give it; null when not known (then the owner counts as owning all of it)."
+  share: Float
+  "COMPLIED_WITH only: the id of the obligation met, as directiveOrLawId#obligation."
+  obligationId: ID
   "A remark on the link."
   note: String
   "First day the link holds; null when open."
   validFrom: Date
   "First day it no longer holds; null when open."
   validTo: Date
+  "The version that answers for the date and recorded time the link was read for."
+  version: Version!
   "Where the link comes from."
   sources: [Citation!]!
 }
@@ -1543,6 +2269,8 @@ type RiskSignal {
   validFrom: Date
   "First day it no longer holds; null when open."
   validTo: Date
+  "The version that answers for the date and recorded time the signal was read for."
+  version: Version!
   "Where the signal comes from; a source with stance DISPUTES contests it."
   sources: [Citation!]!
 }
@@ -1645,14 +2373,18 @@ input EntityInput {
   description: String
   "Named facts."
   attributes: [AttributeInput!]
-  "What a Directive requires; Directive only."
+  "What a Directive or Law requires; Directive and Law only."
   obligations: [ObligationInput!]
+  "What a Directive or Law covers besides its targets; Directive and Law only."
+  reach: ReachInput
   "Where the facts come from."
   sources: [CitationInput!]
-  "First day it holds."
+  "First day it holds; for an entity that exists, the first day of the new version (default: the day of the write)."
   validFrom: Date
   "First day it no longer holds; not before validFrom."
   validTo: Date
+  "True to correct the version in force on validFrom — its content, its dates or both — instead of adding a version. Recorded as a correction; the record before it stays readable with knownAt."
+  correction: Boolean = false
 }
 
 """A named fact."""
@@ -1699,14 +2431,20 @@ input RelationshipInput {
   confidence: Float = 1
   "True when inferred rather than stated by a source."
   inferred: Boolean = false
+  "OWNED_BY only: the percentage owned, in (0,100]; omit when not known."
+  share: Float
+  "COMPLIED_WITH only: the obligation met, as directiveOrLawId#obligation (its directive or law is toId). Prefer recordCompliance."
+  obligationId: ID
   "A remark."
   note: String
   "Where it comes from."
   sources: [CitationInput!]
-  "First day it holds."
+  "First day it holds; for a relationship that exists, the first day of the new version (default: the day of the write)."
   validFrom: Date
   "First day it no longer holds."
   validTo: Date
+  "True to correct the version in force on validFrom instead of adding a version."
+  correction: Boolean = false
 }
 
 """A risk signal to create or replace."""
@@ -1723,10 +2461,12 @@ input RiskSignalInput {
   reason: String!
   "Where it comes from."
   sources: [CitationInput!]
-  "First day it holds."
+  "First day it holds; for a signal that exists, the first day of the new version (default: the day of the write)."
   validFrom: Date
   "First day it no longer holds."
   validTo: Date
+  "True to correct the version in force on validFrom instead of adding a version."
+  correction: Boolean = false
 }
 
 """Which way risk crosses a relationship."""
@@ -1746,6 +2486,8 @@ extend type Query {
     dimension: RiskDimension!
     "The date to answer for; default today."
     asOf: Date
+    "Answer as the graph stood at this moment (recorded time); default now. Later writes and corrections are not seen."
+    knownAt: DateTime
     "Longest chain to follow, 1 to the risk model's hop cap; default the hop cap."
     maxHops: Int
   ): Exposure!
@@ -1757,6 +2499,8 @@ extend type Query {
     kind: EntityKind
     "The date to answer for; default today."
     asOf: Date
+    "Answer as the graph stood at this moment (recorded time); default now. Later writes and corrections are not seen."
+    knownAt: DateTime
     "Page size: default 20, at most 1000."
     first: Int
     "The endCursor of the previous page."
@@ -1838,6 +2582,10 @@ type ExposureStep {
   type: RelationshipType!
   "Whether risk crosses it along or against its direction."
   flow: Flow!
+  "First day the relationship holds; null when open."
+  validFrom: Date
+  "First day it no longer holds; null when open."
+  validTo: Date
   "How much of the risk this type of relationship carries in this dimension (from the risk model)."
   weight: Float!
   "How sure we are of the relationship."
@@ -1876,48 +2624,220 @@ type RiskRankingEdge {
   propagated: Float!
 }
 
-"""Where a party bound by a directive stands on a date."""
+"""Where a party bound by a directive or law stands with one obligation, or with the rule as a whole, on a date. A party's overall status is the worst of its obligations', in the order OVERDUE, PENDING, MET, NOT_APPLICABLE."""
 enum ComplianceStatus {
-  "The directive is not in force on that date."
+  "The rule is not in force on that date (not yet, or no longer)."
   NOT_IN_FORCE
-  "The party neither uses what the directive targets nor buys from a targeted vendor."
-  COMPLIANT
-  "It still does, but the last deadline has not passed."
-  IN_PROGRESS
-  "It still does after the last deadline."
+  "Due later, and not met."
+  PENDING
+  "Evidence (a COMPLIED_WITH fact) says the party met it by that date."
+  MET
+  "The due date has passed and it is not met."
   OVERDUE
+  "The party uses and buys nothing the rule covers, and has recorded no evidence."
+  NOT_APPLICABLE
 }
 
 extend type Query {
-  "For each organisation or agency a directive binds: does it still use or buy what the directive targets on that date, and is that overdue?"
+  "For each organisation or agency a directive or law binds: where it stands with each obligation on that date — does it still use or buy what the rule covers (its targets, their affiliates and their products; see coverage), has it recorded evidence, is it overdue?"
   compliance(
-    "The directive's id, e.g. directive:bod-17-01."
+    "The directive's or law's id, e.g. directive:bod-17-01 or law:us-ndaa-fy2018-s1634."
     directiveId: ID!
     "The date to answer for; default today."
     asOf: Date
+    "Answer as the graph stood at this moment (recorded time); default now. Later writes and corrections are not seen."
+    knownAt: DateTime
   ): Compliance!
+
+  "What a directive or law covers on a date: what it TARGETS, and, as the risk model's coverage rules say, entities that control, are controlled by or share control with a covered entity, entities owned in aggregate at or above the 50% rule's threshold by covered entities, and the products any of them make. Each with the chain of facts that brings it in."
+  coverage(
+    "The directive's or law's id."
+    ruleId: ID!
+    "The date to answer for; default today."
+    asOf: Date
+    "Answer as the graph stood at this moment (recorded time); default now."
+    knownAt: DateTime
+  ): Coverage!
 }
 
-"""The state of a directive's parties on a date."""
+extend type Mutation {
+  "Record evidence that a party met one obligation of a directive or law on a day: a COMPLIED_WITH relationship, versioned like every fact. Needs the editor role."
+  recordCompliance(
+    "The organisation or agency."
+    partyId: ID!
+    "The obligation, as directiveOrLawId#obligation, e.g. directive:bod-17-01#identify."
+    obligationId: ID!
+    "The day it was met."
+    on: Date!
+    "Where the evidence comes from; at least one source is expected."
+    sources: [CitationInput!]!
+    "A remark."
+    note: String
+  ): WriteResult
+}
+
+"""The state of a rule's parties on a date."""
 type Compliance {
-  "The directive, with its obligations."
+  "The directive or law, with its obligations: as read for the date, or, when it is not in force then, its nearest version in force."
   directive: Entity!
   "The date answered for."
   asOf: Date!
+  "Whether the rule is in force on that date."
+  inForce: Boolean!
   "The latest due date of its obligations; null when it has none."
   finalDue: Date
   "One entry per bound party."
   parties: [PartyCompliance!]!
 }
 
-"""One party bound by a directive."""
+"""One party bound by a directive or law."""
 type PartyCompliance {
   "The organisation or agency."
   party: Entity!
-  "Where it stands."
+  "Where it stands overall: the worst of its obligations' statuses."
   status: ComplianceStatus!
-  "Its USES and SUPPLIED_BY relationships, valid on the date, that lead to what the directive targets."
+  "Each obligation of the rule, in the rule's order, with where the party stands."
+  obligations: [PartyObligation!]!
+  "Its USES and SUPPLIED_BY relationships, valid on the date, that lead to what the rule covers."
   offending: [Relationship!]!
+  "The BINDS relationship that makes it a party."
+  binding: Relationship!
+}
+
+"""Where one party stands with one obligation."""
+type PartyObligation {
+  "Id of the obligation: directiveOrLawId#obligation."
+  id: ID!
+  "The obligation."
+  obligation: Obligation!
+  "Its status for this party."
+  status: ComplianceStatus!
+  "Days from the date answered for to the due date; negative once past due."
+  daysUntilDue: Int!
+  "MET only: the COMPLIED_WITH fact; its validFrom is the day it was met, its sources the evidence."
+  evidence: Relationship
+  "MET only: the day it was met."
+  metOn: Date
+  "True when it was met after its due date."
+  late: Boolean!
+}
+
+"""Why an entity is covered by a rule."""
+enum CoverageReason {
+  "The rule TARGETS it."
+  TARGETED
+  "It owns or controls a covered entity."
+  CONTROLS
+  "A covered entity owns or controls it."
+  CONTROLLED_BY
+  "It is owned or controlled by what owns or controls a covered entity."
+  SHARED_CONTROL
+  "Covered entities own, in aggregate, at least the 50% rule's threshold of it."
+  FIFTY_PERCENT
+  "A covered vendor makes it."
+  PRODUCT
+}
+
+"""What a rule covers on a date."""
+type Coverage {
+  "The directive or law."
+  rule: Entity!
+  "The date answered for."
+  asOf: Date!
+  "Covered entities: targets first, then by reason and id."
+  entities: [CoveredEntity!]!
+}
+
+"""One entity a rule covers."""
+type CoveredEntity {
+  "The entity."
+  node: Entity!
+  "Why it is covered."
+  reason: CoverageReason!
+  "The facts that bring it in, from the rule's TARGETS relationship on; each has its sources. Empty for FIFTY_PERCENT (see owners)."
+  chain: [Relationship!]!
+  "FIFTY_PERCENT only: the covered owners' stakes that add up to the threshold."
+  owners: [OwnerShare!]!
+}
+
+"""A covered owner's stake in an entity."""
+type OwnerShare {
+  "The owner."
+  owner: Entity!
+  "The percentage it owns."
+  share: Float!
+  "The OWNED_BY relationship that says so."
+  relationship: Relationship!
+}
+
+extend type Query {
+  "Screening: for each candidate name (a supplier on a list, a name typed in a box), the entities it most likely names, with a score in [0,1] and the reasons, and whether that is a clear MATCH, AMBIGUOUS or NONE. Typos, run-together words, transliterations and legal forms (AO, Ltd, Inc, Labs/Lab) are tolerated; the same algorithm runs on every backend."
+  match(
+    "Up to 100 candidates."
+    candidates: [MatchCandidateInput!]!
+    "The date to answer for; default today."
+    asOf: Date
+    "Answer as the graph stood at this moment (recorded time); default now."
+    knownAt: DateTime
+    "Matches per candidate: default 3, at most 20."
+    first: Int
+  ): [CandidateMatches!]!
+}
+
+"""A name to match, with what else is known about it."""
+input MatchCandidateInput {
+  "The name as written."
+  name: String!
+  "Other names of the same party."
+  aliases: [String!]
+  "Its country: a code (RU, RUS) or an English name."
+  country: String
+  "The kind of entity meant, when known."
+  kind: EntityKind
+  "Entity ids the list already gives; an exact id is a certain match."
+  ids: [ID!]
+}
+
+"""How sure a candidate's best match is."""
+enum MatchVerdict {
+  "One entity is clearly best and scores at least 0.8."
+  MATCH
+  "Two or more entities are too close to choose between."
+  AMBIGUOUS
+  "Nothing scores 0.8."
+  NONE
+}
+
+"""One candidate's best entities."""
+type CandidateMatches {
+  "The candidate's name, as given."
+  name: String!
+  "How sure the best match is."
+  verdict: MatchVerdict!
+  "The best entities, best first (ties by id)."
+  matches: [EntityMatch!]!
+}
+
+"""One entity scored against a candidate."""
+type EntityMatch {
+  "The entity."
+  node: Entity!
+  "How likely the candidate names it, from 0 to 1."
+  score: Float!
+  "The entity's name or alias that gave the score."
+  matchedName: String!
+  "Why: the weights add up to the score."
+  reasons: [MatchReason!]!
+}
+
+"""One piece of evidence of a match."""
+type MatchReason {
+  "exact-id, exact-name, exact-alias, token-overlap, edit-distance, concatenation, abbreviation, transliteration, legal-form, number-mismatch, country or kind."
+  kind: String!
+  "What matched what."
+  detail: String!
+  "Its part of the score (negative when it counts against)."
+  weight: Float!
 }
 `, BuiltIn: false},
 }
@@ -1937,12 +2857,26 @@ func (ec *executionContext) childFields_Attribute(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type Attribute", field.Name)
 }
 
+func (ec *executionContext) childFields_CandidateMatches(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_CandidateMatches_name(ctx, field)
+	case "verdict":
+		return ec.fieldContext_CandidateMatches_verdict(ctx, field)
+	case "matches":
+		return ec.fieldContext_CandidateMatches_matches(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CandidateMatches", field.Name)
+}
+
 func (ec *executionContext) childFields_Citation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "sourceId":
 		return ec.fieldContext_Citation_sourceId(ctx, field)
 	case "source":
 		return ec.fieldContext_Citation_source(ctx, field)
+	case "published":
+		return ec.fieldContext_Citation_published(ctx, field)
 	case "excerpt":
 		return ec.fieldContext_Citation_excerpt(ctx, field)
 	case "stance":
@@ -1957,6 +2891,8 @@ func (ec *executionContext) childFields_Compliance(ctx context.Context, field gr
 		return ec.fieldContext_Compliance_directive(ctx, field)
 	case "asOf":
 		return ec.fieldContext_Compliance_asOf(ctx, field)
+	case "inForce":
+		return ec.fieldContext_Compliance_inForce(ctx, field)
 	case "finalDue":
 		return ec.fieldContext_Compliance_finalDue(ctx, field)
 	case "parties":
@@ -1981,6 +2917,32 @@ func (ec *executionContext) childFields_Contribution(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type Contribution", field.Name)
 }
 
+func (ec *executionContext) childFields_Coverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rule":
+		return ec.fieldContext_Coverage_rule(ctx, field)
+	case "asOf":
+		return ec.fieldContext_Coverage_asOf(ctx, field)
+	case "entities":
+		return ec.fieldContext_Coverage_entities(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Coverage", field.Name)
+}
+
+func (ec *executionContext) childFields_CoveredEntity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_CoveredEntity_node(ctx, field)
+	case "reason":
+		return ec.fieldContext_CoveredEntity_reason(ctx, field)
+	case "chain":
+		return ec.fieldContext_CoveredEntity_chain(ctx, field)
+	case "owners":
+		return ec.fieldContext_CoveredEntity_owners(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CoveredEntity", field.Name)
+}
+
 func (ec *executionContext) childFields_Entity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1999,10 +2961,14 @@ func (ec *executionContext) childFields_Entity(ctx context.Context, field graphq
 		return ec.fieldContext_Entity_validFrom(ctx, field)
 	case "validTo":
 		return ec.fieldContext_Entity_validTo(ctx, field)
+	case "version":
+		return ec.fieldContext_Entity_version(ctx, field)
 	case "sources":
 		return ec.fieldContext_Entity_sources(ctx, field)
 	case "obligations":
 		return ec.fieldContext_Entity_obligations(ctx, field)
+	case "reach":
+		return ec.fieldContext_Entity_reach(ctx, field)
 	case "relationships":
 		return ec.fieldContext_Entity_relationships(ctx, field)
 	case "signals":
@@ -2031,6 +2997,20 @@ func (ec *executionContext) childFields_EntityEdge(ctx context.Context, field gr
 		return ec.fieldContext_EntityEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EntityEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EntityMatch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_EntityMatch_node(ctx, field)
+	case "score":
+		return ec.fieldContext_EntityMatch_score(ctx, field)
+	case "matchedName":
+		return ec.fieldContext_EntityMatch_matchedName(ctx, field)
+	case "reasons":
+		return ec.fieldContext_EntityMatch_reasons(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EntityMatch", field.Name)
 }
 
 func (ec *executionContext) childFields_Exposure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2071,6 +3051,10 @@ func (ec *executionContext) childFields_ExposureStep(ctx context.Context, field 
 		return ec.fieldContext_ExposureStep_type(ctx, field)
 	case "flow":
 		return ec.fieldContext_ExposureStep_flow(ctx, field)
+	case "validFrom":
+		return ec.fieldContext_ExposureStep_validFrom(ctx, field)
+	case "validTo":
+		return ec.fieldContext_ExposureStep_validTo(ctx, field)
 	case "weight":
 		return ec.fieldContext_ExposureStep_weight(ctx, field)
 	case "confidence":
@@ -2081,6 +3065,42 @@ func (ec *executionContext) childFields_ExposureStep(ctx context.Context, field 
 		return ec.fieldContext_ExposureStep_sources(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ExposureStep", field.Name)
+}
+
+func (ec *executionContext) childFields_History(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_History_id(ctx, field)
+	case "versions":
+		return ec.fieldContext_History_versions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type History", field.Name)
+}
+
+func (ec *executionContext) childFields_HistoryEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "version":
+		return ec.fieldContext_HistoryEntry_version(ctx, field)
+	case "entity":
+		return ec.fieldContext_HistoryEntry_entity(ctx, field)
+	case "relationship":
+		return ec.fieldContext_HistoryEntry_relationship(ctx, field)
+	case "signal":
+		return ec.fieldContext_HistoryEntry_signal(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HistoryEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_MatchReason(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_MatchReason_kind(ctx, field)
+	case "detail":
+		return ec.fieldContext_MatchReason_detail(ctx, field)
+	case "weight":
+		return ec.fieldContext_MatchReason_weight(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MatchReason", field.Name)
 }
 
 func (ec *executionContext) childFields_Obligation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2103,6 +3123,18 @@ func (ec *executionContext) childFields_Obligation(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type Obligation", field.Name)
 }
 
+func (ec *executionContext) childFields_OwnerShare(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "owner":
+		return ec.fieldContext_OwnerShare_owner(ctx, field)
+	case "share":
+		return ec.fieldContext_OwnerShare_share(ctx, field)
+	case "relationship":
+		return ec.fieldContext_OwnerShare_relationship(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OwnerShare", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -2119,10 +3151,34 @@ func (ec *executionContext) childFields_PartyCompliance(ctx context.Context, fie
 		return ec.fieldContext_PartyCompliance_party(ctx, field)
 	case "status":
 		return ec.fieldContext_PartyCompliance_status(ctx, field)
+	case "obligations":
+		return ec.fieldContext_PartyCompliance_obligations(ctx, field)
 	case "offending":
 		return ec.fieldContext_PartyCompliance_offending(ctx, field)
+	case "binding":
+		return ec.fieldContext_PartyCompliance_binding(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PartyCompliance", field.Name)
+}
+
+func (ec *executionContext) childFields_PartyObligation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PartyObligation_id(ctx, field)
+	case "obligation":
+		return ec.fieldContext_PartyObligation_obligation(ctx, field)
+	case "status":
+		return ec.fieldContext_PartyObligation_status(ctx, field)
+	case "daysUntilDue":
+		return ec.fieldContext_PartyObligation_daysUntilDue(ctx, field)
+	case "evidence":
+		return ec.fieldContext_PartyObligation_evidence(ctx, field)
+	case "metOn":
+		return ec.fieldContext_PartyObligation_metOn(ctx, field)
+	case "late":
+		return ec.fieldContext_PartyObligation_late(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PartyObligation", field.Name)
 }
 
 func (ec *executionContext) childFields_Path(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2135,6 +3191,20 @@ func (ec *executionContext) childFields_Path(ctx context.Context, field graphql.
 		return ec.fieldContext_Path_relationships(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Path", field.Name)
+}
+
+func (ec *executionContext) childFields_Reach(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "controls":
+		return ec.fieldContext_Reach_controls(ctx, field)
+	case "controlledBy":
+		return ec.fieldContext_Reach_controlledBy(ctx, field)
+	case "sharedControl":
+		return ec.fieldContext_Reach_sharedControl(ctx, field)
+	case "products":
+		return ec.fieldContext_Reach_products(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Reach", field.Name)
 }
 
 func (ec *executionContext) childFields_Relationship(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2155,12 +3225,18 @@ func (ec *executionContext) childFields_Relationship(ctx context.Context, field 
 		return ec.fieldContext_Relationship_confidence(ctx, field)
 	case "inferred":
 		return ec.fieldContext_Relationship_inferred(ctx, field)
+	case "share":
+		return ec.fieldContext_Relationship_share(ctx, field)
+	case "obligationId":
+		return ec.fieldContext_Relationship_obligationId(ctx, field)
 	case "note":
 		return ec.fieldContext_Relationship_note(ctx, field)
 	case "validFrom":
 		return ec.fieldContext_Relationship_validFrom(ctx, field)
 	case "validTo":
 		return ec.fieldContext_Relationship_validTo(ctx, field)
+	case "version":
+		return ec.fieldContext_Relationship_version(ctx, field)
 	case "sources":
 		return ec.fieldContext_Relationship_sources(ctx, field)
 	}
@@ -2251,6 +3327,8 @@ func (ec *executionContext) childFields_RiskSignal(ctx context.Context, field gr
 		return ec.fieldContext_RiskSignal_validFrom(ctx, field)
 	case "validTo":
 		return ec.fieldContext_RiskSignal_validTo(ctx, field)
+	case "version":
+		return ec.fieldContext_RiskSignal_version(ctx, field)
 	case "sources":
 		return ec.fieldContext_RiskSignal_sources(ctx, field)
 	}
@@ -2277,6 +3355,24 @@ func (ec *executionContext) childFields_SearchEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type SearchEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Version(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "validFrom":
+		return ec.fieldContext_Version_validFrom(ctx, field)
+	case "validTo":
+		return ec.fieldContext_Version_validTo(ctx, field)
+	case "recordedAt":
+		return ec.fieldContext_Version_recordedAt(ctx, field)
+	case "supersededAt":
+		return ec.fieldContext_Version_supersededAt(ctx, field)
+	case "recordedBy":
+		return ec.fieldContext_Version_recordedBy(ctx, field)
+	case "correction":
+		return ec.fieldContext_Version_correction(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Version", field.Name)
+}
+
 func (ec *executionContext) childFields_WriteResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "created":
@@ -2285,6 +3381,10 @@ func (ec *executionContext) childFields_WriteResult(ctx context.Context, field g
 		return ec.fieldContext_WriteResult_updated(ctx, field)
 	case "unchanged":
 		return ec.fieldContext_WriteResult_unchanged(ctx, field)
+	case "retracted":
+		return ec.fieldContext_WriteResult_retracted(ctx, field)
+	case "recordedAt":
+		return ec.fieldContext_WriteResult_recordedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WriteResult", field.Name)
 }
@@ -2523,6 +3623,66 @@ func (ec *executionContext) field_Mutation_addRiskSignals_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_apply_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.BatchInput, error) {
+			return ec.unmarshalNBatchInput2riskgraphᚋgraphᚋmodelᚐBatchInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordCompliance_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "partyId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["partyId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "obligationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["obligationId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "on",
+		func(ctx context.Context, v any) (kg.Date, error) {
+			return ec.unmarshalNDate2riskgraphᚋinternalᚋkgᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["on"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "sources",
+		func(ctx context.Context, v any) ([]model.CitationInput, error) {
+			return ec.unmarshalNCitationInput2ᚕriskgraphᚋgraphᚋmodelᚐCitationInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sources"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_retract_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2606,6 +3766,44 @@ func (ec *executionContext) field_Query_compliance_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["asOf"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "knownAt",
+		func(ctx context.Context, v any) (*kg.Stamp, error) {
+			return ec.unmarshalODateTime2ᚖriskgraphᚋinternalᚋkgᚐStamp(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["knownAt"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_coverage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ruleId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ruleId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*kg.Date, error) {
+			return ec.unmarshalODate2ᚖriskgraphᚋinternalᚋkgᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "knownAt",
+		func(ctx context.Context, v any) (*kg.Stamp, error) {
+			return ec.unmarshalODateTime2ᚖriskgraphᚋinternalᚋkgᚐStamp(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["knownAt"] = arg2
 	return args, nil
 }
 
@@ -2636,22 +3834,30 @@ func (ec *executionContext) field_Query_entities_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["asOf"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "knownAt",
+		func(ctx context.Context, v any) (*kg.Stamp, error) {
+			return ec.unmarshalODateTime2ᚖriskgraphᚋinternalᚋkgᚐStamp(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["knownAt"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg4
+	args["after"] = arg5
 	return args, nil
 }
 
@@ -2674,6 +3880,14 @@ func (ec *executionContext) field_Query_entity_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["asOf"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "knownAt",
+		func(ctx context.Context, v any) (*kg.Stamp, error) {
+			return ec.unmarshalODateTime2ᚖriskgraphᚋinternalᚋkgᚐStamp(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["knownAt"] = arg2
 	return args, nil
 }
 
@@ -2704,14 +3918,74 @@ func (ec *executionContext) field_Query_exposure_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["asOf"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "maxHops",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "knownAt",
+		func(ctx context.Context, v any) (*kg.Stamp, error) {
+			return ec.unmarshalODateTime2ᚖriskgraphᚋinternalᚋkgᚐStamp(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["knownAt"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "maxHops",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["maxHops"] = arg3
+	args["maxHops"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_match_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "candidates",
+		func(ctx context.Context, v any) ([]match.Candidate, error) {
+			return ec.unmarshalNMatchCandidateInput2ᚕriskgraphᚋinternalᚋmatchᚐCandidateᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["candidates"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*kg.Date, error) {
+			return ec.unmarshalODate2ᚖriskgraphᚋinternalᚋkgᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "knownAt",
+		func(ctx context.Context, v any) (*kg.Stamp, error) {
+			return ec.unmarshalODateTime2ᚖriskgraphᚋinternalᚋkgᚐStamp(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["knownAt"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
 	return args, nil
 }
 
@@ -2758,14 +4032,52 @@ func (ec *executionContext) field_Query_paths_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["asOf"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "knownAt",
+		func(ctx context.Context, v any) (*kg.Stamp, error) {
+			return ec.unmarshalODateTime2ᚖriskgraphᚋinternalᚋkgᚐStamp(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["knownAt"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg5
+	args["first"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_relationship_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*kg.Date, error) {
+			return ec.unmarshalODate2ᚖriskgraphᚋinternalᚋkgᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "knownAt",
+		func(ctx context.Context, v any) (*kg.Stamp, error) {
+			return ec.unmarshalODateTime2ᚖriskgraphᚋinternalᚋkgᚐStamp(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["knownAt"] = arg2
 	return args, nil
 }
 
@@ -2796,22 +4108,30 @@ func (ec *executionContext) field_Query_riskRanking_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["asOf"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "knownAt",
+		func(ctx context.Context, v any) (*kg.Stamp, error) {
+			return ec.unmarshalODateTime2ᚖriskgraphᚋinternalᚋkgᚐStamp(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["knownAt"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg4
+	args["after"] = arg5
 	return args, nil
 }
 
@@ -2842,22 +4162,60 @@ func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["asOf"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "knownAt",
+		func(ctx context.Context, v any) (*kg.Stamp, error) {
+			return ec.unmarshalODateTime2ᚖriskgraphᚋinternalᚋkgᚐStamp(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["knownAt"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg4
+	args["after"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_signal_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*kg.Date, error) {
+			return ec.unmarshalODate2ᚖriskgraphᚋinternalᚋkgᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "knownAt",
+		func(ctx context.Context, v any) (*kg.Stamp, error) {
+			return ec.unmarshalODateTime2ᚖriskgraphᚋinternalᚋkgᚐStamp(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["knownAt"] = arg2
 	return args, nil
 }
 
@@ -2981,7 +4339,85 @@ func (ec *executionContext) fieldContext_Attribute_value(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Attribute", field, false, false, "String")
 }
 
-func (ec *executionContext) _Citation_sourceId(ctx context.Context, field graphql.CollectedField, obj *kg.Citation) (ret graphql.Marshaler) {
+func (ec *executionContext) _CandidateMatches_name(ctx context.Context, field graphql.CollectedField, obj *service.MatchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CandidateMatches_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CandidateMatches().Name(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CandidateMatches_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CandidateMatches", field, true, true, "String")
+}
+
+func (ec *executionContext) _CandidateMatches_verdict(ctx context.Context, field graphql.CollectedField, obj *service.MatchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CandidateMatches_verdict(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Verdict, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v match.Verdict) graphql.Marshaler {
+			return ec.marshalNMatchVerdict2riskgraphᚋinternalᚋmatchᚐVerdict(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CandidateMatches_verdict(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CandidateMatches", field, false, false, "MatchVerdict")
+}
+
+func (ec *executionContext) _CandidateMatches_matches(ctx context.Context, field graphql.CollectedField, obj *service.MatchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CandidateMatches_matches(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CandidateMatches().Matches(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.EntityMatch) graphql.Marshaler {
+			return ec.marshalNEntityMatch2ᚕriskgraphᚋgraphᚋmodelᚐEntityMatchᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CandidateMatches_matches(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CandidateMatches",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EntityMatch(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Citation_sourceId(ctx context.Context, field graphql.CollectedField, obj *model.Citation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3004,7 +4440,7 @@ func (ec *executionContext) fieldContext_Citation_sourceId(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Citation", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Citation_source(ctx context.Context, field graphql.CollectedField, obj *kg.Citation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Citation_source(ctx context.Context, field graphql.CollectedField, obj *model.Citation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3036,7 +4472,30 @@ func (ec *executionContext) fieldContext_Citation_source(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Citation_excerpt(ctx context.Context, field graphql.CollectedField, obj *kg.Citation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Citation_published(ctx context.Context, field graphql.CollectedField, obj *model.Citation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Citation_published(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Citation().Published(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kg.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖriskgraphᚋinternalᚋkgᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Citation_published(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Citation", field, true, true, "Date")
+}
+
+func (ec *executionContext) _Citation_excerpt(ctx context.Context, field graphql.CollectedField, obj *model.Citation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3059,7 +4518,7 @@ func (ec *executionContext) fieldContext_Citation_excerpt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Citation", field, false, false, "String")
 }
 
-func (ec *executionContext) _Citation_stance(ctx context.Context, field graphql.CollectedField, obj *kg.Citation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Citation_stance(ctx context.Context, field graphql.CollectedField, obj *model.Citation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3135,6 +4594,29 @@ func (ec *executionContext) _Compliance_asOf(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Compliance_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Compliance", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Compliance_inForce(ctx context.Context, field graphql.CollectedField, obj *service.Compliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Compliance_inForce(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InForce, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Compliance_inForce(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Compliance", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Compliance_finalDue(ctx context.Context, field graphql.CollectedField, obj *service.Compliance) (ret graphql.Marshaler) {
@@ -3320,6 +4802,212 @@ func (ec *executionContext) fieldContext_Contribution_steps(_ context.Context, f
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ExposureStep(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Coverage_rule(ctx context.Context, field graphql.CollectedField, obj *service.CoverageResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coverage_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Coverage().Rule(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚖriskgraphᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coverage_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Coverage",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Coverage_asOf(ctx context.Context, field graphql.CollectedField, obj *service.CoverageResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coverage_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Coverage().AsOf(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v kg.Date) graphql.Marshaler {
+			return ec.marshalNDate2riskgraphᚋinternalᚋkgᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coverage_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coverage", field, true, true, "Date")
+}
+
+func (ec *executionContext) _Coverage_entities(ctx context.Context, field graphql.CollectedField, obj *service.CoverageResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coverage_entities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []service.CoveredEntity) graphql.Marshaler {
+			return ec.marshalNCoveredEntity2ᚕriskgraphᚋinternalᚋserviceᚐCoveredEntityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coverage_entities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Coverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoveredEntity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoveredEntity_node(ctx context.Context, field graphql.CollectedField, obj *service.CoveredEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoveredEntity_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CoveredEntity().Node(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚖriskgraphᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoveredEntity_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoveredEntity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoveredEntity_reason(ctx context.Context, field graphql.CollectedField, obj *service.CoveredEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoveredEntity_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v service.CoverageReason) graphql.Marshaler {
+			return ec.marshalNCoverageReason2riskgraphᚋinternalᚋserviceᚐCoverageReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoveredEntity_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoveredEntity", field, false, false, "CoverageReason")
+}
+
+func (ec *executionContext) _CoveredEntity_chain(ctx context.Context, field graphql.CollectedField, obj *service.CoveredEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoveredEntity_chain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CoveredEntity().Chain(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2ᚕriskgraphᚋgraphᚋmodelᚐRelationshipᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoveredEntity_chain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoveredEntity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoveredEntity_owners(ctx context.Context, field graphql.CollectedField, obj *service.CoveredEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoveredEntity_owners(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Owners, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []service.OwnerShare) graphql.Marshaler {
+			return ec.marshalNOwnerShare2ᚕriskgraphᚋinternalᚋserviceᚐOwnerShareᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoveredEntity_owners(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoveredEntity",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OwnerShare(ctx, field)
 		},
 	}
 	return fc, nil
@@ -3518,6 +5206,38 @@ func (ec *executionContext) fieldContext_Entity_validTo(_ context.Context, field
 	return graphql.NewScalarFieldContext("Entity", field, true, false, "Date")
 }
 
+func (ec *executionContext) _Entity_version(ctx context.Context, field graphql.CollectedField, obj *model.Entity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Version) graphql.Marshaler {
+			return ec.marshalNVersion2riskgraphᚋgraphᚋmodelᚐVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Version(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Entity_sources(ctx context.Context, field graphql.CollectedField, obj *model.Entity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3527,11 +5247,11 @@ func (ec *executionContext) _Entity_sources(ctx context.Context, field graphql.C
 			return ec.fieldContext_Entity_sources(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Sources, nil
+			return obj.Sources(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []kg.Citation) graphql.Marshaler {
-			return ec.marshalNCitation2ᚕriskgraphᚋinternalᚋkgᚐCitationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Citation) graphql.Marshaler {
+			return ec.marshalNCitation2ᚕriskgraphᚋgraphᚋmodelᚐCitationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3541,7 +5261,7 @@ func (ec *executionContext) fieldContext_Entity_sources(_ context.Context, field
 	fc = &graphql.FieldContext{
 		Object:     "Entity",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Citation(ctx, field)
@@ -3577,6 +5297,38 @@ func (ec *executionContext) fieldContext_Entity_obligations(_ context.Context, f
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Obligation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_reach(ctx context.Context, field graphql.CollectedField, obj *model.Entity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_reach(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reach, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kg.Reach) graphql.Marshaler {
+			return ec.marshalOReach2ᚖriskgraphᚋinternalᚋkgᚐReach(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_reach(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reach(ctx, field)
 		},
 	}
 	return fc, nil
@@ -3828,6 +5580,116 @@ func (ec *executionContext) fieldContext_EntityEdge_node(_ context.Context, fiel
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Entity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EntityMatch_node(ctx context.Context, field graphql.CollectedField, obj *model.EntityMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntityMatch_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EntityMatch().Node(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚖriskgraphᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntityMatch_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EntityMatch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EntityMatch_score(ctx context.Context, field graphql.CollectedField, obj *model.EntityMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntityMatch_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntityMatch_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EntityMatch", field, false, false, "Float")
+}
+
+func (ec *executionContext) _EntityMatch_matchedName(ctx context.Context, field graphql.CollectedField, obj *model.EntityMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntityMatch_matchedName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MatchedName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntityMatch_matchedName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EntityMatch", field, false, false, "String")
+}
+
+func (ec *executionContext) _EntityMatch_reasons(ctx context.Context, field graphql.CollectedField, obj *model.EntityMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntityMatch_reasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reasons, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []match.Reason) graphql.Marshaler {
+			return ec.marshalNMatchReason2ᚕriskgraphᚋinternalᚋmatchᚐReasonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntityMatch_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EntityMatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MatchReason(ctx, field)
 		},
 	}
 	return fc, nil
@@ -4235,6 +6097,52 @@ func (ec *executionContext) fieldContext_ExposureStep_flow(_ context.Context, fi
 	return graphql.NewScalarFieldContext("ExposureStep", field, false, false, "Flow")
 }
 
+func (ec *executionContext) _ExposureStep_validFrom(ctx context.Context, field graphql.CollectedField, obj *model.ExposureStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExposureStep_validFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidFrom(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kg.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖriskgraphᚋinternalᚋkgᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExposureStep_validFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExposureStep", field, true, false, "Date")
+}
+
+func (ec *executionContext) _ExposureStep_validTo(ctx context.Context, field graphql.CollectedField, obj *model.ExposureStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExposureStep_validTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidTo(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kg.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖriskgraphᚋinternalᚋkgᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExposureStep_validTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExposureStep", field, true, false, "Date")
+}
+
 func (ec *executionContext) _ExposureStep_weight(ctx context.Context, field graphql.CollectedField, obj *model.ExposureStep) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4313,11 +6221,11 @@ func (ec *executionContext) _ExposureStep_sources(ctx context.Context, field gra
 			return ec.fieldContext_ExposureStep_sources(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Sources, nil
+			return obj.Sources(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []kg.Citation) graphql.Marshaler {
-			return ec.marshalNCitation2ᚕriskgraphᚋinternalᚋkgᚐCitationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Citation) graphql.Marshaler {
+			return ec.marshalNCitation2ᚕriskgraphᚋgraphᚋmodelᚐCitationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4327,11 +6235,307 @@ func (ec *executionContext) fieldContext_ExposureStep_sources(_ context.Context,
 	fc = &graphql.FieldContext{
 		Object:     "ExposureStep",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Citation(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _History_id(ctx context.Context, field graphql.CollectedField, obj *model.History) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_History_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_History_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("History", field, false, false, "ID")
+}
+
+func (ec *executionContext) _History_versions(ctx context.Context, field graphql.CollectedField, obj *model.History) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_History_versions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Versions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.HistoryEntry) graphql.Marshaler {
+			return ec.marshalNHistoryEntry2ᚕriskgraphᚋgraphᚋmodelᚐHistoryEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_History_versions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "History",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HistoryEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HistoryEntry_version(ctx context.Context, field graphql.CollectedField, obj *model.HistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HistoryEntry_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Version) graphql.Marshaler {
+			return ec.marshalNVersion2riskgraphᚋgraphᚋmodelᚐVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HistoryEntry_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HistoryEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Version(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HistoryEntry_entity(ctx context.Context, field graphql.CollectedField, obj *model.HistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HistoryEntry_entity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Entity) graphql.Marshaler {
+			return ec.marshalOEntity2ᚖriskgraphᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HistoryEntry_entity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HistoryEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HistoryEntry_relationship(ctx context.Context, field graphql.CollectedField, obj *model.HistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HistoryEntry_relationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Relationship, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Relationship) graphql.Marshaler {
+			return ec.marshalORelationship2ᚖriskgraphᚋgraphᚋmodelᚐRelationship(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HistoryEntry_relationship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HistoryEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HistoryEntry_signal(ctx context.Context, field graphql.CollectedField, obj *model.HistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HistoryEntry_signal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Signal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RiskSignal) graphql.Marshaler {
+			return ec.marshalORiskSignal2ᚖriskgraphᚋgraphᚋmodelᚐRiskSignal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HistoryEntry_signal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HistoryEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskSignal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MatchReason_kind(ctx context.Context, field graphql.CollectedField, obj *match.Reason) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchReason_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchReason_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchReason", field, false, false, "String")
+}
+
+func (ec *executionContext) _MatchReason_detail(ctx context.Context, field graphql.CollectedField, obj *match.Reason) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchReason_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchReason_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchReason", field, false, false, "String")
+}
+
+func (ec *executionContext) _MatchReason_weight(ctx context.Context, field graphql.CollectedField, obj *match.Reason) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchReason_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchReason_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchReason", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Mutation_apply(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_apply(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Apply(ctx, fc.Args["input"].(model.BatchInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kg.WriteResult) graphql.Marshaler {
+			return ec.marshalOWriteResult2ᚖriskgraphᚋinternalᚋkgᚐWriteResult(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_apply(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WriteResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_apply_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -4350,10 +6554,10 @@ func (ec *executionContext) _Mutation_upsertEntities(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *kg.WriteResult) graphql.Marshaler {
-			return ec.marshalNWriteResult2ᚖriskgraphᚋinternalᚋkgᚐWriteResult(ctx, selections, v)
+			return ec.marshalOWriteResult2ᚖriskgraphᚋinternalᚋkgᚐWriteResult(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_upsertEntities(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4394,10 +6598,10 @@ func (ec *executionContext) _Mutation_upsertRelationships(ctx context.Context, f
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *kg.WriteResult) graphql.Marshaler {
-			return ec.marshalNWriteResult2ᚖriskgraphᚋinternalᚋkgᚐWriteResult(ctx, selections, v)
+			return ec.marshalOWriteResult2ᚖriskgraphᚋinternalᚋkgᚐWriteResult(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_upsertRelationships(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4438,10 +6642,10 @@ func (ec *executionContext) _Mutation_addRiskSignals(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *kg.WriteResult) graphql.Marshaler {
-			return ec.marshalNWriteResult2ᚖriskgraphᚋinternalᚋkgᚐWriteResult(ctx, selections, v)
+			return ec.marshalOWriteResult2ᚖriskgraphᚋinternalᚋkgᚐWriteResult(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_addRiskSignals(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4482,10 +6686,10 @@ func (ec *executionContext) _Mutation_retract(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *kg.WriteResult) graphql.Marshaler {
-			return ec.marshalNWriteResult2ᚖriskgraphᚋinternalᚋkgᚐWriteResult(ctx, selections, v)
+			return ec.marshalOWriteResult2ᚖriskgraphᚋinternalᚋkgᚐWriteResult(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_retract(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4506,6 +6710,50 @@ func (ec *executionContext) fieldContext_Mutation_retract(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_retract_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordCompliance(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordCompliance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordCompliance(ctx, fc.Args["partyId"].(string), fc.Args["obligationId"].(string), fc.Args["on"].(kg.Date), fc.Args["sources"].([]model.CitationInput), fc.Args["note"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kg.WriteResult) graphql.Marshaler {
+			return ec.marshalOWriteResult2ᚖriskgraphᚋinternalᚋkgᚐWriteResult(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordCompliance(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WriteResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordCompliance_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -4659,11 +6907,11 @@ func (ec *executionContext) _Obligation_sources(ctx context.Context, field graph
 			return ec.fieldContext_Obligation_sources(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Sources, nil
+			return ec.Resolvers.Obligation().Sources(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []kg.Citation) graphql.Marshaler {
-			return ec.marshalNCitation2ᚕriskgraphᚋinternalᚋkgᚐCitationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Citation) graphql.Marshaler {
+			return ec.marshalNCitation2ᚕriskgraphᚋgraphᚋmodelᚐCitationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4673,10 +6921,97 @@ func (ec *executionContext) fieldContext_Obligation_sources(_ context.Context, f
 	fc = &graphql.FieldContext{
 		Object:     "Obligation",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Citation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OwnerShare_owner(ctx context.Context, field graphql.CollectedField, obj *service.OwnerShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerShare_owner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OwnerShare().Owner(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚖriskgraphᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerShare_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OwnerShare",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OwnerShare_share(ctx context.Context, field graphql.CollectedField, obj *service.OwnerShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerShare_share(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Share, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerShare_share(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OwnerShare", field, false, false, "Float")
+}
+
+func (ec *executionContext) _OwnerShare_relationship(ctx context.Context, field graphql.CollectedField, obj *service.OwnerShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OwnerShare_relationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OwnerShare().Relationship(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2ᚖriskgraphᚋgraphᚋmodelᚐRelationship(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OwnerShare_relationship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OwnerShare",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
 		},
 	}
 	return fc, nil
@@ -4783,6 +7118,38 @@ func (ec *executionContext) fieldContext_PartyCompliance_status(_ context.Contex
 	return graphql.NewScalarFieldContext("PartyCompliance", field, false, false, "ComplianceStatus")
 }
 
+func (ec *executionContext) _PartyCompliance_obligations(ctx context.Context, field graphql.CollectedField, obj *service.PartyCompliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyCompliance_obligations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Obligations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []service.ObligationCompliance) graphql.Marshaler {
+			return ec.marshalNPartyObligation2ᚕriskgraphᚋinternalᚋserviceᚐObligationComplianceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyCompliance_obligations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartyCompliance",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartyObligation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PartyCompliance_offending(ctx context.Context, field graphql.CollectedField, obj *service.PartyCompliance) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4813,6 +7180,217 @@ func (ec *executionContext) fieldContext_PartyCompliance_offending(_ context.Con
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _PartyCompliance_binding(ctx context.Context, field graphql.CollectedField, obj *service.PartyCompliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyCompliance_binding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PartyCompliance().Binding(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2ᚖriskgraphᚋgraphᚋmodelᚐRelationship(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyCompliance_binding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartyCompliance",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PartyObligation_id(ctx context.Context, field graphql.CollectedField, obj *service.ObligationCompliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyObligation_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyObligation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyObligation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PartyObligation_obligation(ctx context.Context, field graphql.CollectedField, obj *service.ObligationCompliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyObligation_obligation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v service.ObligationState) graphql.Marshaler {
+			return ec.marshalNObligation2riskgraphᚋinternalᚋserviceᚐObligationState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyObligation_obligation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartyObligation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Obligation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PartyObligation_status(ctx context.Context, field graphql.CollectedField, obj *service.ObligationCompliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyObligation_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v service.ComplianceStatus) graphql.Marshaler {
+			return ec.marshalNComplianceStatus2riskgraphᚋinternalᚋserviceᚐComplianceStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyObligation_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyObligation", field, false, false, "ComplianceStatus")
+}
+
+func (ec *executionContext) _PartyObligation_daysUntilDue(ctx context.Context, field graphql.CollectedField, obj *service.ObligationCompliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyObligation_daysUntilDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DaysUntilDue(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyObligation_daysUntilDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyObligation", field, true, false, "Int")
+}
+
+func (ec *executionContext) _PartyObligation_evidence(ctx context.Context, field graphql.CollectedField, obj *service.ObligationCompliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyObligation_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PartyObligation().Evidence(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Relationship) graphql.Marshaler {
+			return ec.marshalORelationship2ᚖriskgraphᚋgraphᚋmodelᚐRelationship(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PartyObligation_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartyObligation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PartyObligation_metOn(ctx context.Context, field graphql.CollectedField, obj *service.ObligationCompliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyObligation_metOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PartyObligation().MetOn(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kg.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖriskgraphᚋinternalᚋkgᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PartyObligation_metOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyObligation", field, true, true, "Date")
+}
+
+func (ec *executionContext) _PartyObligation_late(ctx context.Context, field graphql.CollectedField, obj *service.ObligationCompliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyObligation_late(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Late(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyObligation_late(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyObligation", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _Path_length(ctx context.Context, field graphql.CollectedField, obj *model.Path) (ret graphql.Marshaler) {
@@ -4912,7 +7490,7 @@ func (ec *executionContext) _Query_entity(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Entity(ctx, fc.Args["id"].(string), fc.Args["asOf"].(*kg.Date))
+			return ec.Resolvers.Query().Entity(ctx, fc.Args["id"].(string), fc.Args["asOf"].(*kg.Date), fc.Args["knownAt"].(*kg.Stamp))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Entity) graphql.Marshaler {
@@ -4946,6 +7524,138 @@ func (ec *executionContext) fieldContext_Query_entity(ctx context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_relationship(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_relationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Relationship(ctx, fc.Args["id"].(string), fc.Args["asOf"].(*kg.Date), fc.Args["knownAt"].(*kg.Stamp))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Relationship) graphql.Marshaler {
+			return ec.marshalORelationship2ᚖriskgraphᚋgraphᚋmodelᚐRelationship(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_relationship(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_relationship_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_signal(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_signal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Signal(ctx, fc.Args["id"].(string), fc.Args["asOf"].(*kg.Date), fc.Args["knownAt"].(*kg.Stamp))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RiskSignal) graphql.Marshaler {
+			return ec.marshalORiskSignal2ᚖriskgraphᚋgraphᚋmodelᚐRiskSignal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_signal(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskSignal(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_signal_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_history(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().History(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.History) graphql.Marshaler {
+			return ec.marshalOHistory2ᚖriskgraphᚋgraphᚋmodelᚐHistory(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_History(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_entities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4956,7 +7666,7 @@ func (ec *executionContext) _Query_entities(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Entities(ctx, fc.Args["kind"].(*kg.Kind), fc.Args["filter"].(*model.EntityFilter), fc.Args["asOf"].(*kg.Date), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Entities(ctx, fc.Args["kind"].(*kg.Kind), fc.Args["filter"].(*model.EntityFilter), fc.Args["asOf"].(*kg.Date), fc.Args["knownAt"].(*kg.Stamp), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.EntityConnection) graphql.Marshaler {
@@ -5000,7 +7710,7 @@ func (ec *executionContext) _Query_search(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Search(ctx, fc.Args["text"].(string), fc.Args["kinds"].([]kg.Kind), fc.Args["asOf"].(*kg.Date), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Search(ctx, fc.Args["text"].(string), fc.Args["kinds"].([]kg.Kind), fc.Args["asOf"].(*kg.Date), fc.Args["knownAt"].(*kg.Stamp), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SearchConnection) graphql.Marshaler {
@@ -5044,7 +7754,7 @@ func (ec *executionContext) _Query_paths(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Paths(ctx, fc.Args["fromId"].(string), fc.Args["toId"].(string), fc.Args["maxHops"].(*int), fc.Args["types"].([]kg.RelType), fc.Args["asOf"].(*kg.Date), fc.Args["first"].(*int))
+			return ec.Resolvers.Query().Paths(ctx, fc.Args["fromId"].(string), fc.Args["toId"].(string), fc.Args["maxHops"].(*int), fc.Args["types"].([]kg.RelType), fc.Args["asOf"].(*kg.Date), fc.Args["knownAt"].(*kg.Stamp), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.Path) graphql.Marshaler {
@@ -5088,7 +7798,7 @@ func (ec *executionContext) _Query_exposure(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Exposure(ctx, fc.Args["entityId"].(string), fc.Args["dimension"].(kg.Dimension), fc.Args["asOf"].(*kg.Date), fc.Args["maxHops"].(*int))
+			return ec.Resolvers.Query().Exposure(ctx, fc.Args["entityId"].(string), fc.Args["dimension"].(kg.Dimension), fc.Args["asOf"].(*kg.Date), fc.Args["knownAt"].(*kg.Stamp), fc.Args["maxHops"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Exposure) graphql.Marshaler {
@@ -5132,7 +7842,7 @@ func (ec *executionContext) _Query_riskRanking(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().RiskRanking(ctx, fc.Args["dimension"].(kg.Dimension), fc.Args["kind"].(*kg.Kind), fc.Args["asOf"].(*kg.Date), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().RiskRanking(ctx, fc.Args["dimension"].(kg.Dimension), fc.Args["kind"].(*kg.Kind), fc.Args["asOf"].(*kg.Date), fc.Args["knownAt"].(*kg.Stamp), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RiskRankingConnection) graphql.Marshaler {
@@ -5176,7 +7886,7 @@ func (ec *executionContext) _Query_compliance(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Compliance(ctx, fc.Args["directiveId"].(string), fc.Args["asOf"].(*kg.Date))
+			return ec.Resolvers.Query().Compliance(ctx, fc.Args["directiveId"].(string), fc.Args["asOf"].(*kg.Date), fc.Args["knownAt"].(*kg.Stamp))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *service.Compliance) graphql.Marshaler {
@@ -5204,6 +7914,94 @@ func (ec *executionContext) fieldContext_Query_compliance(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_compliance_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_coverage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_coverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Coverage(ctx, fc.Args["ruleId"].(string), fc.Args["asOf"].(*kg.Date), fc.Args["knownAt"].(*kg.Stamp))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *service.CoverageResult) graphql.Marshaler {
+			return ec.marshalNCoverage2ᚖriskgraphᚋinternalᚋserviceᚐCoverageResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_coverage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Coverage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_coverage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_match(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_match(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Match(ctx, fc.Args["candidates"].([]match.Candidate), fc.Args["asOf"].(*kg.Date), fc.Args["knownAt"].(*kg.Stamp), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []service.MatchResult) graphql.Marshaler {
+			return ec.marshalNCandidateMatches2ᚕriskgraphᚋinternalᚋserviceᚐMatchResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_match(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CandidateMatches(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_match_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -5284,6 +8082,98 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Reach_controls(ctx context.Context, field graphql.CollectedField, obj *kg.Reach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reach_controls(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Controls, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reach_controls(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reach", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Reach_controlledBy(ctx context.Context, field graphql.CollectedField, obj *kg.Reach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reach_controlledBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ControlledBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reach_controlledBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reach", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Reach_sharedControl(ctx context.Context, field graphql.CollectedField, obj *kg.Reach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reach_sharedControl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SharedControl, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reach_sharedControl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reach", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Reach_products(ctx context.Context, field graphql.CollectedField, obj *kg.Reach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reach_products(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Products, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reach_products(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reach", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Relationship_id(ctx context.Context, field graphql.CollectedField, obj *model.Relationship) (ret graphql.Marshaler) {
@@ -5488,6 +8378,52 @@ func (ec *executionContext) fieldContext_Relationship_inferred(_ context.Context
 	return graphql.NewScalarFieldContext("Relationship", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Relationship_share(ctx context.Context, field graphql.CollectedField, obj *model.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_share(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Share(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_share(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Relationship", field, true, false, "Float")
+}
+
+func (ec *executionContext) _Relationship_obligationId(ctx context.Context, field graphql.CollectedField, obj *model.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_obligationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ObligationID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_obligationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Relationship", field, true, false, "ID")
+}
+
 func (ec *executionContext) _Relationship_note(ctx context.Context, field graphql.CollectedField, obj *model.Relationship) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5557,6 +8493,38 @@ func (ec *executionContext) fieldContext_Relationship_validTo(_ context.Context,
 	return graphql.NewScalarFieldContext("Relationship", field, true, false, "Date")
 }
 
+func (ec *executionContext) _Relationship_version(ctx context.Context, field graphql.CollectedField, obj *model.Relationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relationship_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Version) graphql.Marshaler {
+			return ec.marshalNVersion2riskgraphᚋgraphᚋmodelᚐVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relationship_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Relationship",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Version(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Relationship_sources(ctx context.Context, field graphql.CollectedField, obj *model.Relationship) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5566,11 +8534,11 @@ func (ec *executionContext) _Relationship_sources(ctx context.Context, field gra
 			return ec.fieldContext_Relationship_sources(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Sources, nil
+			return obj.Sources(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []kg.Citation) graphql.Marshaler {
-			return ec.marshalNCitation2ᚕriskgraphᚋinternalᚋkgᚐCitationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Citation) graphql.Marshaler {
+			return ec.marshalNCitation2ᚕriskgraphᚋgraphᚋmodelᚐCitationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5580,7 +8548,7 @@ func (ec *executionContext) fieldContext_Relationship_sources(_ context.Context,
 	fc = &graphql.FieldContext{
 		Object:     "Relationship",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Citation(ctx, field)
@@ -6250,6 +9218,38 @@ func (ec *executionContext) fieldContext_RiskSignal_validTo(_ context.Context, f
 	return graphql.NewScalarFieldContext("RiskSignal", field, true, false, "Date")
 }
 
+func (ec *executionContext) _RiskSignal_version(ctx context.Context, field graphql.CollectedField, obj *model.RiskSignal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskSignal_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Version) graphql.Marshaler {
+			return ec.marshalNVersion2riskgraphᚋgraphᚋmodelᚐVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskSignal_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskSignal",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Version(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RiskSignal_sources(ctx context.Context, field graphql.CollectedField, obj *model.RiskSignal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6259,11 +9259,11 @@ func (ec *executionContext) _RiskSignal_sources(ctx context.Context, field graph
 			return ec.fieldContext_RiskSignal_sources(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Sources, nil
+			return obj.Sources(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []kg.Citation) graphql.Marshaler {
-			return ec.marshalNCitation2ᚕriskgraphᚋinternalᚋkgᚐCitationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Citation) graphql.Marshaler {
+			return ec.marshalNCitation2ᚕriskgraphᚋgraphᚋmodelᚐCitationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6273,7 +9273,7 @@ func (ec *executionContext) fieldContext_RiskSignal_sources(_ context.Context, f
 	fc = &graphql.FieldContext{
 		Object:     "RiskSignal",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Citation(ctx, field)
@@ -6401,6 +9401,144 @@ func (ec *executionContext) fieldContext_SearchEdge_score(_ context.Context, fie
 	return graphql.NewScalarFieldContext("SearchEdge", field, false, false, "Float")
 }
 
+func (ec *executionContext) _Version_validFrom(ctx context.Context, field graphql.CollectedField, obj *model.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Version_validFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidFrom(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kg.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖriskgraphᚋinternalᚋkgᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Version_validFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Version", field, true, false, "Date")
+}
+
+func (ec *executionContext) _Version_validTo(ctx context.Context, field graphql.CollectedField, obj *model.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Version_validTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidTo(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kg.Date) graphql.Marshaler {
+			return ec.marshalODate2ᚖriskgraphᚋinternalᚋkgᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Version_validTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Version", field, true, false, "Date")
+}
+
+func (ec *executionContext) _Version_recordedAt(ctx context.Context, field graphql.CollectedField, obj *model.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Version_recordedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kg.Stamp) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖriskgraphᚋinternalᚋkgᚐStamp(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Version_recordedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Version", field, true, false, "DateTime")
+}
+
+func (ec *executionContext) _Version_supersededAt(ctx context.Context, field graphql.CollectedField, obj *model.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Version_supersededAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SupersededAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kg.Stamp) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖriskgraphᚋinternalᚋkgᚐStamp(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Version_supersededAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Version", field, true, false, "DateTime")
+}
+
+func (ec *executionContext) _Version_recordedBy(ctx context.Context, field graphql.CollectedField, obj *model.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Version_recordedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordedBy(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Version_recordedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Version", field, true, false, "String")
+}
+
+func (ec *executionContext) _Version_correction(ctx context.Context, field graphql.CollectedField, obj *model.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Version_correction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Correction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Version_correction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Version", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _WriteResult_created(ctx context.Context, field graphql.CollectedField, obj *kg.WriteResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6468,6 +9606,52 @@ func (ec *executionContext) _WriteResult_unchanged(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_WriteResult_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WriteResult", field, false, false, "ID")
+}
+
+func (ec *executionContext) _WriteResult_retracted(ctx context.Context, field graphql.CollectedField, obj *kg.WriteResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WriteResult_retracted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Retracted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WriteResult_retracted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WriteResult", field, false, false, "ID")
+}
+
+func (ec *executionContext) _WriteResult_recordedAt(ctx context.Context, field graphql.CollectedField, obj *kg.WriteResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WriteResult_recordedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WriteResult().RecordedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kg.Stamp) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖriskgraphᚋinternalᚋkgᚐStamp(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WriteResult_recordedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WriteResult", field, true, true, "DateTime")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -7592,6 +10776,69 @@ func UnmarshalAttributeInput(ctx context.Context, raw any) (model.AttributeInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputBatchInput(ctx context.Context, obj any) (model.BatchInput, error) {
+	var it model.BatchInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"entities", "relationships", "signals", "retractions"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "entities":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entities"))
+			data, err := ec.unmarshalOEntityInput2ᚕriskgraphᚋgraphᚋmodelᚐEntityInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Entities = data
+		case "relationships":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
+			data, err := ec.unmarshalORelationshipInput2ᚕriskgraphᚋgraphᚋmodelᚐRelationshipInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Relationships = data
+		case "signals":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signals"))
+			data, err := ec.unmarshalORiskSignalInput2ᚕriskgraphᚋgraphᚋmodelᚐRiskSignalInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Signals = data
+		case "retractions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retractions"))
+			data, err := ec.unmarshalORetractionInput2ᚕriskgraphᚋgraphᚋmodelᚐRetractionInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Retractions = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBatchInput unmarshals raw into the BatchInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBatchInput(ctx context.Context, raw any) (model.BatchInput, error) {
+	var out model.BatchInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BatchInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCitationInput(ctx context.Context, obj any) (model.CitationInput, error) {
 	var it model.CitationInput
 	if obj == nil {
@@ -7712,7 +10959,11 @@ func (ec *executionContext) unmarshalInputEntityInput(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "kind", "name", "aliases", "description", "attributes", "obligations", "sources", "validFrom", "validTo"}
+	if _, present := asMap["correction"]; !present {
+		asMap["correction"] = false
+	}
+
+	fieldsInOrder := [...]string{"id", "kind", "name", "aliases", "description", "attributes", "obligations", "reach", "sources", "validFrom", "validTo", "correction"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -7768,6 +11019,13 @@ func (ec *executionContext) unmarshalInputEntityInput(ctx context.Context, obj a
 				return it, err
 			}
 			it.Obligations = data
+		case "reach":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reach"))
+			data, err := ec.unmarshalOReachInput2ᚖriskgraphᚋinternalᚋkgᚐReach(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reach = data
 		case "sources":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
 			data, err := ec.unmarshalOCitationInput2ᚕriskgraphᚋgraphᚋmodelᚐCitationInputᚄ(ctx, v)
@@ -7789,6 +11047,13 @@ func (ec *executionContext) unmarshalInputEntityInput(ctx context.Context, obj a
 				return it, err
 			}
 			it.ValidTo = data
+		case "correction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correction"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Correction = data
 		}
 	}
 	return it, nil
@@ -7803,6 +11068,76 @@ func (ec *executionContext) unmarshalInputEntityInput(ctx context.Context, obj a
 func UnmarshalEntityInput(ctx context.Context, raw any) (model.EntityInput, error) {
 	var out model.EntityInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EntityInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMatchCandidateInput(ctx context.Context, obj any) (match.Candidate, error) {
+	var it match.Candidate
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "aliases", "country", "kind", "ids"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "aliases":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("aliases"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Aliases = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOEntityKind2riskgraphᚋinternalᚋkgᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "ids":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ids"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDs = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMatchCandidateInput unmarshals raw into the MatchCandidateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMatchCandidateInput(ctx context.Context, raw any) (match.Candidate, error) {
+	var out match.Candidate
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MatchCandidateInput", raw, &out)
 	return out, err
 }
 
@@ -7873,6 +11208,82 @@ func (ec *executionContext) unmarshalInputObligationInput(ctx context.Context, o
 func UnmarshalObligationInput(ctx context.Context, raw any) (model.ObligationInput, error) {
 	var out model.ObligationInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ObligationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReachInput(ctx context.Context, obj any) (kg.Reach, error) {
+	var it kg.Reach
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["controls"]; !present {
+		asMap["controls"] = false
+	}
+	if _, present := asMap["controlledBy"]; !present {
+		asMap["controlledBy"] = false
+	}
+	if _, present := asMap["sharedControl"]; !present {
+		asMap["sharedControl"] = false
+	}
+	if _, present := asMap["products"]; !present {
+		asMap["products"] = false
+	}
+
+	fieldsInOrder := [...]string{"controls", "controlledBy", "sharedControl", "products"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "controls":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controls"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Controls = data
+		case "controlledBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controlledBy"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ControlledBy = data
+		case "sharedControl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sharedControl"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SharedControl = data
+		case "products":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("products"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Products = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReachInput unmarshals raw into the ReachInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReachInput(ctx context.Context, raw any) (kg.Reach, error) {
+	var out kg.Reach
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReachInput", raw, &out)
 	return out, err
 }
 
@@ -7949,8 +11360,11 @@ func (ec *executionContext) unmarshalInputRelationshipInput(ctx context.Context,
 	if _, present := asMap["inferred"]; !present {
 		asMap["inferred"] = false
 	}
+	if _, present := asMap["correction"]; !present {
+		asMap["correction"] = false
+	}
 
-	fieldsInOrder := [...]string{"type", "fromId", "toId", "confidence", "inferred", "note", "sources", "validFrom", "validTo"}
+	fieldsInOrder := [...]string{"type", "fromId", "toId", "confidence", "inferred", "share", "obligationId", "note", "sources", "validFrom", "validTo", "correction"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -7992,6 +11406,20 @@ func (ec *executionContext) unmarshalInputRelationshipInput(ctx context.Context,
 				return it, err
 			}
 			it.Inferred = data
+		case "share":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("share"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Share = data
+		case "obligationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("obligationId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ObligationID = data
 		case "note":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -8020,6 +11448,13 @@ func (ec *executionContext) unmarshalInputRelationshipInput(ctx context.Context,
 				return it, err
 			}
 			it.ValidTo = data
+		case "correction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correction"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Correction = data
 		}
 	}
 	return it, nil
@@ -8037,6 +11472,55 @@ func UnmarshalRelationshipInput(ctx context.Context, raw any) (model.Relationshi
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRetractionInput(ctx context.Context, obj any) (model.RetractionInput, error) {
+	var it model.RetractionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "on"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "on":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("on"))
+			data, err := ec.unmarshalNDate2riskgraphᚋinternalᚋkgᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.On = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRetractionInput unmarshals raw into the RetractionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRetractionInput(ctx context.Context, raw any) (model.RetractionInput, error) {
+	var out model.RetractionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RetractionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRiskSignalInput(ctx context.Context, obj any) (model.RiskSignalInput, error) {
 	var it model.RiskSignalInput
 	if obj == nil {
@@ -8048,7 +11532,11 @@ func (ec *executionContext) unmarshalInputRiskSignalInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "entityId", "dimension", "severity", "reason", "sources", "validFrom", "validTo"}
+	if _, present := asMap["correction"]; !present {
+		asMap["correction"] = false
+	}
+
+	fieldsInOrder := [...]string{"id", "entityId", "dimension", "severity", "reason", "sources", "validFrom", "validTo", "correction"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -8111,6 +11599,13 @@ func (ec *executionContext) unmarshalInputRiskSignalInput(ctx context.Context, o
 				return it, err
 			}
 			it.ValidTo = data
+		case "correction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correction"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Correction = data
 		}
 	}
 	return it, nil
@@ -8174,9 +11669,54 @@ func (ec *executionContext) _Attribute(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var candidateMatchesImplementors = []string{"CandidateMatches"}
+
+func (ec *executionContext) _CandidateMatches(ctx context.Context, sel ast.SelectionSet, obj *service.MatchResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, candidateMatchesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CandidateMatches")
+		case "name":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CandidateMatches_name(ctx, field, obj)
+				})
+		case "verdict":
+			out.Values[i] = ec._CandidateMatches_verdict(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "matches":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CandidateMatches_matches(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var citationImplementors = []string{"Citation"}
 
-func (ec *executionContext) _Citation(ctx context.Context, sel ast.SelectionSet, obj *kg.Citation) graphql.Marshaler {
+func (ec *executionContext) _Citation(ctx context.Context, sel ast.SelectionSet, obj *model.Citation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, citationImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -8195,6 +11735,12 @@ func (ec *executionContext) _Citation(ctx context.Context, sel ast.SelectionSet,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Citation_source(ctx, field, obj)
+				})
+		case "published":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Citation_published(ctx, field, obj)
 				})
 		case "excerpt":
 			out.Values[i] = ec._Citation_excerpt(ctx, field, obj)
@@ -8243,6 +11789,11 @@ func (ec *executionContext) _Compliance(ctx context.Context, sel ast.SelectionSe
 				})
 		case "asOf":
 			out.Values[i] = ec._Compliance_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inForce":
+			out.Values[i] = ec._Compliance_inForce(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -8327,6 +11878,101 @@ func (ec *executionContext) _Contribution(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var coverageImplementors = []string{"Coverage"}
+
+func (ec *executionContext) _Coverage(ctx context.Context, sel ast.SelectionSet, obj *service.CoverageResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, coverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Coverage")
+		case "rule":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Coverage_rule(ctx, field, obj)
+				})
+		case "asOf":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Coverage_asOf(ctx, field, obj)
+				})
+		case "entities":
+			out.Values[i] = ec._Coverage_entities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var coveredEntityImplementors = []string{"CoveredEntity"}
+
+func (ec *executionContext) _CoveredEntity(ctx context.Context, sel ast.SelectionSet, obj *service.CoveredEntity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, coveredEntityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CoveredEntity")
+		case "node":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CoveredEntity_node(ctx, field, obj)
+				})
+		case "reason":
+			out.Values[i] = ec._CoveredEntity_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "chain":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CoveredEntity_chain(ctx, field, obj)
+				})
+		case "owners":
+			out.Values[i] = ec._CoveredEntity_owners(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var entityImplementors = []string{"Entity"}
 
 func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet, obj *model.Entity) graphql.Marshaler {
@@ -8378,6 +12024,11 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "version":
+			out.Values[i] = ec._Entity_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "sources":
 			out.Values[i] = ec._Entity_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -8389,6 +12040,11 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Entity_obligations(ctx, field, obj)
 				})
+		case "reach":
+			out.Values[i] = ec._Entity_reach(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "relationships":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -8482,6 +12138,55 @@ func (ec *executionContext) _EntityEdge(ctx context.Context, sel ast.SelectionSe
 			out.Values[i] = ec._EntityEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var entityMatchImplementors = []string{"EntityMatch"}
+
+func (ec *executionContext) _EntityMatch(ctx context.Context, sel ast.SelectionSet, obj *model.EntityMatch) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, entityMatchImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EntityMatch")
+		case "node":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EntityMatch_node(ctx, field, obj)
+				})
+		case "score":
+			out.Values[i] = ec._EntityMatch_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "matchedName":
+			out.Values[i] = ec._EntityMatch_matchedName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reasons":
+			out.Values[i] = ec._EntityMatch_reasons(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -8617,6 +12322,16 @@ func (ec *executionContext) _ExposureStep(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "validFrom":
+			out.Values[i] = ec._ExposureStep_validFrom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "validTo":
+			out.Values[i] = ec._ExposureStep_validTo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "weight":
 			out.Values[i] = ec._ExposureStep_weight(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -8654,6 +12369,135 @@ func (ec *executionContext) _ExposureStep(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var historyImplementors = []string{"History"}
+
+func (ec *executionContext) _History(ctx context.Context, sel ast.SelectionSet, obj *model.History) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, historyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("History")
+		case "id":
+			out.Values[i] = ec._History_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "versions":
+			out.Values[i] = ec._History_versions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var historyEntryImplementors = []string{"HistoryEntry"}
+
+func (ec *executionContext) _HistoryEntry(ctx context.Context, sel ast.SelectionSet, obj *model.HistoryEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, historyEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HistoryEntry")
+		case "version":
+			out.Values[i] = ec._HistoryEntry_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entity":
+			out.Values[i] = ec._HistoryEntry_entity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "relationship":
+			out.Values[i] = ec._HistoryEntry_relationship(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "signal":
+			out.Values[i] = ec._HistoryEntry_signal(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var matchReasonImplementors = []string{"MatchReason"}
+
+func (ec *executionContext) _MatchReason(ctx context.Context, sel ast.SelectionSet, obj *match.Reason) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, matchReasonImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MatchReason")
+		case "kind":
+			out.Values[i] = ec._MatchReason_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "detail":
+			out.Values[i] = ec._MatchReason_detail(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "weight":
+			out.Values[i] = ec._MatchReason_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -8673,32 +12517,46 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Mutation")
+		case "apply":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_apply(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "upsertEntities":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_upsertEntities(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "upsertRelationships":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_upsertRelationships(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "addRiskSignals":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_addRiskSignals(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "retract":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_retract(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "recordCompliance":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordCompliance(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -8732,38 +12590,84 @@ func (ec *executionContext) _Obligation(ctx context.Context, sel ast.SelectionSe
 		case "id":
 			out.Values[i] = ec._Obligation_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "title":
 			out.Values[i] = ec._Obligation_title(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
 			out.Values[i] = ec._Obligation_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "due":
 			out.Values[i] = ec._Obligation_due(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._Obligation_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "daysUntilDue":
 			out.Values[i] = ec._Obligation_daysUntilDue(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sources":
-			out.Values[i] = ec._Obligation_sources(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Obligation_sources(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ownerShareImplementors = []string{"OwnerShare"}
+
+func (ec *executionContext) _OwnerShare(ctx context.Context, sel ast.SelectionSet, obj *service.OwnerShare) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ownerShareImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OwnerShare")
+		case "owner":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OwnerShare_owner(ctx, field, obj)
+				})
+		case "share":
+			out.Values[i] = ec._OwnerShare_share(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "relationship":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OwnerShare_relationship(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8841,12 +12745,88 @@ func (ec *executionContext) _PartyCompliance(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "obligations":
+			out.Values[i] = ec._PartyCompliance_obligations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "offending":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PartyCompliance_offending(ctx, field, obj)
 				})
+		case "binding":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PartyCompliance_binding(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var partyObligationImplementors = []string{"PartyObligation"}
+
+func (ec *executionContext) _PartyObligation(ctx context.Context, sel ast.SelectionSet, obj *service.ObligationCompliance) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, partyObligationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PartyObligation")
+		case "id":
+			out.Values[i] = ec._PartyObligation_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "obligation":
+			out.Values[i] = ec._PartyObligation_obligation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._PartyObligation_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "daysUntilDue":
+			out.Values[i] = ec._PartyObligation_daysUntilDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "evidence":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PartyObligation_evidence(ctx, field, obj)
+				})
+		case "metOn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PartyObligation_metOn(ctx, field, obj)
+				})
+		case "late":
+			out.Values[i] = ec._PartyObligation_late(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8933,6 +12913,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_entity(ctx, field)
 				})
+		case "relationship":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_relationship(ctx, field)
+				})
+		case "signal":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_signal(ctx, field)
+				})
+		case "history":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_history(ctx, field)
+				})
 		case "entities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -8969,6 +12967,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_compliance(ctx, field)
 				})
+		case "coverage":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_coverage(ctx, field)
+				})
+		case "match":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_match(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -8982,6 +12992,54 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reachImplementors = []string{"Reach"}
+
+func (ec *executionContext) _Reach(ctx context.Context, sel ast.SelectionSet, obj *kg.Reach) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reachImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Reach")
+		case "controls":
+			out.Values[i] = ec._Reach_controls(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "controlledBy":
+			out.Values[i] = ec._Reach_controlledBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sharedControl":
+			out.Values[i] = ec._Reach_sharedControl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "products":
+			out.Values[i] = ec._Reach_products(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -9053,6 +13111,16 @@ func (ec *executionContext) _Relationship(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "share":
+			out.Values[i] = ec._Relationship_share(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "obligationId":
+			out.Values[i] = ec._Relationship_obligationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "note":
 			out.Values[i] = ec._Relationship_note(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -9066,6 +13134,11 @@ func (ec *executionContext) _Relationship(ctx context.Context, sel ast.Selection
 		case "validTo":
 			out.Values[i] = ec._Relationship_validTo(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._Relationship_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sources":
@@ -9372,6 +13445,11 @@ func (ec *executionContext) _RiskSignal(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "version":
+			out.Values[i] = ec._RiskSignal_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "sources":
 			out.Values[i] = ec._RiskSignal_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -9470,6 +13548,64 @@ func (ec *executionContext) _SearchEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var versionImplementors = []string{"Version"}
+
+func (ec *executionContext) _Version(ctx context.Context, sel ast.SelectionSet, obj *model.Version) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, versionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Version")
+		case "validFrom":
+			out.Values[i] = ec._Version_validFrom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "validTo":
+			out.Values[i] = ec._Version_validTo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "recordedAt":
+			out.Values[i] = ec._Version_recordedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "supersededAt":
+			out.Values[i] = ec._Version_supersededAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "recordedBy":
+			out.Values[i] = ec._Version_recordedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "correction":
+			out.Values[i] = ec._Version_correction(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var writeResultImplementors = []string{"WriteResult"}
 
 func (ec *executionContext) _WriteResult(ctx context.Context, sel ast.SelectionSet, obj *kg.WriteResult) graphql.Marshaler {
@@ -9484,18 +13620,29 @@ func (ec *executionContext) _WriteResult(ctx context.Context, sel ast.SelectionS
 		case "created":
 			out.Values[i] = ec._WriteResult_created(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updated":
 			out.Values[i] = ec._WriteResult_updated(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "unchanged":
 			out.Values[i] = ec._WriteResult_unchanged(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "retracted":
+			out.Values[i] = ec._WriteResult_retracted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WriteResult_recordedAt(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9900,6 +14047,11 @@ func (ec *executionContext) unmarshalNAttributeInput2riskgraphᚋgraphᚋmodel�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNBatchInput2riskgraphᚋgraphᚋmodelᚐBatchInput(ctx context.Context, v any) (model.BatchInput, error) {
+	res, err := ec.unmarshalInputBatchInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -9914,15 +14066,35 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) marshalNCitation2riskgraphᚋinternalᚋkgᚐCitation(ctx context.Context, sel ast.SelectionSet, v kg.Citation) graphql.Marshaler {
-	return ec._Citation(ctx, sel, &v)
+func (ec *executionContext) marshalNCandidateMatches2riskgraphᚋinternalᚋserviceᚐMatchResult(ctx context.Context, sel ast.SelectionSet, v service.MatchResult) graphql.Marshaler {
+	return ec._CandidateMatches(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNCitation2ᚕriskgraphᚋinternalᚋkgᚐCitationᚄ(ctx context.Context, sel ast.SelectionSet, v []kg.Citation) graphql.Marshaler {
+func (ec *executionContext) marshalNCandidateMatches2ᚕriskgraphᚋinternalᚋserviceᚐMatchResultᚄ(ctx context.Context, sel ast.SelectionSet, v []service.MatchResult) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCitation2riskgraphᚋinternalᚋkgᚐCitation(ctx, sel, v[i])
+		return ec.marshalNCandidateMatches2riskgraphᚋinternalᚋserviceᚐMatchResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCitation2riskgraphᚋgraphᚋmodelᚐCitation(ctx context.Context, sel ast.SelectionSet, v model.Citation) graphql.Marshaler {
+	return ec._Citation(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCitation2ᚕriskgraphᚋgraphᚋmodelᚐCitationᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Citation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCitation2riskgraphᚋgraphᚋmodelᚐCitation(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -9937,6 +14109,20 @@ func (ec *executionContext) marshalNCitation2ᚕriskgraphᚋinternalᚋkgᚐCita
 func (ec *executionContext) unmarshalNCitationInput2riskgraphᚋgraphᚋmodelᚐCitationInput(ctx context.Context, v any) (model.CitationInput, error) {
 	res, err := ec.unmarshalInputCitationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCitationInput2ᚕriskgraphᚋgraphᚋmodelᚐCitationInputᚄ(ctx context.Context, v any) ([]model.CitationInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.CitationInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCitationInput2riskgraphᚋgraphᚋmodelᚐCitationInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalNCompliance2ᚖriskgraphᚋinternalᚋserviceᚐCompliance(ctx context.Context, sel ast.SelectionSet, v *service.Compliance) graphql.Marshaler {
@@ -9971,6 +14157,49 @@ func (ec *executionContext) marshalNContribution2ᚕriskgraphᚋgraphᚋmodelᚐ
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNContribution2riskgraphᚋgraphᚋmodelᚐContribution(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCoverage2ᚖriskgraphᚋinternalᚋserviceᚐCoverageResult(ctx context.Context, sel ast.SelectionSet, v *service.CoverageResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Coverage!")
+		return graphql.Null
+	}
+	return ec._Coverage(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCoverageReason2riskgraphᚋinternalᚋserviceᚐCoverageReason(ctx context.Context, v any) (service.CoverageReason, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := service.CoverageReason(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCoverageReason2riskgraphᚋinternalᚋserviceᚐCoverageReason(ctx context.Context, sel ast.SelectionSet, v service.CoverageReason) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CoverageReason!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNCoveredEntity2riskgraphᚋinternalᚋserviceᚐCoveredEntity(ctx context.Context, sel ast.SelectionSet, v service.CoveredEntity) graphql.Marshaler {
+	return ec._CoveredEntity(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCoveredEntity2ᚕriskgraphᚋinternalᚋserviceᚐCoveredEntityᚄ(ctx context.Context, sel ast.SelectionSet, v []service.CoveredEntity) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCoveredEntity2riskgraphᚋinternalᚋserviceᚐCoveredEntity(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -10101,6 +14330,26 @@ func (ec *executionContext) marshalNEntityKind2riskgraphᚋinternalᚋkgᚐKind(
 	return res
 }
 
+func (ec *executionContext) marshalNEntityMatch2riskgraphᚋgraphᚋmodelᚐEntityMatch(ctx context.Context, sel ast.SelectionSet, v model.EntityMatch) graphql.Marshaler {
+	return ec._EntityMatch(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEntityMatch2ᚕriskgraphᚋgraphᚋmodelᚐEntityMatchᚄ(ctx context.Context, sel ast.SelectionSet, v []model.EntityMatch) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEntityMatch2riskgraphᚋgraphᚋmodelᚐEntityMatch(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNExposure2ᚖriskgraphᚋgraphᚋmodelᚐExposure(ctx context.Context, sel ast.SelectionSet, v *model.Exposure) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Exposure!")
@@ -10156,6 +14405,26 @@ func (ec *executionContext) marshalNFlow2riskgraphᚋinternalᚋriskᚐFlow(ctx 
 		graphql.AddInvalidNullFromMarshaler(ctx, "Flow!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNHistoryEntry2riskgraphᚋgraphᚋmodelᚐHistoryEntry(ctx context.Context, sel ast.SelectionSet, v model.HistoryEntry) graphql.Marshaler {
+	return ec._HistoryEntry(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNHistoryEntry2ᚕriskgraphᚋgraphᚋmodelᚐHistoryEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []model.HistoryEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHistoryEntry2riskgraphᚋgraphᚋmodelᚐHistoryEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -10215,6 +14484,60 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNMatchCandidateInput2riskgraphᚋinternalᚋmatchᚐCandidate(ctx context.Context, v any) (match.Candidate, error) {
+	res, err := ec.unmarshalInputMatchCandidateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNMatchCandidateInput2ᚕriskgraphᚋinternalᚋmatchᚐCandidateᚄ(ctx context.Context, v any) ([]match.Candidate, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]match.Candidate, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMatchCandidateInput2riskgraphᚋinternalᚋmatchᚐCandidate(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNMatchReason2riskgraphᚋinternalᚋmatchᚐReason(ctx context.Context, sel ast.SelectionSet, v match.Reason) graphql.Marshaler {
+	return ec._MatchReason(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMatchReason2ᚕriskgraphᚋinternalᚋmatchᚐReasonᚄ(ctx context.Context, sel ast.SelectionSet, v []match.Reason) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMatchReason2riskgraphᚋinternalᚋmatchᚐReason(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNMatchVerdict2riskgraphᚋinternalᚋmatchᚐVerdict(ctx context.Context, v any) (match.Verdict, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := match.Verdict(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMatchVerdict2riskgraphᚋinternalᚋmatchᚐVerdict(ctx context.Context, sel ast.SelectionSet, v match.Verdict) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "MatchVerdict!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNObligation2riskgraphᚋinternalᚋserviceᚐObligationState(ctx context.Context, sel ast.SelectionSet, v service.ObligationState) graphql.Marshaler {
 	return ec._Obligation(ctx, sel, &v)
 }
@@ -10255,6 +14578,26 @@ func (ec *executionContext) marshalNObligationStatus2riskgraphᚋinternalᚋserv
 	return res
 }
 
+func (ec *executionContext) marshalNOwnerShare2riskgraphᚋinternalᚋserviceᚐOwnerShare(ctx context.Context, sel ast.SelectionSet, v service.OwnerShare) graphql.Marshaler {
+	return ec._OwnerShare(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNOwnerShare2ᚕriskgraphᚋinternalᚋserviceᚐOwnerShareᚄ(ctx context.Context, sel ast.SelectionSet, v []service.OwnerShare) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOwnerShare2riskgraphᚋinternalᚋserviceᚐOwnerShare(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖriskgraphᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -10272,6 +14615,26 @@ func (ec *executionContext) marshalNPartyCompliance2ᚕriskgraphᚋinternalᚋse
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPartyCompliance2riskgraphᚋinternalᚋserviceᚐPartyCompliance(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPartyObligation2riskgraphᚋinternalᚋserviceᚐObligationCompliance(ctx context.Context, sel ast.SelectionSet, v service.ObligationCompliance) graphql.Marshaler {
+	return ec._PartyObligation(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPartyObligation2ᚕriskgraphᚋinternalᚋserviceᚐObligationComplianceᚄ(ctx context.Context, sel ast.SelectionSet, v []service.ObligationCompliance) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPartyObligation2riskgraphᚋinternalᚋserviceᚐObligationCompliance(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -10391,6 +14754,11 @@ func (ec *executionContext) marshalNRelationshipType2riskgraphᚋinternalᚋkg�
 		graphql.AddInvalidNullFromMarshaler(ctx, "RelationshipType!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNRetractionInput2riskgraphᚋgraphᚋmodelᚐRetractionInput(ctx context.Context, v any) (model.RetractionInput, error) {
+	res, err := ec.unmarshalInputRetractionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRiskDimension2riskgraphᚋinternalᚋkgᚐDimension(ctx context.Context, v any) (kg.Dimension, error) {
@@ -10581,12 +14949,8 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
-func (ec *executionContext) marshalNWriteResult2ᚖriskgraphᚋinternalᚋkgᚐWriteResult(ctx context.Context, sel ast.SelectionSet, v *kg.WriteResult) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "WriteResult!")
-		return graphql.Null
-	}
-	return ec._WriteResult(ctx, sel, v)
+func (ec *executionContext) marshalNVersion2riskgraphᚋgraphᚋmodelᚐVersion(ctx context.Context, sel ast.SelectionSet, v model.Version) graphql.Marshaler {
+	return ec._Version(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -10813,6 +15177,24 @@ func (ec *executionContext) marshalODate2ᚖriskgraphᚋinternalᚋkgᚐDate(ctx
 	return res
 }
 
+func (ec *executionContext) unmarshalODateTime2ᚖriskgraphᚋinternalᚋkgᚐStamp(ctx context.Context, v any) (*kg.Stamp, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := model.UnmarshalDateTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODateTime2ᚖriskgraphᚋinternalᚋkgᚐStamp(ctx context.Context, sel ast.SelectionSet, v *kg.Stamp) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := model.MarshalDateTime(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalODirection2ᚖriskgraphᚋinternalᚋkgᚐDirection(ctx context.Context, v any) (*kg.Direction, error) {
 	if v == nil {
 		return nil, nil
@@ -10845,6 +15227,36 @@ func (ec *executionContext) unmarshalOEntityFilter2ᚖriskgraphᚋgraphᚋmodel�
 	}
 	res, err := ec.unmarshalInputEntityFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOEntityInput2ᚕriskgraphᚋgraphᚋmodelᚐEntityInputᚄ(ctx context.Context, v any) ([]model.EntityInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.EntityInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEntityInput2riskgraphᚋgraphᚋmodelᚐEntityInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOEntityKind2riskgraphᚋinternalᚋkgᚐKind(ctx context.Context, v any) (kg.Kind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := kg.Kind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEntityKind2riskgraphᚋinternalᚋkgᚐKind(ctx context.Context, sel ast.SelectionSet, v kg.Kind) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(v))
+	return res
 }
 
 func (ec *executionContext) unmarshalOEntityKind2ᚕriskgraphᚋinternalᚋkgᚐKindᚄ(ctx context.Context, v any) ([]kg.Kind, error) {
@@ -10919,6 +15331,66 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) marshalOHistory2ᚖriskgraphᚋgraphᚋmodelᚐHistory(ctx context.Context, sel ast.SelectionSet, v *model.History) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._History(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -10954,12 +15426,51 @@ func (ec *executionContext) unmarshalOObligationInput2ᚕriskgraphᚋgraphᚋmod
 	return res, nil
 }
 
+func (ec *executionContext) marshalOReach2ᚖriskgraphᚋinternalᚋkgᚐReach(ctx context.Context, sel ast.SelectionSet, v *kg.Reach) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Reach(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOReachInput2ᚖriskgraphᚋinternalᚋkgᚐReach(ctx context.Context, v any) (*kg.Reach, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReachInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalORelatedFilter2ᚖriskgraphᚋgraphᚋmodelᚐRelatedFilter(ctx context.Context, v any) (*model.RelatedFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputRelatedFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORelationship2ᚖriskgraphᚋgraphᚋmodelᚐRelationship(ctx context.Context, sel ast.SelectionSet, v *model.Relationship) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Relationship(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORelationshipInput2ᚕriskgraphᚋgraphᚋmodelᚐRelationshipInputᚄ(ctx context.Context, v any) ([]model.RelationshipInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.RelationshipInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRelationshipInput2riskgraphᚋgraphᚋmodelᚐRelationshipInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalORelationshipType2ᚕriskgraphᚋinternalᚋkgᚐRelTypeᚄ(ctx context.Context, v any) ([]kg.RelType, error) {
@@ -10996,6 +15507,23 @@ func (ec *executionContext) marshalORelationshipType2ᚕriskgraphᚋinternalᚋk
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalORetractionInput2ᚕriskgraphᚋgraphᚋmodelᚐRetractionInputᚄ(ctx context.Context, v any) ([]model.RetractionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.RetractionInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRetractionInput2riskgraphᚋgraphᚋmodelᚐRetractionInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalORiskDimension2ᚕriskgraphᚋinternalᚋkgᚐDimensionᚄ(ctx context.Context, v any) ([]kg.Dimension, error) {
@@ -11051,6 +15579,30 @@ func (ec *executionContext) marshalORiskDimension2ᚖriskgraphᚋinternalᚋkg�
 	_ = ctx
 	res := graphql.MarshalString(string(*v))
 	return res
+}
+
+func (ec *executionContext) marshalORiskSignal2ᚖriskgraphᚋgraphᚋmodelᚐRiskSignal(ctx context.Context, sel ast.SelectionSet, v *model.RiskSignal) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RiskSignal(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORiskSignalInput2ᚕriskgraphᚋgraphᚋmodelᚐRiskSignalInputᚄ(ctx context.Context, v any) ([]model.RiskSignalInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.RiskSignalInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRiskSignalInput2riskgraphᚋgraphᚋmodelᚐRiskSignalInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOStance2ᚖriskgraphᚋinternalᚋkgᚐStance(ctx context.Context, v any) (*kg.Stance, error) {
@@ -11135,6 +15687,13 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOWriteResult2ᚖriskgraphᚋinternalᚋkgᚐWriteResult(ctx context.Context, sel ast.SelectionSet, v *kg.WriteResult) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WriteResult(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -1,6 +1,8 @@
 package resolvers
 
 import (
+	"fmt"
+
 	"riskgraph/graph/model"
 	"riskgraph/internal/kg"
 	"riskgraph/internal/service"
@@ -14,8 +16,20 @@ func dateOr(d *kg.Date, def kg.Date) kg.Date {
 	return def
 }
 
-// asOfArg resolves a root asOf argument: today when absent.
-func asOfArg(d *kg.Date) kg.Date { return service.ResolveAsOf(dateOr(d, 0)) }
+// momentArg resolves the asOf and knownAt arguments of a root field: today and now when absent.
+func momentArg(asOf *kg.Date, knownAt *kg.Stamp) model.Moment {
+	m := model.Moment{AsOf: service.ResolveAsOf(dateOr(asOf, 0))}
+	if knownAt != nil {
+		m.KnownAt = *knownAt
+	}
+	return m
+}
+
+// nested is the moment of a field nested in a value read for parent: its own asOf
+// argument when given, else the parent's date; always the parent's recorded time.
+func nested(parent model.Moment, asOf *kg.Date) model.Moment {
+	return model.Moment{AsOf: dateOr(asOf, parent.AsOf), KnownAt: parent.KnownAt}
+}
 
 func str(s *string) string {
 	if s == nil {
@@ -63,11 +77,47 @@ func validity(from, to *kg.Date) kg.Validity {
 	return kg.Validity{From: dateOr(from, 0), To: dateOr(to, 0)}
 }
 
+// batchOf translates an apply input: its rows, the ids of those that are corrections, and
+// its retractions.
+func batchOf(in model.BatchInput) (kg.Batch, error) {
+	var b kg.Batch
+	for _, e := range in.Entities {
+		b.Entities = append(b.Entities, entityFromInput(e))
+		if e.Correction != nil && *e.Correction {
+			b.Corrections = append(b.Corrections, e.ID)
+		}
+	}
+	for i, r := range in.Relationships {
+		// kg reads confidence 0 as "not given" (1), so an explicit 0 cannot be passed on.
+		if r.Confidence != nil && *r.Confidence == 0 {
+			return b, kg.Invalid(fmt.Sprintf("relationships[%d].confidence", i), "confidence 0 must be in (0,1]")
+		}
+		rel, err := relationshipFromInput(fmt.Sprintf("relationships[%d]", i), r)
+		if err != nil {
+			return b, err
+		}
+		b.Relationships = append(b.Relationships, rel)
+		if r.Correction != nil && *r.Correction {
+			b.Corrections = append(b.Corrections, rel.ID())
+		}
+	}
+	for _, g := range in.Signals {
+		b.Signals = append(b.Signals, signalFromInput(g))
+		if g.Correction != nil && *g.Correction {
+			b.Corrections = append(b.Corrections, g.ID)
+		}
+	}
+	for _, r := range in.Retractions {
+		b.Retractions = append(b.Retractions, kg.Retraction{ID: r.ID, On: r.On})
+	}
+	return b, nil
+}
+
 func entityFromInput(in model.EntityInput) kg.Entity {
 	e := kg.Entity{
 		ID: in.ID, Kind: in.Kind, Name: in.Name, Aliases: in.Aliases,
 		Description: str(in.Description), Sources: citations(in.Sources),
-		Validity: validity(in.ValidFrom, in.ValidTo),
+		Validity: validity(in.ValidFrom, in.ValidTo), Reach: in.Reach,
 	}
 	for _, a := range in.Attributes {
 		e.Attributes = append(e.Attributes, kg.Attribute{Key: a.Key, Value: a.Value})
@@ -79,7 +129,8 @@ func entityFromInput(in model.EntityInput) kg.Entity {
 	return e
 }
 
-func relationshipFromInput(in model.RelationshipInput) kg.Relationship {
+// relationshipFromInput translates one relationship; field is where it sits in the input.
+func relationshipFromInput(field string, in model.RelationshipInput) (kg.Relationship, error) {
 	r := kg.Relationship{Type: in.Type, From: in.FromID, To: in.ToID, Note: str(in.Note),
 		Sources: citations(in.Sources), Validity: validity(in.ValidFrom, in.ValidTo), Confidence: 1}
 	if in.Confidence != nil {
@@ -88,7 +139,20 @@ func relationshipFromInput(in model.RelationshipInput) kg.Relationship {
 	if in.Inferred != nil {
 		r.Inferred = *in.Inferred
 	}
-	return r
+	if in.Share != nil {
+		r.Share = *in.Share
+	}
+	if in.ObligationID != nil {
+		rule, o, err := kg.ParseObligationID(field+".obligationId", *in.ObligationID)
+		if err != nil {
+			return r, err
+		}
+		if rule != in.ToID {
+			return r, kg.Invalid(field+".obligationId", "obligation %q belongs to %s, not to toId %s", *in.ObligationID, rule, in.ToID)
+		}
+		r.Obligation = o
+	}
+	return r, nil
 }
 
 func signalFromInput(in model.RiskSignalInput) kg.RiskSignal {
@@ -105,11 +169,11 @@ func optDate(d kg.Date) *kg.Date {
 	return &d
 }
 
-// relationshipsAsOf wraps relationships read for a date.
-func relationshipsAsOf(rels []kg.Relationship, asOf kg.Date) []model.Relationship {
+// relationshipsAt wraps relationships read for a moment.
+func relationshipsAt(rels []kg.Relationship, m model.Moment) []model.Relationship {
 	out := make([]model.Relationship, len(rels))
 	for i, r := range rels {
-		out[i] = model.Relationship{Relationship: r, AsOf: asOf}
+		out[i] = model.Relationship{Relationship: r, Moment: m}
 	}
 	return out
 }

@@ -51,6 +51,8 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			setCode(gerr, CodeLimitExceeded, v.Error())
 		case errors.As(err, &v):
 			setCode(gerr, CodeInvalidInput, v.Error())
+		case errors.Is(err, service.ErrForbidden):
+			setCode(gerr, CodeForbidden, gerr.Message)
 		case errors.Is(err, service.ErrNotFound):
 			setCode(gerr, CodeNotFound, gerr.Message)
 		case errors.Is(err, kg.ErrInvalid):

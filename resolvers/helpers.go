@@ -11,21 +11,60 @@ import (
 
 // apply writes a batch and reports what changed.
 func (r *Resolver) apply(ctx context.Context, b kg.Batch) (*kg.WriteResult, error) {
-	res, err := r.Service.Apply(ctx, b)
+	return r.written(r.Service.Apply(ctx, b))
+}
+
+// written turns a write's result into the mutation's answer: null with the error.
+func (r *Resolver) written(res kg.WriteResult, err error) (*kg.WriteResult, error) {
 	if err != nil {
 		return nil, err
 	}
 	return &res, nil
 }
 
-// endpoint loads an entity that a fact read for asOf points at.
-func (r *Resolver) endpoint(ctx context.Context, id string, asOf kg.Date) (*model.Entity, error) {
-	e, ok, err := loadersFrom(ctx).entity(ctx, id, asOf)
+// endpoint loads an entity that a fact read for moment m points at.
+func (r *Resolver) endpoint(ctx context.Context, id string, m model.Moment) (*model.Entity, error) {
+	e, ok, err := loadersFrom(ctx).entity(ctx, id, service.At(m))
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("entity %s not visible on %s: %w", id, asOf, service.ErrNotFound)
+		return nil, fmt.Errorf("entity %s not visible on %s: %w", id, m.AsOf, service.ErrNotFound)
 	}
-	return &model.Entity{Entity: e, AsOf: asOf}, nil
+	return &model.Entity{Entity: e, Moment: m}, nil
+}
+
+// rowMoment is the moment a history row answers for: its first day (or, when open, its last),
+// as known when it was recorded.
+func rowMoment(v kg.Validity, ver *kg.Version) model.Moment {
+	m := model.Moment{AsOf: v.From}
+	switch {
+	case m.AsOf != 0:
+	case v.To != 0:
+		m.AsOf = v.To.AddDays(-1)
+	default:
+		m.AsOf = service.ResolveAsOf(0)
+	}
+	if ver != nil {
+		m.KnownAt = ver.RecordedAt
+	}
+	return m
+}
+
+// historyOf translates a fact's rows into its GraphQL history.
+func historyOf(id string, b kg.Batch) *model.History {
+	h := &model.History{ID: id}
+	for _, e := range b.Entities {
+		h.Versions = append(h.Versions, model.HistoryEntry{Version: model.VersionOf(e.Version, e.Validity),
+			Entity: &model.Entity{Entity: e, Moment: rowMoment(e.Validity, e.Version)}})
+	}
+	for _, r := range b.Relationships {
+		h.Versions = append(h.Versions, model.HistoryEntry{Version: model.VersionOf(r.Version, r.Validity),
+			Relationship: &model.Relationship{Relationship: r, Moment: rowMoment(r.Validity, r.Version)}})
+	}
+	for _, g := range b.Signals {
+		h.Versions = append(h.Versions, model.HistoryEntry{Version: model.VersionOf(g.Version, g.Validity),
+			Signal: &model.RiskSignal{RiskSignal: g, Moment: rowMoment(g.Validity, g.Version)}})
+	}
+	return h
 }

@@ -12,15 +12,15 @@ import (
 )
 
 type entityKey struct {
-	ID   string
-	AsOf kg.Date
+	ID string
+	At service.At
 }
 
 type relKey struct {
 	ID    string
 	Dir   kg.Direction
 	Types string // comma-joined, sorted
-	AsOf  kg.Date
+	At    service.At
 	First int
 	After string
 }
@@ -51,11 +51,11 @@ func loadersFrom(ctx context.Context) *loaders {
 func newLoaders(svc *service.Service) *loaders {
 	l := &loaders{}
 	entityID := func(k entityKey) string { return k.ID }
-	sameDate := func(k entityKey, id string) entityKey { return entityKey{ID: id, AsOf: k.AsOf} }
+	sameDate := func(k entityKey, id string) entityKey { return entityKey{ID: id, At: k.At} }
 
 	l.entities = newBatcher(entityID, sameDate, func(ctx context.Context, keys []entityKey) (map[entityKey]kg.Entity, error) {
 		ids := keyIDs(keys, entityID)
-		found, err := svc.Entities(ctx, ids, keys[0].AsOf)
+		found, err := svc.Entities(ctx, ids, keys[0].At)
 		if err != nil {
 			return nil, fmt.Errorf("load %d entities: %w", len(ids), err)
 		}
@@ -67,7 +67,7 @@ func newLoaders(svc *service.Service) *loaders {
 				ents = append(ents, e)
 			}
 		}
-		l.seen(ents, 0)
+		l.seen(ents, nil)
 		return out, nil
 	})
 
@@ -83,7 +83,7 @@ func newLoaders(svc *service.Service) *loaders {
 			}
 			pages, err := svc.Relationships(ctx, service.RelQuery{
 				EntityIDs: keyIDs(keys, func(k relKey) string { return k.ID }),
-				Direction: k.Dir, Types: types, AsOf: k.AsOf,
+				Direction: k.Dir, Types: types, AsOf: k.At.AsOf, KnownAt: k.At.KnownAt,
 				Page: service.Page{First: k.First, After: k.After},
 			})
 			if err != nil {
@@ -106,7 +106,7 @@ func newLoaders(svc *service.Service) *loaders {
 		})
 
 	l.signals = newBatcher(entityID, sameDate, func(ctx context.Context, keys []entityKey) (map[entityKey][]kg.RiskSignal, error) {
-		got, err := svc.Signals(ctx, keyIDs(keys, entityID), keys[0].AsOf)
+		got, err := svc.Signals(ctx, keyIDs(keys, entityID), keys[0].At)
 		if err != nil {
 			return nil, fmt.Errorf("load signals of %d entities: %w", len(keys), err)
 		}
@@ -123,7 +123,7 @@ func newLoaders(svc *service.Service) *loaders {
 	})
 
 	l.risk = newBatcher(entityID, sameDate, func(ctx context.Context, keys []entityKey) (map[entityKey][]risk.Explanation, error) {
-		got, err := svc.Exposures(ctx, service.ExposureQuery{IDs: keyIDs(keys, entityID), AsOf: keys[0].AsOf})
+		got, err := svc.Exposures(ctx, service.ExposureQuery{IDs: keyIDs(keys, entityID), At: keys[0].At})
 		if err != nil {
 			return nil, fmt.Errorf("score %d entities: %w", len(keys), err)
 		}
@@ -137,12 +137,12 @@ func newLoaders(svc *service.Service) *loaders {
 }
 
 // seen announces a level of entities: their nested relationships, signals and cited sources
-// will be read together. Entities read outside the loader for date asOf (asOf != 0) are primed.
-func (l *loaders) seen(ents []kg.Entity, asOf kg.Date) {
-	if asOf != 0 {
+// will be read together. Entities read outside the loader for a moment (at != nil) are primed.
+func (l *loaders) seen(ents []kg.Entity, at *service.At) {
+	if at != nil {
 		primed := make(map[entityKey]kg.Entity, len(ents))
 		for _, e := range ents {
-			primed[entityKey{ID: e.ID, AsOf: asOf}] = e
+			primed[entityKey{ID: e.ID, At: *at}] = e
 		}
 		l.entities.Prime(primed)
 	}
@@ -173,9 +173,9 @@ func (l *loaders) hintSources(cs []kg.Citation) {
 	l.entities.Hint(slices.Compact(ids))
 }
 
-// entity loads one entity as of a date.
-func (l *loaders) entity(ctx context.Context, id string, asOf kg.Date) (kg.Entity, bool, error) {
-	return l.entities.Load(ctx, entityKey{ID: id, AsOf: asOf})
+// entity loads one entity at a moment.
+func (l *loaders) entity(ctx context.Context, id string, at service.At) (kg.Entity, bool, error) {
+	return l.entities.Load(ctx, entityKey{ID: id, At: at})
 }
 
 func keyIDs[K any](keys []K, id func(K) string) []string {

@@ -7,24 +7,44 @@ package resolvers
 
 import (
 	"context"
-	"fmt"
 	"riskgraph/graph"
 	"riskgraph/graph/model"
 	"riskgraph/internal/kg"
+	"riskgraph/internal/match"
 	"riskgraph/internal/service"
 	"slices"
 )
 
-func (r *citationResolver) Source(ctx context.Context, obj *kg.Citation) (*model.Entity, error) {
-	asOf := kg.Today()
-	e, ok, err := loadersFrom(ctx).entity(ctx, obj.SourceID, asOf)
+func (r *candidateMatchesResolver) Name(ctx context.Context, obj *service.MatchResult) (string, error) {
+	return obj.Candidate.Name, nil
+}
+
+func (r *candidateMatchesResolver) Matches(ctx context.Context, obj *service.MatchResult) ([]model.EntityMatch, error) {
+	out := make([]model.EntityMatch, len(obj.Matches))
+	for i, m := range obj.Matches {
+		out[i] = model.EntityMatch{Match: m, Moment: model.Moment(obj.At)}
+	}
+	return out, nil
+}
+
+func (r *citationResolver) Source(ctx context.Context, obj *model.Citation) (*model.Entity, error) {
+	e, ok, err := loadersFrom(ctx).entity(ctx, obj.SourceID, service.At(obj.Moment))
+	if err != nil || !ok {
+		return nil, err // a source published after the date cites nothing yet: null
+	}
+	return &model.Entity{Entity: e, Moment: obj.Moment}, nil
+}
+
+func (r *citationResolver) Published(ctx context.Context, obj *model.Citation) (*kg.Date, error) {
+	// A source holds from its publication on; read it where every published source holds.
+	e, ok, err := loadersFrom(ctx).entity(ctx, obj.SourceID, service.At{AsOf: lastDay, KnownAt: obj.KnownAt})
 	if err != nil || !ok {
 		return nil, err
 	}
-	return &model.Entity{Entity: e, AsOf: asOf}, nil
+	return optDate(e.Validity.From), nil
 }
 
-func (r *citationResolver) Stance(ctx context.Context, obj *kg.Citation) (kg.Stance, error) {
+func (r *citationResolver) Stance(ctx context.Context, obj *model.Citation) (kg.Stance, error) {
 	if obj.Stance == "" {
 		return kg.StanceSupports, nil
 	}
@@ -32,20 +52,36 @@ func (r *citationResolver) Stance(ctx context.Context, obj *kg.Citation) (kg.Sta
 }
 
 func (r *complianceResolver) Directive(ctx context.Context, obj *service.Compliance) (*model.Entity, error) {
-	return &model.Entity{Entity: obj.Directive, AsOf: obj.AsOf}, nil
+	return &model.Entity{Entity: obj.Directive, Moment: model.Moment{AsOf: obj.AsOf, KnownAt: obj.KnownAt}}, nil
 }
 
 func (r *complianceResolver) FinalDue(ctx context.Context, obj *service.Compliance) (*kg.Date, error) {
 	return optDate(obj.FinalDue), nil
 }
 
+func (r *coverageResolver) Rule(ctx context.Context, obj *service.CoverageResult) (*model.Entity, error) {
+	return &model.Entity{Entity: obj.Rule, Moment: model.Moment(obj.At)}, nil
+}
+
+func (r *coverageResolver) AsOf(ctx context.Context, obj *service.CoverageResult) (kg.Date, error) {
+	return obj.At.AsOf, nil
+}
+
+func (r *coveredEntityResolver) Node(ctx context.Context, obj *service.CoveredEntity) (*model.Entity, error) {
+	return r.endpoint(ctx, obj.EntityID, model.Moment(obj.At))
+}
+
+func (r *coveredEntityResolver) Chain(ctx context.Context, obj *service.CoveredEntity) ([]model.Relationship, error) {
+	return relationshipsAt(obj.Chain, model.Moment(obj.At)), nil
+}
+
 func (r *entityResolver) Obligations(ctx context.Context, obj *model.Entity) ([]service.ObligationState, error) {
-	return service.Obligations(obj.Entity, obj.AsOf), nil
+	return service.Obligations(obj.Entity, service.At(obj.Moment)), nil
 }
 
 func (r *entityResolver) Relationships(ctx context.Context, obj *model.Entity, direction *kg.Direction, types []kg.RelType, asOf *kg.Date, first *int, after *string) (*model.RelationshipConnection, error) {
-	k := relKey{ID: obj.ID, Dir: kg.Both, Types: typesKey(types), AsOf: dateOr(asOf, obj.AsOf),
-		First: intOr(first), After: str(after)}
+	m := nested(obj.Moment, asOf)
+	k := relKey{ID: obj.ID, Dir: kg.Both, Types: typesKey(types), At: service.At(m), First: intOr(first), After: str(after)}
 	if direction != nil {
 		k.Dir = *direction
 	}
@@ -57,29 +93,28 @@ func (r *entityResolver) Relationships(ctx context.Context, obj *model.Entity, d
 		PageInfo: pageInfo(p.HasNext, p.EndCursor)}
 	for i, rel := range p.Items {
 		conn.Edges[i] = model.RelationshipEdge{Cursor: service.Cursor(rel.ID()),
-			Node: &model.Relationship{Relationship: rel, AsOf: k.AsOf}}
+			Node: &model.Relationship{Relationship: rel, Moment: m}}
 	}
 	return conn, nil
 }
 
 func (r *entityResolver) Signals(ctx context.Context, obj *model.Entity, dimension *kg.Dimension, asOf *kg.Date) ([]model.RiskSignal, error) {
-	at := dateOr(asOf, obj.AsOf)
-	sigs, _, err := loadersFrom(ctx).signals.Load(ctx, entityKey{ID: obj.ID, AsOf: at})
+	m := nested(obj.Moment, asOf)
+	sigs, _, err := loadersFrom(ctx).signals.Load(ctx, entityKey{ID: obj.ID, At: service.At(m)})
 	if err != nil {
 		return nil, err
 	}
 	out := make([]model.RiskSignal, 0, len(sigs))
 	for _, g := range sigs {
 		if dimension == nil || g.Dimension == *dimension {
-			out = append(out, model.RiskSignal{RiskSignal: g, AsOf: at})
+			out = append(out, model.RiskSignal{RiskSignal: g, Moment: m})
 		}
 	}
 	return out, nil
 }
 
 func (r *entityResolver) Risk(ctx context.Context, obj *model.Entity, dimensions []kg.Dimension, asOf *kg.Date) ([]model.RiskScore, error) {
-	at := dateOr(asOf, obj.AsOf)
-	exps, _, err := loadersFrom(ctx).risk.Load(ctx, entityKey{ID: obj.ID, AsOf: at})
+	exps, _, err := loadersFrom(ctx).risk.Load(ctx, entityKey{ID: obj.ID, At: service.At(nested(obj.Moment, asOf))})
 	if err != nil {
 		return nil, err
 	}
@@ -92,42 +127,50 @@ func (r *entityResolver) Risk(ctx context.Context, obj *model.Entity, dimensions
 	return out, nil
 }
 
+func (r *entityMatchResolver) Node(ctx context.Context, obj *model.EntityMatch) (*model.Entity, error) {
+	return r.endpoint(ctx, obj.Target.ID, obj.Moment)
+}
+
 func (r *exposureResolver) Entity(ctx context.Context, obj *model.Exposure) (*model.Entity, error) {
-	return r.endpoint(ctx, obj.EntityID, obj.AsOf)
+	return r.endpoint(ctx, obj.EntityID, model.Moment{AsOf: obj.AsOf, KnownAt: obj.KnownAt})
 }
 
 func (r *exposureStepResolver) From(ctx context.Context, obj *model.ExposureStep) (*model.Entity, error) {
-	return r.endpoint(ctx, obj.From, obj.AsOf)
+	return r.endpoint(ctx, obj.From, obj.Moment)
 }
 
 func (r *exposureStepResolver) To(ctx context.Context, obj *model.ExposureStep) (*model.Entity, error) {
-	return r.endpoint(ctx, obj.To, obj.AsOf)
+	return r.endpoint(ctx, obj.To, obj.Moment)
+}
+
+func (r *mutationResolver) Apply(ctx context.Context, input model.BatchInput) (*kg.WriteResult, error) {
+	b, err := batchOf(input)
+	if err != nil {
+		return nil, err
+	}
+	return r.apply(ctx, b)
 }
 
 func (r *mutationResolver) UpsertEntities(ctx context.Context, input []model.EntityInput) (*kg.WriteResult, error) {
-	b := kg.Batch{Entities: make([]kg.Entity, len(input))}
-	for i, in := range input {
-		b.Entities[i] = entityFromInput(in)
+	b, err := batchOf(model.BatchInput{Entities: input})
+	if err != nil {
+		return nil, err
 	}
 	return r.apply(ctx, b)
 }
 
 func (r *mutationResolver) UpsertRelationships(ctx context.Context, input []model.RelationshipInput) (*kg.WriteResult, error) {
-	b := kg.Batch{Relationships: make([]kg.Relationship, len(input))}
-	for i, in := range input {
-		// kg reads confidence 0 as "not given" (1), so an explicit 0 cannot be passed on.
-		if in.Confidence != nil && *in.Confidence == 0 {
-			return nil, kg.Invalid(fmt.Sprintf("input[%d].confidence", i), "confidence 0 must be in (0,1]")
-		}
-		b.Relationships[i] = relationshipFromInput(in)
+	b, err := batchOf(model.BatchInput{Relationships: input})
+	if err != nil {
+		return nil, err
 	}
 	return r.apply(ctx, b)
 }
 
 func (r *mutationResolver) AddRiskSignals(ctx context.Context, input []model.RiskSignalInput) (*kg.WriteResult, error) {
-	b := kg.Batch{Signals: make([]kg.RiskSignal, len(input))}
-	for i, in := range input {
-		b.Signals[i] = signalFromInput(in)
+	b, err := batchOf(model.BatchInput{Signals: input})
+	if err != nil {
+		return nil, err
 	}
 	return r.apply(ctx, b)
 }
@@ -140,18 +183,52 @@ func (r *mutationResolver) Retract(ctx context.Context, ids []string, on kg.Date
 	return &res, nil
 }
 
+func (r *mutationResolver) RecordCompliance(ctx context.Context, partyID string, obligationID string, on kg.Date, sources []model.CitationInput, note *string) (*kg.WriteResult, error) {
+	return r.written(r.Service.RecordCompliance(ctx, partyID, obligationID, on, citations(sources), str(note)))
+}
+
+func (r *obligationResolver) Sources(ctx context.Context, obj *service.ObligationState) ([]model.Citation, error) {
+	return model.CitationsAt(obj.Sources, model.Moment(obj.At)), nil
+}
+
+func (r *ownerShareResolver) Owner(ctx context.Context, obj *service.OwnerShare) (*model.Entity, error) {
+	return r.endpoint(ctx, obj.OwnerID, model.Moment(obj.At))
+}
+
+func (r *ownerShareResolver) Relationship(ctx context.Context, obj *service.OwnerShare) (*model.Relationship, error) {
+	return &model.Relationship{Relationship: obj.Relationship, Moment: model.Moment(obj.At)}, nil
+}
+
 func (r *partyComplianceResolver) Party(ctx context.Context, obj *service.PartyCompliance) (*model.Entity, error) {
-	return r.endpoint(ctx, obj.PartyID, obj.AsOf)
+	return r.endpoint(ctx, obj.PartyID, model.Moment{AsOf: obj.AsOf, KnownAt: obj.KnownAt})
 }
 
 func (r *partyComplianceResolver) Offending(ctx context.Context, obj *service.PartyCompliance) ([]model.Relationship, error) {
-	return relationshipsAsOf(obj.Offending, obj.AsOf), nil
+	return relationshipsAt(obj.Offending, model.Moment{AsOf: obj.AsOf, KnownAt: obj.KnownAt}), nil
+}
+
+func (r *partyComplianceResolver) Binding(ctx context.Context, obj *service.PartyCompliance) (*model.Relationship, error) {
+	return &model.Relationship{Relationship: obj.Binding, Moment: model.Moment{AsOf: obj.AsOf, KnownAt: obj.KnownAt}}, nil
+}
+
+func (r *partyObligationResolver) Evidence(ctx context.Context, obj *service.ObligationCompliance) (*model.Relationship, error) {
+	if obj.Evidence == nil {
+		return nil, nil
+	}
+	return &model.Relationship{Relationship: *obj.Evidence, Moment: model.Moment(obj.State.At)}, nil
+}
+
+func (r *partyObligationResolver) MetOn(ctx context.Context, obj *service.ObligationCompliance) (*kg.Date, error) {
+	if obj.Evidence == nil {
+		return nil, nil
+	}
+	return optDate(obj.Evidence.Validity.From), nil
 }
 
 func (r *pathResolver) Entities(ctx context.Context, obj *model.Path) ([]model.Entity, error) {
 	out := make([]model.Entity, len(obj.EntityIDs))
 	for i, id := range obj.EntityIDs {
-		e, err := r.endpoint(ctx, id, obj.AsOf)
+		e, err := r.endpoint(ctx, id, obj.Moment)
 		if err != nil {
 			return nil, err
 		}
@@ -160,18 +237,47 @@ func (r *pathResolver) Entities(ctx context.Context, obj *model.Path) ([]model.E
 	return out, nil
 }
 
-func (r *queryResolver) Entity(ctx context.Context, id string, asOf *kg.Date) (*model.Entity, error) {
-	at := asOfArg(asOf)
-	e, err := r.Service.Entity(ctx, id, at)
+func (r *queryResolver) Entity(ctx context.Context, id string, asOf *kg.Date, knownAt *kg.Stamp) (*model.Entity, error) {
+	m := momentArg(asOf, knownAt)
+	e, err := r.Service.Entity(ctx, id, service.At(m))
 	if err != nil {
 		return nil, err
 	}
-	loadersFrom(ctx).seen([]kg.Entity{e}, at)
-	return &model.Entity{Entity: e, AsOf: at}, nil
+	at := service.At(m)
+	loadersFrom(ctx).seen([]kg.Entity{e}, &at)
+	return &model.Entity{Entity: e, Moment: m}, nil
 }
 
-func (r *queryResolver) Entities(ctx context.Context, kind *kg.Kind, filter *model.EntityFilter, asOf *kg.Date, first *int, after *string) (*model.EntityConnection, error) {
-	q := service.ListQuery{AsOf: asOfArg(asOf), Page: pageArg(first, after)}
+func (r *queryResolver) Relationship(ctx context.Context, id string, asOf *kg.Date, knownAt *kg.Stamp) (*model.Relationship, error) {
+	m := momentArg(asOf, knownAt)
+	rel, err := r.Service.Relationship(ctx, id, service.At(m))
+	if err != nil {
+		return nil, err
+	}
+	loadersFrom(ctx).entities.Hint([]string{rel.From, rel.To})
+	return &model.Relationship{Relationship: rel, Moment: m}, nil
+}
+
+func (r *queryResolver) Signal(ctx context.Context, id string, asOf *kg.Date, knownAt *kg.Stamp) (*model.RiskSignal, error) {
+	m := momentArg(asOf, knownAt)
+	g, err := r.Service.Signal(ctx, id, service.At(m))
+	if err != nil {
+		return nil, err
+	}
+	return &model.RiskSignal{RiskSignal: g, Moment: m}, nil
+}
+
+func (r *queryResolver) History(ctx context.Context, id string) (*model.History, error) {
+	b, err := r.Service.History(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return historyOf(id, b), nil
+}
+
+func (r *queryResolver) Entities(ctx context.Context, kind *kg.Kind, filter *model.EntityFilter, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) (*model.EntityConnection, error) {
+	m := momentArg(asOf, knownAt)
+	q := service.ListQuery{AsOf: m.AsOf, KnownAt: m.KnownAt, Page: pageArg(first, after)}
 	if kind != nil {
 		q.Kind = *kind
 	}
@@ -185,17 +291,19 @@ func (r *queryResolver) Entities(ctx context.Context, kind *kg.Kind, filter *mod
 	if err != nil {
 		return nil, err
 	}
-	loadersFrom(ctx).seen(res.Items, q.AsOf)
+	at := service.At(m)
+	loadersFrom(ctx).seen(res.Items, &at)
 	conn := &model.EntityConnection{Edges: make([]model.EntityEdge, len(res.Items)),
 		PageInfo: pageInfo(res.HasNext, res.EndCursor)}
 	for i, e := range res.Items {
-		conn.Edges[i] = model.EntityEdge{Cursor: service.Cursor(e.ID), Node: &model.Entity{Entity: e, AsOf: q.AsOf}}
+		conn.Edges[i] = model.EntityEdge{Cursor: service.Cursor(e.ID), Node: &model.Entity{Entity: e, Moment: m}}
 	}
 	return conn, nil
 }
 
-func (r *queryResolver) Search(ctx context.Context, text string, kinds []kg.Kind, asOf *kg.Date, first *int, after *string) (*model.SearchConnection, error) {
-	q := service.SearchQuery{Text: text, Kinds: kinds, AsOf: asOfArg(asOf), Page: pageArg(first, after)}
+func (r *queryResolver) Search(ctx context.Context, text string, kinds []kg.Kind, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) (*model.SearchConnection, error) {
+	m := momentArg(asOf, knownAt)
+	q := service.SearchQuery{Text: text, Kinds: kinds, AsOf: m.AsOf, KnownAt: m.KnownAt, Page: pageArg(first, after)}
 	res, err := r.Service.Search(ctx, q)
 	if err != nil {
 		return nil, err
@@ -205,14 +313,16 @@ func (r *queryResolver) Search(ctx context.Context, text string, kinds []kg.Kind
 		PageInfo: pageInfo(res.HasNext, res.EndCursor)}
 	for i, h := range res.Items {
 		ents[i] = h.Entity
-		conn.Edges[i] = model.SearchEdge{Node: &model.Entity{Entity: h.Entity, AsOf: q.AsOf}, Score: h.Score}
+		conn.Edges[i] = model.SearchEdge{Node: &model.Entity{Entity: h.Entity, Moment: m}, Score: h.Score}
 	}
-	loadersFrom(ctx).seen(ents, q.AsOf)
+	at := service.At(m)
+	loadersFrom(ctx).seen(ents, &at)
 	return conn, nil
 }
 
-func (r *queryResolver) Paths(ctx context.Context, fromID string, toID string, maxHops *int, types []kg.RelType, asOf *kg.Date, first *int) ([]model.Path, error) {
-	q := service.PathQuery{From: fromID, To: toID, MaxHops: intOr(maxHops), Types: types, AsOf: asOfArg(asOf), First: intOr(first)}
+func (r *queryResolver) Paths(ctx context.Context, fromID string, toID string, maxHops *int, types []kg.RelType, asOf *kg.Date, knownAt *kg.Stamp, first *int) ([]model.Path, error) {
+	m := momentArg(asOf, knownAt)
+	q := service.PathQuery{From: fromID, To: toID, MaxHops: intOr(maxHops), Types: types, AsOf: m.AsOf, KnownAt: m.KnownAt, First: intOr(first)}
 	paths, err := r.Service.Paths(ctx, q)
 	if err != nil {
 		return nil, err
@@ -220,23 +330,24 @@ func (r *queryResolver) Paths(ctx context.Context, fromID string, toID string, m
 	out := make([]model.Path, len(paths))
 	var ids []string
 	for i, p := range paths {
-		out[i] = model.Path{EntityIDs: p.EntityIDs, AsOf: q.AsOf, Relationships: relationshipsAsOf(p.Relationships, q.AsOf)}
+		out[i] = model.Path{EntityIDs: p.EntityIDs, Moment: m, Relationships: relationshipsAt(p.Relationships, m)}
 		ids = append(ids, p.EntityIDs...)
 	}
 	loadersFrom(ctx).entities.Hint(ids)
 	return out, nil
 }
 
-func (r *queryResolver) Exposure(ctx context.Context, entityID string, dimension kg.Dimension, asOf *kg.Date, maxHops *int) (*model.Exposure, error) {
-	ex, err := r.Service.Exposure(ctx, entityID, dimension, asOfArg(asOf), intOr(maxHops))
+func (r *queryResolver) Exposure(ctx context.Context, entityID string, dimension kg.Dimension, asOf *kg.Date, knownAt *kg.Stamp, maxHops *int) (*model.Exposure, error) {
+	m := momentArg(asOf, knownAt)
+	ex, err := r.Service.Exposure(ctx, entityID, dimension, service.At(m), intOr(maxHops))
 	if err != nil {
 		return nil, err
 	}
-	return &model.Exposure{Explanation: ex}, nil
+	return &model.Exposure{Explanation: ex, KnownAt: m.KnownAt}, nil
 }
 
-func (r *queryResolver) RiskRanking(ctx context.Context, dimension kg.Dimension, kind *kg.Kind, asOf *kg.Date, first *int, after *string) (*model.RiskRankingConnection, error) {
-	q := service.RankingQuery{Dimension: dimension, AsOf: asOfArg(asOf), Page: pageArg(first, after)}
+func (r *queryResolver) RiskRanking(ctx context.Context, dimension kg.Dimension, kind *kg.Kind, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) (*model.RiskRankingConnection, error) {
+	q := service.RankingQuery{Dimension: dimension, At: service.At(momentArg(asOf, knownAt)), Page: pageArg(first, after)}
 	if kind != nil {
 		q.Kind = *kind
 	}
@@ -246,7 +357,7 @@ func (r *queryResolver) RiskRanking(ctx context.Context, dimension kg.Dimension,
 	}
 	ids := make([]string, len(res.Items))
 	conn := &model.RiskRankingConnection{Edges: make([]model.RiskRankingEdge, len(res.Items)),
-		PageInfo: pageInfo(res.HasNext, res.EndCursor), ModelVersion: res.ModelVersion, AsOf: res.AsOf}
+		PageInfo: pageInfo(res.HasNext, res.EndCursor), ModelVersion: res.ModelVersion, AsOf: res.At.AsOf}
 	for i, sc := range res.Items {
 		ids[i] = sc.EntityID
 		conn.Edges[i] = model.RiskRankingEdge{Cursor: service.RankCursor(sc), Rank: res.Rank + i,
@@ -254,7 +365,7 @@ func (r *queryResolver) RiskRanking(ctx context.Context, dimension kg.Dimension,
 	}
 	loadersFrom(ctx).entities.Hint(ids)
 	for i, id := range ids {
-		e, err := r.endpoint(ctx, id, res.AsOf)
+		e, err := r.endpoint(ctx, id, model.Moment(res.At))
 		if err != nil {
 			return nil, err
 		}
@@ -263,8 +374,8 @@ func (r *queryResolver) RiskRanking(ctx context.Context, dimension kg.Dimension,
 	return conn, nil
 }
 
-func (r *queryResolver) Compliance(ctx context.Context, directiveID string, asOf *kg.Date) (*service.Compliance, error) {
-	c, err := r.Service.Compliance(ctx, directiveID, asOfArg(asOf))
+func (r *queryResolver) Compliance(ctx context.Context, directiveID string, asOf *kg.Date, knownAt *kg.Stamp) (*service.Compliance, error) {
+	c, err := r.Service.Compliance(ctx, directiveID, service.At(momentArg(asOf, knownAt)))
 	if err != nil {
 		return nil, err
 	}
@@ -276,23 +387,65 @@ func (r *queryResolver) Compliance(ctx context.Context, directiveID string, asOf
 	return &c, nil
 }
 
+func (r *queryResolver) Coverage(ctx context.Context, ruleID string, asOf *kg.Date, knownAt *kg.Stamp) (*service.CoverageResult, error) {
+	c, err := r.Service.Coverage(ctx, ruleID, service.At(momentArg(asOf, knownAt)))
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(c.Entities))
+	for i, e := range c.Entities {
+		ids[i] = e.EntityID
+	}
+	loadersFrom(ctx).entities.Hint(ids)
+	return &c, nil
+}
+
+func (r *queryResolver) Match(ctx context.Context, candidates []match.Candidate, asOf *kg.Date, knownAt *kg.Stamp, first *int) ([]service.MatchResult, error) {
+	res, err := r.Service.Match(ctx, candidates, service.At(momentArg(asOf, knownAt)), intOr(first))
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, c := range res {
+		for _, m := range c.Matches {
+			ids = append(ids, m.Target.ID)
+		}
+	}
+	loadersFrom(ctx).entities.Hint(ids)
+	return res, nil
+}
+
 func (r *relationshipResolver) From(ctx context.Context, obj *model.Relationship) (*model.Entity, error) {
-	return r.endpoint(ctx, obj.From, obj.AsOf)
+	return r.endpoint(ctx, obj.From, obj.Moment)
 }
 
 func (r *relationshipResolver) To(ctx context.Context, obj *model.Relationship) (*model.Entity, error) {
-	return r.endpoint(ctx, obj.To, obj.AsOf)
+	return r.endpoint(ctx, obj.To, obj.Moment)
 }
 
 func (r *riskSignalResolver) Entity(ctx context.Context, obj *model.RiskSignal) (*model.Entity, error) {
-	return r.endpoint(ctx, obj.EntityID, obj.AsOf)
+	return r.endpoint(ctx, obj.EntityID, obj.Moment)
+}
+
+func (r *writeResultResolver) RecordedAt(ctx context.Context, obj *kg.WriteResult) (*kg.Stamp, error) {
+	return model.OptStamp(obj.RecordedAt), nil
+}
+
+func (r *Resolver) CandidateMatches() graph.CandidateMatchesResolver {
+	return &candidateMatchesResolver{r}
 }
 
 func (r *Resolver) Citation() graph.CitationResolver { return &citationResolver{r} }
 
 func (r *Resolver) Compliance() graph.ComplianceResolver { return &complianceResolver{r} }
 
+func (r *Resolver) Coverage() graph.CoverageResolver { return &coverageResolver{r} }
+
+func (r *Resolver) CoveredEntity() graph.CoveredEntityResolver { return &coveredEntityResolver{r} }
+
 func (r *Resolver) Entity() graph.EntityResolver { return &entityResolver{r} }
+
+func (r *Resolver) EntityMatch() graph.EntityMatchResolver { return &entityMatchResolver{r} }
 
 func (r *Resolver) Exposure() graph.ExposureResolver { return &exposureResolver{r} }
 
@@ -300,8 +453,16 @@ func (r *Resolver) ExposureStep() graph.ExposureStepResolver { return &exposureS
 
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
 
+func (r *Resolver) Obligation() graph.ObligationResolver { return &obligationResolver{r} }
+
+func (r *Resolver) OwnerShare() graph.OwnerShareResolver { return &ownerShareResolver{r} }
+
 func (r *Resolver) PartyCompliance() graph.PartyComplianceResolver {
 	return &partyComplianceResolver{r}
+}
+
+func (r *Resolver) PartyObligation() graph.PartyObligationResolver {
+	return &partyObligationResolver{r}
 }
 
 func (r *Resolver) Path() graph.PathResolver { return &pathResolver{r} }
@@ -312,16 +473,26 @@ func (r *Resolver) Relationship() graph.RelationshipResolver { return &relations
 
 func (r *Resolver) RiskSignal() graph.RiskSignalResolver { return &riskSignalResolver{r} }
 
+func (r *Resolver) WriteResult() graph.WriteResultResolver { return &writeResultResolver{r} }
+
 type (
-	citationResolver        struct{ *Resolver }
-	complianceResolver      struct{ *Resolver }
-	entityResolver          struct{ *Resolver }
-	exposureResolver        struct{ *Resolver }
-	exposureStepResolver    struct{ *Resolver }
-	mutationResolver        struct{ *Resolver }
-	partyComplianceResolver struct{ *Resolver }
-	pathResolver            struct{ *Resolver }
-	queryResolver           struct{ *Resolver }
-	relationshipResolver    struct{ *Resolver }
-	riskSignalResolver      struct{ *Resolver }
+	candidateMatchesResolver struct{ *Resolver }
+	citationResolver         struct{ *Resolver }
+	complianceResolver       struct{ *Resolver }
+	coverageResolver         struct{ *Resolver }
+	coveredEntityResolver    struct{ *Resolver }
+	entityResolver           struct{ *Resolver }
+	entityMatchResolver      struct{ *Resolver }
+	exposureResolver         struct{ *Resolver }
+	exposureStepResolver     struct{ *Resolver }
+	mutationResolver         struct{ *Resolver }
+	obligationResolver       struct{ *Resolver }
+	ownerShareResolver       struct{ *Resolver }
+	partyComplianceResolver  struct{ *Resolver }
+	partyObligationResolver  struct{ *Resolver }
+	pathResolver             struct{ *Resolver }
+	queryResolver            struct{ *Resolver }
+	relationshipResolver     struct{ *Resolver }
+	riskSignalResolver       struct{ *Resolver }
+	writeResultResolver      struct{ *Resolver }
 )

@@ -14,6 +14,18 @@ type AttributeInput struct {
 	Value string `json:"value"`
 }
 
+// Writes applied together: all of them, or none.
+type BatchInput struct {
+	// Entities to create or add versions of.
+	Entities []EntityInput `json:"entities,omitempty"`
+	// Relationships to create or add versions of.
+	Relationships []RelationshipInput `json:"relationships,omitempty"`
+	// Risk signals to create or add versions of.
+	Signals []RiskSignalInput `json:"signals,omitempty"`
+	// Facts to end.
+	Retractions []RetractionInput `json:"retractions,omitempty"`
+}
+
 // A citation of a Source entity.
 type CitationInput struct {
 	// Id of an existing Source entity (source:…).
@@ -62,17 +74,24 @@ type EntityInput struct {
 	Description *string `json:"description,omitempty"`
 	// Named facts.
 	Attributes []AttributeInput `json:"attributes,omitempty"`
-	// What a Directive requires; Directive only.
+	// What a Directive or Law requires; Directive and Law only.
 	Obligations []ObligationInput `json:"obligations,omitempty"`
+	// What a Directive or Law covers besides its targets; Directive and Law only.
+	Reach *kg.Reach `json:"reach,omitempty"`
 	// Where the facts come from.
 	Sources []CitationInput `json:"sources,omitempty"`
-	// First day it holds.
+	// First day it holds; for an entity that exists, the first day of the new version (default: the day of the write).
 	ValidFrom *kg.Date `json:"validFrom,omitempty"`
 	// First day it no longer holds; not before validFrom.
 	ValidTo *kg.Date `json:"validTo,omitempty"`
+	// True to correct the version in force on validFrom — its content, its dates or both — instead of adding a version. Recorded as a correction; the record before it stays readable with knownAt.
+	Correction *bool `json:"correction,omitempty"`
 }
 
-// The writes. Each validates its whole input first: one bad row and nothing is written.
+// The writes. Each validates its whole input first: one bad row and nothing is written. Nothing is
+// ever overwritten: a write that changes a fact adds a version from its validFrom (default: the day
+// of the write) and keeps the earlier ones, and every write is recorded with its time and writer.
+// Results are nullable, so that a document with several mutation fields reports each one's outcome.
 type Mutation struct {
 }
 
@@ -140,14 +159,28 @@ type RelationshipInput struct {
 	Confidence *float64 `json:"confidence,omitempty"`
 	// True when inferred rather than stated by a source.
 	Inferred *bool `json:"inferred,omitempty"`
+	// OWNED_BY only: the percentage owned, in (0,100]; omit when not known.
+	Share *float64 `json:"share,omitempty"`
+	// COMPLIED_WITH only: the obligation met, as directiveOrLawId#obligation (its directive or law is toId). Prefer recordCompliance.
+	ObligationID *string `json:"obligationId,omitempty"`
 	// A remark.
 	Note *string `json:"note,omitempty"`
 	// Where it comes from.
 	Sources []CitationInput `json:"sources,omitempty"`
-	// First day it holds.
+	// First day it holds; for a relationship that exists, the first day of the new version (default: the day of the write).
 	ValidFrom *kg.Date `json:"validFrom,omitempty"`
 	// First day it no longer holds.
 	ValidTo *kg.Date `json:"validTo,omitempty"`
+	// True to correct the version in force on validFrom instead of adding a version.
+	Correction *bool `json:"correction,omitempty"`
+}
+
+// The end of a fact.
+type RetractionInput struct {
+	// Id of an entity, relationship or signal.
+	ID string `json:"id"`
+	// The first day it no longer holds.
+	On kg.Date `json:"on"`
 }
 
 // A page of a risk ranking.
@@ -192,10 +225,12 @@ type RiskSignalInput struct {
 	Reason string `json:"reason"`
 	// Where it comes from.
 	Sources []CitationInput `json:"sources,omitempty"`
-	// First day it holds.
+	// First day it holds; for a signal that exists, the first day of the new version (default: the day of the write).
 	ValidFrom *kg.Date `json:"validFrom,omitempty"`
 	// First day it no longer holds.
 	ValidTo *kg.Date `json:"validTo,omitempty"`
+	// True to correct the version in force on validFrom instead of adding a version.
+	Correction *bool `json:"correction,omitempty"`
 }
 
 // A page of search results.

@@ -34,9 +34,9 @@ type countingStore struct {
 	reads atomic.Int64
 }
 
-func (c *countingStore) Entities(ctx context.Context, ids []string, asOf kg.Date) (map[string]kg.Entity, error) {
+func (c *countingStore) Entities(ctx context.Context, ids []string, at store.At) (map[string]kg.Entity, error) {
 	c.reads.Add(1)
-	return c.Store.Entities(ctx, ids, asOf)
+	return c.Store.Entities(ctx, ids, at)
 }
 
 func (c *countingStore) List(ctx context.Context, q store.ListQuery) (store.EntityPage, error) {
@@ -49,9 +49,9 @@ func (c *countingStore) Relationships(ctx context.Context, q store.RelQuery) (ma
 	return c.Store.Relationships(ctx, q)
 }
 
-func (c *countingStore) Signals(ctx context.Context, ids []string, asOf kg.Date) (map[string][]kg.RiskSignal, error) {
+func (c *countingStore) Signals(ctx context.Context, ids []string, at store.At) (map[string][]kg.RiskSignal, error) {
 	c.reads.Add(1)
-	return c.Store.Signals(ctx, ids, asOf)
+	return c.Store.Signals(ctx, ids, at)
 }
 
 type fixture struct {

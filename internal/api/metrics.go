@@ -2,19 +2,22 @@ package api
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // metrics are the Prometheus series the API exports at /metrics.
 type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	answers  *prometheus.CounterVec
 }
 
-func newMetrics(reg prometheus.Registerer) *metrics {
+func newMetrics(reg prometheus.Registerer, docs *byteCache[*ast.QueryDocument]) *metrics {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "riskgraph_graphql_operations_total",
@@ -25,9 +28,29 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help:    "Time to answer a GraphQL operation, by operation type.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 		}, []string{"type"}),
+		answers: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "riskgraph_http_responses_total",
+			Help: "HTTP answers, by status and the first error's code (empty when none): refusals (401, 403, 413, 429) show here.",
+		}, []string{"status", "code"}),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	entries := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "riskgraph_query_cache_entries",
+		Help: "Parsed and validated queries kept in the query cache.",
+	}, func() float64 { n, _ := docs.stats(); return float64(n) })
+	size := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "riskgraph_query_cache_bytes",
+		Help: "Bytes the query cache's entries are charged (its bound is --query-cache-bytes).",
+	}, func() float64 { _, b := docs.stats(); return float64(b) })
+	reg.MustRegister(m.requests, m.duration, m.answers, entries, size)
 	return m
+}
+
+// answered counts one HTTP answer.
+func (m *metrics) answered(status int, code string) {
+	if status == 0 {
+		status = 200
+	}
+	m.answers.WithLabelValues(strconv.Itoa(status), code).Inc()
 }
 
 // observe is a gqlgen response middleware that counts and times operations.
