@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO    ?= go
 
-.PHONY: run test generate check-generated lint check-web unit browser bench web
+.PHONY: run test generate check-generated lint check-web unit browser bench web fuzz load
 
 run:
 	$(GO) run .
@@ -46,3 +46,20 @@ bench:
 ## web: rebuild the committed playground bundle from web/ (needs npm).
 web:
 	cd web && npm ci && npm run build
+
+## fuzz: run every fuzz target for FUZZTIME each (their seed corpora already run in `make test`).
+FUZZTIME ?= 60s
+FUZZ_TARGETS := FuzzBatchValidate:./internal/kg FuzzDates:./internal/kg FuzzCursor:./internal/store \
+	FuzzSearchText:./internal/store FuzzRead:./internal/batchfile FuzzParseModel:./internal/risk \
+	FuzzGraphQLRequest:./internal/api
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		name=$${t%%:*}; pkg=$${t#*:}; \
+		echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
+
+## load: the load and fault test of tools/load (200 clients for 30 s per backend, loopback only,
+## Neo4j stopped and restarted mid-load); not part of `make test`. LOAD_FLAGS passes options.
+load:
+	$(GO) run ./tools/load $(LOAD_FLAGS)

@@ -92,7 +92,7 @@ func New(io IO) *ucli.Command {
 		ErrWriter: io.Stderr,
 		Flags:     append(globalFlags(), hidden(serveFlags())...),
 		Commands: []*ucli.Command{
-			serveCommand(), seedCommand(), reportCommand(), synthCommand(), exportCommand(), importCommand(),
+			serveCommand(), seedCommand(), reportCommand(), synthCommand(), exportCommand(), importCommand(), keysCommand(), screenCommand(),
 		},
 		Action: func(ctx context.Context, cmd *ucli.Command) error {
 			if cmd.Args().Present() {
@@ -210,7 +210,8 @@ func openService(ctx context.Context, cmd *ucli.Command, m *risk.Model) (*servic
 		n, err := neo4jstore.Open(ctx, neo4jstore.Config{URI: cmd.String("neo4j-uri"), User: cmd.String("neo4j-user"),
 			Password: cmd.String("neo4j-password"), Database: cmd.String("neo4j-database")})
 		if err != nil {
-			return nil, fmt.Errorf("open neo4j store at %s: %w", cmd.String("neo4j-uri"), err)
+			// Every command opens the store here, so this is where its secrets leave errors.
+			return nil, redactError(fmt.Errorf("open neo4j store at %s: %w", cmd.String("neo4j-uri"), err), secretsOf(cmd))
 		}
 		s = n
 	default:
