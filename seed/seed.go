@@ -11,7 +11,6 @@ import (
 
 	"riskgraph/internal/batchfile"
 	"riskgraph/internal/kg"
-	"riskgraph/internal/store"
 )
 
 //go:embed data/*.json
@@ -97,16 +96,38 @@ func checkReferences(b kg.Batch) error {
 	return nil
 }
 
-// Apply loads the seed and writes it with w (the service, or a checked store) in one batch.
-// Writing it again changes nothing.
-func Apply(ctx context.Context, w store.Writer) (store.WriteResult, error) {
+// Writer is what Apply writes the seed with: the service.
+type Writer interface {
+	Apply(ctx context.Context, b kg.Batch) (kg.WriteResult, error)
+}
+
+// Apply loads the seed and writes it with w in one batch. Writing it again changes nothing.
+// Every row is written as a correction: a store seeded by an earlier release takes the
+// seed's current content (each changed fact recorded as corrected, its earlier record kept).
+func Apply(ctx context.Context, w Writer) (kg.WriteResult, error) {
 	b, err := Load()
 	if err != nil {
-		return store.WriteResult{}, err
+		return kg.WriteResult{}, err
 	}
+	b.Corrections = rowIDs(b)
 	res, err := w.Apply(ctx, b)
 	if err != nil {
-		return store.WriteResult{}, fmt.Errorf("seed: apply: %w", err)
+		return kg.WriteResult{}, fmt.Errorf("seed: apply: %w", err)
 	}
 	return res, nil
+}
+
+// rowIDs lists the id of every row of b.
+func rowIDs(b kg.Batch) []string {
+	ids := make([]string, 0, len(b.Entities)+len(b.Relationships)+len(b.Signals))
+	for _, e := range b.Entities {
+		ids = append(ids, e.ID)
+	}
+	for _, r := range b.Relationships {
+		ids = append(ids, r.ID())
+	}
+	for _, g := range b.Signals {
+		ids = append(ids, g.ID)
+	}
+	return ids
 }

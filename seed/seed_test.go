@@ -236,7 +236,7 @@ func TestStoryLinks(t *testing.T) {
 		{"vendor:kaspersky-lab", kg.RelMakes, "product:kaspersky-anti-virus"},
 		{"government:russian-federation", kg.RelEnacted, "law:ru-144-fz"},
 		{"law:ru-144-fz", kg.RelAppliesTo, "vendor:kaspersky-lab"},
-		{"law:us-ndaa-fy2018-s1634", kg.RelAppliesTo, "vendor:kaspersky-lab"},
+		{"law:us-ndaa-fy2018-s1634", kg.RelTargets, "vendor:kaspersky-lab"},
 		{"retailer:best-buy", kg.RelDelisted, "product:kaspersky-anti-virus"},
 		{"retailer:amazon", kg.RelSells, "product:kaspersky-anti-virus"},
 		{"organization:us-federal-agencies", kg.RelUses, "product:kaspersky-anti-virus"},
@@ -428,5 +428,78 @@ func TestApplyIsIdempotent(t *testing.T) {
 	empty, err = s.Empty(ctx)
 	if err != nil || empty {
 		t.Errorf("Empty after seeding = %v, %v; want false", empty, err)
+	}
+}
+
+// seeded opens a fresh embedded store with the seed applied.
+func seeded(t *testing.T) *service.Service {
+	t.Helper()
+	st, err := embedded.Open(filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := service.New(st, risk.DefaultModel())
+	t.Cleanup(func() { s.Close() })
+	if _, err := Apply(t.Context(), s); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	return s
+}
+
+// Section 1634's control clause reaches the illustrative affiliate and its product; BOD 17-01,
+// aimed at Kaspersky-branded products, does not.
+func TestSection1634CoversAffiliates(t *testing.T) {
+	s := seeded(t)
+	const affiliate, suite = "vendor:illustrative-kaspersky-affiliate", "product:illustrative-affiliate-endpoint-suite"
+	law, err := s.Coverage(t.Context(), "law:us-ndaa-fy2018-s1634", service.AsOf(20181002))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"vendor:kaspersky-lab", affiliate, suite, "product:kaspersky-anti-virus"} {
+		if !law.Covers(id) {
+			t.Errorf("section 1634 does not cover %s", id)
+		}
+	}
+	bod, err := s.Coverage(t.Context(), "directive:bod-17-01", service.AsOf(20171001))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bod.Covers(affiliate) || bod.Covers(suite) {
+		t.Errorf("BOD 17-01 covers Kaspersky-branded products only, yet covers the affiliate or its suite: %+v", bod.Entities)
+	}
+}
+
+// The illustrative bureau met BOD 17-01's 30- and 60-day obligations with evidence and missed
+// the 90-day one; under section 1634 it is overdue through the affiliate's suite.
+func TestIllustrativeBureauCompliance(t *testing.T) {
+	s := seeded(t)
+	const bureau = "agency:illustrative-federal-bureau"
+	statuses := func(rule string, asOf kg.Date) (service.ComplianceStatus, map[string]service.ComplianceStatus) {
+		t.Helper()
+		c, err := s.Compliance(t.Context(), rule, service.AsOf(asOf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range c.Parties {
+			if p.PartyID == bureau {
+				each := map[string]service.ComplianceStatus{}
+				for _, o := range p.Obligations {
+					each[o.State.ID] = o.Status
+				}
+				return p.Status, each
+			}
+		}
+		t.Fatalf("%s does not bind %s on %s", rule, bureau, asOf)
+		return "", nil
+	}
+	overall, each := statuses("directive:bod-17-01", 20171220)
+	if overall != service.Overdue || each["identify"] != service.Met || each["plan"] != service.Met || each["remove"] != service.Overdue {
+		t.Errorf("BOD 17-01 on 2017-12-20: %s %v, want OVERDUE with identify and plan MET, remove OVERDUE", overall, each)
+	}
+	if overall, each := statuses("law:us-ndaa-fy2018-s1634", 20180901); overall != service.Pending || each["stop-use"] != service.Pending {
+		t.Errorf("section 1634 before its effective date: %s %v, want PENDING", overall, each)
+	}
+	if overall, _ := statuses("law:us-ndaa-fy2018-s1634", 20181002); overall != service.Overdue {
+		t.Errorf("section 1634 on 2018-10-02, the affiliate's suite still in use: %s, want OVERDUE", overall)
 	}
 }
