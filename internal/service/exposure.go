@@ -20,7 +20,8 @@ type pass struct {
 	done    chan struct{} // closed when res and err are set
 	res     *risk.Result
 	err     error
-	evicted atomic.Bool // dropped from the cache before it ran: nobody will read it
+	evicted atomic.Bool  // dropped from the cache: no new caller will find it
+	waiters atomic.Int32 // callers waiting for it now; an evicted pass nobody waits for is skipped
 }
 
 // Bounds of whole-graph passes: how many moments keep a result in memory, and how long one
@@ -131,17 +132,15 @@ func (s *Service) wholePass(ctx context.Context, at At) (*risk.Result, error) {
 	p, ok := s.passes[at]
 	if !ok || p.gen != gen {
 		if !ok && len(s.passes) >= maxCachedPasses {
-			for d, old := range s.passes {
-				old.evicted.Store(true)
-				delete(s.passes, d)
-				break
-			}
+			s.evictOne()
 		}
 		p = &pass{gen: gen, done: make(chan struct{})}
 		s.passes[at] = p
 		go s.runPass(p, at)
 	}
+	p.waiters.Add(1)
 	s.mu.Unlock()
+	defer p.waiters.Add(-1)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("wait for the whole-graph pass: %w", err)
 	}
@@ -150,6 +149,26 @@ func (s *Service) wholePass(ctx context.Context, at At) (*risk.Result, error) {
 		return p.res, p.err
 	case <-ctx.Done():
 		return nil, fmt.Errorf("wait for the whole-graph pass: %w", ctx.Err())
+	}
+}
+
+// evictOne drops one cached pass, a finished one when there is one, so that callers already
+// waiting for a pending pass still get its result. Called with s.mu held.
+func (s *Service) evictOne() {
+	var victim At
+	found := false
+	for d, old := range s.passes {
+		victim, found = d, true
+		select {
+		case <-old.done:
+		default:
+			continue
+		}
+		break
+	}
+	if found {
+		s.passes[victim].evicted.Store(true)
+		delete(s.passes, victim)
 	}
 }
 
@@ -163,7 +182,7 @@ func (s *Service) runPass(p *pass, at At) {
 		p.err = fmt.Errorf("whole-graph pass: %w", store.ErrUnavailable)
 		return
 	}
-	if p.evicted.Load() {
+	if p.evicted.Load() && p.waiters.Load() == 0 {
 		p.err = fmt.Errorf("whole-graph pass as of %s was dropped before it ran: %w", at.AsOf, store.ErrUnavailable)
 		return
 	}

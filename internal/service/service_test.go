@@ -217,3 +217,24 @@ func TestRecordComplianceNeedsAnEditor(t *testing.T) {
 		t.Errorf("the evidence's history: %+v, want one version recorded by loader", h.Relationships)
 	}
 }
+
+// Callers asking for more distinct dates at once than the pass cache holds all get an
+// answer: evicting a pending pass must not fail the callers already waiting for it.
+func TestRankingManyDatesAtOnce(t *testing.T) {
+	ctx := t.Context()
+	svc, _ := seeded(t)
+	const dates = 16
+	errs := make(chan error, 2*dates)
+	for i := range 2 * dates {
+		go func() {
+			q := service.RankingQuery{Dimension: kg.DimRegulatory, At: service.AsOf(kg.Date(20100101 + (i%dates)*10000)), Page: store.Page{First: 5}}
+			_, err := svc.Ranking(ctx, q)
+			errs <- err
+		}()
+	}
+	for range 2 * dates {
+		if err := <-errs; err != nil {
+			t.Errorf("ranking: %v", err)
+		}
+	}
+}
