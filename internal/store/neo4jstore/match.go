@@ -31,24 +31,7 @@ func (s *Store) MatchTargets(ctx context.Context, q store.MatchQuery) ([]kg.Enti
 	cypher := `CALL db.index.fulltext.queryNodes('entity_keys', $q) YIELD node AS n, score
 WHERE ` + mo.node("n") + `
 RETURN n {.*} AS n ORDER BY score DESC, n.id LIMIT $limit`
-	var out []kg.Entity
-	err := s.read(ctx, func(tx *txn) error {
-		out = out[:0]
-		recs, err := tx.run(ctx, cypher, params)
-		if err != nil {
-			return err
-		}
-		for _, r := range recs {
-			e, ok, err := entityAt(rec{r}.get("n"), mo.at())
-			if err != nil {
-				return err
-			}
-			if ok {
-				out = append(out, e)
-			}
-		}
-		return nil
-	})
+	out, err := s.readEntities(ctx, cypher, params, mo.at())
 	if err != nil {
 		return nil, fmt.Errorf("retrieve match targets for %q: %w", q.Names[0], err)
 	}

@@ -89,27 +89,11 @@ func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, 
 		where = append(where, "EXISTS { MATCH "+fmt.Sprintf(pat, relType(rf.Type))+" WHERE "+mo.rel("r")+" AND "+mo.node("m")+" }")
 	}
 	cypher := fmt.Sprintf("MATCH (n:%s) WHERE %s RETURN n {.*} AS n ORDER BY n.id LIMIT $limit", lbl, strings.Join(where, " AND "))
-	var out store.EntityPage
-	err := s.read(ctx, func(tx *txn) error {
-		out = store.EntityPage{}
-		recs, err := tx.run(ctx, cypher, params)
-		if err != nil {
-			return err
-		}
-		for _, r := range recs {
-			e, ok, err := entityAt(rec{r}.get("n"), mo.at())
-			if err != nil {
-				return err
-			}
-			if ok {
-				out.Items = append(out.Items, e)
-			}
-		}
-		return nil
-	})
+	items, err := s.readEntities(ctx, cypher, params, mo.at())
 	if err != nil {
 		return store.EntityPage{}, fmt.Errorf("list entities: %w", err)
 	}
+	out := store.EntityPage{Items: items}
 	if len(out.Items) > page.First {
 		out.Items, out.HasNext = out.Items[:page.First], true
 	}
@@ -117,6 +101,30 @@ func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, 
 		out.EndCursor = store.EncodeCursor(out.Items[n-1].ID)
 	}
 	return out, nil
+}
+
+// readEntities runs a read returning nodes as "n" and keeps those that have a version at at,
+// in the query's order.
+func (s *Store) readEntities(ctx context.Context, cypher string, params map[string]any, at store.At) ([]kg.Entity, error) {
+	var out []kg.Entity
+	err := s.read(ctx, func(tx *txn) error {
+		out = out[:0]
+		recs, err := tx.run(ctx, cypher, params)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			e, ok, err := entityAt(rec{r}.get("n"), at)
+			if err != nil {
+				return err
+			}
+			if ok {
+				out = append(out, e)
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 // afterID is the id a page of items ordered by id starts after ("" on the first page).
