@@ -137,20 +137,73 @@ func versionScore(e kg.Entity, words []string) (float64, bool) {
 	return total, true
 }
 
-// matches scores entities for one query word: an exact word, or a word it begins (half weight).
-func (x *textIndex) matches(word string) map[string]float64 {
-	out := map[string]float64{}
-	for i := sort.SearchStrings(x.sorted, word); i < len(x.sorted) && strings.HasPrefix(x.sorted[i], word); i++ {
-		t := x.sorted[i]
-		factor := 1.0
-		if t != word {
-			factor = 0.5
-		}
-		for id, w := range x.words[t] {
-			out[id] = max(out[id], w*factor)
+// postings is what one query word matches in the index: the index words it equals or
+// begins, and how many (entity, word) pairs they hold.
+type postings struct {
+	x     *textIndex
+	word  string
+	terms []string // a run of x.sorted
+	size  int
+}
+
+// lookup finds the index words that match word exactly or as a prefix, without copying
+// their postings.
+func (x *textIndex) lookup(word string) postings {
+	i := sort.SearchStrings(x.sorted, word)
+	j := i
+	size := 0
+	for j < len(x.sorted) && strings.HasPrefix(x.sorted[j], word) {
+		size += len(x.words[x.sorted[j]])
+		j++
+	}
+	return postings{x: x, word: word, terms: x.sorted[i:j], size: size}
+}
+
+// factor is the weight of a match on index word t: whole word 1, prefix ½.
+func (p postings) factor(t string) float64 {
+	if t == p.word {
+		return 1
+	}
+	return 0.5
+}
+
+// weight is the score of entity id for this word, or false when it does not match.
+func (p postings) weight(id string) (float64, bool) {
+	best, ok := 0.0, false
+	for _, t := range p.terms {
+		if w, hit := p.x.words[t][id]; hit {
+			best, ok = max(best, w*p.factor(t)), true
 		}
 	}
-	return out
+	return best, ok
+}
+
+// each calls f once per matching entity with its score for this word, until f returns false.
+// One index word is walked in place; several are merged first, since an entity may be
+// under more than one of them.
+func (p postings) each(f func(id string, w float64) bool) {
+	if len(p.terms) == 1 {
+		t := p.terms[0]
+		fac := p.factor(t)
+		for id, w := range p.x.words[t] {
+			if !f(id, w*fac) {
+				return
+			}
+		}
+		return
+	}
+	merged := make(map[string]float64, p.size)
+	for _, t := range p.terms {
+		fac := p.factor(t)
+		for id, w := range p.x.words[t] {
+			merged[id] = max(merged[id], w*fac)
+		}
+	}
+	for id, w := range merged {
+		if !f(id, w) {
+			return
+		}
+	}
 }
 
 // hit is a candidate result before the page is cut: the entity is copied only for the page.
@@ -183,41 +236,42 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 	if err := s.usable(ctx); err != nil {
 		return store.SearchPage{}, err
 	}
-	// Start from the word with the fewest matches; every other word must match too.
-	lists := make([]map[string]float64, len(words))
+	// Start from the word with the fewest matches; every other word must match too, which
+	// is checked in the index per candidate rather than by building each word's set.
+	lists := make([]postings, len(words))
 	for i, w := range words {
-		lists[i] = s.search.matches(w)
+		lists[i] = s.search.lookup(w)
 	}
-	slices.SortFunc(lists, func(a, b map[string]float64) int { return cmp.Compare(len(a), len(b)) })
+	slices.SortFunc(lists, func(a, b postings) int { return cmp.Compare(a.size, b.size) })
 	// top holds the best page.First+1 hits after the cursor, in order.
 	k := page.First + 1
-	top := make([]hit, 0, min(k, len(lists[0])))
+	top := make([]hit, 0, min(k, lists[0].size))
 	seen := 0
-candidates:
-	for id, sc := range lists[0] {
-		if err := stopped(ctx, seen); err != nil {
-			return store.SearchPage{}, err
+	var failed error
+	lists[0].each(func(id string, sc float64) bool {
+		if failed = stopped(ctx, seen); failed != nil {
+			return false
 		}
 		seen++
-		for _, m := range lists[1:] {
-			w, ok := m[id]
+		for _, p := range lists[1:] {
+			w, ok := p.weight(id)
 			if !ok {
-				continue candidates
+				return true
 			}
 			sc += w
 		}
 		rec := s.ents[id]
 		if rec == nil {
-			continue
+			return true
 		}
 		e, ok := rec.rows.at(asOf, q.KnownAt)
 		if !ok || (len(q.Kinds) > 0 && !slices.Contains(q.Kinds, e.Kind)) {
-			continue
+			return true
 		}
 		wn, single := s.search.whole[id]
 		if !single { // several versions: score the one read, as a single-version entity would be
 			if sc, ok = versionScore(e, words); !ok {
-				continue
+				return true
 			}
 			wn = wholeOf(e)
 		}
@@ -228,16 +282,20 @@ candidates:
 		}
 		h := hit{id: id, score: sc}
 		if cursor != nil && !cursor.before(h) {
-			continue
+			return true
 		}
 		if len(top) == k && !h.before(top[k-1]) {
-			continue
+			return true
 		}
 		i := sort.Search(len(top), func(i int) bool { return h.before(top[i]) })
 		if len(top) == k {
 			top = top[:k-1]
 		}
 		top = slices.Insert(top, i, h)
+		return true
+	})
+	if failed != nil {
+		return store.SearchPage{}, failed
 	}
 	out := store.SearchPage{HasNext: len(top) > page.First}
 	if out.HasNext {
