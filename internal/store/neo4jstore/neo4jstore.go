@@ -100,6 +100,9 @@ type Store struct {
 	roundTrips atomic.Int64
 	// trace, when set (by tests, before any use), sees every statement before it is sent.
 	trace func(cypher string, params map[string]any)
+	// beforeCommit, when set (by tests), runs once a write's statements have all run, just
+	// before its commit is sent.
+	beforeCommit func()
 	// relsStored says, per relationship type, whether the last Apply that wrote the type
 	// found some of its rows stored. While it is false Apply creates that type's rows
 	// without reading them first and lets the uniqueness constraint catch a row that
@@ -241,9 +244,14 @@ func relType(t kg.RelType) string {
 	return string(t)
 }
 
-// txn wraps a managed transaction so every statement is counted.
+// runner is what a statement needs of a transaction, managed (reads) or explicit (writes).
+type runner interface {
+	Run(ctx context.Context, cypher string, params map[string]any) (neo4j.ResultWithContext, error)
+}
+
+// txn wraps a transaction so every statement is counted.
 type txn struct {
-	tx neo4j.ManagedTransaction
+	tx runner
 	s  *Store
 }
 
@@ -274,14 +282,62 @@ func (s *Store) read(ctx context.Context, work func(tx *txn) error) error {
 	return mapErr(ctx, err)
 }
 
-// write runs work in a managed write transaction: all of it commits, or none.
+// write runs work in a write transaction, retrying transient failures: all of it commits, or
+// none.
 func (s *Store) write(ctx context.Context, work func(tx *txn) error) error {
 	sess := s.session(ctx, neo4j.AccessModeWrite)
 	defer sess.Close(context.Background())
-	_, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
-		return nil, work(&txn{tx: tx, s: s})
-	})
+	var err error
+	for attempt := 1; ; attempt++ {
+		if err = s.writeOnce(ctx, sess, work); err == nil || !neo4j.IsRetryable(err) || attempt == writeAttempts {
+			break
+		}
+		// A transient failure (a deadlock, a leader switch, a dropped connection): the
+		// transaction did not commit, or committed a plan that finds nothing left to do.
+		wait := time.NewTimer(time.Duration(attempt*attempt) * 20 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			wait.Stop()
+			return mapErr(ctx, err)
+		case <-wait.C:
+		}
+	}
 	return mapErr(ctx, err)
+}
+
+// Bounds of a write transaction: how many times a transient failure is retried, and how long
+// the commit of a transaction whose statements all ran may take past the request's deadline.
+const (
+	writeAttempts = 5
+	commitGrace   = 10 * time.Second
+)
+
+// writeOnce runs work in one explicit transaction. The statements run under ctx, so a request
+// that ends stops them and nothing commits; once they have all run, the commit is no longer
+// tied to ctx (only to commitGrace), so a write either does not commit or commits and its
+// caller hears so, never "deadline exceeded" for a transaction that committed.
+func (s *Store) writeOnce(ctx context.Context, sess neo4j.SessionWithContext, work func(tx *txn) error) error {
+	tx, err := sess.BeginTransaction(ctx)
+	if err != nil {
+		return err
+	}
+	detached, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitGrace)
+	defer cancel()
+	if err := work(&txn{tx: tx, s: s}); err != nil {
+		_ = tx.Close(detached) // rolls back; a failure here leaves nothing committed either
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		_ = tx.Close(detached)
+		return err
+	}
+	if s.beforeCommit != nil {
+		s.beforeCommit()
+	}
+	if err := tx.Commit(detached); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
 }
 
 // mapErr turns driver failures that mean "the server cannot be reached" into

@@ -230,3 +230,57 @@ func versions[T kg.Fact](rows []T) []kg.Version {
 	}
 	return out
 }
+
+// TestWriteOutcomeAtTheDeadline ends a write's context at the two moments that matter: while
+// its statements run (nothing commits, and the caller hears an error), and while its commit
+// is on the way (it commits, and the caller hears success, not "deadline exceeded").
+func TestWriteOutcomeAtTheDeadline(t *testing.T) {
+	s := openShared(t)
+	vendor := func(id string) kg.Batch {
+		return kg.Batch{Entities: []kg.Entity{{ID: id, Kind: kg.KindVendor, Name: "Deadline Test " + id}}}
+	}
+	stored := func(id string) bool {
+		t.Helper()
+		got, err := s.Entities(context.Background(), []string{id}, store.At{})
+		if err != nil {
+			t.Fatalf("read %s back: %v", id, err)
+		}
+		return len(got) == 1
+	}
+
+	t.Run("during the statements", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		n := 0
+		s.raw.trace = func(string, map[string]any) {
+			if n++; n == 2 {
+				cancel()
+			}
+		}
+		defer func() { s.raw.trace = nil }()
+		if _, err := s.Apply(ctx, vendor("vendor:cut-short"), "test"); err == nil {
+			t.Fatal("a write whose context ended before its statements finished reported success")
+		}
+		s.raw.trace = nil
+		if stored("vendor:cut-short") {
+			t.Error("a write that reported an error before its commit committed anyway")
+		}
+	})
+
+	t.Run("during the commit", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		s.raw.beforeCommit = cancel
+		defer func() { s.raw.beforeCommit = nil }()
+		res, err := s.Apply(ctx, vendor("vendor:committed-late"), "test")
+		if err != nil {
+			t.Fatalf("a write whose context ended during its commit: %v; want it committed and reported", err)
+		}
+		if !slices.Contains(res.Created, "vendor:committed-late") {
+			t.Errorf("created %v; want vendor:committed-late", res.Created)
+		}
+		if !stored("vendor:committed-late") {
+			t.Error("the write reported success but is not stored")
+		}
+	})
+}
