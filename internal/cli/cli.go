@@ -147,6 +147,13 @@ func globalFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: "neo4j-user", Value: "neo4j", Usage: "Neo4j user", Sources: env("neo4j-user")},
 		&ucli.StringFlag{Name: "neo4j-password", Usage: "Neo4j password", Sources: env("neo4j-password")},
 		&ucli.StringFlag{Name: "neo4j-database", Value: "neo4j", Usage: "Neo4j database", Sources: env("neo4j-database")},
+		&ucli.IntFlag{Name: "neo4j-max-writes", Value: 4, Usage: "write transactions sent to Neo4j at once; more wait their turn", Sources: env("neo4j-max-writes"),
+			Validator: func(n int) error {
+				if n < 1 || n > 256 {
+					return fmt.Errorf("neo4j-max-writes %d: want 1 to 256", n)
+				}
+				return nil
+			}},
 		&ucli.StringFlag{Name: "log-level", Value: "info", Usage: "log level: debug, info, warn or error", Sources: env("log-level"),
 			Validator: func(s string) error { _, err := parseLevel(s); return err }},
 		&ucli.StringFlag{Name: "log-format", Value: "text", Usage: "log format: text or json", Sources: env("log-format"),
@@ -208,7 +215,7 @@ func openService(ctx context.Context, cmd *ucli.Command, m *risk.Model) (*servic
 	switch cmd.String("store") {
 	case "neo4j":
 		n, err := neo4jstore.Open(ctx, neo4jstore.Config{URI: cmd.String("neo4j-uri"), User: cmd.String("neo4j-user"),
-			Password: cmd.String("neo4j-password"), Database: cmd.String("neo4j-database")})
+			Password: cmd.String("neo4j-password"), Database: cmd.String("neo4j-database"), MaxWrites: cmd.Int("neo4j-max-writes")})
 		if err != nil {
 			// Every command opens the store here, so this is where its secrets leave errors.
 			return nil, redactError(fmt.Errorf("open neo4j store at %s: %w", cmd.String("neo4j-uri"), err), secretsOf(cmd))

@@ -31,6 +31,9 @@ func (s *Store) MatchTargets(ctx context.Context, q store.MatchQuery) ([]kg.Enti
 	cypher := `CALL db.index.fulltext.queryNodes('entity_keys', $q) YIELD node AS n, score
 WHERE ` + mo.node("n") + `
 RETURN n {.*} AS n ORDER BY score DESC, n.id LIMIT $limit`
+	if err := s.awaitFulltext(ctx); err != nil {
+		return nil, mapErr(ctx, err)
+	}
 	out, err := s.readEntities(ctx, cypher, params, mo.at())
 	if err != nil {
 		return nil, fmt.Errorf("retrieve match targets for %q: %w", q.Names[0], err)

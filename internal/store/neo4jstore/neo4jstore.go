@@ -56,7 +56,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -79,6 +81,10 @@ type Config struct {
 	PingTimeout time.Duration
 	// MaxRetryTime bounds the driver's retries of a transaction on retryable errors; 0 means 15 s.
 	MaxRetryTime time.Duration
+	// MaxWrites is how many write transactions this store runs at once; the others wait
+	// their turn (until their deadline) in the process rather than in Neo4j's lock manager,
+	// where writers that link to the same node queue on its lock and spin; 0 means 4.
+	MaxWrites int
 }
 
 // Validate reports a configuration that cannot work.
@@ -110,6 +116,12 @@ type Store struct {
 	relsStored map[kg.RelType]*atomic.Bool
 	// lastStamp is the latest recorded time this store handed out (see stamp).
 	lastStamp atomic.Int64
+	// writeSlots holds one token per write transaction running (see Config.MaxWrites).
+	writeSlots chan struct{}
+	// ftWritten counts committed writes of entities; ftApplied is the count the fulltext
+	// indexes are known to hold (see awaitFulltext), ftMu lets one wait run at a time.
+	ftWritten, ftApplied atomic.Int64
+	ftMu                 sync.Mutex
 }
 
 // Open connects to Neo4j, checks that it answers and sets up the schema.
@@ -122,6 +134,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if cfg.MaxRetryTime == 0 {
 		cfg.MaxRetryTime = 15 * time.Second
+	}
+	if cfg.MaxWrites <= 0 {
+		cfg.MaxWrites = 4
 	}
 	auth := neo4j.NoAuth()
 	if cfg.User != "" {
@@ -137,7 +152,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("neo4j: create driver for %s: %w", cfg.URI, err)
 	}
-	s := &Store{driver: drv, cfg: cfg, relsStored: make(map[kg.RelType]*atomic.Bool, len(kg.RelTypes))}
+	s := &Store{driver: drv, cfg: cfg, relsStored: make(map[kg.RelType]*atomic.Bool, len(kg.RelTypes)),
+		writeSlots: make(chan struct{}, cfg.MaxWrites)}
 	for _, t := range kg.RelTypes {
 		s.relsStored[t] = new(atomic.Bool)
 	}
@@ -174,15 +190,35 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// fulltextIndex is one of the store's Lucene indexes over entities.
+type fulltextIndex struct {
+	name, fields, analyzer string
+}
+
+// fulltextIndexes are eventually consistent: a commit hands their updates to a background
+// thread instead of refreshing Lucene's readers itself, which under concurrent writers was
+// most of a write's cost and held its locks. Search and MatchTargets wait for the updates of
+// this process's own writes first (see awaitFulltext), so a client reads its writes.
+var fulltextIndexes = []fulltextIndex{
+	{"entity_text", "n.name, n.aliasesText, n.description", "standard-no-stop-words"},
+	// Search keys (match.Keys) are whole tokens: split on spaces only.
+	{"entity_keys", "n.matchKeys", "whitespace"},
+}
+
+func (f fulltextIndex) create() string {
+	return fmt.Sprintf("CREATE FULLTEXT INDEX %s IF NOT EXISTS FOR (n:Entity) ON EACH [%s] "+
+		"OPTIONS {indexConfig: {`fulltext.analyzer`: '%s', `fulltext.eventually_consistent`: true}}", f.name, f.fields, f.analyzer)
+}
+
 // schemaStatements create every constraint and index the store relies on; each is idempotent.
 func schemaStatements() []string {
 	st := []string{
 		"CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
 		"CREATE CONSTRAINT signal_id IF NOT EXISTS FOR (n:Signal) REQUIRE n.id IS UNIQUE",
 		"CREATE TEXT INDEX entity_name_key IF NOT EXISTS FOR (n:Entity) ON (n.nameKey)",
-		"CREATE FULLTEXT INDEX entity_text IF NOT EXISTS FOR (n:Entity) ON EACH [n.name, n.aliasesText, n.description]",
-		// Search keys (match.Keys) are whole tokens: split on spaces only.
-		"CREATE FULLTEXT INDEX entity_keys IF NOT EXISTS FOR (n:Entity) ON EACH [n.matchKeys] OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}}",
+	}
+	for _, f := range fulltextIndexes {
+		st = append(st, f.create())
 	}
 	for _, k := range kg.Kinds {
 		l := label(k)
@@ -201,6 +237,9 @@ func schemaStatements() []string {
 // setupSchema runs the schema statements, each in its own transaction (Neo4j does not mix
 // schema and data changes), then waits for the indexes to come online.
 func (s *Store) setupSchema(ctx context.Context) error {
+	if err := s.dropStaleFulltext(ctx); err != nil {
+		return err
+	}
 	for _, q := range schemaStatements() {
 		err := s.write(ctx, func(tx *txn) error {
 			_, err := tx.run(ctx, q, nil)
@@ -217,6 +256,74 @@ func (s *Store) setupSchema(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("wait for indexes: %w", err)
 	}
+	return nil
+}
+
+// dropStaleFulltext drops a fulltext index made by an earlier version with other options
+// (before they were eventually consistent), so that setupSchema makes it again as it is now;
+// Neo4j fills the new index from the stored nodes and setupSchema waits for that.
+func (s *Store) dropStaleFulltext(ctx context.Context) error {
+	names := make([]string, len(fulltextIndexes))
+	for i, f := range fulltextIndexes {
+		names[i] = f.name
+	}
+	var stale []string
+	err := s.read(ctx, func(tx *txn) error {
+		recs, err := tx.run(ctx, `SHOW FULLTEXT INDEXES YIELD name, options WHERE name IN $names
+RETURN name, coalesce(options.indexConfig.`+"`fulltext.eventually_consistent`"+`, false) AS ec`, map[string]any{"names": names})
+		if err != nil {
+			return err
+		}
+		stale = stale[:0]
+		for _, r := range recs {
+			if ec, _ := (rec{r}).get("ec").(bool); !ec {
+				stale = append(stale, str(rec{r}.get("name")))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read fulltext index options: %w", err)
+	}
+	for _, name := range stale {
+		i := slices.IndexFunc(fulltextIndexes, func(f fulltextIndex) bool { return f.name == name })
+		if i < 0 {
+			continue
+		}
+		stmt := "DROP INDEX " + fulltextIndexes[i].name + " IF EXISTS" // a name from the closed list above
+		if err := s.write(ctx, func(tx *txn) error { _, err := tx.run(ctx, stmt, nil); return err }); err != nil {
+			return fmt.Errorf("drop fulltext index %s to make it again: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// noteFulltextWrite records that a committed write changed entities, whose fulltext updates
+// may still be on their way into the indexes.
+func (s *Store) noteFulltextWrite() { s.ftWritten.Add(1) }
+
+// awaitFulltext waits, before a fulltext read, until the indexes hold every entity write
+// this store committed before the read began. One wait at a time; a read that finds its
+// writes covered by a wait that ended after it began does not wait again.
+func (s *Store) awaitFulltext(ctx context.Context) error {
+	want := s.ftWritten.Load()
+	if s.ftApplied.Load() >= want {
+		return nil
+	}
+	s.ftMu.Lock()
+	defer s.ftMu.Unlock()
+	if s.ftApplied.Load() >= want {
+		return nil
+	}
+	upto := s.ftWritten.Load()
+	err := s.read(ctx, func(tx *txn) error {
+		_, err := tx.run(ctx, "CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()", nil)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("wait for the fulltext indexes: %w", err)
+	}
+	s.ftApplied.Store(upto)
 	return nil
 }
 
@@ -285,6 +392,12 @@ func (s *Store) read(ctx context.Context, work func(tx *txn) error) error {
 // write runs work in a write transaction, retrying transient failures: all of it commits, or
 // none.
 func (s *Store) write(ctx context.Context, work func(tx *txn) error) error {
+	select {
+	case s.writeSlots <- struct{}{}:
+		defer func() { <-s.writeSlots }()
+	case <-ctx.Done():
+		return fmt.Errorf("wait for a write slot (%d in use): %w", cap(s.writeSlots), ctx.Err())
+	}
 	sess := s.session(ctx, neo4j.AccessModeWrite)
 	defer sess.Close(context.Background())
 	var err error
@@ -306,11 +419,31 @@ func (s *Store) write(ctx context.Context, work func(tx *txn) error) error {
 }
 
 // Bounds of a write transaction: how many times a transient failure is retried, and how long
-// the commit of a transaction whose statements all ran may take past the request's deadline.
+// the commit of a transaction whose statements all ran may take past the request's deadline,
+// or in all when the request has none.
 const (
 	writeAttempts = 5
 	commitGrace   = 10 * time.Second
+	commitBound   = 2 * time.Minute
 )
+
+// commitContext is the context a commit runs under: ctx's values without its cancellation,
+// and a deadline commitGrace after ctx's (or after now, when that has passed), or
+// commitBound when ctx has none.
+func commitContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	end, ok := ctx.Deadline()
+	if !ok {
+		return context.WithTimeout(context.WithoutCancel(ctx), commitBound)
+	}
+	return context.WithDeadline(context.WithoutCancel(ctx), later(end, time.Now()).Add(commitGrace))
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
 
 // writeOnce runs work in one explicit transaction. The statements run under ctx, so a request
 // that ends stops them and nothing commits; once they have all run, the commit is no longer
@@ -321,7 +454,7 @@ func (s *Store) writeOnce(ctx context.Context, sess neo4j.SessionWithContext, wo
 	if err != nil {
 		return err
 	}
-	detached, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitGrace)
+	detached, cancel := commitContext(ctx)
 	defer cancel()
 	if err := work(&txn{tx: tx, s: s}); err != nil {
 		_ = tx.Close(detached) // rolls back; a failure here leaves nothing committed either
@@ -393,6 +526,7 @@ func (r rec) get(k string) any {
 // drag all its relationships into one batch), then nodes. It is for tests and deliberate
 // resets: nothing in the service calls it.
 func (s *Store) DeleteAll(ctx context.Context) error {
+	defer s.noteFulltextWrite()
 	for _, q := range []string{
 		"MATCH ()-[r]->() WITH r LIMIT 20000 DELETE r RETURN count(*) AS n",
 		"MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS n",

@@ -168,6 +168,9 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 	cypher := `CALL db.index.fulltext.queryNodes('entity_text', $q) YIELD node AS n, score
 WHERE ` + strings.Join(where, " AND ") + `
 RETURN n {.*} AS n, score ORDER BY score DESC, n.id LIMIT $limit`
+	if err := s.awaitFulltext(ctx); err != nil {
+		return store.SearchPage{}, mapErr(ctx, err)
+	}
 	var out store.SearchPage
 	err := s.read(ctx, func(tx *txn) error {
 		out = store.SearchPage{}

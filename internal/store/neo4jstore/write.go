@@ -297,6 +297,10 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch, by string) (store.WriteRe
 			s.relsStored[t].Store(true)
 		}
 	}
+	if len(b.Entities) > 0 || len(b.Corrections) > 0 {
+		// Even a failed write may have committed (a lost commit answer): count it too.
+		s.noteFulltextWrite()
+	}
 	if err != nil {
 		return store.WriteResult{}, fmt.Errorf("apply batch: %w", err)
 	}
