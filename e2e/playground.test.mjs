@@ -1,91 +1,23 @@
 // Real-browser test of the GraphiQL playground: headless Chromium opens the page served by
 // a running riskgraph (RISKGRAPH_URL), runs a query through the editor and checks that the
-// answer shows up and that the page loaded nothing from anywhere but the server itself.
+// answer shows up and that the page loaded nothing from anywhere but the server itself;
+// then runs every example tab, titled by its friendly title.
 //
 // Run: RISKGRAPH_URL=http://127.0.0.1:8080 node --test e2e/   (scripts/browser-test.sh does it all)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accessSync, constants } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { baseURL, openBrowser, screenshot, testTimeout, watch } from './browser.mjs';
+import { examples } from '../web/src/examples.js';
 
-const baseURL = (process.env.RISKGRAPH_URL || '').replace(/\/+$/, '');
 const query = '{ entity(id: "vendor:kaspersky-lab") { name } }';
-// Operation names of the example tabs (web/src/examples.js); GraphiQL titles tabs by them.
-// A test that takes longer than this fails instead of holding up the run; each step inside
-// has its own 30 s limit, so only a stuck browser gets near it.
-const testTimeout = 120_000;
-const exampleTabs = ['WhyIsBestBuyExposed', 'WhatDidBod1701Require', 'TheTimeline', 'HowIsBestBuyLinkedToRussia', 'Search'];
-
-// chromiumPath returns $CHROMIUM, or the first executable named chromium on PATH.
-function chromiumPath() {
-  if (process.env.CHROMIUM) return process.env.CHROMIUM;
-  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, 'chromium');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here; try the next directory
-    }
-  }
-  throw new Error('no chromium on PATH; install it (apt-get install chromium) or set CHROMIUM');
-}
-
-// openBrowser starts headless Chromium on a fresh, empty profile directory, so that every
-// test sees the playground as a first-time visitor (GraphiQL keeps its tabs in
-// localStorage). close() stops the browser and removes the profile; so does signal's abort.
-async function openBrowser(signal) {
-  assert.ok(baseURL, 'set RISKGRAPH_URL to the address of a running riskgraph server');
-  const profile = await mkdtemp(path.join(os.tmpdir(), 'riskgraph-e2e-profile-'));
-  let context;
-  try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: chromiumPath(),
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-  } catch (err) {
-    await rm(profile, { recursive: true, force: true });
-    throw err;
-  }
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(30_000);
-  const close = async () => {
-    try {
-      await context.close(); // closing twice is harmless
-    } finally {
-      await rm(profile, { recursive: true, force: true });
-    }
-  };
-  // A test that times out is abandoned mid-step; stop its browser so the run can end.
-  signal.addEventListener('abort', () => close().catch(() => {}), { once: true });
-  return { page, close };
-}
+// The example tabs are titled by their friendly titles (web/src/examples.js).
+const exampleTabs = examples.map((e) => e.title);
 
 test('the playground runs a query against the server and loads nothing from elsewhere', { timeout: testTimeout }, async (t) => {
   const browser = await openBrowser(t.signal);
   const { page } = browser;
 
-  const requests = [];
-  const problems = [];
-  page.on('request', (r) => requests.push(r.url()));
-  page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
-  });
+  const { requests, problems, foreign } = watch(page);
 
   try {
     const res = await page.goto(`${baseURL}/`);
@@ -95,10 +27,11 @@ test('the playground runs a query against the server and loads nothing from else
     const editor = page.locator('.graphiql-query-editor .CodeMirror');
     await editor.waitFor({ state: 'visible' });
 
-    // The example queries open as tabs on a first visit.
-    for (const name of exampleTabs) {
-      await page.locator('.graphiql-tab', { hasText: name }).first().waitFor({ state: 'attached' });
-    }
+    // The example queries open as tabs on a first visit, titled by their friendly titles,
+    // in order, and nothing else.
+    await page.locator('.graphiql-tab').nth(exampleTabs.length - 1).waitFor({ state: 'attached' });
+    const titles = await page.locator('.graphiql-tab .graphiql-tab-button').allTextContents();
+    assert.deepEqual(titles.map((t) => t.trim()), exampleTabs, 'tab titles');
 
     // The header names the playground and its docs link opens and closes the schema docs.
     assert.equal(await page.title(), 'riskgraph playground', 'page title');
@@ -126,10 +59,7 @@ test('the playground runs a query against the server and loads nothing from else
     const result = await page.locator('.graphiql-response .CodeMirror').evaluate((el) => el.CodeMirror.getValue());
     assert.deepEqual(JSON.parse(result), { data: { entity: { name: 'Kaspersky Lab' } } });
 
-    const foreign = requests.filter(
-      (u) => !(u === baseURL || u.startsWith(`${baseURL}/`) || u.startsWith('data:') || u.startsWith('blob:')),
-    );
-    assert.deepEqual(foreign, [], 'requests to anywhere but the server');
+    assert.deepEqual(foreign(), [], 'requests to anywhere but the server');
     assert.ok(requests.includes(`${baseURL}/graphql`), `no request to ${baseURL}/graphql in ${requests.join(', ')}`);
     assert.deepEqual(problems, [], 'errors in the page');
   } finally {
@@ -138,25 +68,29 @@ test('the playground runs a query against the server and loads nothing from else
   }
 });
 
-test('every example tab runs against the seeded server without errors', { timeout: testTimeout }, async (t) => {
+test('every example tab runs against the seeded server without errors, scores rounded, the timeline by date', { timeout: testTimeout }, async (t) => {
   const browser = await openBrowser(t.signal);
   const { page } = browser;
   try {
     await page.goto(`${baseURL}/`);
-    for (const name of exampleTabs) {
-      await page.locator('.graphiql-tab', { hasText: name }).first().locator('.graphiql-tab-button').click();
-      // GraphiQL picks up the new tab's operation name after a short debounce; run only once
-      // it has, and once the response pane shows this (not yet run) tab's empty result.
+    const results = {};
+    for (const ex of examples) {
+      await page.locator('.graphiql-tab', { hasText: ex.title }).first().locator('.graphiql-tab-button').click();
+      // Run only once the editor shows this tab's query, GraphiQL has picked up its operation
+      // name (after a short debounce; none for an anonymous query) and the response pane
+      // shows this (not yet run) tab's empty result.
+      const opName = /^\s*(?:query|mutation)\s+(\w+)/m.exec(ex.query)?.[1] ?? null;
       await page.waitForFunction(
-        (n) =>
-          document.querySelector('.graphiql-query-editor .CodeMirror')?.CodeMirror.operationName === n &&
-          document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue() === '',
-        name,
+        ([q, n]) => {
+          const cm = document.querySelector('.graphiql-query-editor .CodeMirror')?.CodeMirror;
+          return (
+            cm?.getValue() === q &&
+            (cm.operationName ?? null) === n &&
+            document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue() === ''
+          );
+        },
+        [ex.query, opName],
       );
-      const source = await page
-        .locator('.graphiql-query-editor .CodeMirror')
-        .evaluate((el) => el.CodeMirror.getValue());
-      assert.match(source, new RegExp(`query ${name} `), `tab ${name} shows its own query`);
       await page.locator('button.graphiql-execute-button').click();
       const handle = await page.waitForFunction(() => {
         const text = document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue();
@@ -167,9 +101,32 @@ test('every example tab runs against the seeded server without errors', { timeou
         }
       });
       const result = await handle.jsonValue();
-      assert.equal(result.errors, undefined, `${name}: ${JSON.stringify(result.errors)}`);
-      assert.ok(result.data && Object.values(result.data).every((v) => v !== null), `${name}: empty data`);
+      assert.equal(result.errors, undefined, `${ex.title}: ${JSON.stringify(result.errors)}`);
+      assert.ok(result.data && Object.values(result.data).every((v) => v !== null), `${ex.title}: empty data`);
+      results[ex.title] = result;
     }
+
+    // Scores are shown rounded to 4 decimals; the API keeps full precision.
+    const shown = results['The chains that carry risk to Best Buy'].data.exposure;
+    const numbers = JSON.stringify(shown).match(/-?\d+\.\d+(e-?\d+)?/g) || [];
+    assert.ok(numbers.length > 0, 'no scores in the exposure example');
+    for (const n of numbers) assert.match(n, /^-?\d+\.\d{1,4}$/, `${n} is not rounded to 4 decimals`);
+    const api = await (
+      await fetch(`${baseURL}/graphql`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ query: '{ exposure(entityId: "retailer:best-buy", dimension: FOREIGN_INFLUENCE, asOf: "2017-09-01") { score propagated } }' }),
+      })
+    ).json();
+    assert.equal(shown.score, Number(api.data.exposure.score.toFixed(4)), 'shown score is the API score rounded');
+    assert.ok((String(api.data.exposure.score).split('.')[1] || '').length > 4, 'the API itself answers with full precision');
+
+    // The timeline lists its events in date order.
+    const events = Object.entries(results['The timeline, by date'].data).map(([k, v]) => [k, v.validFrom ?? v.validTo]);
+    const dates = events.map(([, d]) => d);
+    assert.ok(dates.every(Boolean), `an event without a date: ${JSON.stringify(events)}`);
+    assert.deepEqual(dates, [...dates].sort(), `timeline not in date order: ${JSON.stringify(events)}`);
+
     // Leave the first example on screen, with the docs open at the root type, for the picture.
     await page.locator('.graphiql-tab', { hasText: exampleTabs[0] }).first().locator('.graphiql-tab-button').click();
     await page.locator('a.riskgraph-docs-link').click();
@@ -191,16 +148,4 @@ async function waitForDocs(page) {
     const box = pane.getBoundingClientRect();
     return box.left >= 0 && box.width >= 200 && getComputedStyle(pane).opacity !== '0';
   });
-}
-
-async function screenshot(page, name) {
-  const dir = process.env.RISKGRAPH_SCREENSHOT_DIR || os.tmpdir();
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, name);
-  try {
-    await page.screenshot({ path: file, fullPage: true });
-    console.log(`screenshot: ${file}`);
-  } catch (err) {
-    console.log(`could not save a screenshot: ${err.message}`);
-  }
 }

@@ -1,6 +1,6 @@
-// Package web owns the self-hosted GraphiQL playground: the bundle built from this
-// directory's npm project (see build.mjs) is embedded from dist/ and served by Handler,
-// so the server needs neither node nor the internet at run time.
+// Package web owns the self-hosted pages: the GraphiQL playground and the explorer. The
+// bundles built from this directory's npm project (see build.mjs) are embedded from dist/
+// and served by Handler, so the server needs neither node nor the internet at run time.
 package web
 
 import (
@@ -22,20 +22,23 @@ import (
 //go:embed dist
 var dist embed.FS
 
-// endpointPlaceholder is the value of <meta name="graphql-endpoint"> in the built
-// index.html; Handler replaces it with the real endpoint.
+// endpointPlaceholder is the value of <meta name="graphql-endpoint"> in the built pages;
+// Handler replaces it with the real endpoint.
 const endpointPlaceholder = "__GRAPHQL_ENDPOINT__"
 
-// contentSecurityPolicy lets the page load only its own scripts and styles and talk only
-// to its own origin. CodeMirror sets inline styles, and the fonts are data: URLs.
+// contentSecurityPolicy lets a page load only its own scripts and styles and talk only to
+// its own origin. CodeMirror and cytoscape set inline styles, the fonts are data: URLs, and
+// the explorer's PNG export and downloads are blob: URLs.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; " +
 	"style-src 'self' 'unsafe-inline'; font-src 'self' data:; img-src 'self' data: blob:; " +
 	"connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
-// Handler returns an http.Handler for the playground, meant to be mounted at "/". It
-// serves index.html at "/" with endpoint (the GraphQL URL the page POSTs to) written into
-// it, the bundled assets under /assets/ with long-lived caching (their names carry a
-// content hash), and 404 for every other path.
+// Handler returns an http.Handler for the pages, meant to be mounted at "/". It serves the
+// playground (index.html) at "/" and the explorer (explore.html) at "/explore", each with
+// endpoint (the GraphQL URL the page POSTs to) written into it; "/explore/" redirects to
+// "/explore" with its query (the pages load their assets by relative path). The bundled
+// assets are under /assets/ with long-lived caching (their names carry a content hash);
+// every other path is 404.
 func Handler(endpoint string) http.Handler {
 	h, err := newHandler(dist, endpoint)
 	if err != nil {
@@ -55,8 +58,9 @@ type file struct {
 }
 
 type handler struct {
-	index  file
-	assets map[string]file // keyed by URL path, e.g. /assets/app-ABC.js
+	index   file
+	explore file
+	assets  map[string]file // keyed by URL path, e.g. /assets/app-ABC.js
 }
 
 func newHandler(fsys fs.FS, endpoint string) (*handler, error) {
@@ -64,17 +68,23 @@ func newHandler(fsys fs.FS, endpoint string) (*handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open embedded dist: %w", err)
 	}
-	index, err := fs.ReadFile(root, "index.html")
-	if err != nil {
-		return nil, fmt.Errorf("read embedded index.html: %w", err)
+	page := func(name string) (file, error) {
+		body, err := fs.ReadFile(root, name)
+		if err != nil {
+			return file{}, fmt.Errorf("read embedded %s: %w", name, err)
+		}
+		if !bytes.Contains(body, []byte(endpointPlaceholder)) {
+			return file{}, fmt.Errorf("embedded %s has no %s placeholder", name, endpointPlaceholder)
+		}
+		body = bytes.ReplaceAll(body, []byte(endpointPlaceholder), []byte(html.EscapeString(endpoint)))
+		return newFile(body, "text/html; charset=utf-8", "no-cache"), nil
 	}
-	if !bytes.Contains(index, []byte(endpointPlaceholder)) {
-		return nil, fmt.Errorf("embedded index.html has no %s placeholder", endpointPlaceholder)
+	h := &handler{assets: map[string]file{}}
+	if h.index, err = page("index.html"); err != nil {
+		return nil, err
 	}
-	index = bytes.ReplaceAll(index, []byte(endpointPlaceholder), []byte(html.EscapeString(endpoint)))
-	h := &handler{
-		index:  newFile(index, "text/html; charset=utf-8", "no-cache"),
-		assets: map[string]file{},
+	if h.explore, err = page("explore.html"); err != nil {
+		return nil, err
 	}
 	err = fs.WalkDir(root, "assets", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -135,6 +145,20 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f = h.index
 		w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
 		w.Header().Set("Referrer-Policy", "no-referrer")
+	case p == "/explore":
+		f = h.explore
+		w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
+		w.Header().Set("Referrer-Policy", "no-referrer")
+	case p == "/explore/":
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			break // refused below
+		}
+		target := "/explore"
+		if r.URL.RawQuery != "" {
+			target += "?" + r.URL.RawQuery
+		}
+		http.Redirect(w, r, target, http.StatusMovedPermanently)
+		return
 	case strings.HasPrefix(p, "/assets/"):
 		a, ok := h.assets[p]
 		if !ok {

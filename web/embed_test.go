@@ -12,10 +12,10 @@ import (
 	"testing"
 )
 
-// assetRefs returns the script and stylesheet paths that the built index.html loads.
+// assetRefs returns the script and stylesheet paths that a built page loads.
 func assetRefs(t *testing.T, index string) (js, css string) {
 	t.Helper()
-	m := regexp.MustCompile(`<script src="(assets/[^"]+\.js)"`).FindStringSubmatch(index)
+	m := regexp.MustCompile(`<script (?:defer )?src="(assets/[^"]+\.js)"`).FindStringSubmatch(index)
 	if m == nil {
 		t.Fatalf("index.html loads no assets/*.js script:\n%s", index)
 	}
@@ -54,6 +54,22 @@ func TestHandlerServesPlaygroundAndAssets(t *testing.T) {
 		{"script", "/" + js, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable", "graphql-endpoint"},
 		{"stylesheet", "/" + css, "text/css; charset=utf-8", "public, max-age=31536000, immutable", ".graphiql-container"},
 	}
+	explore := get(t, h, http.MethodGet, "/explore", nil)
+	if explore.Code != http.StatusOK {
+		t.Fatalf("GET /explore: status %d", explore.Code)
+	}
+	exploreJS, exploreCSS := assetRefs(t, explore.Body.String())
+	if exploreJS == js || exploreCSS == css {
+		t.Errorf("the explorer loads the playground's bundle (%s, %s)", exploreJS, exploreCSS)
+	}
+	tests = append(tests, []struct {
+		name, target, contentType, cache, contains string
+	}{
+		{"explorer", "/explore", "text/html; charset=utf-8", "no-cache", `<meta name="graphql-endpoint" content="/graphql"`},
+		{"explorer deep link", "/explore?entity=vendor:kaspersky-lab&asOf=2017-06-01", "text/html; charset=utf-8", "no-cache", `<div id="explore">`},
+		{"explorer script", "/" + exploreJS, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable", "graphql-endpoint"},
+		{"explorer stylesheet", "/" + exploreCSS, "text/css; charset=utf-8", "public, max-age=31536000, immutable", ".timeline"},
+	}...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := get(t, h, http.MethodGet, tt.target, nil)
@@ -77,13 +93,52 @@ func TestHandlerServesPlaygroundAndAssets(t *testing.T) {
 }
 
 func TestHandlerInjectsEscapedEndpoint(t *testing.T) {
-	body := get(t, Handler(`/api/graphql?x="1"&y=<2>`), http.MethodGet, "/", nil).Body.String()
-	want := `content="/api/graphql?x=&#34;1&#34;&amp;y=&lt;2&gt;"`
-	if !strings.Contains(body, want) {
-		t.Errorf("index.html does not carry the escaped endpoint %s:\n%s", want, body)
+	h := Handler(`/api/graphql?x="1"&y=<2>`)
+	for _, target := range []string{"/", "/explore"} {
+		body := get(t, h, http.MethodGet, target, nil).Body.String()
+		want := `content="/api/graphql?x=&#34;1&#34;&amp;y=&lt;2&gt;"`
+		if !strings.Contains(body, want) {
+			t.Errorf("%s does not carry the escaped endpoint %s:\n%s", target, want, body)
+		}
+		if strings.Contains(body, endpointPlaceholder) {
+			t.Errorf("%s still has the placeholder %s", target, endpointPlaceholder)
+		}
 	}
-	if strings.Contains(body, endpointPlaceholder) {
-		t.Errorf("index.html still has the placeholder %s", endpointPlaceholder)
+}
+
+// TestPagesShareOnePolicy checks that both pages are served with the same strict
+// Content-Security-Policy, which allows no inline script and nothing from elsewhere.
+func TestPagesShareOnePolicy(t *testing.T) {
+	h := Handler("/graphql")
+	for _, target := range []string{"/", "/index.html", "/explore"} {
+		rec := get(t, h, http.MethodGet, target, nil)
+		csp := rec.Header().Get("Content-Security-Policy")
+		if csp != contentSecurityPolicy {
+			t.Errorf("%s: Content-Security-Policy = %q, want %q", target, csp, contentSecurityPolicy)
+		}
+		if strings.Contains(csp, "'unsafe-eval'") || strings.Contains(regexp.MustCompile(`script-src [^;]*`).FindString(csp), "unsafe-inline") {
+			t.Errorf("%s: the policy allows inline or evaluated script: %s", target, csp)
+		}
+		if got := rec.Header().Get("Referrer-Policy"); got != "no-referrer" {
+			t.Errorf("%s: Referrer-Policy = %q", target, got)
+		}
+		if regexp.MustCompile(`<script>|<script [^>]*>[^<]`).MatchString(rec.Body.String()) {
+			t.Errorf("%s has an inline script", target)
+		}
+	}
+}
+
+func TestExploreSlashRedirectsKeepingTheQuery(t *testing.T) {
+	h := Handler("/graphql")
+	rec := get(t, h, http.MethodGet, "/explore/?entity=vendor:kaspersky-lab&asOf=2017-06-01", nil)
+	if rec.Code != http.StatusMovedPermanently {
+		t.Fatalf("GET /explore/: status %d, want 301", rec.Code)
+	}
+	if got, want := rec.Header().Get("Location"), "/explore?entity=vendor:kaspersky-lab&asOf=2017-06-01"; got != want {
+		t.Errorf("Location = %q, want %q", got, want)
+	}
+	if got := get(t, h, http.MethodGet, "/explore/", nil).Header().Get("Location"); got != "/explore" {
+		t.Errorf("Location = %q, want /explore", got)
 	}
 }
 
@@ -101,6 +156,11 @@ func TestHandlerRejectsUnknownPathsAndMethods(t *testing.T) {
 		{http.MethodPost, "/", http.StatusMethodNotAllowed},
 		{http.MethodDelete, "/index.html", http.StatusMethodNotAllowed},
 		{http.MethodHead, "/", http.StatusOK},
+		{http.MethodHead, "/explore", http.StatusOK},
+		{http.MethodPost, "/explore", http.StatusMethodNotAllowed},
+		{http.MethodPost, "/explore/", http.StatusMethodNotAllowed},
+		{http.MethodGet, "/explore/entity", http.StatusNotFound},
+		{http.MethodGet, "/explore.html", http.StatusNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.target, func(t *testing.T) {
@@ -181,7 +241,7 @@ func TestNoCDNInEmbeddedFiles(t *testing.T) {
 	if err != nil {
 		t.Fatalf("walk embedded files: %v", err)
 	}
-	if files < 3 {
-		t.Errorf("only %d embedded files; want index.html, a script and a stylesheet", files)
+	if files < 6 {
+		t.Errorf("only %d embedded files; want index.html, explore.html and a script and a stylesheet for each", files)
 	}
 }

@@ -32,6 +32,23 @@ function withCurrentOperationName(params) {
   return { ...params, operationName: ops[0].name?.value ?? null };
 }
 
+// How responses are shown: scores rounded to 4 decimals unless the header's "exact numbers"
+// box is ticked. The API itself always answers with full precision.
+const display = { exact: false };
+
+// roundScores returns the response with every non-integer number rounded to 4 decimals:
+// scores, strengths, weights and confidences read better as 0.9328 than 0.932827648.
+function roundScores(value) {
+  if (typeof value === 'number') return Number.isInteger(value) ? value : Number(value.toFixed(4));
+  if (Array.isArray(value)) return value.map(roundScores);
+  if (value && typeof value === 'object') {
+    const out = {};
+    for (const [k, v] of Object.entries(value)) out[k] = roundScores(v);
+    return out;
+  }
+  return value;
+}
+
 // makeFetcher returns a GraphiQL fetcher that POSTs each operation as JSON. A reply that
 // is not JSON (a proxy error page, a 413 from the body limit) is turned into a GraphQL
 // error so that the result pane shows what went wrong.
@@ -49,7 +66,8 @@ function makeFetcher(url) {
     });
     const text = await res.text();
     try {
-      return JSON.parse(text);
+      const body = JSON.parse(text);
+      return display.exact ? body : roundScores(body);
     } catch {
       return {
         errors: [{ message: `HTTP ${res.status} ${res.statusText}: ${text.slice(0, 500)}` }],
@@ -81,6 +99,12 @@ function Header() {
       <a href="#docs" className="riskgraph-docs-link" onClick={toggleDocs} aria-pressed={docsOpen}>
         {docsOpen ? 'hide docs' : 'docs'}
       </a>
+      <a href="explore" className="riskgraph-explore-link">
+        explorer
+      </a>
+      <label className="riskgraph-exact" title="Responses show scores rounded to 4 decimals; tick to see them as the API sends them (from the next run)">
+        <input type="checkbox" defaultChecked={display.exact} onChange={(e) => (display.exact = e.target.checked)} /> exact numbers
+      </label>
     </span>
   );
 }
