@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Real-browser test of the GraphiQL playground: builds riskgraph, starts it on a free
+# Real-browser tests of the playground and the explorer: builds riskgraph, starts it on a free
 # loopback port with a fresh embedded store (seeded on start), waits for /readyz, and runs
-# the Playwright test in e2e/ with the system Chromium. Exits with the test's status.
+# the Playwright tests in e2e/ with the system Chromium. Exits with the test's status.
 #
 # Env: CHROMIUM (browser binary, default the chromium on PATH), RISKGRAPH_SCREENSHOT_DIR
 # (where the screenshot goes, default the system temp directory).

@@ -42,6 +42,8 @@ type Limits struct {
 	RateBurst             int           // requests a key may make at once above its rate; default 100
 	MaxExpensive          int           // slots for expensive operations at once; default max(4, GOMAXPROCS)
 	ExpensiveWait         time.Duration // how long an expensive operation waits for a slot; default 1 s
+	MaxInFlight           int           // operations executing at once, cheap ones included; default 64
+	InFlightWait          time.Duration // how long an operation waits for one of those; default 1 s
 	QueryCacheBytes       int64         // parsed queries kept (charged 16 bytes per source byte); default 64 MiB
 }
 
@@ -64,6 +66,10 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxComplexity, 50000)
 	def(&l.RateBurst, 100)
 	def(&l.MaxExpensive, max(4, runtime.GOMAXPROCS(0)))
+	def(&l.MaxInFlight, 64)
+	if l.InFlightWait == 0 {
+		l.InFlightWait = time.Second
+	}
 	if l.Timeout == 0 {
 		l.Timeout = 10 * time.Second
 	}
@@ -152,8 +158,8 @@ func ValidateOrigins(entries []string) error {
 	return err
 }
 
-// New returns the riskgraph HTTP handler: /graphql, the playground at /, /healthz, /readyz,
-// /metrics. It panics on a Config that does not Validate.
+// New returns the riskgraph HTTP handler: /graphql, the playground at / and the explorer at
+// /explore, /healthz, /readyz, /metrics. It panics on a Config that does not Validate.
 func New(cfg Config) http.Handler {
 	if err := cfg.Validate(); err != nil {
 		panic(fmt.Sprintf("api.New: %v", err))
@@ -210,7 +216,8 @@ func newGraphQL(svc *service.Service, log *slog.Logger, lim Limits, intro Intros
 	cfg := graph.Config{Resolvers: &resolvers.Resolver{Service: svc}}
 	weighComplexity(&cfg.Complexity)
 	srv := handler.New(graph.NewExecutableSchema(cfg))
-	srv.AddTransport(transport{maxBody: lim.MaxBodyBytes, slots: newExpensiveSlots(lim.MaxExpensive, lim.ExpensiveWait)})
+	srv.AddTransport(transport{maxBody: lim.MaxBodyBytes, slots: newExpensiveSlots(lim.MaxExpensive, lim.ExpensiveWait),
+		inFlight: newExpensiveSlots(lim.MaxInFlight, lim.InFlightWait)})
 	srv.SetQueryCache(docs)
 	srv.SetParserTokenLimit(lim.MaxTokens)
 	// The gate runs before gqlgen parses: it holds APQ so that a query is checked before

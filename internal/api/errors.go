@@ -24,6 +24,7 @@ const (
 	reasonBodyTimeout = "BODY_TIMEOUT"
 	reasonRate        = "RATE_LIMITED"
 	reasonBusy        = "EXPENSIVE_BUSY"
+	reasonOverloaded  = "SERVER_BUSY"
 	reasonHost        = "HOST_NOT_ALLOWED"
 	reasonOrigin      = "ORIGIN_NOT_ALLOWED"
 	reasonRole        = "ROLE"
@@ -66,7 +67,7 @@ func statusFor(errs gqlerror.List) int {
 		return http.StatusRequestEntityTooLarge
 	case reasonBodyTimeout:
 		return http.StatusRequestTimeout
-	case reasonRate, reasonBusy:
+	case reasonRate, reasonBusy, reasonOverloaded:
 		return http.StatusTooManyRequests
 	}
 	code, _ := errs[0].Extensions["code"].(string)

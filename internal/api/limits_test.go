@@ -238,6 +238,33 @@ func TestExpensiveOperationsAreCapped(t *testing.T) {
 	  b: paths(fromId: "retailer:amazon", toId: "government:russian-federation") { length } }`, nil).mustOK(t)
 }
 
+// With every in-flight slot taken by a slow operation, any other operation, cheap or a write,
+// is refused with LIMIT_EXCEEDED and Retry-After after a short wait; once the slot is free,
+// operations run again.
+func TestOperationsInFlightAreCapped(t *testing.T) {
+	hn := &heldNeighbourhoods{entered: make(chan struct{}, 1), release: make(chan struct{})}
+	h := newHarness(t, withLimits(api.Limits{MaxInFlight: 1, InFlightWait: 20 * time.Millisecond}),
+		withStore(func(s store.Store) store.Store { hn.Store = s; return hn }))
+	exposure := `{ exposure(entityId: "retailer:best-buy", dimension: FOREIGN_INFLUENCE, asOf: "2017-09-01") { score } }`
+	var wg sync.WaitGroup
+	first := make(chan answer, 1)
+	wg.Go(func() { first <- h.query(t, 0, exposure, nil) })
+	select {
+	case <-hn.entered:
+	case <-time.After(guard):
+		t.Fatal("the first exposure never read its neighbourhood")
+	}
+	a := h.query(t, 0, `{ entity(id: "vendor:kaspersky-lab") { name } }`, nil).
+		refused(t, http.StatusTooManyRequests, "LIMIT_EXCEEDED", "SERVER_BUSY")
+	if a.header.Get("Retry-After") == "" {
+		t.Error("busy without Retry-After")
+	}
+	close(hn.release)
+	wg.Wait()
+	(<-first).mustOK(t)
+	h.query(t, 0, `{ entity(id: "vendor:kaspersky-lab") { name } }`, nil).mustOK(t)
+}
+
 func TestIntrospectionPolicy(t *testing.T) {
 	svc := seededService(t)
 	q := `{ __schema { queryType { name } } }`

@@ -29,6 +29,10 @@ import (
 type transport struct {
 	maxBody int64
 	slots   *expensiveSlots
+	// inFlight bounds the operations executing at once: when the store slows down (a cold or
+	// restarting Neo4j), callers over the bound hear "retry shortly" at once instead of
+	// piling up behind it until their deadlines.
+	inFlight *expensiveSlots
 }
 
 var _ graphql.Transport = transport{}
@@ -71,6 +75,14 @@ func (t transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		writeResponse(w, statusFor(resp.Errors), resp)
 		return
 	}
+	release, ok := t.inFlight.acquire(ctx, 1)
+	if !ok {
+		retryAfter(w, time.Second)
+		writeErrors(w, apiError(resolvers.CodeLimitExceeded, reasonOverloaded,
+			"the server is answering as many requests as it can; retry shortly"))
+		return
+	}
+	defer release()
 	if n := expensiveWeight(oc.Operation); n > 0 {
 		release, ok := t.slots.acquire(ctx, n)
 		if !ok {

@@ -63,6 +63,8 @@ func serveFlags() []ucli.Flag {
 			Sources: env("max-complexity"), Validator: positive[int]("max-complexity")},
 		&ucli.IntFlag{Name: "max-expensive", Usage: "expensive operations (paths, riskRanking, exposure, risk) at once; 0: max(4, CPUs)",
 			Sources: env("max-expensive"), Validator: notNegative("max-expensive")},
+		&ucli.IntFlag{Name: "max-in-flight", Usage: "operations executing at once; more wait up to 1 s, then get LIMIT_EXCEEDED with Retry-After; 0: 64",
+			Sources: env("max-in-flight"), Validator: notNegative("max-in-flight")},
 		riskModelFlag(),
 	}
 }
@@ -139,7 +141,8 @@ func serveMain(ctx context.Context, cmd *ucli.Command, log *slog.Logger, start t
 	}
 	limits := api.Limits{Timeout: cmd.Duration("timeout"), MaxDepth: cmd.Int("max-depth"), MaxComplexity: cmd.Int("max-complexity"),
 		MaxAliases: cmd.Int("max-aliases"), MaxSelections: cmd.Int("max-selections"), MaxTokens: cmd.Int("max-tokens"),
-		RatePerSecond: rate, RateBurst: cmd.Int("rate-burst"), MaxExpensive: cmd.Int("max-expensive")}
+		RatePerSecond: rate, RateBurst: cmd.Int("rate-burst"), MaxExpensive: cmd.Int("max-expensive"),
+		MaxInFlight: cmd.Int("max-in-flight")}
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

@@ -67,7 +67,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.rateBurst, "rate-burst", 100, "the server's --rate-burst")
 	fs.DurationVar(&c.timeout, "timeout", 10*time.Second, "the server's --timeout (per-request deadline)")
 	fs.IntVar(&c.maxExpensive, "max-expensive", 0, "the server's --max-expensive (0: its default, max(4, CPUs))")
-	fs.DurationVar(&c.warmup, "warmup", 3*time.Second, "light load (4 clients, same mix) before the baseline is taken")
+	fs.DurationVar(&c.warmup, "warmup", -1, "light load (4 clients, same mix) before the baseline is taken (default 3s, on Neo4j 30s: its JIT warms up)")
 	fs.DurationVar(&c.backoff, "backoff", 200*time.Millisecond, "a client's pause after an UNAVAILABLE answer")
 	fs.StringVar(&c.fault.mode, "fault", "stop", "what happens to Neo4j mid-load: stop (clean shutdown), kill (SIGKILL) or none")
 	fs.DurationVar(&c.fault.at, "fault-at", 10*time.Second, "when Neo4j goes down, from the start of the load")
@@ -110,7 +110,7 @@ func parseFlags(args []string) (config, error) {
 		return c, fmt.Errorf("-fault %q: want stop, kill or none", c.fault.mode)
 	case c.fault.mode != "none" && slices.Contains(c.backends, "neo4j") && (c.fault.at <= 0 || c.fault.at >= c.duration):
 		return c, fmt.Errorf("-fault-at %s: want it inside -duration %s", c.fault.at, c.duration)
-	case c.fault.down < 0 || c.afterRecovery < 0 || c.fault.recoverWithin <= 0 || c.settle <= 0 || c.warmup < 0 || c.timeout <= 0:
+	case c.fault.down < 0 || c.afterRecovery < 0 || c.fault.recoverWithin <= 0 || c.settle <= 0 || c.warmup < -1 || c.timeout <= 0:
 		return c, errors.New("-fault-down, -warmup: want ≥ 0; -recover-within, -settle, -timeout: want > 0")
 	case c.dates < 0 || c.rateLimit < 0 || c.rateBurst < 1 || c.maxExpensive < 0 || c.goroutineSlack < 0 || *heapSlack < 0 || *heapPerFact < 0:
 		return c, errors.New("-rate-limit, -max-expensive, the slacks: want ≥ 0; -rate-burst: want ≥ 1")

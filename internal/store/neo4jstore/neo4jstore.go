@@ -118,6 +118,7 @@ type Store struct {
 	lastStamp atomic.Int64
 	// writeSlots holds one token per write transaction running (see Config.MaxWrites).
 	writeSlots chan struct{}
+	breaker    breaker
 	// ftWritten counts committed writes of entities; ftApplied is the count the fulltext
 	// indexes are known to hold (see awaitFulltext), ftMu lets one wait run at a time.
 	ftWritten, ftApplied atomic.Int64
@@ -187,6 +188,7 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := s.driver.VerifyConnectivity(ctx); err != nil {
 		return fmt.Errorf("neo4j: ping: %w: %w", store.ErrUnavailable, err)
 	}
+	s.breaker.up()
 	return nil
 }
 
@@ -381,12 +383,14 @@ func (s *Store) session(ctx context.Context, mode neo4j.AccessMode) neo4j.Sessio
 
 // read runs work in a managed read transaction; the driver retries it on retryable errors.
 func (s *Store) read(ctx context.Context, work func(tx *txn) error) error {
-	sess := s.session(ctx, neo4j.AccessModeRead)
-	defer sess.Close(context.Background())
-	_, err := sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
-		return nil, work(&txn{tx: tx, s: s})
+	return s.guarded(ctx, func() error {
+		sess := s.session(ctx, neo4j.AccessModeRead)
+		defer sess.Close(context.Background())
+		_, err := sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+			return nil, work(&txn{tx: tx, s: s})
+		})
+		return mapErr(ctx, err)
 	})
-	return mapErr(ctx, err)
 }
 
 // write runs work in a write transaction, retrying transient failures: all of it commits, or
@@ -398,6 +402,10 @@ func (s *Store) write(ctx context.Context, work func(tx *txn) error) error {
 	case <-ctx.Done():
 		return fmt.Errorf("wait for a write slot (%d in use): %w", cap(s.writeSlots), ctx.Err())
 	}
+	return s.guarded(ctx, func() error { return s.writeGuarded(ctx, work) })
+}
+
+func (s *Store) writeGuarded(ctx context.Context, work func(tx *txn) error) error {
 	sess := s.session(ctx, neo4j.AccessModeWrite)
 	defer sess.Close(context.Background())
 	var err error
