@@ -42,7 +42,7 @@ type Limits struct {
 	RateBurst             int           // requests a key may make at once above its rate; default 100
 	MaxExpensive          int           // slots for expensive operations at once; default max(4, GOMAXPROCS)
 	ExpensiveWait         time.Duration // how long an expensive operation waits for a slot; default 1 s
-	MaxInFlight           int           // operations executing at once, cheap ones included; default 64
+	MaxInFlight           int           // operations executing at once, cheap ones included; default 32
 	InFlightWait          time.Duration // how long an operation waits for one of those; default 1 s
 	QueryCacheBytes       int64         // parsed queries kept (charged 16 bytes per source byte); default 64 MiB
 }
@@ -66,7 +66,7 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxComplexity, 50000)
 	def(&l.RateBurst, 100)
 	def(&l.MaxExpensive, max(4, runtime.GOMAXPROCS(0)))
-	def(&l.MaxInFlight, 64)
+	def(&l.MaxInFlight, 32)
 	if l.InFlightWait == 0 {
 		l.InFlightWait = time.Second
 	}

@@ -63,7 +63,7 @@ func serveFlags() []ucli.Flag {
 			Sources: env("max-complexity"), Validator: positive[int]("max-complexity")},
 		&ucli.IntFlag{Name: "max-expensive", Usage: "expensive operations (paths, riskRanking, exposure, risk) at once; 0: max(4, CPUs)",
 			Sources: env("max-expensive"), Validator: notNegative("max-expensive")},
-		&ucli.IntFlag{Name: "max-in-flight", Usage: "operations executing at once; more wait up to 1 s, then get LIMIT_EXCEEDED with Retry-After; 0: 64",
+		&ucli.IntFlag{Name: "max-in-flight", Usage: "operations executing at once; more wait up to 1 s, then get LIMIT_EXCEEDED with Retry-After; 0: 32",
 			Sources: env("max-in-flight"), Validator: notNegative("max-in-flight")},
 		riskModelFlag(),
 	}

@@ -174,7 +174,11 @@ func (rp *report) checks() []check {
 				missing = append(missing, opKind(k).String())
 			}
 		}
-		add("every operation succeeds again after the restart", len(missing) == 0, "none succeeded: %s", strings.Join(missing, ", "))
+		detail := "each one had a good answer after Bolt was up"
+		if len(missing) > 0 {
+			detail = "no good answer after Bolt was up for: " + strings.Join(missing, ", ")
+		}
+		add("every operation succeeds again after the restart", len(missing) == 0, "%s", detail)
 	}
 	return cs
 }

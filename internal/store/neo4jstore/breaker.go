@@ -34,7 +34,9 @@ func (b *breaker) enter() (trial, ok bool) {
 // leave records how an admitted transaction ended: err reached the server or not.
 func (b *breaker) leave(ctx context.Context, trial bool, err error) {
 	switch {
-	case err != nil && unavailable(ctx, err):
+	case err != nil && ctx.Err() == nil && unavailable(ctx, err):
+		// Only while the caller still waited: a request that ran out of time (waiting for a
+		// pooled connection, or on a slow server) says nothing about reachability.
 		b.downSince.Store(time.Now().UnixNano())
 	case err == nil || ctx.Err() == nil:
 		// An answer from the server, even an error of ours, means it is reachable.

@@ -41,6 +41,11 @@ func TestBreaker(t *testing.T) {
 	if b.downSince.Load() == 0 {
 		t.Fatal("a trial that ended by its caller's deadline closed the breaker")
 	}
+	var fresh breaker
+	fresh.leave(done, false, &neo4j.ConnectivityError{Inner: context.Canceled})
+	if fresh.downSince.Load() != 0 {
+		t.Fatal("a request that ran out of time opened the breaker")
+	}
 	if trial, ok := b.enter(); !ok || !trial {
 		t.Fatal("a trial that ended by its caller's deadline did not free the trial")
 	}

@@ -145,7 +145,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	drv, err := neo4j.NewDriverWithContext(cfg.URI, auth, func(c *config.Config) {
 		c.SocketConnectTimeout = 2 * time.Second
-		c.ConnectionAcquisitionTimeout = 5 * time.Second
+		// A busy pool is waited on for as long as the request may wait (its context), not
+		// failed as if the server were unreachable.
+		c.ConnectionAcquisitionTimeout = 2 * time.Minute
 		c.ConnectionLivenessCheckTimeout = 0 // check idle connections before reuse
 		c.MaxTransactionRetryTime = cfg.MaxRetryTime
 		c.MaxConnectionPoolSize = 50
