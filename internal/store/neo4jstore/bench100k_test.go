@@ -140,6 +140,16 @@ func BenchmarkReads100k(b *testing.B) {
 			return err
 		})
 	})
+	b.Run("List20Vendors", func(b *testing.B) {
+		// The peer benchmark's list20: the first 20 vendors in id order, on the date.
+		latencies(b, func(int) error {
+			p, err := s.List(ctx, store.ListQuery{Kind: kg.KindVendor, Page: store.Page{First: 20}})
+			if err == nil && len(p.Items) != 20 {
+				err = fmt.Errorf("listed %d vendors, want 20", len(p.Items))
+			}
+			return err
+		})
+	})
 	b.Run("Neighbourhood2", func(b *testing.B) {
 		rng := rand.New(rand.NewPCG(5, 6))
 		latencies(b, func(int) error {

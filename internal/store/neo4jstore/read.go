@@ -88,7 +88,9 @@ func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, 
 		params["relID"] = rf.EntityID
 		where = append(where, "EXISTS { MATCH "+fmt.Sprintf(pat, relType(rf.Type))+" WHERE "+mo.rel("r")+" AND "+mo.node("m")+" }")
 	}
-	cypher := fmt.Sprintf("MATCH (n:%s) WHERE %s RETURN n {.*} AS n ORDER BY n.id LIMIT $limit", lbl, strings.Join(where, " AND "))
+	// Order and cut the page on the node's indexed id before projecting it: the planner then
+	// walks the id index in order and stops at the page, instead of projecting every node.
+	cypher := fmt.Sprintf("MATCH (n:%s) WHERE %s WITH n ORDER BY n.id LIMIT $limit RETURN n {.*} AS n", lbl, strings.Join(where, " AND "))
 	items, err := s.readEntities(ctx, cypher, params, mo.at())
 	if err != nil {
 		return store.EntityPage{}, fmt.Errorf("list entities: %w", err)
