@@ -36,7 +36,7 @@ type Limits struct {
 	MaxSelections         int           // fields per document, fragments counted at each spread; default 1,000
 	MaxFragmentSpreads    int           // fragment spreads per document, nested ones as they expand; default 100
 	MaxNameLength         int           // bytes of any name in a query; default 128
-	MaxComplexity         int           // cost: lists weigh their page size, computing fields their work; default 50,000
+	MaxComplexity         int           // cost: lists weigh their page size, computing fields their work; default 100,000
 	Timeout               time.Duration // per request, body read included; default 10 s
 	RatePerSecond         float64       // requests per second per key (per address for local callers); default 50; negative: no limit
 	RateBurst             int           // requests a key may make at once above its rate; default 100
@@ -63,7 +63,7 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxSelections, 1000)
 	def(&l.MaxFragmentSpreads, 100)
 	def(&l.MaxNameLength, 128)
-	def(&l.MaxComplexity, 50000)
+	def(&l.MaxComplexity, 100000)
 	def(&l.RateBurst, 100)
 	def(&l.MaxExpensive, max(4, runtime.GOMAXPROCS(0)))
 	def(&l.MaxInFlight, 32)

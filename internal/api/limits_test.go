@@ -318,3 +318,17 @@ func TestPersistedQueriesPassTheGate(t *testing.T) {
 	post(service.RoleReader, "", sha(mut)).refused(t, http.StatusForbidden, "FORBIDDEN", "ROLE")
 	post(service.RoleEditor, "", sha(mut)).mustOK(t)
 }
+
+// The peer benchmark's nested3 (a vendor's products with every seller and user, its
+// headquarters and the laws that apply to it, pages large enough for all) is an analyst's
+// query and must pass the default limits: its complexity is 97,006.
+func TestNestedAnalystQueryPassesDefaultLimits(t *testing.T) {
+	h := newHarness(t)
+	q := `query($id: ID!) { entity(id: $id) { id name
+	  makes: relationships(direction: OUT, types: [MAKES], first: 20) { edges { node { to { name
+	    soldBy: relationships(direction: IN, types: [SELLS], first: 600) { edges { node { from { name } } } }
+	    usedBy: relationships(direction: IN, types: [USES], first: 600) { edges { node { from { name } } } } } } } }
+	  hq: relationships(direction: OUT, types: [HEADQUARTERED_IN], first: 20) { edges { node { to { name } } } }
+	  laws: relationships(direction: IN, types: [APPLIES_TO], first: 200) { edges { node { from { name } } } } } }`
+	h.query(t, 0, q, map[string]any{"id": "vendor:kaspersky-lab"}).mustOK(t)
+}

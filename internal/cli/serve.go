@@ -59,7 +59,7 @@ func serveFlags() []ucli.Flag {
 			Validator: positive[int]("max-selections")},
 		&ucli.IntFlag{Name: "max-tokens", Value: 20000, Usage: "most parser tokens in a query (send bulk input as variables)", Sources: env("max-tokens"),
 			Validator: positive[int]("max-tokens")},
-		&ucli.IntFlag{Name: "max-complexity", Value: 50000, Usage: "largest query complexity (lists weigh their page size)",
+		&ucli.IntFlag{Name: "max-complexity", Value: 100000, Usage: "largest query complexity (lists weigh their page size)",
 			Sources: env("max-complexity"), Validator: positive[int]("max-complexity")},
 		&ucli.IntFlag{Name: "max-expensive", Usage: "expensive operations (paths, riskRanking, exposure, risk) at once; 0: max(4, CPUs)",
 			Sources: env("max-expensive"), Validator: notNegative("max-expensive")},
