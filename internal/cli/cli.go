@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -208,8 +209,14 @@ func model(cmd *ucli.Command) (*risk.Model, error) {
 	return m, nil
 }
 
+// createsStore names the commands that may make a new embedded store (the root command serves).
+var createsStore = map[string]bool{"riskgraph": true, "serve": true, "seed": true, "synth": true, "import": true}
+
 // openService opens the configured store and returns the service over it; closing the
 // service closes the store.
+//
+// Only the commands that write may make a new embedded store; the others (report, export,
+// screen) stop when --data names no file, instead of reading an empty store made on the spot.
 func openService(ctx context.Context, cmd *ucli.Command, m *risk.Model) (*service.Service, error) {
 	var s store.Store
 	switch cmd.String("store") {
@@ -226,10 +233,20 @@ func openService(ctx context.Context, cmd *ucli.Command, m *risk.Model) (*servic
 		if path == "" {
 			return nil, usagef("data: the embedded store needs a file path")
 		}
+		if !createsStore[cmd.Name] {
+			if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("no embedded store at %s (check --data): %s reads a store and does not make one; "+
+					"serve, seed, synth and import make one", path, cmd.Name)
+			}
+		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 		e, err := embedded.Open(path)
+		if errors.Is(err, embedded.ErrLocked) {
+			return nil, fmt.Errorf("open embedded store %s: %w; stop that process first, or keep the graph on Neo4j, "+
+				"which serves a running service and the nightly report at once", path, err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("open embedded store %s: %w", path, err)
 		}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"riskgraph/internal/store/embedded"
 )
 
 // run runs the command line and returns what it printed and its exit code.
@@ -175,5 +177,37 @@ func TestExportImportCommands(t *testing.T) {
 	runOK(t, "export", "--data", to, "--out", second)
 	if after, _ := os.ReadFile(second); !bytes.Equal(after, exported) {
 		t.Error("refused imports changed the store")
+	}
+}
+
+// Commands that only read refuse an embedded store path that names no file (rather than
+// report on an empty store made on the spot), and stop with a message that says why when
+// another process holds the file.
+func TestReadingCommandsNeedAnExistingFreeStore(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "typo.db")
+	for _, args := range [][]string{
+		{"report", "--data", missing, "--report-dir", filepath.Join(dir, "reports")},
+		{"export", "--data", missing, "--out", filepath.Join(dir, "out.json")},
+	} {
+		_, stderr, code := run(t, args...)
+		if code == ExitOK || !strings.Contains(stderr, "no embedded store at "+missing) {
+			t.Errorf("riskgraph %v: exit %d, stderr %q; want a failure naming the missing store", args, code, stderr)
+		}
+		if _, err := os.Stat(missing); !os.IsNotExist(err) {
+			t.Fatalf("riskgraph %v made %s (stat: %v)", args, missing, err)
+		}
+	}
+
+	data := filepath.Join(dir, "riskgraph.db")
+	runOK(t, "seed", "--data", data)
+	held, err := embedded.Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	_, stderr, code := run(t, "report", "--data", data, "--report-dir", filepath.Join(dir, "reports"))
+	if code == ExitOK || !strings.Contains(stderr, "open in another process") {
+		t.Errorf("report on a held store: exit %d, stderr %q; want a failure saying another process holds it", code, stderr)
 	}
 }

@@ -156,10 +156,19 @@ type signalRec struct {
 
 var _ store.Store = (*Store)(nil)
 
+// ErrLocked means another process has the store's file open: an embedded store serves one
+// process at a time.
+var ErrLocked = errors.New("the file is open in another process (a running riskgraph serve?); " +
+	"an embedded store admits one process at a time")
+
 // Open opens (creating if needed) the store file at path and loads it into memory.
 func Open(path string) (*Store, error) {
-	// A second process opening the same file waits for its lock this long, then fails.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	// A second process opening the same file waits for its lock this long, then fails (the
+	// lock goes with the process that held it, so a crashed server leaves none behind).
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 500 * time.Millisecond})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
