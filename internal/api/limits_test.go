@@ -207,13 +207,13 @@ func (s *heldNeighbourhoods) Neighbourhood(ctx context.Context, q store.Neighbou
 	return s.Store.Neighbourhood(ctx, q)
 }
 
-// With every expensive slot taken, another expensive query is refused after a short wait
-// while cheap reads keep flowing; once the slot is free, expensive queries run again.
-func TestExpensiveOperationsAreCapped(t *testing.T) {
+// heldExposure is a server under lim with one exposure query on its way, held inside its
+// neighbourhood read until release is called; release returns that query's answer.
+func heldExposure(t *testing.T, lim api.Limits) (h *harness, exposure string, release func() answer) {
+	t.Helper()
 	hn := &heldNeighbourhoods{entered: make(chan struct{}, 1), release: make(chan struct{})}
-	h := newHarness(t, withLimits(api.Limits{MaxExpensive: 1, ExpensiveWait: 20 * time.Millisecond}),
-		withStore(func(s store.Store) store.Store { hn.Store = s; return hn }))
-	exposure := `{ exposure(entityId: "retailer:best-buy", dimension: FOREIGN_INFLUENCE, asOf: "2017-09-01") { score } }`
+	h = newHarness(t, withLimits(lim), withStore(func(s store.Store) store.Store { hn.Store = s; return hn }))
+	exposure = `{ exposure(entityId: "retailer:best-buy", dimension: FOREIGN_INFLUENCE, asOf: "2017-09-01") { score } }`
 	var wg sync.WaitGroup
 	first := make(chan answer, 1)
 	wg.Go(func() { first <- h.query(t, 0, exposure, nil) })
@@ -222,6 +222,17 @@ func TestExpensiveOperationsAreCapped(t *testing.T) {
 	case <-time.After(guard):
 		t.Fatal("the first exposure never read its neighbourhood")
 	}
+	return h, exposure, func() answer {
+		close(hn.release)
+		wg.Wait()
+		return <-first
+	}
+}
+
+// With every expensive slot taken, another expensive query is refused after a short wait
+// while cheap reads keep flowing; once the slot is free, expensive queries run again.
+func TestExpensiveOperationsAreCapped(t *testing.T) {
+	h, exposure, release := heldExposure(t, api.Limits{MaxExpensive: 1, ExpensiveWait: 20 * time.Millisecond})
 	a := h.query(t, 0, exposure, nil).refused(t, http.StatusTooManyRequests, "LIMIT_EXCEEDED", "EXPENSIVE_BUSY")
 	if a.header.Get("Retry-After") == "" {
 		t.Error("busy without Retry-After")
@@ -229,39 +240,24 @@ func TestExpensiveOperationsAreCapped(t *testing.T) {
 	h.query(t, 0, `{ paths(fromId: "retailer:best-buy", toId: "government:russian-federation") { length } }`, nil).
 		refused(t, http.StatusTooManyRequests, "LIMIT_EXCEEDED", "EXPENSIVE_BUSY")
 	h.query(t, 0, `{ entity(id: "vendor:kaspersky-lab") { name } }`, nil).mustOK(t)
-	close(hn.release)
-	wg.Wait()
-	(<-first).mustOK(t)
+	release().mustOK(t)
 	h.query(t, 0, exposure, nil).mustOK(t)
 	// Many expensive fields in one query take every slot, and run.
 	h.query(t, 0, `{ a: paths(fromId: "retailer:best-buy", toId: "government:russian-federation") { length }
 	  b: paths(fromId: "retailer:amazon", toId: "government:russian-federation") { length } }`, nil).mustOK(t)
 }
 
-// With every in-flight slot taken by a slow operation, any other operation, cheap or a write,
+// With every in-flight slot taken by a slow operation, any other operation, cheap ones too,
 // is refused with LIMIT_EXCEEDED and Retry-After after a short wait; once the slot is free,
 // operations run again.
 func TestOperationsInFlightAreCapped(t *testing.T) {
-	hn := &heldNeighbourhoods{entered: make(chan struct{}, 1), release: make(chan struct{})}
-	h := newHarness(t, withLimits(api.Limits{MaxInFlight: 1, InFlightWait: 20 * time.Millisecond}),
-		withStore(func(s store.Store) store.Store { hn.Store = s; return hn }))
-	exposure := `{ exposure(entityId: "retailer:best-buy", dimension: FOREIGN_INFLUENCE, asOf: "2017-09-01") { score } }`
-	var wg sync.WaitGroup
-	first := make(chan answer, 1)
-	wg.Go(func() { first <- h.query(t, 0, exposure, nil) })
-	select {
-	case <-hn.entered:
-	case <-time.After(guard):
-		t.Fatal("the first exposure never read its neighbourhood")
-	}
+	h, _, release := heldExposure(t, api.Limits{MaxInFlight: 1, InFlightWait: 20 * time.Millisecond})
 	a := h.query(t, 0, `{ entity(id: "vendor:kaspersky-lab") { name } }`, nil).
 		refused(t, http.StatusTooManyRequests, "LIMIT_EXCEEDED", "SERVER_BUSY")
 	if a.header.Get("Retry-After") == "" {
 		t.Error("busy without Retry-After")
 	}
-	close(hn.release)
-	wg.Wait()
-	(<-first).mustOK(t)
+	release().mustOK(t)
 	h.query(t, 0, `{ entity(id: "vendor:kaspersky-lab") { name } }`, nil).mustOK(t)
 }
 

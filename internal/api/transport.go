@@ -215,10 +215,11 @@ func get(r *http.Request) (*graphql.RawParams, *gqlerror.Error) {
 	return p, nil
 }
 
-// expensiveSlots caps the expensive operations running at once. An operation takes one
-// slot per expensive root field (paths, riskRanking, exposure) and one if it asks any
-// entity's risk (those are scored in one batch), at most all of them, waiting a short time
-// for them; cheap reads take none and keep flowing.
+// expensiveSlots caps the operations running at once, waiting a short time for a slot. For
+// the expensive cap an operation takes one slot per expensive root field (paths,
+// riskRanking, exposure) and one if it asks any entity's risk (those are scored in one
+// batch), at most all of them; cheap reads take none and keep flowing. The in-flight cap
+// uses the same slots, one per operation.
 type expensiveSlots struct {
 	sem  *semaphore.Weighted
 	size int64
