@@ -30,7 +30,8 @@ func (s *Store) MatchTargets(ctx context.Context, q store.MatchQuery) ([]kg.Enti
 	params := mo.params(map[string]any{"limit": int64(q.Limit), "q": lq})
 	cypher := `CALL db.index.fulltext.queryNodes('entity_keys', $q) YIELD node AS n, score
 WHERE ` + mo.node("n") + `
-RETURN n {.*} AS n ORDER BY score DESC, n.id LIMIT $limit`
+WITH n, score ORDER BY score DESC, n.id LIMIT $limit
+RETURN n {.*} AS n`
 	if err := s.awaitFulltext(ctx); err != nil {
 		return nil, mapErr(ctx, err)
 	}

@@ -169,7 +169,8 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 	}
 	cypher := `CALL db.index.fulltext.queryNodes('entity_text', $q) YIELD node AS n, score
 WHERE ` + strings.Join(where, " AND ") + `
-RETURN n {.*} AS n, score ORDER BY score DESC, n.id LIMIT $limit`
+WITH n, score ORDER BY score DESC, n.id LIMIT $limit
+RETURN n {.*} AS n, score`
 	if err := s.awaitFulltext(ctx); err != nil {
 		return store.SearchPage{}, mapErr(ctx, err)
 	}
