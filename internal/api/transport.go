@@ -77,24 +77,27 @@ func (t transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	}
 	release, ok := t.inFlight.acquire(ctx, 1)
 	if !ok {
-		retryAfter(w, time.Second)
-		writeErrors(w, apiError(resolvers.CodeLimitExceeded, reasonOverloaded,
-			"the server is answering as many requests as it can; retry shortly"))
+		refuseBusy(w, reasonOverloaded, "the server is answering as many requests as it can; retry shortly")
 		return
 	}
 	defer release()
 	if n := expensiveWeight(oc.Operation); n > 0 {
 		release, ok := t.slots.acquire(ctx, n)
 		if !ok {
-			retryAfter(w, time.Second)
-			writeErrors(w, apiError(resolvers.CodeLimitExceeded, reasonBusy,
-				"too many expensive queries (paths, riskRanking, exposure, risk) are running; retry shortly"))
+			refuseBusy(w, reasonBusy, "too many expensive queries (paths, riskRanking, exposure, risk) are running; retry shortly")
 			return
 		}
 		defer release()
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)
 	writeResponse(w, http.StatusOK, responses(ctx))
+}
+
+// refuseBusy answers that a cap on running operations is full: 429 LIMIT_EXCEEDED with
+// reason, and Retry-After.
+func refuseBusy(w http.ResponseWriter, reason, msg string) {
+	retryAfter(w, time.Second)
+	writeErrors(w, apiError(resolvers.CodeLimitExceeded, reason, "%s", msg))
 }
 
 // methodName is the request's method, or a word if it is not a short token.

@@ -56,7 +56,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -271,17 +270,17 @@ func (s *Store) dropStaleFulltext(ctx context.Context) error {
 	for i, f := range fulltextIndexes {
 		names[i] = f.name
 	}
-	var stale []string
+	stale := map[string]bool{}
 	err := s.read(ctx, func(tx *txn) error {
 		recs, err := tx.run(ctx, `SHOW FULLTEXT INDEXES YIELD name, options WHERE name IN $names
 RETURN name, coalesce(options.indexConfig.`+"`fulltext.eventually_consistent`"+`, false) AS ec`, map[string]any{"names": names})
 		if err != nil {
 			return err
 		}
-		stale = stale[:0]
+		clear(stale)
 		for _, r := range recs {
 			if ec, _ := (rec{r}).get("ec").(bool); !ec {
-				stale = append(stale, str(rec{r}.get("name")))
+				stale[str(rec{r}.get("name"))] = true
 			}
 		}
 		return nil
@@ -289,14 +288,13 @@ RETURN name, coalesce(options.indexConfig.`+"`fulltext.eventually_consistent`"+`
 	if err != nil {
 		return fmt.Errorf("read fulltext index options: %w", err)
 	}
-	for _, name := range stale {
-		i := slices.IndexFunc(fulltextIndexes, func(f fulltextIndex) bool { return f.name == name })
-		if i < 0 {
+	for _, f := range fulltextIndexes {
+		if !stale[f.name] {
 			continue
 		}
-		stmt := "DROP INDEX " + fulltextIndexes[i].name + " IF EXISTS" // a name from the closed list above
+		stmt := "DROP INDEX " + f.name + " IF EXISTS" // a name from the closed list above
 		if err := s.write(ctx, func(tx *txn) error { _, err := tx.run(ctx, stmt, nil); return err }); err != nil {
-			return fmt.Errorf("drop fulltext index %s to make it again: %w", name, err)
+			return fmt.Errorf("drop fulltext index %s to make it again: %w", f.name, err)
 		}
 	}
 	return nil
