@@ -265,6 +265,7 @@ type Writer interface {
 type Store interface {
 	Reader
 	Writer
+	Snapshots
 	// Ping reports whether the store can serve requests (ErrUnavailable when not).
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.

@@ -34,6 +34,9 @@ var (
 	bucketRels     = []byte("relationships")
 	bucketSignals  = []byte("signals")
 	bucketWriters  = []byte("writers") // writer index (uvarint) → name
+	// bucketSnapshots holds a bucket per risk snapshot: "meta" → JSON description, and
+	// chunk number (4 bytes, big-endian) → chunk.
+	bucketSnapshots = []byte("snapshots")
 )
 
 // Store is the embedded backend. Safe for concurrent use: reads share a lock, writes are
@@ -177,7 +180,7 @@ func Open(path string) (*Store, error) {
 		sigs: map[string]*signalRec{}, sigsOf: map[string][]string{}, search: newTextIndex(), keys: newKeyIndex(),
 		versions: map[kg.Version]*kg.Version{}, writers: writers{index: map[string]uint64{}}}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketEntities, bucketRels, bucketSignals, bucketWriters} {
+		for _, b := range [][]byte{bucketEntities, bucketRels, bucketSignals, bucketWriters, bucketSnapshots} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

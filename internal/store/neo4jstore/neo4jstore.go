@@ -220,6 +220,7 @@ func schemaStatements() []string {
 		"CREATE CONSTRAINT signal_id IF NOT EXISTS FOR (n:Signal) REQUIRE n.id IS UNIQUE",
 		"CREATE TEXT INDEX entity_name_key IF NOT EXISTS FOR (n:Entity) ON (n.nameKey)",
 	}
+	st = append(st, snapshotSchema...)
 	for _, f := range fulltextIndexes {
 		st = append(st, f.create())
 	}

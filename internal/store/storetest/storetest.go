@@ -7,7 +7,7 @@
 // batches, bulk loads, export, concurrent writers), reads.go (as-of reads, lists, search,
 // relationships, signals, snapshots, neighbourhoods, paths), versions.go (versions over
 // valid and recorded time, corrections, history, referential integrity, one atomic write),
-// checks.go (validation and normalisation rules).
+// checks.go (validation and normalisation rules), snapshots.go (stored risk snapshots).
 //
 // Rules the suite pins down where the interface comments leave room:
 //   - Round trip: a fact reads back exactly as written (empty lists as nil), with a Version
@@ -106,6 +106,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ApplyAll", testApplyAll, fixture},
 		{"ConcurrentVersions", testConcurrentVersions, fixture},
 		{"ByID", testByID, fixture},
+		{"RiskSnapshots", testSnapshots, empty},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
