@@ -1,183 +1,168 @@
-// Package report owns the nightly risk report: a full recompute of every score on a date, saved
-// as a dated snapshot file, the changes since the previous snapshot, and renderers (JSON,
-// CSV, Markdown) for people and for the next run.
+// Package report owns the nightly risk report: its model (Report, one vocabulary for every
+// format), how a run builds it from a Source (the service in this process, or a running
+// server's GraphQL API through Client), and its renderers: JSON (docs/report.schema.json),
+// CSV, Markdown and a self-contained HTML page with charts.
 package report
 
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"riskgraph/internal/kg"
-	"riskgraph/internal/service"
 )
 
-// FormatVersion is the version of the snapshot file layout.
-const FormatVersion = 1
-
-// Entry is one entity's non-zero score in one dimension.
-type Entry struct {
-	EntityID   string  `json:"entity"`
-	Name       string  `json:"name"`
-	Kind       kg.Kind `json:"kind"`
-	Dimension  string  `json:"dimension"`
-	Score      float64 `json:"score"`
-	Intrinsic  float64 `json:"intrinsic"`
-	Propagated float64 `json:"propagated"`
-	TopSignal  string  `json:"topSignal,omitempty"`
-	TopSource  string  `json:"topSourceEntity,omitempty"`
+// Source is where a run takes its data from. The service implements it over its store; the
+// Client implements it over a running server's API.
+type Source interface {
+	// RecordSnapshot scores every entity on asOf, as known now, and stores the scores as a
+	// snapshot, keeping the newest keep snapshots (0 keeps all). It returns the snapshot and
+	// the newest earlier-dated one it is compared with (nil when there is none).
+	RecordSnapshot(ctx context.Context, asOf kg.Date, keep int) (cur SnapshotInfo, prev *SnapshotInfo, err error)
+	// SnapshotScores calls fn with the snapshot's scores, one dimension after another in
+	// model order, each in rank order.
+	SnapshotScores(ctx context.Context, snapshotID string, fn func(kg.Dimension, []Score) error) error
+	// SnapshotChanges calls fn with the scores that moved by at least minDelta from snapshot
+	// from to snapshot to, each with its causes, per dimension, biggest move first.
+	SnapshotChanges(ctx context.Context, from, to string, minDelta float64, fn func(kg.Dimension, []Change) error) error
+	// DueObligations lists the obligations due within windowDays after the snapshot's date,
+	// and those overdue, soonest first, read at the snapshot's moment.
+	DueObligations(ctx context.Context, snap SnapshotInfo, windowDays int) ([]ObligationItem, error)
+	// DataQuality reports the facts to check before trusting the snapshot's report.
+	DataQuality(ctx context.Context, snap SnapshotInfo, staleAfterDays int) (Quality, error)
 }
 
-// ChangeKind says how an entry changed between two reports.
-type ChangeKind string
-
-// Kinds of change.
-const (
-	New  ChangeKind = "NEW"  // exposed now, not before
-	Gone ChangeKind = "GONE" // exposed before, not now
-	Up   ChangeKind = "UP"
-	Down ChangeKind = "DOWN"
-)
-
-// Change is one entry that moved by at least the threshold.
-type Change struct {
-	EntityID  string     `json:"entity"`
-	Name      string     `json:"name"`
-	Dimension string     `json:"dimension"`
-	Kind      ChangeKind `json:"change"`
-	From      float64    `json:"from"`
-	To        float64    `json:"to"`
-}
-
-// Delta is To − From.
-func (c Change) Delta() float64 { return c.To - c.From }
-
-// Report is one run: every score on a date and what changed since the previous run.
-type Report struct {
-	Format       int       `json:"format"`
-	AsOf         kg.Date   `json:"asOf"`
-	GeneratedAt  time.Time `json:"generatedAt"`
-	ModelVersion string    `json:"modelVersion"`
-	Entries      []Entry   `json:"entries"`
-	// PreviousAsOf is the date of the report compared against; 0 on a first run.
-	PreviousAsOf kg.Date  `json:"previousAsOf,omitempty"`
-	Changes      []Change `json:"changes"`
-}
-
-// Options say where a run writes and what it compares.
+// Options tune one run.
 type Options struct {
-	Dir       string    // directory of dated report files
-	AsOf      kg.Date   // date to score; 0 means today
-	Threshold float64   // smallest score move listed as a change
-	Now       time.Time // when the report is generated
+	AsOf           kg.Date   // date to score; 0 means today
+	Keep           int       // snapshots to keep in the store; 0 keeps all
+	Threshold      float64   // smallest score move listed as a change
+	DueWindowDays  int       // obligations due within this many days are listed (0: only overdue ones)
+	StaleAfterDays int       // sources published longer ago than this are stale; 0 means 365
+	Now            time.Time // when the report is generated
+	// Progress, when set, hears of each step as it starts: done of total steps.
+	Progress func(step string, done, total int)
 }
 
-// Run builds the report for o.AsOf, compares it with the newest earlier report in o.Dir,
-// and writes its files there; it returns the report and the paths written.
-func Run(ctx context.Context, svc *service.Service, o Options) (Report, []string, error) {
-	asOf := service.ResolveAsOf(o.AsOf)
-	r, err := Build(ctx, svc, asOf, o.Now)
-	if err != nil {
-		return r, nil, err
-	}
-	prev, ok, err := Previous(o.Dir, asOf)
-	if err != nil {
-		return r, nil, err
-	}
-	if ok {
-		r.Compare(prev, o.Threshold)
-	}
-	paths, err := Save(o.Dir, r)
-	return r, paths, err
-}
+// steps of a run, for Progress.
+var steps = []string{"score and store the snapshot", "read the scores", "compare with the previous snapshot", "obligations and data quality"}
 
-// Build recomputes every score on asOf.
-func Build(ctx context.Context, svc *service.Service, asOf kg.Date, now time.Time) (Report, error) {
-	scores, err := svc.AllScores(ctx, service.AsOf(asOf))
-	if err != nil {
-		return Report{}, fmt.Errorf("score the graph as of %s: %w", asOf, err)
+// Build records a snapshot through src and assembles the report: scores, changes with their
+// causes since the previous snapshot, obligations and data quality.
+func Build(ctx context.Context, src Source, o Options) (Report, error) {
+	if o.StaleAfterDays == 0 {
+		o.StaleAfterDays = 365
 	}
-	r := Report{Format: FormatVersion, AsOf: asOf, GeneratedAt: now.UTC(), ModelVersion: svc.Model().Version(),
-		Entries: make([]Entry, len(scores)), Changes: []Change{}}
-	for i, s := range scores {
-		r.Entries[i] = Entry{EntityID: s.Entity.ID, Name: s.Entity.Name, Kind: s.Entity.Kind,
-			Dimension: string(s.Dimension), Score: s.Score, Intrinsic: s.Intrinsic, Propagated: s.Propagated,
-			TopSignal: s.TopSignalID, TopSource: s.TopSourceEntityID}
+	progress := func(i int) {
+		if o.Progress != nil {
+			o.Progress(steps[i], i, len(steps))
+		}
+	}
+	progress(0)
+	cur, prev, err := src.RecordSnapshot(ctx, o.AsOf, o.Keep)
+	if err != nil {
+		return Report{}, fmt.Errorf("record the snapshot: %w", err)
+	}
+	r := Report{SchemaVersion: SchemaVersion, GeneratedAt: o.Now.UTC(), Snapshot: cur, Previous: prev,
+		Threshold: o.Threshold, DueWindowDays: o.DueWindowDays, Dimensions: []DimensionReport{}}
+	byDim := map[kg.Dimension]int{}
+	dim := func(d kg.Dimension) *DimensionReport {
+		i, ok := byDim[d]
+		if !ok {
+			i = len(r.Dimensions)
+			byDim[d] = i
+			r.Dimensions = append(r.Dimensions, DimensionReport{Dimension: d, Scores: []Score{}, Changes: []Change{}})
+		}
+		return &r.Dimensions[i]
+	}
+	progress(1)
+	err = src.SnapshotScores(ctx, cur.ID, func(d kg.Dimension, s []Score) error {
+		dr := dim(d)
+		dr.Scores = append(dr.Scores, s...)
+		return nil
+	})
+	if err != nil {
+		return Report{}, fmt.Errorf("read the scores of snapshot %s: %w", cur.ID, err)
+	}
+	progress(2)
+	if prev != nil {
+		before := map[string]float64{}
+		err = src.SnapshotScores(ctx, prev.ID, func(d kg.Dimension, s []Score) error {
+			for _, x := range s {
+				before[string(d)+"\x00"+x.EntityID] = x.Score
+			}
+			return nil
+		})
+		if err != nil {
+			return Report{}, fmt.Errorf("read the scores of snapshot %s: %w", prev.ID, err)
+		}
+		for i := range r.Dimensions {
+			dr := &r.Dimensions[i]
+			for j := range dr.Scores {
+				p := before[string(dr.Dimension)+"\x00"+dr.Scores[j].EntityID]
+				dr.Scores[j].Previous = &p
+			}
+		}
+		err = src.SnapshotChanges(ctx, prev.ID, cur.ID, o.Threshold, func(d kg.Dimension, c []Change) error {
+			dr := dim(d)
+			dr.Changes = append(dr.Changes, c...)
+			return nil
+		})
+		if err != nil {
+			return Report{}, fmt.Errorf("compare snapshot %s with %s: %w", cur.ID, prev.ID, err)
+		}
+	}
+	progress(3)
+	if r.Obligations, err = src.DueObligations(ctx, cur, o.DueWindowDays); err != nil {
+		return Report{}, fmt.Errorf("list obligations due: %w", err)
+	}
+	if r.Quality, err = src.DataQuality(ctx, cur, o.StaleAfterDays); err != nil {
+		return Report{}, fmt.Errorf("check data quality: %w", err)
 	}
 	return r, nil
 }
 
-// Compare fills r.Changes with the entries that appeared, disappeared, or moved by at least
-// threshold since prev; biggest moves first, ties by dimension and id.
-func (r *Report) Compare(prev Report, threshold float64) {
-	type key struct{ id, dim string }
-	before := make(map[key]Entry, len(prev.Entries))
-	for _, e := range prev.Entries {
-		before[key{e.EntityID, e.Dimension}] = e
+// Compare lists the scores that moved by at least minDelta between two snapshots' scores of
+// one dimension, biggest move first (ties by entity id), without causes. Scores missing on
+// one side count as 0 there.
+func Compare(d kg.Dimension, before, after []Score, minDelta float64) []Change {
+	old := make(map[string]Score, len(before))
+	for _, s := range before {
+		old[s.EntityID] = s
 	}
-	r.PreviousAsOf = prev.AsOf
-	r.Changes = []Change{}
-	for _, e := range r.Entries {
-		k := key{e.EntityID, e.Dimension}
-		p, was := before[k]
-		delete(before, k)
+	out := []Change{}
+	for _, s := range after {
+		p, was := old[s.EntityID]
+		delete(old, s.EntityID)
+		c := Change{EntityID: s.EntityID, Name: s.Name, Kind: s.Kind, Dimension: d, Score: s.Score, Rank: s.Rank,
+			Previous: p.Score, PreviousRank: p.Rank, Delta: s.Score - p.Score, Causes: []Cause{}}
 		switch {
 		case !was:
-			r.Changes = append(r.Changes, Change{e.EntityID, e.Name, e.Dimension, New, 0, e.Score})
-		case e.Score-p.Score >= threshold:
-			r.Changes = append(r.Changes, Change{e.EntityID, e.Name, e.Dimension, Up, p.Score, e.Score})
-		case p.Score-e.Score >= threshold:
-			r.Changes = append(r.Changes, Change{e.EntityID, e.Name, e.Dimension, Down, p.Score, e.Score})
-		}
-	}
-	for _, p := range before {
-		r.Changes = append(r.Changes, Change{p.EntityID, p.Name, p.Dimension, Gone, p.Score, 0})
-	}
-	slices.SortFunc(r.Changes, func(a, b Change) int {
-		return cmp.Or(cmp.Compare(math.Abs(b.Delta()), math.Abs(a.Delta())),
-			strings.Compare(a.Dimension, b.Dimension), strings.Compare(a.EntityID, b.EntityID))
-	})
-}
-
-// fileName is the snapshot file of a date inside a report directory.
-func fileName(asOf kg.Date, ext string) string { return "report-" + asOf.String() + "." + ext }
-
-// Previous loads the newest snapshot in dir dated before asOf; ok is false when there is none.
-func Previous(dir string, asOf kg.Date) (r Report, ok bool, err error) {
-	files, err := filepath.Glob(filepath.Join(dir, "report-*.json"))
-	if err != nil {
-		return r, false, fmt.Errorf("list reports in %s: %w", dir, err)
-	}
-	var best string
-	var bestDate kg.Date
-	for _, f := range files {
-		d, err := kg.ParseDate(strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "report-"), ".json"))
-		if err != nil || d == 0 || d >= asOf {
+			c.Change = New
+		case c.Delta >= minDelta && c.Delta > 0:
+			c.Change = Up
+		case -c.Delta >= minDelta && c.Delta < 0:
+			c.Change = Down
+		default:
 			continue
 		}
-		if d > bestDate {
-			best, bestDate = f, d
-		}
+		out = append(out, c)
 	}
-	if best == "" {
-		return r, false, nil
+	for _, p := range old {
+		out = append(out, Change{EntityID: p.EntityID, Name: p.Name, Kind: p.Kind, Dimension: d, Change: Gone,
+			Previous: p.Score, PreviousRank: p.Rank, Delta: -p.Score, Causes: []Cause{}})
 	}
-	b, err := os.ReadFile(best)
-	if err != nil {
-		return r, false, fmt.Errorf("read previous report: %w", err)
-	}
-	if err := json.Unmarshal(b, &r); err != nil {
-		return r, false, fmt.Errorf("decode previous report %s: %w", best, err)
-	}
-	if r.Format != FormatVersion {
-		return r, false, fmt.Errorf("previous report %s has format %d; this riskgraph reads %d", best, r.Format, FormatVersion)
-	}
-	return r, true, nil
+	SortChanges(out)
+	return out
+}
+
+// SortChanges orders changes biggest move first, ties by entity id.
+func SortChanges(cs []Change) {
+	slices.SortFunc(cs, func(a, b Change) int {
+		return cmp.Or(cmp.Compare(math.Abs(b.Delta), math.Abs(a.Delta)), strings.Compare(a.EntityID, b.EntityID))
+	})
 }

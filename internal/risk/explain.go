@@ -65,6 +65,7 @@ type Link struct {
 	Inferred       bool
 	Sources        []kg.Citation // the relationship's citations (none from a Builder graph)
 	Validity       kg.Validity   // the relationship's days (unknown from a Builder graph)
+	Version        *kg.Version   // the relationship's version read (nil from a Builder graph)
 }
 
 // Explain returns the contributions that make up the entity's score in dimension d.
@@ -208,7 +209,7 @@ func (g *Graph) link(di int, p, x int32) Link {
 	}
 	if g.rels != nil && g.eRow[e] >= 0 {
 		r := g.rels[g.eRow[e]]
-		lk.Inferred, lk.Sources, lk.Validity = r.Inferred, r.Sources, r.Validity
+		lk.Inferred, lk.Sources, lk.Validity, lk.Version = r.Inferred, r.Sources, r.Validity, r.Version
 	}
 	return lk
 }

@@ -75,6 +75,9 @@ type Service struct {
 	passes  map[At]*pass  // whole-graph results by moment, for the current generation
 	passSem chan struct{} // held by the one whole-graph pass that runs
 
+	snapMu    sync.Mutex
+	snapCache []decoded // the last snapshots read, oldest first
+
 	life context.Context // ends when the service closes: passes run under it
 	stop context.CancelFunc
 }

@@ -1,0 +1,83 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"riskgraph/internal/atomicfile"
+)
+
+// formats are the report's file formats, by file extension, in the order they are written.
+var formats = []struct {
+	ext   string
+	write func(w io.Writer, r Report, top int) error
+}{
+	{"json", func(w io.Writer, r Report, _ int) error { return WriteJSON(w, r) }},
+	{"csv", func(w io.Writer, r Report, _ int) error { return WriteCSV(w, r) }},
+	{"md", WriteMarkdown},
+}
+
+// Formats lists the report's formats by file extension.
+func Formats() []string {
+	out := make([]string, len(formats))
+	for i, f := range formats {
+		out[i] = f.ext
+	}
+	return out
+}
+
+// ParseFormats reads a comma-separated list of formats (see Formats).
+func ParseFormats(s string) ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if !slices.Contains(Formats(), f) {
+			return nil, fmt.Errorf("format %q: want some of %s", f, strings.Join(Formats(), ", "))
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// FileName is the file of a report's format inside a report directory.
+func FileName(r Report, ext string) string { return "report-" + r.Snapshot.AsOf.String() + "." + ext }
+
+// Save renders the report in each of the formats, and only then writes the files into dir
+// (each atomically), so a run that fails leaves the previous files as they were. top bounds
+// the Markdown lists. It returns the paths written.
+func Save(dir string, r Report, exts []string, top int) ([]string, error) {
+	rendered := map[string][]byte{}
+	for _, f := range formats {
+		if !slices.Contains(exts, f.ext) {
+			continue
+		}
+		var buf bytes.Buffer
+		if err := f.write(&buf, r, top); err != nil {
+			return nil, err
+		}
+		rendered[f.ext] = buf.Bytes()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create report directory: %w", err)
+	}
+	var paths []string
+	for _, f := range formats {
+		b, ok := rendered[f.ext]
+		if !ok {
+			continue
+		}
+		path := filepath.Join(dir, FileName(r, f.ext))
+		if err := atomicfile.Write(path, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
+			return paths, err
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
+}

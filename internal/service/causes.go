@@ -1,0 +1,478 @@
+package service
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"riskgraph/internal/kg"
+	"riskgraph/internal/report"
+	"riskgraph/internal/risk"
+	"riskgraph/internal/store"
+)
+
+// shareEpsilon is the smallest move of a source's share counted as a cause.
+const shareEpsilon = 1e-9
+
+// ChangesQuery asks for the scores that moved between two snapshots, each named by its id
+// or, when that is empty, by its date (the newest snapshot of the date).
+type ChangesQuery struct {
+	From, To         string       // snapshot ids
+	FromDate, ToDate kg.Date      // or dates
+	Dimension        kg.Dimension // "" = every dimension
+	MinDelta         float64      // smallest move listed, 0 to 1
+	Page             Page
+}
+
+// ChangePage is one page of changes, biggest move first, each with its causes.
+type ChangePage struct {
+	From, To  report.SnapshotInfo
+	Items     []report.Change
+	Total     int // changes in all pages
+	HasNext   bool
+	EndCursor string
+}
+
+// SnapshotChanges calls fn, per dimension in model order, with every score that moved by
+// at least minDelta from snapshot from to snapshot to, biggest move first, each with its
+// causes (see RiskChanges). It is the report's way in: the whole list, in batches.
+func (s *Service) SnapshotChanges(ctx context.Context, from, to string, minDelta float64, fn func(kg.Dimension, []report.Change) error) error {
+	c, err := s.comparison(ctx, from, to, "", minDelta)
+	if err != nil {
+		return err
+	}
+	const batch = 500
+	for _, d := range s.model.Dimensions() {
+		cs := c.changes[d]
+		for start := 0; start < len(cs); start += batch {
+			part := slices.Clone(cs[start:min(start+batch, len(cs))])
+			if err := c.explain(ctx, part); err != nil {
+				return err
+			}
+			if err := fn(d, part); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// RiskChanges pages through the scores that moved by at least q.MinDelta between two
+// stored snapshots, biggest move first (ties by dimension, then entity id), and finds the
+// causes of each change on the page: every risk source whose share of the score moved,
+// and the fact that moved it — a relationship on its chain or the signal itself that began
+// or ended between the two dates, or was recorded between the two runs — with the fact's
+// sources and the chain drawn. A source that moved with no fact of its own changing is
+// SOURCE_SHIFTED (a stronger chain elsewhere, another source above it), or MODEL_CHANGED when
+// the two snapshots were scored by different model versions.
+func (s *Service) RiskChanges(ctx context.Context, q ChangesQuery) (ChangePage, error) {
+	page, err := store.CheckPage(q.Page, 3)
+	if err != nil {
+		return ChangePage{}, err
+	}
+	for _, side := range []struct {
+		field string
+		id    *string
+		d     kg.Date
+	}{{"from", &q.From, q.FromDate}, {"to", &q.To, q.ToDate}} {
+		switch {
+		case *side.id != "":
+		case side.d == 0:
+			return ChangePage{}, kg.Invalid(side.field, "name the %s snapshot by its date (%s) or its id (%sSnapshot)", side.field, side.field, side.field)
+		default:
+			m, err := s.SnapshotOn(ctx, side.d, false)
+			if err != nil {
+				return ChangePage{}, err
+			}
+			*side.id = m.ID
+		}
+	}
+	c, err := s.comparison(ctx, q.From, q.To, q.Dimension, q.MinDelta)
+	if err != nil {
+		return ChangePage{}, err
+	}
+	var all []report.Change
+	for _, d := range s.model.Dimensions() {
+		all = append(all, c.changes[d]...)
+	}
+	slices.SortFunc(all, changeOrder)
+	start := 0
+	if page.Key != nil {
+		start = len(all)
+		for i, ch := range all {
+			if changeOrder(ch, cursorChange(page.Key)) > 0 {
+				start = i
+				break
+			}
+		}
+	}
+	end := min(start+page.First, len(all))
+	items := slices.Clone(all[start:end])
+	if err := c.explain(ctx, items); err != nil {
+		return ChangePage{}, err
+	}
+	out := ChangePage{From: c.from, To: c.to, Items: items, Total: len(all), HasNext: end < len(all)}
+	if len(items) > 0 {
+		out.EndCursor = changeCursor(items[len(items)-1])
+	}
+	return out, nil
+}
+
+// changeOrder is the order of RiskChanges: biggest move first, then dimension, then id.
+func changeOrder(a, b report.Change) int {
+	return cmp.Or(cmp.Compare(math.Abs(b.Delta), math.Abs(a.Delta)), strings.Compare(string(a.Dimension), string(b.Dimension)),
+		strings.Compare(a.EntityID, b.EntityID))
+}
+
+// changeCursor and cursorChange carry a change's sort key in a cursor.
+func changeCursor(c report.Change) string {
+	return store.EncodeCursor(fmt.Sprint(math.Abs(c.Delta)), string(c.Dimension), c.EntityID)
+}
+
+func cursorChange(key []string) report.Change {
+	var d float64
+	fmt.Sscan(key[0], &d) // a bad number reads as 0: the page then starts after the smallest moves
+	return report.Change{Delta: d, Dimension: kg.Dimension(key[1]), EntityID: key[2]}
+}
+
+// comparison is two snapshots' scores side by side, and the passes that explain them.
+type comparison struct {
+	s        *Service
+	from, to report.SnapshotInfo
+	changes  map[kg.Dimension][]report.Change
+}
+
+// comparison reads both snapshots and lists their changes (without causes).
+func (s *Service) comparison(ctx context.Context, fromID, toID string, dim kg.Dimension, minDelta float64) (*comparison, error) {
+	if dim != "" && !dim.Valid() {
+		return nil, kg.Invalid("dimension", "unknown dimension %q", dim)
+	}
+	if math.IsNaN(minDelta) || minDelta < 0 || minDelta > 1 {
+		return nil, kg.Invalid("minDelta", "minDelta is %v; give a number from 0 to 1", minDelta)
+	}
+	from, err := s.snapshotByID(ctx, fromID)
+	if err != nil {
+		return nil, err
+	}
+	to, err := s.snapshotByID(ctx, toID)
+	if err != nil {
+		return nil, err
+	}
+	before, err := s.scoresByDimension(ctx, from.ID)
+	if err != nil {
+		return nil, err
+	}
+	after, err := s.scoresByDimension(ctx, to.ID)
+	if err != nil {
+		return nil, err
+	}
+	c := &comparison{s: s, from: from, to: to, changes: map[kg.Dimension][]report.Change{}}
+	for _, d := range s.model.Dimensions() {
+		if dim == "" || d == dim {
+			c.changes[d] = report.Compare(d, before[d], after[d], minDelta)
+		}
+	}
+	return c, nil
+}
+
+// explain fills in the causes of the changes, explaining each score in both snapshots'
+// passes (replayed at their own moments).
+func (c *comparison) explain(ctx context.Context, cs []report.Change) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	before, err := c.s.wholePass(ctx, At{AsOf: c.from.AsOf, KnownAt: c.from.KnownAt})
+	if err != nil {
+		return fmt.Errorf("replay snapshot %s: %w", c.from.ID, err)
+	}
+	after, err := c.s.wholePass(ctx, At{AsOf: c.to.AsOf, KnownAt: c.to.KnownAt})
+	if err != nil {
+		return fmt.Errorf("replay snapshot %s: %w", c.to.ID, err)
+	}
+	names := map[string]string{}
+	for i := range cs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		old, err := explainIn(before, cs[i].EntityID, cs[i].Dimension)
+		if err != nil {
+			return err
+		}
+		cur, err := explainIn(after, cs[i].EntityID, cs[i].Dimension)
+		if err != nil {
+			return err
+		}
+		cs[i].Causes = c.causes(old, cur)
+		for _, ca := range cs[i].Causes {
+			noteNames(names, ca)
+		}
+	}
+	return c.name(ctx, cs, names)
+}
+
+// explainIn explains an entity's score in a pass; an entity the pass does not hold has no
+// contributions.
+func explainIn(res *risk.Result, id string, d kg.Dimension) (risk.Explanation, error) {
+	if _, ok := res.Graph().Index(id); !ok {
+		return risk.Explanation{EntityID: id, Dimension: d}, nil
+	}
+	ex, err := res.Explain(id, d)
+	if err != nil {
+		return ex, fmt.Errorf("explain %s in %s: %w", id, d, err)
+	}
+	return ex, nil
+}
+
+// causes compares the contributions of one score in the two snapshots.
+func (c *comparison) causes(old, cur risk.Explanation) []report.Cause {
+	type pair struct{ old, cur *risk.Contribution }
+	bySignal := map[string]*pair{}
+	var order []string
+	add := func(cs []risk.Contribution, now bool) {
+		for i := range cs {
+			id := cs[i].Signal.ID
+			p, ok := bySignal[id]
+			if !ok {
+				p = &pair{}
+				bySignal[id] = p
+				order = append(order, id)
+			}
+			if now {
+				p.cur = &cs[i]
+			} else {
+				p.old = &cs[i]
+			}
+		}
+	}
+	add(old.Contributions, false)
+	add(cur.Contributions, true)
+	// Movers are the sources whose strength changed (or that came or went). A source whose
+	// strength held but whose share moved was only pushed aside by a mover: the mover's
+	// cause is its cause too, so the movers share the whole change of the score.
+	type mover struct {
+		p     *pair
+		delta float64
+	}
+	var movers []mover
+	sum := 0.0
+	for _, id := range order {
+		p := bySignal[id]
+		var was, is float64
+		if p.old != nil {
+			was = p.old.Share
+		}
+		if p.cur != nil {
+			is = p.cur.Share
+		}
+		if p.old != nil && p.cur != nil && math.Abs(p.cur.Strength-p.old.Strength) < shareEpsilon {
+			continue
+		}
+		if math.Abs(is-was) < shareEpsilon {
+			continue
+		}
+		movers = append(movers, mover{p, is - was})
+		sum += is - was
+	}
+	if total := cur.Score - old.Score; math.Abs(sum) > shareEpsilon && sum*total > 0 {
+		for i := range movers {
+			movers[i].delta *= total / sum
+		}
+	}
+	var all []report.Cause
+	for _, m := range movers {
+		all = append(all, c.sourceCauses(m.p.old, m.p.cur, m.delta)...)
+	}
+	// One fact that moved several sources (a relationship every chain crosses) is one cause.
+	out := []report.Cause{}
+	at := map[string]int{}
+	for _, ca := range all {
+		key := string(ca.Kind) + "|" + ca.FactID
+		if i, ok := at[key]; ok && ca.FactID != "" {
+			out[i].Delta += ca.Delta
+			continue
+		}
+		at[key] = len(out)
+		out = append(out, ca)
+	}
+	slices.SortStableFunc(out, func(a, b report.Cause) int { return cmp.Compare(math.Abs(b.Delta), math.Abs(a.Delta)) })
+	return out
+}
+
+// sourceCauses finds the facts behind one source's move: what on its chain now was not
+// there before (the source rose), or what on its chain before is gone now (it fell).
+func (c *comparison) sourceCauses(old, cur *risk.Contribution, delta float64) []report.Cause {
+	var (
+		look    *risk.Contribution // the chain to inspect
+		visible func(kg.Validity, *kg.Version) bool
+		moment  report.SnapshotInfo // the moment at which the facts of look must be missing
+	)
+	if cur != nil && (old == nil || cur.Strength >= old.Strength) {
+		look, moment = cur, c.from
+	} else {
+		look, moment = old, c.to
+	}
+	visible = func(v kg.Validity, ver *kg.Version) bool {
+		if !v.ValidAt(moment.AsOf) {
+			return false
+		}
+		return ver == nil || ver.RecordedAt == 0 || moment.KnownAt == 0 || ver.RecordedAt <= moment.KnownAt
+	}
+	src := report.SourceRef{SignalID: look.Signal.ID, EntityID: look.Signal.EntityID, Strength: look.Strength, Hops: len(look.Chain)}
+	chain := make([]report.ChainLink, len(look.Chain))
+	for i, l := range look.Chain {
+		chain[i] = report.ChainLink{From: l.From, To: l.To, Type: l.Type, RelationshipID: l.RelationshipID}
+	}
+	rising := look == cur
+	var out []report.Cause
+	mk := func(kind report.CauseKind, id, summary string, date kg.Date, cites []kg.Citation) {
+		out = append(out, report.Cause{Kind: kind, FactID: id, Summary: summary, Date: date, Source: src,
+			Sources: citations(cites), Chain: chain})
+	}
+	sig := look.Signal
+	if !visible(sig.Validity, sig.Version) {
+		kind, date, what := c.began(sig.Validity, sig.Version, rising)
+		if kind == report.FactBegan {
+			kind = report.SignalAdded
+		} else if kind == report.FactEnded {
+			kind = report.SignalEnded
+		}
+		mk(kind, sig.ID, what, date, sig.Sources)
+	}
+	for _, l := range look.Chain {
+		if visible(l.Validity, l.Version) {
+			continue
+		}
+		kind, date, what := c.began(l.Validity, l.Version, rising)
+		mk(kind, l.RelationshipID, what, date, l.Sources)
+	}
+	if len(out) == 0 {
+		kind, summary := report.SourceShifted, ""
+		switch {
+		case c.from.ModelVersion != c.to.ModelVersion:
+			kind = report.ModelChanged
+			summary = fmt.Sprintf("model %s replaced %s", c.to.ModelVersion, c.from.ModelVersion)
+		case cur == nil:
+			summary = fmt.Sprintf("signal %s no longer reaches this entity among its strongest sources", sig.ID)
+		case old == nil:
+			summary = fmt.Sprintf("signal %s now reaches this entity among its strongest sources", sig.ID)
+		default:
+			summary = fmt.Sprintf("signal %s reaches this entity by another chain (strength %.4f, was %.4f)", sig.ID, cur.Strength, old.Strength)
+		}
+		mk(kind, "", summary, 0, nil)
+	}
+	// The source's move is shared among the facts that made it.
+	for i := range out {
+		out[i].Delta = delta / float64(len(out))
+	}
+	return out
+}
+
+// began says how a fact missing at the other moment came or went: FACT_BEGAN or FACT_ENDED
+// on a date between the two snapshots, or FACT_RECORDED when only its recording falls
+// between the two runs.
+func (c *comparison) began(v kg.Validity, ver *kg.Version, rising bool) (report.CauseKind, kg.Date, string) {
+	lo, hi := min(c.from.AsOf, c.to.AsOf), max(c.from.AsOf, c.to.AsOf)
+	switch {
+	case rising && v.From > lo && v.From <= hi:
+		return report.FactBegan, v.From, "began on " + v.From.String()
+	case !rising && v.To > lo && v.To <= hi:
+		return report.FactEnded, v.To, "ended on " + v.To.String()
+	}
+	if ver != nil && ver.RecordedAt != 0 {
+		return report.FactRecorded, 0, "recorded at " + ver.RecordedAt.String()
+	}
+	return report.FactRecorded, 0, "recorded between the two runs"
+}
+
+// citations lists a fact's citations; names and dates are filled in later.
+func citations(cs []kg.Citation) []report.SourceCitation {
+	out := make([]report.SourceCitation, len(cs))
+	for i, c := range cs {
+		out[i] = report.SourceCitation{SourceID: c.SourceID, Excerpt: c.Excerpt, Disputes: c.Stance == kg.StanceDisputes}
+	}
+	return out
+}
+
+// noteNames collects the entity ids a cause names.
+func noteNames(names map[string]string, c report.Cause) {
+	names[c.Source.EntityID] = ""
+	if from, _, to, ok := kg.ParseRelationshipID(c.FactID); ok {
+		names[from], names[to] = "", ""
+	}
+	for _, l := range c.Chain {
+		names[l.From], names[l.To] = "", ""
+	}
+	for _, s := range c.Sources {
+		names[s.SourceID] = ""
+	}
+}
+
+// name fills in the names of the entities and sources the causes mention (as they are in
+// the later snapshot, else the earlier), and prefixes each summary of a fact's change with
+// the fact in words: "Best Buy SELLS Kaspersky Anti-Virus", "signal … on Kaspersky Lab".
+func (c *comparison) name(ctx context.Context, cs []report.Change, ids map[string]string) error {
+	list := make([]string, 0, len(ids))
+	for id := range ids {
+		list = append(list, id)
+	}
+	slices.Sort(list)
+	ents := map[string]kg.Entity{}
+	for _, at := range []At{{AsOf: c.to.AsOf, KnownAt: c.to.KnownAt}, {AsOf: c.from.AsOf, KnownAt: c.from.KnownAt}} {
+		var missing []string
+		for _, id := range list {
+			if _, ok := ents[id]; !ok {
+				missing = append(missing, id)
+			}
+		}
+		for len(missing) > 0 {
+			n := min(len(missing), store.MaxIDs)
+			got, err := c.s.store.Entities(ctx, missing[:n], at)
+			if err != nil {
+				return fmt.Errorf("name the causes: %w", err)
+			}
+			for id, e := range got {
+				ents[id] = e
+			}
+			missing = missing[n:]
+		}
+	}
+	name := func(id string) string {
+		if e, ok := ents[id]; ok && e.Name != "" {
+			return e.Name
+		}
+		return id
+	}
+	for i := range cs {
+		for j := range cs[i].Causes {
+			ca := &cs[i].Causes[j]
+			ca.Source.EntityName = name(ca.Source.EntityID)
+			for k := range ca.Chain {
+				l := &ca.Chain[k]
+				l.FromName, l.ToName = name(l.From), name(l.To)
+			}
+			switch from, t, to, isRel := kg.ParseRelationshipID(ca.FactID); {
+			case isRel:
+				ca.Summary = name(from) + " " + string(t) + " " + name(to) + " " + ca.Summary
+			case ca.FactID == ca.Source.SignalID:
+				ca.Summary = ca.Source.EntityName + " — signal " + strings.TrimPrefix(ca.FactID, kg.SignalIDPrefix) + " " + ca.Summary
+			}
+			// A source not yet published at either moment is left out: an answer for a date
+			// never cites what was written later.
+			ca.Sources = slices.DeleteFunc(ca.Sources, func(c report.SourceCitation) bool { _, ok := ents[c.SourceID]; return !ok })
+			for k := range ca.Sources {
+				src := &ca.Sources[k]
+				e := ents[src.SourceID]
+				src.Name = name(src.SourceID)
+				for _, a := range e.Attributes {
+					if a.Key == "published" {
+						src.Published, _ = kg.ParseDate(a.Value)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,476 @@
+package service
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"riskgraph/internal/kg"
+	"riskgraph/internal/report"
+	"riskgraph/internal/store"
+)
+
+// Risk snapshots: each nightly run stores the scores of a whole-graph pass in the store
+// (store.Snapshots), so any replica or client can read them and a later run can compare
+// with them. Their facts are read as known at the moment of the run (KnownAt), so every
+// snapshot can be replayed, and the causes of a change are found by explaining both
+// snapshots' scores at their own moments.
+
+// snapshotRowsPerChunk is how many scores one stored chunk holds.
+const snapshotRowsPerChunk = 20_000
+
+// snapRow is one stored score: short keys, as a snapshot holds millions.
+type snapRow struct {
+	E   string       `json:"e"`
+	N   string       `json:"n"`
+	K   kg.Kind      `json:"k"`
+	D   kg.Dimension `json:"d"`
+	R   int          `json:"r"`
+	S   float64      `json:"s"`
+	I   float64      `json:"i"`
+	P   float64      `json:"p"`
+	Top *snapSource  `json:"t,omitempty"`
+}
+
+type snapSource struct {
+	Sig  string  `json:"s"`
+	E    string  `json:"e"`
+	N    string  `json:"n"`
+	Str  float64 `json:"x"`
+	Hops int     `json:"h"`
+}
+
+func (r snapRow) score() report.Score {
+	s := report.Score{EntityID: r.E, Name: r.N, Kind: r.K, Rank: r.R, Score: r.S, Intrinsic: r.I, Propagated: r.P}
+	if r.Top != nil {
+		s.TopSource = &report.SourceRef{SignalID: r.Top.Sig, EntityID: r.Top.E, EntityName: r.Top.N, Strength: r.Top.Str, Hops: r.Top.Hops}
+	}
+	return s
+}
+
+// snapshotInfo is the report's view of a stored snapshot's description.
+func snapshotInfo(m store.SnapshotMeta) report.SnapshotInfo {
+	return report.SnapshotInfo{ID: m.ID, AsOf: m.AsOf, KnownAt: m.KnownAt, ModelVersion: m.ModelVersion,
+		CreatedAt: m.CreatedAt, CreatedBy: m.CreatedBy, Scores: m.Scores}
+}
+
+// newestFirst orders snapshot descriptions by as-of date, then creation, newest first.
+func newestFirst(a, b store.SnapshotMeta) int {
+	return cmp.Or(cmp.Compare(b.AsOf, a.AsOf), b.CreatedAt.Compare(a.CreatedAt), strings.Compare(b.ID, a.ID))
+}
+
+// RecordSnapshot scores every entity on asOf (0: today) as known now, stores the scores as
+// a snapshot, and deletes all but the newest keep snapshots (0 keeps all; the new one and
+// the one it is compared with are always kept). It returns the snapshot and the newest one
+// dated before it, nil when there is none. It needs the editor role.
+func (s *Service) RecordSnapshot(ctx context.Context, asOf kg.Date, keep int) (report.SnapshotInfo, *report.SnapshotInfo, error) {
+	if err := allow(ctx, RoleEditor, "recording a risk snapshot"); err != nil {
+		return report.SnapshotInfo{}, nil, err
+	}
+	if keep < 0 || keep == 1 {
+		return report.SnapshotInfo{}, nil, kg.Invalid("keep", "keep is %d; keep 0 (all) or at least 2 snapshots, so that the next run has one to compare with", keep)
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	at := At{AsOf: store.ResolveAsOf(asOf), KnownAt: kg.StampOf(now)}
+	rows, err := s.scoreRows(ctx, at)
+	if err != nil {
+		return report.SnapshotInfo{}, nil, err
+	}
+	chunks, err := encodeRows(rows)
+	if err != nil {
+		return report.SnapshotInfo{}, nil, err
+	}
+	m := store.SnapshotMeta{ID: "snapshot:" + at.AsOf.String() + ":" + now.Format("20060102T150405.000000Z"),
+		AsOf: at.AsOf, KnownAt: at.KnownAt, ModelVersion: s.model.Version(), CreatedAt: now, CreatedBy: writer(ctx),
+		Scores: len(rows), Chunks: len(chunks)}
+	if err := s.store.PutSnapshot(ctx, m, chunks); err != nil {
+		return report.SnapshotInfo{}, nil, fmt.Errorf("store snapshot as of %s: %w", at.AsOf, err)
+	}
+	all, err := s.store.ListSnapshots(ctx)
+	if err != nil {
+		return report.SnapshotInfo{}, nil, fmt.Errorf("list snapshots: %w", err)
+	}
+	slices.SortFunc(all, newestFirst)
+	cur := snapshotInfo(m)
+	var prev *report.SnapshotInfo
+	for _, o := range all {
+		if o.AsOf < m.AsOf {
+			p := snapshotInfo(o)
+			prev = &p
+			break
+		}
+	}
+	if keep > 0 {
+		if err := s.prune(ctx, all, keep, m.ID, prev); err != nil {
+			return cur, prev, err
+		}
+	}
+	return cur, prev, nil
+}
+
+// prune deletes the snapshots past the newest keep by creation time, sparing the new one
+// and the one it is compared with.
+func (s *Service) prune(ctx context.Context, all []store.SnapshotMeta, keep int, cur string, prev *report.SnapshotInfo) error {
+	slices.SortFunc(all, func(a, b store.SnapshotMeta) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	spare := map[string]bool{cur: true}
+	if prev != nil {
+		spare[prev.ID] = true
+	}
+	var drop []string
+	kept := len(spare)
+	for _, o := range all {
+		switch {
+		case spare[o.ID]:
+		case kept < keep:
+			kept++
+		default:
+			drop = append(drop, o.ID)
+		}
+	}
+	for len(drop) > 0 {
+		n := min(len(drop), store.MaxIDs)
+		if err := s.store.DeleteSnapshots(ctx, drop[:n]); err != nil {
+			return fmt.Errorf("delete old snapshots: %w", err)
+		}
+		drop = drop[n:]
+	}
+	return nil
+}
+
+// scoreRows runs the whole-graph pass for at and returns every non-zero score with names,
+// by dimension in model order, each in rank order.
+func (s *Service) scoreRows(ctx context.Context, at At) ([]snapRow, error) {
+	res, err := s.wholePass(ctx, at)
+	if err != nil {
+		return nil, err
+	}
+	type named struct {
+		name string
+		kind kg.Kind
+	}
+	names := map[string]named{}
+	var rows []snapRow
+	for _, d := range s.model.Dimensions() {
+		ranked, err := res.Ranking(d, 0, 0)
+		if err != nil {
+			return nil, fmt.Errorf("rank %s: %w", d, err)
+		}
+		var missing []string
+		for _, sc := range ranked {
+			if _, ok := names[sc.EntityID]; !ok {
+				missing = append(missing, sc.EntityID)
+			}
+		}
+		for len(missing) > 0 {
+			n := min(len(missing), store.MaxIDs)
+			ents, err := s.store.Entities(ctx, missing[:n], at)
+			if err != nil {
+				return nil, fmt.Errorf("read %d scored entities: %w", n, err)
+			}
+			for _, e := range ents {
+				names[e.ID] = named{e.Name, e.Kind}
+			}
+			missing = missing[n:]
+		}
+		for i, sc := range ranked {
+			full, err := res.Score(sc.EntityID, d)
+			if err != nil {
+				return nil, fmt.Errorf("score %s: %w", sc.EntityID, err)
+			}
+			nm := names[sc.EntityID]
+			r := snapRow{E: sc.EntityID, N: nm.name, K: nm.kind, D: d, R: i + 1, S: sc.Score, I: sc.Intrinsic, P: sc.Propagated}
+			if len(full.Sources) > 0 {
+				top := full.Sources[0]
+				r.Top = &snapSource{Sig: top.SignalID, E: top.EntityID, N: names[top.EntityID].name, Str: top.Strength, Hops: top.Hops}
+			}
+			rows = append(rows, r)
+		}
+	}
+	return rows, nil
+}
+
+// encodeRows packs rows into gzip-compressed JSON-lines chunks.
+func encodeRows(rows []snapRow) ([][]byte, error) {
+	var chunks [][]byte
+	for start := 0; start < len(rows); start += snapshotRowsPerChunk {
+		var buf bytes.Buffer
+		zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		if err != nil {
+			return nil, err
+		}
+		enc := json.NewEncoder(zw)
+		for _, r := range rows[start:min(start+snapshotRowsPerChunk, len(rows))] {
+			if err := enc.Encode(r); err != nil {
+				return nil, fmt.Errorf("encode snapshot row: %w", err)
+			}
+		}
+		if err := zw.Close(); err != nil {
+			return nil, fmt.Errorf("compress snapshot chunk: %w", err)
+		}
+		chunks = append(chunks, buf.Bytes())
+	}
+	return chunks, nil
+}
+
+// snapshotRows reads a stored snapshot's rows, calling fn with each.
+func (s *Service) snapshotRows(ctx context.Context, id string, fn func(snapRow) error) error {
+	err := s.store.SnapshotChunks(ctx, id, func(i int, b []byte) error {
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			return fmt.Errorf("chunk %d: %w", i, err)
+		}
+		dec := json.NewDecoder(bufio.NewReader(zr))
+		for {
+			var r snapRow
+			if err := dec.Decode(&r); errors.Is(err, io.EOF) {
+				return nil
+			} else if err != nil {
+				return fmt.Errorf("chunk %d: %w", i, err)
+			}
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("read snapshot %s: %w", id, err)
+	}
+	return nil
+}
+
+// SnapshotScores calls fn with snapshot id's scores, dimension by dimension in model order,
+// each in rank order, in batches.
+func (s *Service) SnapshotScores(ctx context.Context, id string, fn func(kg.Dimension, []report.Score) error) error {
+	const batch = 5000
+	var (
+		dim kg.Dimension
+		buf []report.Score
+	)
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		err := fn(dim, buf)
+		buf = nil
+		return err
+	}
+	err := s.snapshotRows(ctx, id, func(r snapRow) error {
+		if r.D != dim || len(buf) == batch {
+			if err := flush(); err != nil {
+				return err
+			}
+			dim = r.D
+		}
+		buf = append(buf, r.score())
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
+// decodedSnapshots is how many decoded snapshots the service keeps: the two sides of the
+// comparison a report or a dashboard pages through.
+const decodedSnapshots = 2
+
+// scoresByDimension reads a snapshot's scores, grouped by dimension. Snapshots never change,
+// so the last few decoded are kept: paging through one does not decode it for every page.
+func (s *Service) scoresByDimension(ctx context.Context, id string) (map[kg.Dimension][]report.Score, error) {
+	s.snapMu.Lock()
+	for _, c := range s.snapCache {
+		if c.id == id {
+			s.snapMu.Unlock()
+			return c.scores, nil
+		}
+	}
+	s.snapMu.Unlock()
+	out := map[kg.Dimension][]report.Score{}
+	err := s.SnapshotScores(ctx, id, func(d kg.Dimension, sc []report.Score) error {
+		out[d] = append(out[d], sc...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.snapMu.Lock()
+	defer s.snapMu.Unlock()
+	if len(s.snapCache) == decodedSnapshots {
+		s.snapCache = s.snapCache[1:]
+	}
+	s.snapCache = append(s.snapCache, decoded{id, out})
+	return out, nil
+}
+
+// decoded is one snapshot's scores, read.
+type decoded struct {
+	id     string
+	scores map[kg.Dimension][]report.Score
+}
+
+// SnapshotPage is one page of stored snapshots.
+type SnapshotPage struct {
+	Items     []report.SnapshotInfo
+	HasNext   bool
+	EndCursor string
+}
+
+// SnapshotList pages through the stored snapshots, newest first (see Snapshots).
+func (s *Service) SnapshotList(ctx context.Context, p Page) (SnapshotPage, error) {
+	page, err := store.CheckPage(p, 1)
+	if err != nil {
+		return SnapshotPage{}, err
+	}
+	all, err := s.Snapshots(ctx)
+	if err != nil {
+		return SnapshotPage{}, err
+	}
+	start := 0
+	if page.Key != nil {
+		start = len(all)
+		for i, m := range all {
+			if m.ID == page.Key[0] {
+				start = i + 1
+				break
+			}
+		}
+	}
+	end := min(start+page.First, len(all))
+	out := SnapshotPage{Items: all[start:end], HasNext: end < len(all)}
+	if end > start {
+		out.EndCursor = store.EncodeCursor(all[end-1].ID)
+	}
+	return out, nil
+}
+
+// ReportSnapshots returns the newest snapshot of date d (0: today) and the newest one
+// dated before it (nil when there is none): the pair a report of d compares.
+// A snapshot id, when given, names the snapshot instead of d.
+func (s *Service) ReportSnapshots(ctx context.Context, d kg.Date, id string) (report.SnapshotInfo, *report.SnapshotInfo, error) {
+	var cur report.SnapshotInfo
+	var err error
+	if id != "" {
+		cur, err = s.snapshotByID(ctx, id)
+	} else {
+		cur, err = s.SnapshotOn(ctx, d, false)
+	}
+	if err != nil {
+		return cur, nil, err
+	}
+	prev, err := s.SnapshotOn(ctx, cur.AsOf, true)
+	if errors.Is(err, store.ErrNotFound) {
+		return cur, nil, nil
+	}
+	if err != nil {
+		return cur, nil, err
+	}
+	return cur, &prev, nil
+}
+
+// DimensionScore is one stored score with its dimension.
+type DimensionScore struct {
+	Dimension kg.Dimension
+	Score     report.Score
+}
+
+// ScorePage is one page of a snapshot's scores.
+type ScorePage struct {
+	Items     []DimensionScore
+	HasNext   bool
+	EndCursor string
+}
+
+// SnapshotScorePage pages through a snapshot's scores, dimension by dimension in model
+// order, each in rank order; dim "" means every dimension.
+func (s *Service) SnapshotScorePage(ctx context.Context, id string, dim kg.Dimension, p Page) (ScorePage, error) {
+	if dim != "" && !dim.Valid() {
+		return ScorePage{}, kg.Invalid("dimension", "unknown dimension %q", dim)
+	}
+	page, err := store.CheckPage(p, 2)
+	if err != nil {
+		return ScorePage{}, err
+	}
+	byDim, err := s.scoresByDimension(ctx, id)
+	if err != nil {
+		return ScorePage{}, err
+	}
+	var out ScorePage
+	started := page.Key == nil
+	for _, d := range s.model.Dimensions() {
+		if dim != "" && d != dim {
+			continue
+		}
+		for _, sc := range byDim[d] {
+			if !started {
+				started = string(d) == page.Key[0] && sc.EntityID == page.Key[1]
+				continue
+			}
+			if len(out.Items) == page.First {
+				out.HasNext = true
+				return out, nil
+			}
+			out.Items = append(out.Items, DimensionScore{Dimension: d, Score: sc})
+			out.EndCursor = store.EncodeCursor(string(d), sc.EntityID)
+		}
+	}
+	return out, nil
+}
+
+// Snapshots returns every stored snapshot, newest first (by date, then creation).
+func (s *Service) Snapshots(ctx context.Context) ([]report.SnapshotInfo, error) {
+	all, err := s.store.ListSnapshots(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list snapshots: %w", err)
+	}
+	slices.SortFunc(all, newestFirst)
+	out := make([]report.SnapshotInfo, len(all))
+	for i, m := range all {
+		out[i] = snapshotInfo(m)
+	}
+	return out, nil
+}
+
+// SnapshotOn returns the newest snapshot of date d (0: today), or, with before set, the
+// newest dated before d; ErrNotFound when there is none.
+func (s *Service) SnapshotOn(ctx context.Context, d kg.Date, before bool) (report.SnapshotInfo, error) {
+	d = store.ResolveAsOf(d)
+	all, err := s.Snapshots(ctx)
+	if err != nil {
+		return report.SnapshotInfo{}, err
+	}
+	for _, m := range all {
+		if (!before && m.AsOf == d) || (before && m.AsOf < d) {
+			return m, nil
+		}
+	}
+	if before {
+		return report.SnapshotInfo{}, fmt.Errorf("no risk snapshot is dated before %s: %w", d, store.ErrNotFound)
+	}
+	return report.SnapshotInfo{}, fmt.Errorf("no risk snapshot is dated %s; record one first (riskgraph report, or the recordRiskSnapshot mutation): %w", d, store.ErrNotFound)
+}
+
+// snapshotByID returns the stored snapshot with this id.
+func (s *Service) snapshotByID(ctx context.Context, id string) (report.SnapshotInfo, error) {
+	all, err := s.Snapshots(ctx)
+	if err != nil {
+		return report.SnapshotInfo{}, err
+	}
+	for _, m := range all {
+		if m.ID == id {
+			return m, nil
+		}
+	}
+	return report.SnapshotInfo{}, fmt.Errorf("no risk snapshot %q: %w", id, store.ErrNotFound)
+}
+
+// The service is the report's source when the report runs beside the store.
+var _ report.Source = (*Service)(nil)
