@@ -10,6 +10,7 @@ import (
 	"riskgraph/graph/model"
 	"riskgraph/internal/kg"
 	"riskgraph/internal/match"
+	"riskgraph/internal/report"
 	"riskgraph/internal/risk"
 	"riskgraph/internal/service"
 	"strconv"
@@ -48,7 +49,10 @@ type ResolverRoot interface {
 	Path() PathResolver
 	Query() QueryResolver
 	Relationship() RelationshipResolver
+	RiskCause() RiskCauseResolver
+	RiskReport() RiskReportResolver
 	RiskSignal() RiskSignalResolver
+	RiskSnapshot() RiskSnapshotResolver
 	WriteResult() WriteResultResolver
 }
 
@@ -65,6 +69,23 @@ type ComplexityRoot struct {
 		Matches func(childComplexity int) int
 		Name    func(childComplexity int) int
 		Verdict func(childComplexity int) int
+	}
+
+	CauseLink struct {
+		From           func(childComplexity int) int
+		FromName       func(childComplexity int) int
+		RelationshipID func(childComplexity int) int
+		To             func(childComplexity int) int
+		ToName         func(childComplexity int) int
+		Type           func(childComplexity int) int
+	}
+
+	CauseSource struct {
+		Disputes  func(childComplexity int) int
+		Excerpt   func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Published func(childComplexity int) int
+		SourceID  func(childComplexity int) int
 	}
 
 	Citation struct {
@@ -102,6 +123,30 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 		Owners func(childComplexity int) int
 		Reason func(childComplexity int) int
+	}
+
+	DataQuality struct {
+		Disputed          func(childComplexity int) int
+		DisputedCount     func(childComplexity int) int
+		Inferred          func(childComplexity int) int
+		InferredCount     func(childComplexity int) int
+		StaleAfterDays    func(childComplexity int) int
+		StaleSources      func(childComplexity int) int
+		StaleSourcesCount func(childComplexity int) int
+		Unsourced         func(childComplexity int) int
+		UnsourcedCount    func(childComplexity int) int
+	}
+
+	DueObligation struct {
+		DaysUntilDue func(childComplexity int) int
+		Due          func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Met          func(childComplexity int) int
+		Pending      func(childComplexity int) int
+		RuleID       func(childComplexity int) int
+		RuleName     func(childComplexity int) int
+		Status       func(childComplexity int) int
+		Title        func(childComplexity int) int
 	}
 
 	Entity struct {
@@ -166,6 +211,13 @@ type ComplexityRoot struct {
 		Weight         func(childComplexity int) int
 	}
 
+	FactRef struct {
+		Date    func(childComplexity int) int
+		ID      func(childComplexity int) int
+		Kind    func(childComplexity int) int
+		Summary func(childComplexity int) int
+	}
+
 	History struct {
 		ID       func(childComplexity int) int
 		Versions func(childComplexity int) int
@@ -188,6 +240,7 @@ type ComplexityRoot struct {
 		AddRiskSignals      func(childComplexity int, input []model.RiskSignalInput) int
 		Apply               func(childComplexity int, input model.BatchInput) int
 		RecordCompliance    func(childComplexity int, partyID string, obligationID string, on kg.Date, sources []model.CitationInput, note *string) int
+		RecordRiskSnapshot  func(childComplexity int, asOf *kg.Date, keep *int) int
 		Retract             func(childComplexity int, ids []string, on kg.Date) int
 		UpsertEntities      func(childComplexity int, input []model.EntityInput) int
 		UpsertRelationships func(childComplexity int, input []model.RelationshipInput) int
@@ -239,18 +292,21 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Compliance   func(childComplexity int, directiveID string, asOf *kg.Date, knownAt *kg.Stamp) int
-		Coverage     func(childComplexity int, ruleID string, asOf *kg.Date, knownAt *kg.Stamp) int
-		Entities     func(childComplexity int, kind *kg.Kind, filter *model.EntityFilter, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) int
-		Entity       func(childComplexity int, id string, asOf *kg.Date, knownAt *kg.Stamp) int
-		Exposure     func(childComplexity int, entityID string, dimension kg.Dimension, asOf *kg.Date, knownAt *kg.Stamp, maxHops *int) int
-		History      func(childComplexity int, id string) int
-		Match        func(childComplexity int, candidates []match.Candidate, asOf *kg.Date, knownAt *kg.Stamp, first *int) int
-		Paths        func(childComplexity int, fromID string, toID string, maxHops *int, types []kg.RelType, asOf *kg.Date, knownAt *kg.Stamp, first *int) int
-		Relationship func(childComplexity int, id string, asOf *kg.Date, knownAt *kg.Stamp) int
-		RiskRanking  func(childComplexity int, dimension kg.Dimension, kind *kg.Kind, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) int
-		Search       func(childComplexity int, text string, kinds []kg.Kind, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) int
-		Signal       func(childComplexity int, id string, asOf *kg.Date, knownAt *kg.Stamp) int
+		Compliance    func(childComplexity int, directiveID string, asOf *kg.Date, knownAt *kg.Stamp) int
+		Coverage      func(childComplexity int, ruleID string, asOf *kg.Date, knownAt *kg.Stamp) int
+		Entities      func(childComplexity int, kind *kg.Kind, filter *model.EntityFilter, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) int
+		Entity        func(childComplexity int, id string, asOf *kg.Date, knownAt *kg.Stamp) int
+		Exposure      func(childComplexity int, entityID string, dimension kg.Dimension, asOf *kg.Date, knownAt *kg.Stamp, maxHops *int) int
+		History       func(childComplexity int, id string) int
+		Match         func(childComplexity int, candidates []match.Candidate, asOf *kg.Date, knownAt *kg.Stamp, first *int) int
+		Paths         func(childComplexity int, fromID string, toID string, maxHops *int, types []kg.RelType, asOf *kg.Date, knownAt *kg.Stamp, first *int) int
+		Relationship  func(childComplexity int, id string, asOf *kg.Date, knownAt *kg.Stamp) int
+		RiskChanges   func(childComplexity int, from *kg.Date, to *kg.Date, fromSnapshot *string, toSnapshot *string, dimension *kg.Dimension, minDelta *float64, first *int, after *string) int
+		RiskRanking   func(childComplexity int, dimension kg.Dimension, kind *kg.Kind, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) int
+		RiskReport    func(childComplexity int, asOf *kg.Date, snapshot *string) int
+		RiskSnapshots func(childComplexity int, first *int, after *string) int
+		Search        func(childComplexity int, text string, kinds []kg.Kind, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) int
+		Signal        func(childComplexity int, id string, asOf *kg.Date, knownAt *kg.Stamp) int
 	}
 
 	Reach struct {
@@ -258,6 +314,11 @@ type ComplexityRoot struct {
 		Controls      func(childComplexity int) int
 		Products      func(childComplexity int) int
 		SharedControl func(childComplexity int) int
+	}
+
+	RecordedRiskSnapshot struct {
+		Previous func(childComplexity int) int
+		Snapshot func(childComplexity int) int
 	}
 
 	Relationship struct {
@@ -286,6 +347,39 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	RiskCause struct {
+		Chain   func(childComplexity int) int
+		Date    func(childComplexity int) int
+		Delta   func(childComplexity int) int
+		FactID  func(childComplexity int) int
+		Kind    func(childComplexity int) int
+		Source  func(childComplexity int) int
+		Sources func(childComplexity int) int
+		Summary func(childComplexity int) int
+	}
+
+	RiskChange struct {
+		Causes       func(childComplexity int) int
+		Change       func(childComplexity int) int
+		Delta        func(childComplexity int) int
+		Dimension    func(childComplexity int) int
+		EntityID     func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Previous     func(childComplexity int) int
+		PreviousRank func(childComplexity int) int
+		Rank         func(childComplexity int) int
+		Score        func(childComplexity int) int
+	}
+
+	RiskChangeConnection struct {
+		From       func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		To         func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
 	RiskRankingConnection struct {
 		AsOf         func(childComplexity int) int
 		Edges        func(childComplexity int) int
@@ -300,6 +394,14 @@ type ComplexityRoot struct {
 		Propagated func(childComplexity int) int
 		Rank       func(childComplexity int) int
 		Score      func(childComplexity int) int
+	}
+
+	RiskReport struct {
+		DataQuality func(childComplexity int, staleAfterDays *int) int
+		Obligations func(childComplexity int, windowDays *int) int
+		Previous    func(childComplexity int) int
+		Scores      func(childComplexity int, dimension *kg.Dimension, first *int, after *string) int
+		Snapshot    func(childComplexity int) int
 	}
 
 	RiskScore struct {
@@ -322,6 +424,29 @@ type ComplexityRoot struct {
 		Version   func(childComplexity int) int
 	}
 
+	RiskSnapshot struct {
+		AsOf         func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		CreatedBy    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		KnownAt      func(childComplexity int) int
+		ModelVersion func(childComplexity int) int
+		Scores       func(childComplexity int) int
+	}
+
+	RiskSnapshotConnection struct {
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	RiskSourceRef struct {
+		EntityID   func(childComplexity int) int
+		EntityName func(childComplexity int) int
+		Hops       func(childComplexity int) int
+		SignalID   func(childComplexity int) int
+		Strength   func(childComplexity int) int
+	}
+
 	SearchConnection struct {
 		Edges    func(childComplexity int) int
 		PageInfo func(childComplexity int) int
@@ -330,6 +455,23 @@ type ComplexityRoot struct {
 	SearchEdge struct {
 		Node  func(childComplexity int) int
 		Score func(childComplexity int) int
+	}
+
+	SnapshotScore struct {
+		Dimension  func(childComplexity int) int
+		EntityID   func(childComplexity int) int
+		Intrinsic  func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Propagated func(childComplexity int) int
+		Rank       func(childComplexity int) int
+		Score      func(childComplexity int) int
+		TopSource  func(childComplexity int) int
+	}
+
+	SnapshotScoreConnection struct {
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
 	}
 
 	Version struct {
@@ -403,6 +545,7 @@ type MutationResolver interface {
 	AddRiskSignals(ctx context.Context, input []model.RiskSignalInput) (*kg.WriteResult, error)
 	Retract(ctx context.Context, ids []string, on kg.Date) (*kg.WriteResult, error)
 	RecordCompliance(ctx context.Context, partyID string, obligationID string, on kg.Date, sources []model.CitationInput, note *string) (*kg.WriteResult, error)
+	RecordRiskSnapshot(ctx context.Context, asOf *kg.Date, keep *int) (*model.RecordedRiskSnapshot, error)
 }
 type ObligationResolver interface {
 	Sources(ctx context.Context, obj *service.ObligationState) ([]model.Citation, error)
@@ -438,13 +581,27 @@ type QueryResolver interface {
 	Compliance(ctx context.Context, directiveID string, asOf *kg.Date, knownAt *kg.Stamp) (*service.Compliance, error)
 	Coverage(ctx context.Context, ruleID string, asOf *kg.Date, knownAt *kg.Stamp) (*service.CoverageResult, error)
 	Match(ctx context.Context, candidates []match.Candidate, asOf *kg.Date, knownAt *kg.Stamp, first *int) ([]service.MatchResult, error)
+	RiskSnapshots(ctx context.Context, first *int, after *string) (*model.RiskSnapshotConnection, error)
+	RiskReport(ctx context.Context, asOf *kg.Date, snapshot *string) (*model.RiskReport, error)
+	RiskChanges(ctx context.Context, from *kg.Date, to *kg.Date, fromSnapshot *string, toSnapshot *string, dimension *kg.Dimension, minDelta *float64, first *int, after *string) (*model.RiskChangeConnection, error)
 }
 type RelationshipResolver interface {
 	From(ctx context.Context, obj *model.Relationship) (*model.Entity, error)
 	To(ctx context.Context, obj *model.Relationship) (*model.Entity, error)
 }
+type RiskCauseResolver interface {
+	FactID(ctx context.Context, obj *report.Cause) (*string, error)
+}
+type RiskReportResolver interface {
+	Scores(ctx context.Context, obj *model.RiskReport, dimension *kg.Dimension, first *int, after *string) (*model.SnapshotScoreConnection, error)
+	Obligations(ctx context.Context, obj *model.RiskReport, windowDays *int) ([]report.ObligationItem, error)
+	DataQuality(ctx context.Context, obj *model.RiskReport, staleAfterDays *int) (*report.Quality, error)
+}
 type RiskSignalResolver interface {
 	Entity(ctx context.Context, obj *model.RiskSignal) (*model.Entity, error)
+}
+type RiskSnapshotResolver interface {
+	CreatedAt(ctx context.Context, obj *report.SnapshotInfo) (kg.Stamp, error)
 }
 type WriteResultResolver interface {
 	RecordedAt(ctx context.Context, obj *kg.WriteResult) (*kg.Stamp, error)
@@ -499,6 +656,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CandidateMatches.Verdict(childComplexity), true
+
+	case "CauseLink.from":
+		if e.ComplexityRoot.CauseLink.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CauseLink.From(childComplexity), true
+	case "CauseLink.fromName":
+		if e.ComplexityRoot.CauseLink.FromName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CauseLink.FromName(childComplexity), true
+	case "CauseLink.relationshipId":
+		if e.ComplexityRoot.CauseLink.RelationshipID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CauseLink.RelationshipID(childComplexity), true
+	case "CauseLink.to":
+		if e.ComplexityRoot.CauseLink.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CauseLink.To(childComplexity), true
+	case "CauseLink.toName":
+		if e.ComplexityRoot.CauseLink.ToName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CauseLink.ToName(childComplexity), true
+	case "CauseLink.type":
+		if e.ComplexityRoot.CauseLink.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CauseLink.Type(childComplexity), true
+
+	case "CauseSource.disputes":
+		if e.ComplexityRoot.CauseSource.Disputes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CauseSource.Disputes(childComplexity), true
+	case "CauseSource.excerpt":
+		if e.ComplexityRoot.CauseSource.Excerpt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CauseSource.Excerpt(childComplexity), true
+	case "CauseSource.name":
+		if e.ComplexityRoot.CauseSource.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CauseSource.Name(childComplexity), true
+	case "CauseSource.published":
+		if e.ComplexityRoot.CauseSource.Published == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CauseSource.Published(childComplexity), true
+	case "CauseSource.sourceId":
+		if e.ComplexityRoot.CauseSource.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CauseSource.SourceID(childComplexity), true
 
 	case "Citation.excerpt":
 		if e.ComplexityRoot.Citation.Excerpt == nil {
@@ -636,6 +861,116 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CoveredEntity.Reason(childComplexity), true
+
+	case "DataQuality.disputed":
+		if e.ComplexityRoot.DataQuality.Disputed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQuality.Disputed(childComplexity), true
+	case "DataQuality.disputedCount":
+		if e.ComplexityRoot.DataQuality.DisputedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQuality.DisputedCount(childComplexity), true
+	case "DataQuality.inferred":
+		if e.ComplexityRoot.DataQuality.Inferred == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQuality.Inferred(childComplexity), true
+	case "DataQuality.inferredCount":
+		if e.ComplexityRoot.DataQuality.InferredCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQuality.InferredCount(childComplexity), true
+	case "DataQuality.staleAfterDays":
+		if e.ComplexityRoot.DataQuality.StaleAfterDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQuality.StaleAfterDays(childComplexity), true
+	case "DataQuality.staleSources":
+		if e.ComplexityRoot.DataQuality.StaleSources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQuality.StaleSources(childComplexity), true
+	case "DataQuality.staleSourcesCount":
+		if e.ComplexityRoot.DataQuality.StaleSourcesCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQuality.StaleSourcesCount(childComplexity), true
+	case "DataQuality.unsourced":
+		if e.ComplexityRoot.DataQuality.Unsourced == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQuality.Unsourced(childComplexity), true
+	case "DataQuality.unsourcedCount":
+		if e.ComplexityRoot.DataQuality.UnsourcedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQuality.UnsourcedCount(childComplexity), true
+
+	case "DueObligation.daysUntilDue":
+		if e.ComplexityRoot.DueObligation.DaysUntilDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueObligation.DaysUntilDue(childComplexity), true
+	case "DueObligation.due":
+		if e.ComplexityRoot.DueObligation.Due == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueObligation.Due(childComplexity), true
+	case "DueObligation.id":
+		if e.ComplexityRoot.DueObligation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueObligation.ID(childComplexity), true
+	case "DueObligation.met":
+		if e.ComplexityRoot.DueObligation.Met == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueObligation.Met(childComplexity), true
+	case "DueObligation.pending":
+		if e.ComplexityRoot.DueObligation.Pending == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueObligation.Pending(childComplexity), true
+	case "DueObligation.ruleId":
+		if e.ComplexityRoot.DueObligation.RuleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueObligation.RuleID(childComplexity), true
+	case "DueObligation.ruleName":
+		if e.ComplexityRoot.DueObligation.RuleName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueObligation.RuleName(childComplexity), true
+	case "DueObligation.status":
+		if e.ComplexityRoot.DueObligation.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueObligation.Status(childComplexity), true
+	case "DueObligation.title":
+		if e.ComplexityRoot.DueObligation.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DueObligation.Title(childComplexity), true
 
 	case "Entity.aliases":
 		if e.ComplexityRoot.Entity.Aliases == nil {
@@ -927,6 +1262,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ExposureStep.Weight(childComplexity), true
 
+	case "FactRef.date":
+		if e.ComplexityRoot.FactRef.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FactRef.Date(childComplexity), true
+	case "FactRef.id":
+		if e.ComplexityRoot.FactRef.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FactRef.ID(childComplexity), true
+	case "FactRef.kind":
+		if e.ComplexityRoot.FactRef.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FactRef.Kind(childComplexity), true
+	case "FactRef.summary":
+		if e.ComplexityRoot.FactRef.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FactRef.Summary(childComplexity), true
+
 	case "History.id":
 		if e.ComplexityRoot.History.ID == nil {
 			break
@@ -1017,6 +1377,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordCompliance(childComplexity, args["partyId"].(string), args["obligationId"].(string), args["on"].(kg.Date), args["sources"].([]model.CitationInput), args["note"].(*string)), true
+	case "Mutation.recordRiskSnapshot":
+		if e.ComplexityRoot.Mutation.RecordRiskSnapshot == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordRiskSnapshot_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordRiskSnapshot(childComplexity, args["asOf"].(*kg.Date), args["keep"].(*int)), true
 	case "Mutation.retract":
 		if e.ComplexityRoot.Mutation.Retract == nil {
 			break
@@ -1319,6 +1690,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Relationship(childComplexity, args["id"].(string), args["asOf"].(*kg.Date), args["knownAt"].(*kg.Stamp)), true
+	case "Query.riskChanges":
+		if e.ComplexityRoot.Query.RiskChanges == nil {
+			break
+		}
+
+		args, err := ec.field_Query_riskChanges_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RiskChanges(childComplexity, args["from"].(*kg.Date), args["to"].(*kg.Date), args["fromSnapshot"].(*string), args["toSnapshot"].(*string), args["dimension"].(*kg.Dimension), args["minDelta"].(*float64), args["first"].(*int), args["after"].(*string)), true
 	case "Query.riskRanking":
 		if e.ComplexityRoot.Query.RiskRanking == nil {
 			break
@@ -1330,6 +1712,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.RiskRanking(childComplexity, args["dimension"].(kg.Dimension), args["kind"].(*kg.Kind), args["asOf"].(*kg.Date), args["knownAt"].(*kg.Stamp), args["first"].(*int), args["after"].(*string)), true
+	case "Query.riskReport":
+		if e.ComplexityRoot.Query.RiskReport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_riskReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RiskReport(childComplexity, args["asOf"].(*kg.Date), args["snapshot"].(*string)), true
+	case "Query.riskSnapshots":
+		if e.ComplexityRoot.Query.RiskSnapshots == nil {
+			break
+		}
+
+		args, err := ec.field_Query_riskSnapshots_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RiskSnapshots(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -1377,6 +1781,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Reach.SharedControl(childComplexity), true
+
+	case "RecordedRiskSnapshot.previous":
+		if e.ComplexityRoot.RecordedRiskSnapshot.Previous == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordedRiskSnapshot.Previous(childComplexity), true
+	case "RecordedRiskSnapshot.snapshot":
+		if e.ComplexityRoot.RecordedRiskSnapshot.Snapshot == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordedRiskSnapshot.Snapshot(childComplexity), true
 
 	case "Relationship.confidence":
 		if e.ComplexityRoot.Relationship.EffectiveConfidence == nil {
@@ -1483,6 +1900,153 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RelationshipEdge.Node(childComplexity), true
 
+	case "RiskCause.chain":
+		if e.ComplexityRoot.RiskCause.Chain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskCause.Chain(childComplexity), true
+	case "RiskCause.date":
+		if e.ComplexityRoot.RiskCause.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskCause.Date(childComplexity), true
+	case "RiskCause.delta":
+		if e.ComplexityRoot.RiskCause.Delta == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskCause.Delta(childComplexity), true
+	case "RiskCause.factId":
+		if e.ComplexityRoot.RiskCause.FactID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskCause.FactID(childComplexity), true
+	case "RiskCause.kind":
+		if e.ComplexityRoot.RiskCause.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskCause.Kind(childComplexity), true
+	case "RiskCause.source":
+		if e.ComplexityRoot.RiskCause.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskCause.Source(childComplexity), true
+	case "RiskCause.sources":
+		if e.ComplexityRoot.RiskCause.Sources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskCause.Sources(childComplexity), true
+	case "RiskCause.summary":
+		if e.ComplexityRoot.RiskCause.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskCause.Summary(childComplexity), true
+
+	case "RiskChange.causes":
+		if e.ComplexityRoot.RiskChange.Causes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskChange.Causes(childComplexity), true
+	case "RiskChange.change":
+		if e.ComplexityRoot.RiskChange.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskChange.Change(childComplexity), true
+	case "RiskChange.delta":
+		if e.ComplexityRoot.RiskChange.Delta == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskChange.Delta(childComplexity), true
+	case "RiskChange.dimension":
+		if e.ComplexityRoot.RiskChange.Dimension == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskChange.Dimension(childComplexity), true
+	case "RiskChange.entityId":
+		if e.ComplexityRoot.RiskChange.EntityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskChange.EntityID(childComplexity), true
+	case "RiskChange.kind":
+		if e.ComplexityRoot.RiskChange.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskChange.Kind(childComplexity), true
+	case "RiskChange.name":
+		if e.ComplexityRoot.RiskChange.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskChange.Name(childComplexity), true
+	case "RiskChange.previous":
+		if e.ComplexityRoot.RiskChange.Previous == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskChange.Previous(childComplexity), true
+	case "RiskChange.previousRank":
+		if e.ComplexityRoot.RiskChange.PreviousRank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskChange.PreviousRank(childComplexity), true
+	case "RiskChange.rank":
+		if e.ComplexityRoot.RiskChange.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskChange.Rank(childComplexity), true
+	case "RiskChange.score":
+		if e.ComplexityRoot.RiskChange.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskChange.Score(childComplexity), true
+
+	case "RiskChangeConnection.from":
+		if e.ComplexityRoot.RiskChangeConnection.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskChangeConnection.From(childComplexity), true
+	case "RiskChangeConnection.nodes":
+		if e.ComplexityRoot.RiskChangeConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskChangeConnection.Nodes(childComplexity), true
+	case "RiskChangeConnection.pageInfo":
+		if e.ComplexityRoot.RiskChangeConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskChangeConnection.PageInfo(childComplexity), true
+	case "RiskChangeConnection.to":
+		if e.ComplexityRoot.RiskChangeConnection.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskChangeConnection.To(childComplexity), true
+	case "RiskChangeConnection.totalCount":
+		if e.ComplexityRoot.RiskChangeConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskChangeConnection.TotalCount(childComplexity), true
+
 	case "RiskRankingConnection.asOf":
 		if e.ComplexityRoot.RiskRankingConnection.AsOf == nil {
 			break
@@ -1544,6 +2108,52 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RiskRankingEdge.Score(childComplexity), true
+
+	case "RiskReport.dataQuality":
+		if e.ComplexityRoot.RiskReport.DataQuality == nil {
+			break
+		}
+
+		args, err := ec.field_RiskReport_dataQuality_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RiskReport.DataQuality(childComplexity, args["staleAfterDays"].(*int)), true
+	case "RiskReport.obligations":
+		if e.ComplexityRoot.RiskReport.Obligations == nil {
+			break
+		}
+
+		args, err := ec.field_RiskReport_obligations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RiskReport.Obligations(childComplexity, args["windowDays"].(*int)), true
+	case "RiskReport.previous":
+		if e.ComplexityRoot.RiskReport.Previous == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskReport.Previous(childComplexity), true
+	case "RiskReport.scores":
+		if e.ComplexityRoot.RiskReport.Scores == nil {
+			break
+		}
+
+		args, err := ec.field_RiskReport_scores_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RiskReport.Scores(childComplexity, args["dimension"].(*kg.Dimension), args["first"].(*int), args["after"].(*string)), true
+	case "RiskReport.snapshot":
+		if e.ComplexityRoot.RiskReport.Snapshot == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskReport.Snapshot(childComplexity), true
 
 	case "RiskScore.dimension":
 		if e.ComplexityRoot.RiskScore.Dimension == nil {
@@ -1631,6 +2241,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RiskSignal.Version(childComplexity), true
 
+	case "RiskSnapshot.asOf":
+		if e.ComplexityRoot.RiskSnapshot.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskSnapshot.AsOf(childComplexity), true
+	case "RiskSnapshot.createdAt":
+		if e.ComplexityRoot.RiskSnapshot.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskSnapshot.CreatedAt(childComplexity), true
+	case "RiskSnapshot.createdBy":
+		if e.ComplexityRoot.RiskSnapshot.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskSnapshot.CreatedBy(childComplexity), true
+	case "RiskSnapshot.id":
+		if e.ComplexityRoot.RiskSnapshot.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskSnapshot.ID(childComplexity), true
+	case "RiskSnapshot.knownAt":
+		if e.ComplexityRoot.RiskSnapshot.KnownAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskSnapshot.KnownAt(childComplexity), true
+	case "RiskSnapshot.modelVersion":
+		if e.ComplexityRoot.RiskSnapshot.ModelVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskSnapshot.ModelVersion(childComplexity), true
+	case "RiskSnapshot.scores":
+		if e.ComplexityRoot.RiskSnapshot.Scores == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskSnapshot.Scores(childComplexity), true
+
+	case "RiskSnapshotConnection.nodes":
+		if e.ComplexityRoot.RiskSnapshotConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskSnapshotConnection.Nodes(childComplexity), true
+	case "RiskSnapshotConnection.pageInfo":
+		if e.ComplexityRoot.RiskSnapshotConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskSnapshotConnection.PageInfo(childComplexity), true
+
+	case "RiskSourceRef.entityId":
+		if e.ComplexityRoot.RiskSourceRef.EntityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskSourceRef.EntityID(childComplexity), true
+	case "RiskSourceRef.entityName":
+		if e.ComplexityRoot.RiskSourceRef.EntityName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskSourceRef.EntityName(childComplexity), true
+	case "RiskSourceRef.hops":
+		if e.ComplexityRoot.RiskSourceRef.Hops == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskSourceRef.Hops(childComplexity), true
+	case "RiskSourceRef.signalId":
+		if e.ComplexityRoot.RiskSourceRef.SignalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskSourceRef.SignalID(childComplexity), true
+	case "RiskSourceRef.strength":
+		if e.ComplexityRoot.RiskSourceRef.Strength == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskSourceRef.Strength(childComplexity), true
+
 	case "SearchConnection.edges":
 		if e.ComplexityRoot.SearchConnection.Edges == nil {
 			break
@@ -1656,6 +2353,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SearchEdge.Score(childComplexity), true
+
+	case "SnapshotScore.dimension":
+		if e.ComplexityRoot.SnapshotScore.Dimension == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotScore.Dimension(childComplexity), true
+	case "SnapshotScore.entityId":
+		if e.ComplexityRoot.SnapshotScore.EntityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotScore.EntityID(childComplexity), true
+	case "SnapshotScore.intrinsic":
+		if e.ComplexityRoot.SnapshotScore.Intrinsic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotScore.Intrinsic(childComplexity), true
+	case "SnapshotScore.kind":
+		if e.ComplexityRoot.SnapshotScore.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotScore.Kind(childComplexity), true
+	case "SnapshotScore.name":
+		if e.ComplexityRoot.SnapshotScore.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotScore.Name(childComplexity), true
+	case "SnapshotScore.propagated":
+		if e.ComplexityRoot.SnapshotScore.Propagated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotScore.Propagated(childComplexity), true
+	case "SnapshotScore.rank":
+		if e.ComplexityRoot.SnapshotScore.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotScore.Rank(childComplexity), true
+	case "SnapshotScore.score":
+		if e.ComplexityRoot.SnapshotScore.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotScore.Score(childComplexity), true
+	case "SnapshotScore.topSource":
+		if e.ComplexityRoot.SnapshotScore.TopSource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotScore.TopSource(childComplexity), true
+
+	case "SnapshotScoreConnection.nodes":
+		if e.ComplexityRoot.SnapshotScoreConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotScoreConnection.Nodes(childComplexity), true
+	case "SnapshotScoreConnection.pageInfo":
+		if e.ComplexityRoot.SnapshotScoreConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotScoreConnection.PageInfo(childComplexity), true
 
 	case "Version.correction":
 		if e.ComplexityRoot.Version.Correction == nil {
@@ -2839,6 +3604,341 @@ type MatchReason {
   "Its part of the score (negative when it counts against)."
   weight: Float!
 }
+
+extend type Query {
+  "Stored risk snapshots (the scores of each nightly run), newest first: by date, then by when they were recorded."
+  riskSnapshots(
+    "Page size: default 20, at most 1000."
+    first: Int
+    "The endCursor of the previous page."
+    after: String
+  ): RiskSnapshotConnection!
+  "The nightly report of the newest snapshot of a date (or of the snapshot named): its scores, the snapshot it is compared with, obligations falling due and the state of the data. NOT_FOUND when no snapshot has that date."
+  riskReport(
+    "The snapshot's date; default today."
+    asOf: Date
+    "The snapshot's id, instead of its date."
+    snapshot: ID
+  ): RiskReport!
+  "Scores that moved between two snapshots, biggest move first (ties by dimension, then entity id), each with the facts that moved it. Name each snapshot by its date (the newest of that date) or by its id."
+  riskChanges(
+    "Date of the earlier snapshot."
+    from: Date
+    "Date of the later snapshot."
+    to: Date
+    "Id of the earlier snapshot, instead of its date."
+    fromSnapshot: ID
+    "Id of the later snapshot, instead of its date."
+    toSnapshot: ID
+    "Only this dimension; all when omitted."
+    dimension: RiskDimension
+    "Smallest move listed, 0 to 1; default 0.01."
+    minDelta: Float
+    "Page size: default 20, at most 1000."
+    first: Int
+    "The endCursor of the previous page."
+    after: String
+  ): RiskChangeConnection!
+}
+
+extend type Mutation {
+  "Score every entity on a date, as the graph stands now, and store the scores as a snapshot that any replica or client can read; the nightly report does this. Keeps the newest ` + "`" + `keep` + "`" + ` snapshots (0 keeps all; at least 2 otherwise: the new one and the one it is compared with are never deleted). Needs the editor role."
+  recordRiskSnapshot(
+    "The date to score; default today."
+    asOf: Date
+    "How many snapshots to keep."
+    keep: Int = 0
+  ): RecordedRiskSnapshot!
+}
+
+"""A stored snapshot of scores."""
+type RiskSnapshot {
+  "Its id: snapshot:YYYY-MM-DD:recorded-time."
+  id: ID!
+  "The date scored."
+  asOf: Date!
+  "The recorded time its facts were read at: replaying a read at (asOf, knownAt) gives the same scores."
+  knownAt: DateTime
+  "The risk model that scored it."
+  modelVersion: String!
+  "When it was stored."
+  createdAt: DateTime!
+  "Who stored it: an API key's name, or local."
+  createdBy: String!
+  "How many non-zero (entity, dimension) scores it holds."
+  scores: Int!
+}
+
+"""A page of snapshots."""
+type RiskSnapshotConnection {
+  "The snapshots of this page."
+  nodes: [RiskSnapshot!]!
+  "Where this page ends."
+  pageInfo: PageInfo!
+}
+
+"""What recordRiskSnapshot stored."""
+type RecordedRiskSnapshot {
+  "The new snapshot."
+  snapshot: RiskSnapshot!
+  "The newest snapshot dated before it, which a report compares it with; null when there is none."
+  previous: RiskSnapshot
+}
+
+"""The nightly report of one snapshot."""
+type RiskReport {
+  "The snapshot shown."
+  snapshot: RiskSnapshot!
+  "The newest snapshot dated before it; null when there is none."
+  previous: RiskSnapshot
+  "The snapshot's scores, dimension by dimension, each in rank order."
+  scores(
+    "Only this dimension; all when omitted."
+    dimension: RiskDimension
+    "Page size: default 20, at most 1000."
+    first: Int
+    "The endCursor of the previous page."
+    after: String
+  ): SnapshotScoreConnection!
+  "Obligations of directives and laws in force that fall due within windowDays after the date, or are overdue with a party that has not met them; soonest due first."
+  obligations(
+    "Days ahead, 0 to 3660; default 30."
+    windowDays: Int = 30
+  ): [DueObligation!]!
+  "Facts to check before trusting the report."
+  dataQuality(
+    "Sources published longer ago than this many days before the date are stale; default 365."
+    staleAfterDays: Int = 365
+  ): DataQuality!
+}
+
+"""A page of a snapshot's scores."""
+type SnapshotScoreConnection {
+  "The scores of this page."
+  nodes: [SnapshotScore!]!
+  "Where this page ends."
+  pageInfo: PageInfo!
+}
+
+"""One stored score."""
+type SnapshotScore {
+  "The entity scored."
+  entityId: ID!
+  "Its name when scored."
+  name: String!
+  "Its kind."
+  kind: EntityKind!
+  "Which dimension."
+  dimension: RiskDimension!
+  "1 for the most exposed in the dimension."
+  rank: Int!
+  "Exposure from 0 to 1."
+  score: Float!
+  "The part due to its own signals."
+  intrinsic: Float!
+  "The part that reaches it through relationships."
+  propagated: Float!
+  "The strongest risk source; null when there is none."
+  topSource: RiskSourceRef
+}
+
+"""A risk source: a signal and the entity carrying it."""
+type RiskSourceRef {
+  "The signal."
+  signalId: ID!
+  "The entity carrying it."
+  entityId: ID!
+  "That entity's name."
+  entityName: String!
+  "How strongly it arrives, before combining with other sources."
+  strength: Float!
+  "Relationships crossed; 0 for the entity's own signal."
+  hops: Int!
+}
+
+"""How a score changed between two snapshots."""
+enum RiskChangeKind {
+  "Scored now, not before."
+  NEW
+  "Scored before, not now."
+  GONE
+  "Higher."
+  UP
+  "Lower."
+  DOWN
+}
+
+"""A page of changes."""
+type RiskChangeConnection {
+  "The earlier snapshot."
+  from: RiskSnapshot!
+  "The later snapshot."
+  to: RiskSnapshot!
+  "The changes of this page."
+  nodes: [RiskChange!]!
+  "How many changes in all pages."
+  totalCount: Int!
+  "Where this page ends."
+  pageInfo: PageInfo!
+}
+
+"""One score that moved, and why."""
+type RiskChange {
+  "The entity."
+  entityId: ID!
+  "Its name."
+  name: String!
+  "Its kind."
+  kind: EntityKind!
+  "Which dimension."
+  dimension: RiskDimension!
+  "How it changed."
+  change: RiskChangeKind!
+  "The earlier score; 0 when NEW."
+  previous: Float!
+  "The later score; 0 when GONE."
+  score: Float!
+  "score − previous."
+  delta: Float!
+  "Rank in the later snapshot; 0 when GONE."
+  rank: Int!
+  "Rank in the earlier snapshot; 0 when NEW."
+  previousRank: Int!
+  "The facts that moved it, biggest effect first."
+  causes: [RiskCause!]!
+}
+
+"""What moved a score."""
+enum RiskCauseKind {
+  "A relationship on the chain of a risk source became valid between the two dates."
+  FACT_BEGAN
+  "A relationship on the chain of a risk source stopped being valid between the two dates."
+  FACT_ENDED
+  "A risk signal became valid."
+  SIGNAL_ADDED
+  "A risk signal stopped being valid."
+  SIGNAL_ENDED
+  "A fact or a correction was recorded between the two runs."
+  FACT_RECORDED
+  "The two snapshots were scored by different model versions."
+  MODEL_CHANGED
+  "The source's strength moved with no fact of its own changing: another chain became the strongest, or other sources pushed it out of the strongest few."
+  SOURCE_SHIFTED
+}
+
+"""One fact that moved a score."""
+type RiskCause {
+  "What kind of move."
+  kind: RiskCauseKind!
+  "The relationship or signal that changed; null for MODEL_CHANGED and SOURCE_SHIFTED."
+  factId: ID
+  "The change in words, with names."
+  summary: String!
+  "When it began or ended; null when not a date."
+  date: Date
+  "The risk source whose contribution moved."
+  source: RiskSourceRef!
+  "How much the score moved with it."
+  delta: Float!
+  "What the changed fact cites."
+  sources: [CauseSource!]!
+  "The chain from the source to the entity: as it is now, or as it was for an end."
+  chain: [CauseLink!]!
+}
+
+"""A source a changed fact cites."""
+type CauseSource {
+  "The Source entity."
+  sourceId: ID!
+  "Its name."
+  name: String!
+  "When it was published; null when it gives no date."
+  published: Date
+  "What it says, in our words."
+  excerpt: String!
+  "True when the source disputes the fact."
+  disputes: Boolean!
+}
+
+"""One relationship of a cause's chain, in the direction risk crosses it."""
+type CauseLink {
+  "Where the risk comes from."
+  from: ID!
+  "Its name."
+  fromName: String!
+  "Where it goes."
+  to: ID!
+  "Its name."
+  toName: String!
+  "The relationship's type."
+  type: RelationshipType!
+  "The relationship."
+  relationshipId: ID!
+}
+
+"""Where an obligation stands in a report."""
+enum DueObligationStatus {
+  "Due within the window."
+  DUE_SOON
+  "Past due, and a bound party has not met it."
+  OVERDUE
+}
+
+"""An obligation falling due, or overdue."""
+type DueObligation {
+  "directiveOrLawId#obligation."
+  id: ID!
+  "The directive or law."
+  ruleId: ID!
+  "Its name."
+  ruleName: String!
+  "What must be done."
+  title: String!
+  "The due date."
+  due: Date!
+  "Days from the report's date to the due date; negative once past due."
+  daysUntilDue: Int!
+  "Due soon or overdue."
+  status: DueObligationStatus!
+  "Bound parties that have not met it."
+  pending: [ID!]!
+  "How many bound parties have met it, or use nothing it covers."
+  met: Int!
+}
+
+"""Facts to check before trusting a report. Counts are complete; each list holds the first 50 in id order."""
+type DataQuality {
+  "Facts that cite no source."
+  unsourcedCount: Int!
+  "Some of them."
+  unsourced: [FactRef!]!
+  "Relationships no source states outright."
+  inferredCount: Int!
+  "Some of them."
+  inferred: [FactRef!]!
+  "Facts a source disputes."
+  disputedCount: Int!
+  "Some of them."
+  disputed: [FactRef!]!
+  "Sources published more than staleAfterDays before the date."
+  staleSourcesCount: Int!
+  "Some of them."
+  staleSources: [FactRef!]!
+  "The threshold used."
+  staleAfterDays: Int!
+}
+
+"""A fact named in the data-quality section."""
+type FactRef {
+  "Its id."
+  id: ID!
+  "ENTITY, RELATIONSHIP or SIGNAL."
+  kind: String!
+  "It in words."
+  summary: String!
+  "When the source was published (stale sources) or the fact began; null when unknown."
+  date: Date
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2867,6 +3967,40 @@ func (ec *executionContext) childFields_CandidateMatches(ctx context.Context, fi
 		return ec.fieldContext_CandidateMatches_matches(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CandidateMatches", field.Name)
+}
+
+func (ec *executionContext) childFields_CauseLink(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_CauseLink_from(ctx, field)
+	case "fromName":
+		return ec.fieldContext_CauseLink_fromName(ctx, field)
+	case "to":
+		return ec.fieldContext_CauseLink_to(ctx, field)
+	case "toName":
+		return ec.fieldContext_CauseLink_toName(ctx, field)
+	case "type":
+		return ec.fieldContext_CauseLink_type(ctx, field)
+	case "relationshipId":
+		return ec.fieldContext_CauseLink_relationshipId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CauseLink", field.Name)
+}
+
+func (ec *executionContext) childFields_CauseSource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sourceId":
+		return ec.fieldContext_CauseSource_sourceId(ctx, field)
+	case "name":
+		return ec.fieldContext_CauseSource_name(ctx, field)
+	case "published":
+		return ec.fieldContext_CauseSource_published(ctx, field)
+	case "excerpt":
+		return ec.fieldContext_CauseSource_excerpt(ctx, field)
+	case "disputes":
+		return ec.fieldContext_CauseSource_disputes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CauseSource", field.Name)
 }
 
 func (ec *executionContext) childFields_Citation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2941,6 +4075,54 @@ func (ec *executionContext) childFields_CoveredEntity(ctx context.Context, field
 		return ec.fieldContext_CoveredEntity_owners(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CoveredEntity", field.Name)
+}
+
+func (ec *executionContext) childFields_DataQuality(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "unsourcedCount":
+		return ec.fieldContext_DataQuality_unsourcedCount(ctx, field)
+	case "unsourced":
+		return ec.fieldContext_DataQuality_unsourced(ctx, field)
+	case "inferredCount":
+		return ec.fieldContext_DataQuality_inferredCount(ctx, field)
+	case "inferred":
+		return ec.fieldContext_DataQuality_inferred(ctx, field)
+	case "disputedCount":
+		return ec.fieldContext_DataQuality_disputedCount(ctx, field)
+	case "disputed":
+		return ec.fieldContext_DataQuality_disputed(ctx, field)
+	case "staleSourcesCount":
+		return ec.fieldContext_DataQuality_staleSourcesCount(ctx, field)
+	case "staleSources":
+		return ec.fieldContext_DataQuality_staleSources(ctx, field)
+	case "staleAfterDays":
+		return ec.fieldContext_DataQuality_staleAfterDays(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataQuality", field.Name)
+}
+
+func (ec *executionContext) childFields_DueObligation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DueObligation_id(ctx, field)
+	case "ruleId":
+		return ec.fieldContext_DueObligation_ruleId(ctx, field)
+	case "ruleName":
+		return ec.fieldContext_DueObligation_ruleName(ctx, field)
+	case "title":
+		return ec.fieldContext_DueObligation_title(ctx, field)
+	case "due":
+		return ec.fieldContext_DueObligation_due(ctx, field)
+	case "daysUntilDue":
+		return ec.fieldContext_DueObligation_daysUntilDue(ctx, field)
+	case "status":
+		return ec.fieldContext_DueObligation_status(ctx, field)
+	case "pending":
+		return ec.fieldContext_DueObligation_pending(ctx, field)
+	case "met":
+		return ec.fieldContext_DueObligation_met(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DueObligation", field.Name)
 }
 
 func (ec *executionContext) childFields_Entity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3065,6 +4247,20 @@ func (ec *executionContext) childFields_ExposureStep(ctx context.Context, field 
 		return ec.fieldContext_ExposureStep_sources(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ExposureStep", field.Name)
+}
+
+func (ec *executionContext) childFields_FactRef(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_FactRef_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_FactRef_kind(ctx, field)
+	case "summary":
+		return ec.fieldContext_FactRef_summary(ctx, field)
+	case "date":
+		return ec.fieldContext_FactRef_date(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FactRef", field.Name)
 }
 
 func (ec *executionContext) childFields_History(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3207,6 +4403,16 @@ func (ec *executionContext) childFields_Reach(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Reach", field.Name)
 }
 
+func (ec *executionContext) childFields_RecordedRiskSnapshot(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "snapshot":
+		return ec.fieldContext_RecordedRiskSnapshot_snapshot(ctx, field)
+	case "previous":
+		return ec.fieldContext_RecordedRiskSnapshot_previous(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecordedRiskSnapshot", field.Name)
+}
+
 func (ec *executionContext) childFields_Relationship(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3263,6 +4469,72 @@ func (ec *executionContext) childFields_RelationshipEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type RelationshipEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_RiskCause(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_RiskCause_kind(ctx, field)
+	case "factId":
+		return ec.fieldContext_RiskCause_factId(ctx, field)
+	case "summary":
+		return ec.fieldContext_RiskCause_summary(ctx, field)
+	case "date":
+		return ec.fieldContext_RiskCause_date(ctx, field)
+	case "source":
+		return ec.fieldContext_RiskCause_source(ctx, field)
+	case "delta":
+		return ec.fieldContext_RiskCause_delta(ctx, field)
+	case "sources":
+		return ec.fieldContext_RiskCause_sources(ctx, field)
+	case "chain":
+		return ec.fieldContext_RiskCause_chain(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RiskCause", field.Name)
+}
+
+func (ec *executionContext) childFields_RiskChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "entityId":
+		return ec.fieldContext_RiskChange_entityId(ctx, field)
+	case "name":
+		return ec.fieldContext_RiskChange_name(ctx, field)
+	case "kind":
+		return ec.fieldContext_RiskChange_kind(ctx, field)
+	case "dimension":
+		return ec.fieldContext_RiskChange_dimension(ctx, field)
+	case "change":
+		return ec.fieldContext_RiskChange_change(ctx, field)
+	case "previous":
+		return ec.fieldContext_RiskChange_previous(ctx, field)
+	case "score":
+		return ec.fieldContext_RiskChange_score(ctx, field)
+	case "delta":
+		return ec.fieldContext_RiskChange_delta(ctx, field)
+	case "rank":
+		return ec.fieldContext_RiskChange_rank(ctx, field)
+	case "previousRank":
+		return ec.fieldContext_RiskChange_previousRank(ctx, field)
+	case "causes":
+		return ec.fieldContext_RiskChange_causes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RiskChange", field.Name)
+}
+
+func (ec *executionContext) childFields_RiskChangeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_RiskChangeConnection_from(ctx, field)
+	case "to":
+		return ec.fieldContext_RiskChangeConnection_to(ctx, field)
+	case "nodes":
+		return ec.fieldContext_RiskChangeConnection_nodes(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RiskChangeConnection_totalCount(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RiskChangeConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RiskChangeConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_RiskRankingConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -3293,6 +4565,22 @@ func (ec *executionContext) childFields_RiskRankingEdge(ctx context.Context, fie
 		return ec.fieldContext_RiskRankingEdge_propagated(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RiskRankingEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RiskReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "snapshot":
+		return ec.fieldContext_RiskReport_snapshot(ctx, field)
+	case "previous":
+		return ec.fieldContext_RiskReport_previous(ctx, field)
+	case "scores":
+		return ec.fieldContext_RiskReport_scores(ctx, field)
+	case "obligations":
+		return ec.fieldContext_RiskReport_obligations(ctx, field)
+	case "dataQuality":
+		return ec.fieldContext_RiskReport_dataQuality(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RiskReport", field.Name)
 }
 
 func (ec *executionContext) childFields_RiskScore(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3335,6 +4623,52 @@ func (ec *executionContext) childFields_RiskSignal(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type RiskSignal", field.Name)
 }
 
+func (ec *executionContext) childFields_RiskSnapshot(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RiskSnapshot_id(ctx, field)
+	case "asOf":
+		return ec.fieldContext_RiskSnapshot_asOf(ctx, field)
+	case "knownAt":
+		return ec.fieldContext_RiskSnapshot_knownAt(ctx, field)
+	case "modelVersion":
+		return ec.fieldContext_RiskSnapshot_modelVersion(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_RiskSnapshot_createdAt(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_RiskSnapshot_createdBy(ctx, field)
+	case "scores":
+		return ec.fieldContext_RiskSnapshot_scores(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RiskSnapshot", field.Name)
+}
+
+func (ec *executionContext) childFields_RiskSnapshotConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_RiskSnapshotConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RiskSnapshotConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RiskSnapshotConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RiskSourceRef(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "signalId":
+		return ec.fieldContext_RiskSourceRef_signalId(ctx, field)
+	case "entityId":
+		return ec.fieldContext_RiskSourceRef_entityId(ctx, field)
+	case "entityName":
+		return ec.fieldContext_RiskSourceRef_entityName(ctx, field)
+	case "strength":
+		return ec.fieldContext_RiskSourceRef_strength(ctx, field)
+	case "hops":
+		return ec.fieldContext_RiskSourceRef_hops(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RiskSourceRef", field.Name)
+}
+
 func (ec *executionContext) childFields_SearchConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -3353,6 +4687,40 @@ func (ec *executionContext) childFields_SearchEdge(ctx context.Context, field gr
 		return ec.fieldContext_SearchEdge_score(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SearchEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SnapshotScore(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "entityId":
+		return ec.fieldContext_SnapshotScore_entityId(ctx, field)
+	case "name":
+		return ec.fieldContext_SnapshotScore_name(ctx, field)
+	case "kind":
+		return ec.fieldContext_SnapshotScore_kind(ctx, field)
+	case "dimension":
+		return ec.fieldContext_SnapshotScore_dimension(ctx, field)
+	case "rank":
+		return ec.fieldContext_SnapshotScore_rank(ctx, field)
+	case "score":
+		return ec.fieldContext_SnapshotScore_score(ctx, field)
+	case "intrinsic":
+		return ec.fieldContext_SnapshotScore_intrinsic(ctx, field)
+	case "propagated":
+		return ec.fieldContext_SnapshotScore_propagated(ctx, field)
+	case "topSource":
+		return ec.fieldContext_SnapshotScore_topSource(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SnapshotScore", field.Name)
+}
+
+func (ec *executionContext) childFields_SnapshotScoreConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_SnapshotScoreConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SnapshotScoreConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SnapshotScoreConnection", field.Name)
 }
 
 func (ec *executionContext) childFields_Version(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3680,6 +5048,28 @@ func (ec *executionContext) field_Mutation_recordCompliance_args(ctx context.Con
 		return nil, err
 	}
 	args["note"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordRiskSnapshot_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*kg.Date, error) {
+			return ec.unmarshalODate2ᚖriskgraphᚋinternalᚋkgᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "keep",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keep"] = arg1
 	return args, nil
 }
 
@@ -4081,6 +5471,76 @@ func (ec *executionContext) field_Query_relationship_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_riskChanges_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*kg.Date, error) {
+			return ec.unmarshalODate2ᚖriskgraphᚋinternalᚋkgᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*kg.Date, error) {
+			return ec.unmarshalODate2ᚖriskgraphᚋinternalᚋkgᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "fromSnapshot",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["fromSnapshot"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "toSnapshot",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["toSnapshot"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "dimension",
+		func(ctx context.Context, v any) (*kg.Dimension, error) {
+			return ec.unmarshalORiskDimension2ᚖriskgraphᚋinternalᚋkgᚐDimension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dimension"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "minDelta",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minDelta"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg7
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_riskRanking_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4132,6 +5592,50 @@ func (ec *executionContext) field_Query_riskRanking_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["after"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_riskReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*kg.Date, error) {
+			return ec.unmarshalODate2ᚖriskgraphᚋinternalᚋkgᚐDate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "snapshot",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["snapshot"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_riskSnapshots_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -4216,6 +5720,64 @@ func (ec *executionContext) field_Query_signal_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["knownAt"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_RiskReport_dataQuality_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "staleAfterDays",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["staleAfterDays"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_RiskReport_obligations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "windowDays",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["windowDays"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_RiskReport_scores_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dimension",
+		func(ctx context.Context, v any) (*kg.Dimension, error) {
+			return ec.unmarshalORiskDimension2ᚖriskgraphᚋinternalᚋkgᚐDimension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dimension"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -4415,6 +5977,259 @@ func (ec *executionContext) fieldContext_CandidateMatches_matches(_ context.Cont
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CauseLink_from(ctx context.Context, field graphql.CollectedField, obj *report.ChainLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CauseLink_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CauseLink_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CauseLink", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CauseLink_fromName(ctx context.Context, field graphql.CollectedField, obj *report.ChainLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CauseLink_fromName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CauseLink_fromName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CauseLink", field, false, false, "String")
+}
+
+func (ec *executionContext) _CauseLink_to(ctx context.Context, field graphql.CollectedField, obj *report.ChainLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CauseLink_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CauseLink_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CauseLink", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CauseLink_toName(ctx context.Context, field graphql.CollectedField, obj *report.ChainLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CauseLink_toName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CauseLink_toName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CauseLink", field, false, false, "String")
+}
+
+func (ec *executionContext) _CauseLink_type(ctx context.Context, field graphql.CollectedField, obj *report.ChainLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CauseLink_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v kg.RelType) graphql.Marshaler {
+			return ec.marshalNRelationshipType2riskgraphᚋinternalᚋkgᚐRelType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CauseLink_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CauseLink", field, false, false, "RelationshipType")
+}
+
+func (ec *executionContext) _CauseLink_relationshipId(ctx context.Context, field graphql.CollectedField, obj *report.ChainLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CauseLink_relationshipId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RelationshipID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CauseLink_relationshipId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CauseLink", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CauseSource_sourceId(ctx context.Context, field graphql.CollectedField, obj *report.SourceCitation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CauseSource_sourceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SourceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CauseSource_sourceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CauseSource", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CauseSource_name(ctx context.Context, field graphql.CollectedField, obj *report.SourceCitation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CauseSource_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CauseSource_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CauseSource", field, false, false, "String")
+}
+
+func (ec *executionContext) _CauseSource_published(ctx context.Context, field graphql.CollectedField, obj *report.SourceCitation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CauseSource_published(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Published, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v kg.Date) graphql.Marshaler {
+			return ec.marshalODate2riskgraphᚋinternalᚋkgᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CauseSource_published(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CauseSource", field, false, false, "Date")
+}
+
+func (ec *executionContext) _CauseSource_excerpt(ctx context.Context, field graphql.CollectedField, obj *report.SourceCitation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CauseSource_excerpt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Excerpt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CauseSource_excerpt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CauseSource", field, false, false, "String")
+}
+
+func (ec *executionContext) _CauseSource_disputes(ctx context.Context, field graphql.CollectedField, obj *report.SourceCitation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CauseSource_disputes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Disputes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CauseSource_disputes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CauseSource", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Citation_sourceId(ctx context.Context, field graphql.CollectedField, obj *model.Citation) (ret graphql.Marshaler) {
@@ -5011,6 +6826,456 @@ func (ec *executionContext) fieldContext_CoveredEntity_owners(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _DataQuality_unsourcedCount(ctx context.Context, field graphql.CollectedField, obj *report.Quality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQuality_unsourcedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnsourcedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQuality_unsourcedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQuality", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataQuality_unsourced(ctx context.Context, field graphql.CollectedField, obj *report.Quality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQuality_unsourced(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unsourced, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []report.FactRef) graphql.Marshaler {
+			return ec.marshalNFactRef2ᚕriskgraphᚋinternalᚋreportᚐFactRefᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQuality_unsourced(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataQuality",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FactRef(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataQuality_inferredCount(ctx context.Context, field graphql.CollectedField, obj *report.Quality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQuality_inferredCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InferredCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQuality_inferredCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQuality", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataQuality_inferred(ctx context.Context, field graphql.CollectedField, obj *report.Quality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQuality_inferred(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inferred, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []report.FactRef) graphql.Marshaler {
+			return ec.marshalNFactRef2ᚕriskgraphᚋinternalᚋreportᚐFactRefᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQuality_inferred(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataQuality",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FactRef(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataQuality_disputedCount(ctx context.Context, field graphql.CollectedField, obj *report.Quality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQuality_disputedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisputedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQuality_disputedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQuality", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataQuality_disputed(ctx context.Context, field graphql.CollectedField, obj *report.Quality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQuality_disputed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Disputed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []report.FactRef) graphql.Marshaler {
+			return ec.marshalNFactRef2ᚕriskgraphᚋinternalᚋreportᚐFactRefᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQuality_disputed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataQuality",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FactRef(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataQuality_staleSourcesCount(ctx context.Context, field graphql.CollectedField, obj *report.Quality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQuality_staleSourcesCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StaleSourcesCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQuality_staleSourcesCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQuality", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataQuality_staleSources(ctx context.Context, field graphql.CollectedField, obj *report.Quality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQuality_staleSources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StaleSources, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []report.FactRef) graphql.Marshaler {
+			return ec.marshalNFactRef2ᚕriskgraphᚋinternalᚋreportᚐFactRefᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQuality_staleSources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataQuality",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FactRef(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataQuality_staleAfterDays(ctx context.Context, field graphql.CollectedField, obj *report.Quality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQuality_staleAfterDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StaleAfterDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQuality_staleAfterDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQuality", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DueObligation_id(ctx context.Context, field graphql.CollectedField, obj *report.ObligationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DueObligation_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DueObligation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DueObligation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DueObligation_ruleId(ctx context.Context, field graphql.CollectedField, obj *report.ObligationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DueObligation_ruleId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RuleID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DueObligation_ruleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DueObligation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DueObligation_ruleName(ctx context.Context, field graphql.CollectedField, obj *report.ObligationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DueObligation_ruleName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RuleName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DueObligation_ruleName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DueObligation", field, false, false, "String")
+}
+
+func (ec *executionContext) _DueObligation_title(ctx context.Context, field graphql.CollectedField, obj *report.ObligationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DueObligation_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DueObligation_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DueObligation", field, false, false, "String")
+}
+
+func (ec *executionContext) _DueObligation_due(ctx context.Context, field graphql.CollectedField, obj *report.ObligationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DueObligation_due(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Due, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v kg.Date) graphql.Marshaler {
+			return ec.marshalNDate2riskgraphᚋinternalᚋkgᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DueObligation_due(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DueObligation", field, false, false, "Date")
+}
+
+func (ec *executionContext) _DueObligation_daysUntilDue(ctx context.Context, field graphql.CollectedField, obj *report.ObligationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DueObligation_daysUntilDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DaysUntilDue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DueObligation_daysUntilDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DueObligation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DueObligation_status(ctx context.Context, field graphql.CollectedField, obj *report.ObligationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DueObligation_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v report.ObligationStatus) graphql.Marshaler {
+			return ec.marshalNDueObligationStatus2riskgraphᚋinternalᚋreportᚐObligationStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DueObligation_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DueObligation", field, false, false, "DueObligationStatus")
+}
+
+func (ec *executionContext) _DueObligation_pending(ctx context.Context, field graphql.CollectedField, obj *report.ObligationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DueObligation_pending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pending, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DueObligation_pending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DueObligation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DueObligation_met(ctx context.Context, field graphql.CollectedField, obj *report.ObligationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DueObligation_met(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Met, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DueObligation_met(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DueObligation", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Entity_id(ctx context.Context, field graphql.CollectedField, obj *model.Entity) (ret graphql.Marshaler) {
@@ -6244,6 +8509,98 @@ func (ec *executionContext) fieldContext_ExposureStep_sources(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _FactRef_id(ctx context.Context, field graphql.CollectedField, obj *report.FactRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FactRef_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FactRef_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FactRef", field, false, false, "ID")
+}
+
+func (ec *executionContext) _FactRef_kind(ctx context.Context, field graphql.CollectedField, obj *report.FactRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FactRef_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FactRef_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FactRef", field, false, false, "String")
+}
+
+func (ec *executionContext) _FactRef_summary(ctx context.Context, field graphql.CollectedField, obj *report.FactRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FactRef_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FactRef_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FactRef", field, false, false, "String")
+}
+
+func (ec *executionContext) _FactRef_date(ctx context.Context, field graphql.CollectedField, obj *report.FactRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FactRef_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v kg.Date) graphql.Marshaler {
+			return ec.marshalODate2riskgraphᚋinternalᚋkgᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FactRef_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FactRef", field, false, false, "Date")
+}
+
 func (ec *executionContext) _History_id(ctx context.Context, field graphql.CollectedField, obj *model.History) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6754,6 +9111,50 @@ func (ec *executionContext) fieldContext_Mutation_recordCompliance(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_recordCompliance_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordRiskSnapshot(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordRiskSnapshot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordRiskSnapshot(ctx, fc.Args["asOf"].(*kg.Date), fc.Args["keep"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RecordedRiskSnapshot) graphql.Marshaler {
+			return ec.marshalNRecordedRiskSnapshot2ᚖriskgraphᚋgraphᚋmodelᚐRecordedRiskSnapshot(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordRiskSnapshot(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RecordedRiskSnapshot(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordRiskSnapshot_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8008,6 +10409,138 @@ func (ec *executionContext) fieldContext_Query_match(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_riskSnapshots(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_riskSnapshots(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RiskSnapshots(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RiskSnapshotConnection) graphql.Marshaler {
+			return ec.marshalNRiskSnapshotConnection2ᚖriskgraphᚋgraphᚋmodelᚐRiskSnapshotConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_riskSnapshots(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskSnapshotConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_riskSnapshots_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_riskReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_riskReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RiskReport(ctx, fc.Args["asOf"].(*kg.Date), fc.Args["snapshot"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RiskReport) graphql.Marshaler {
+			return ec.marshalNRiskReport2ᚖriskgraphᚋgraphᚋmodelᚐRiskReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_riskReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_riskReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_riskChanges(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_riskChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RiskChanges(ctx, fc.Args["from"].(*kg.Date), fc.Args["to"].(*kg.Date), fc.Args["fromSnapshot"].(*string), fc.Args["toSnapshot"].(*string), fc.Args["dimension"].(*kg.Dimension), fc.Args["minDelta"].(*float64), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RiskChangeConnection) graphql.Marshaler {
+			return ec.marshalNRiskChangeConnection2ᚖriskgraphᚋgraphᚋmodelᚐRiskChangeConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_riskChanges(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskChangeConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_riskChanges_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8174,6 +10707,70 @@ func (ec *executionContext) _Reach_products(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Reach_products(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Reach", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RecordedRiskSnapshot_snapshot(ctx context.Context, field graphql.CollectedField, obj *model.RecordedRiskSnapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecordedRiskSnapshot_snapshot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Snapshot, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *report.SnapshotInfo) graphql.Marshaler {
+			return ec.marshalNRiskSnapshot2ᚖriskgraphᚋinternalᚋreportᚐSnapshotInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecordedRiskSnapshot_snapshot(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecordedRiskSnapshot",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskSnapshot(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecordedRiskSnapshot_previous(ctx context.Context, field graphql.CollectedField, obj *model.RecordedRiskSnapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecordedRiskSnapshot_previous(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Previous, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *report.SnapshotInfo) graphql.Marshaler {
+			return ec.marshalORiskSnapshot2ᚖriskgraphᚋinternalᚋreportᚐSnapshotInfo(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RecordedRiskSnapshot_previous(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecordedRiskSnapshot",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskSnapshot(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Relationship_id(ctx context.Context, field graphql.CollectedField, obj *model.Relationship) (ret graphql.Marshaler) {
@@ -8676,6 +11273,630 @@ func (ec *executionContext) fieldContext_RelationshipEdge_node(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _RiskCause_kind(ctx context.Context, field graphql.CollectedField, obj *report.Cause) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskCause_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v report.CauseKind) graphql.Marshaler {
+			return ec.marshalNRiskCauseKind2riskgraphᚋinternalᚋreportᚐCauseKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskCause_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskCause", field, false, false, "RiskCauseKind")
+}
+
+func (ec *executionContext) _RiskCause_factId(ctx context.Context, field graphql.CollectedField, obj *report.Cause) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskCause_factId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RiskCause().FactID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RiskCause_factId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskCause", field, true, true, "ID")
+}
+
+func (ec *executionContext) _RiskCause_summary(ctx context.Context, field graphql.CollectedField, obj *report.Cause) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskCause_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskCause_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskCause", field, false, false, "String")
+}
+
+func (ec *executionContext) _RiskCause_date(ctx context.Context, field graphql.CollectedField, obj *report.Cause) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskCause_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v kg.Date) graphql.Marshaler {
+			return ec.marshalODate2riskgraphᚋinternalᚋkgᚐDate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RiskCause_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskCause", field, false, false, "Date")
+}
+
+func (ec *executionContext) _RiskCause_source(ctx context.Context, field graphql.CollectedField, obj *report.Cause) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskCause_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v report.SourceRef) graphql.Marshaler {
+			return ec.marshalNRiskSourceRef2riskgraphᚋinternalᚋreportᚐSourceRef(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskCause_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskCause",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskSourceRef(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RiskCause_delta(ctx context.Context, field graphql.CollectedField, obj *report.Cause) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskCause_delta(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Delta, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskCause_delta(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskCause", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RiskCause_sources(ctx context.Context, field graphql.CollectedField, obj *report.Cause) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskCause_sources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sources, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []report.SourceCitation) graphql.Marshaler {
+			return ec.marshalNCauseSource2ᚕriskgraphᚋinternalᚋreportᚐSourceCitationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskCause_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskCause",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CauseSource(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RiskCause_chain(ctx context.Context, field graphql.CollectedField, obj *report.Cause) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskCause_chain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Chain, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []report.ChainLink) graphql.Marshaler {
+			return ec.marshalNCauseLink2ᚕriskgraphᚋinternalᚋreportᚐChainLinkᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskCause_chain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskCause",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CauseLink(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RiskChange_entityId(ctx context.Context, field graphql.CollectedField, obj *report.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskChange_entityId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EntityID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskChange_entityId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RiskChange_name(ctx context.Context, field graphql.CollectedField, obj *report.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskChange_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskChange_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _RiskChange_kind(ctx context.Context, field graphql.CollectedField, obj *report.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskChange_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v kg.Kind) graphql.Marshaler {
+			return ec.marshalNEntityKind2riskgraphᚋinternalᚋkgᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskChange_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskChange", field, false, false, "EntityKind")
+}
+
+func (ec *executionContext) _RiskChange_dimension(ctx context.Context, field graphql.CollectedField, obj *report.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskChange_dimension(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dimension, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v kg.Dimension) graphql.Marshaler {
+			return ec.marshalNRiskDimension2riskgraphᚋinternalᚋkgᚐDimension(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskChange_dimension(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskChange", field, false, false, "RiskDimension")
+}
+
+func (ec *executionContext) _RiskChange_change(ctx context.Context, field graphql.CollectedField, obj *report.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskChange_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v report.ChangeKind) graphql.Marshaler {
+			return ec.marshalNRiskChangeKind2riskgraphᚋinternalᚋreportᚐChangeKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskChange_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskChange", field, false, false, "RiskChangeKind")
+}
+
+func (ec *executionContext) _RiskChange_previous(ctx context.Context, field graphql.CollectedField, obj *report.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskChange_previous(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Previous, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskChange_previous(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskChange", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RiskChange_score(ctx context.Context, field graphql.CollectedField, obj *report.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskChange_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskChange_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskChange", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RiskChange_delta(ctx context.Context, field graphql.CollectedField, obj *report.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskChange_delta(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Delta, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskChange_delta(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskChange", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RiskChange_rank(ctx context.Context, field graphql.CollectedField, obj *report.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskChange_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskChange_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskChange", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RiskChange_previousRank(ctx context.Context, field graphql.CollectedField, obj *report.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskChange_previousRank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreviousRank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskChange_previousRank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskChange", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RiskChange_causes(ctx context.Context, field graphql.CollectedField, obj *report.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskChange_causes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Causes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []report.Cause) graphql.Marshaler {
+			return ec.marshalNRiskCause2ᚕriskgraphᚋinternalᚋreportᚐCauseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskChange_causes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskCause(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RiskChangeConnection_from(ctx context.Context, field graphql.CollectedField, obj *model.RiskChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskChangeConnection_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *report.SnapshotInfo) graphql.Marshaler {
+			return ec.marshalNRiskSnapshot2ᚖriskgraphᚋinternalᚋreportᚐSnapshotInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskChangeConnection_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskChangeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskSnapshot(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RiskChangeConnection_to(ctx context.Context, field graphql.CollectedField, obj *model.RiskChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskChangeConnection_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *report.SnapshotInfo) graphql.Marshaler {
+			return ec.marshalNRiskSnapshot2ᚖriskgraphᚋinternalᚋreportᚐSnapshotInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskChangeConnection_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskChangeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskSnapshot(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RiskChangeConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.RiskChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskChangeConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []report.Change) graphql.Marshaler {
+			return ec.marshalNRiskChange2ᚕriskgraphᚋinternalᚋreportᚐChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskChangeConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskChangeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RiskChangeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.RiskChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskChangeConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskChangeConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskChangeConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RiskChangeConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.RiskChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskChangeConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖriskgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskChangeConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskChangeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RiskRankingConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RiskRankingConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8931,6 +12152,202 @@ func (ec *executionContext) _RiskRankingEdge_propagated(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_RiskRankingEdge_propagated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RiskRankingEdge", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RiskReport_snapshot(ctx context.Context, field graphql.CollectedField, obj *model.RiskReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskReport_snapshot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Snapshot, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v report.SnapshotInfo) graphql.Marshaler {
+			return ec.marshalNRiskSnapshot2riskgraphᚋinternalᚋreportᚐSnapshotInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskReport_snapshot(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskSnapshot(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RiskReport_previous(ctx context.Context, field graphql.CollectedField, obj *model.RiskReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskReport_previous(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Previous, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *report.SnapshotInfo) graphql.Marshaler {
+			return ec.marshalORiskSnapshot2ᚖriskgraphᚋinternalᚋreportᚐSnapshotInfo(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RiskReport_previous(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskSnapshot(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RiskReport_scores(ctx context.Context, field graphql.CollectedField, obj *model.RiskReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskReport_scores(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RiskReport().Scores(ctx, obj, fc.Args["dimension"].(*kg.Dimension), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SnapshotScoreConnection) graphql.Marshaler {
+			return ec.marshalNSnapshotScoreConnection2ᚖriskgraphᚋgraphᚋmodelᚐSnapshotScoreConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskReport_scores(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskReport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SnapshotScoreConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RiskReport_scores_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RiskReport_obligations(ctx context.Context, field graphql.CollectedField, obj *model.RiskReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskReport_obligations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RiskReport().Obligations(ctx, obj, fc.Args["windowDays"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []report.ObligationItem) graphql.Marshaler {
+			return ec.marshalNDueObligation2ᚕriskgraphᚋinternalᚋreportᚐObligationItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskReport_obligations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskReport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DueObligation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RiskReport_obligations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RiskReport_dataQuality(ctx context.Context, field graphql.CollectedField, obj *model.RiskReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskReport_dataQuality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RiskReport().DataQuality(ctx, obj, fc.Args["staleAfterDays"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *report.Quality) graphql.Marshaler {
+			return ec.marshalNDataQuality2ᚖriskgraphᚋinternalᚋreportᚐQuality(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskReport_dataQuality(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskReport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataQuality(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RiskReport_dataQuality_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _RiskScore_dimension(ctx context.Context, field graphql.CollectedField, obj *model.RiskScore) (ret graphql.Marshaler) {
@@ -9282,6 +12699,346 @@ func (ec *executionContext) fieldContext_RiskSignal_sources(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _RiskSnapshot_id(ctx context.Context, field graphql.CollectedField, obj *report.SnapshotInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskSnapshot_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskSnapshot_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskSnapshot", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RiskSnapshot_asOf(ctx context.Context, field graphql.CollectedField, obj *report.SnapshotInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskSnapshot_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v kg.Date) graphql.Marshaler {
+			return ec.marshalNDate2riskgraphᚋinternalᚋkgᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskSnapshot_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskSnapshot", field, false, false, "Date")
+}
+
+func (ec *executionContext) _RiskSnapshot_knownAt(ctx context.Context, field graphql.CollectedField, obj *report.SnapshotInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskSnapshot_knownAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KnownAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v kg.Stamp) graphql.Marshaler {
+			return ec.marshalODateTime2riskgraphᚋinternalᚋkgᚐStamp(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RiskSnapshot_knownAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskSnapshot", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RiskSnapshot_modelVersion(ctx context.Context, field graphql.CollectedField, obj *report.SnapshotInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskSnapshot_modelVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ModelVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskSnapshot_modelVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskSnapshot", field, false, false, "String")
+}
+
+func (ec *executionContext) _RiskSnapshot_createdAt(ctx context.Context, field graphql.CollectedField, obj *report.SnapshotInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskSnapshot_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RiskSnapshot().CreatedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v kg.Stamp) graphql.Marshaler {
+			return ec.marshalNDateTime2riskgraphᚋinternalᚋkgᚐStamp(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskSnapshot_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskSnapshot", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _RiskSnapshot_createdBy(ctx context.Context, field graphql.CollectedField, obj *report.SnapshotInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskSnapshot_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskSnapshot_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskSnapshot", field, false, false, "String")
+}
+
+func (ec *executionContext) _RiskSnapshot_scores(ctx context.Context, field graphql.CollectedField, obj *report.SnapshotInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskSnapshot_scores(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scores, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskSnapshot_scores(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskSnapshot", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RiskSnapshotConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.RiskSnapshotConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskSnapshotConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []report.SnapshotInfo) graphql.Marshaler {
+			return ec.marshalNRiskSnapshot2ᚕriskgraphᚋinternalᚋreportᚐSnapshotInfoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskSnapshotConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskSnapshotConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskSnapshot(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RiskSnapshotConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.RiskSnapshotConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskSnapshotConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖriskgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskSnapshotConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskSnapshotConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RiskSourceRef_signalId(ctx context.Context, field graphql.CollectedField, obj *report.SourceRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskSourceRef_signalId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignalID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskSourceRef_signalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskSourceRef", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RiskSourceRef_entityId(ctx context.Context, field graphql.CollectedField, obj *report.SourceRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskSourceRef_entityId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EntityID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskSourceRef_entityId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskSourceRef", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RiskSourceRef_entityName(ctx context.Context, field graphql.CollectedField, obj *report.SourceRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskSourceRef_entityName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EntityName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskSourceRef_entityName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskSourceRef", field, false, false, "String")
+}
+
+func (ec *executionContext) _RiskSourceRef_strength(ctx context.Context, field graphql.CollectedField, obj *report.SourceRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskSourceRef_strength(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Strength, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskSourceRef_strength(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskSourceRef", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RiskSourceRef_hops(ctx context.Context, field graphql.CollectedField, obj *report.SourceRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskSourceRef_hops(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hops, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskSourceRef_hops(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskSourceRef", field, false, false, "Int")
+}
+
 func (ec *executionContext) _SearchConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SearchConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9399,6 +13156,286 @@ func (ec *executionContext) _SearchEdge_score(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_SearchEdge_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SearchEdge", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SnapshotScore_entityId(ctx context.Context, field graphql.CollectedField, obj *model.SnapshotScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotScore_entityId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EntityID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotScore_entityId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SnapshotScore", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SnapshotScore_name(ctx context.Context, field graphql.CollectedField, obj *model.SnapshotScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotScore_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotScore_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SnapshotScore", field, false, false, "String")
+}
+
+func (ec *executionContext) _SnapshotScore_kind(ctx context.Context, field graphql.CollectedField, obj *model.SnapshotScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotScore_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v kg.Kind) graphql.Marshaler {
+			return ec.marshalNEntityKind2riskgraphᚋinternalᚋkgᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotScore_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SnapshotScore", field, false, false, "EntityKind")
+}
+
+func (ec *executionContext) _SnapshotScore_dimension(ctx context.Context, field graphql.CollectedField, obj *model.SnapshotScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotScore_dimension(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dimension, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v kg.Dimension) graphql.Marshaler {
+			return ec.marshalNRiskDimension2riskgraphᚋinternalᚋkgᚐDimension(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotScore_dimension(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SnapshotScore", field, false, false, "RiskDimension")
+}
+
+func (ec *executionContext) _SnapshotScore_rank(ctx context.Context, field graphql.CollectedField, obj *model.SnapshotScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotScore_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotScore_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SnapshotScore", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SnapshotScore_score(ctx context.Context, field graphql.CollectedField, obj *model.SnapshotScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotScore_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotScore_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SnapshotScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SnapshotScore_intrinsic(ctx context.Context, field graphql.CollectedField, obj *model.SnapshotScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotScore_intrinsic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Intrinsic, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotScore_intrinsic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SnapshotScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SnapshotScore_propagated(ctx context.Context, field graphql.CollectedField, obj *model.SnapshotScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotScore_propagated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Propagated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotScore_propagated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SnapshotScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SnapshotScore_topSource(ctx context.Context, field graphql.CollectedField, obj *model.SnapshotScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotScore_topSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TopSource, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *report.SourceRef) graphql.Marshaler {
+			return ec.marshalORiskSourceRef2ᚖriskgraphᚋinternalᚋreportᚐSourceRef(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotScore_topSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SnapshotScore",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskSourceRef(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SnapshotScoreConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.SnapshotScoreConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotScoreConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.SnapshotScore) graphql.Marshaler {
+			return ec.marshalNSnapshotScore2ᚕriskgraphᚋgraphᚋmodelᚐSnapshotScoreᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotScoreConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SnapshotScoreConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SnapshotScore(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SnapshotScoreConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SnapshotScoreConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotScoreConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖriskgraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotScoreConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SnapshotScoreConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Version_validFrom(ctx context.Context, field graphql.CollectedField, obj *model.Version) (ret graphql.Marshaler) {
@@ -11714,6 +15751,117 @@ func (ec *executionContext) _CandidateMatches(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var causeLinkImplementors = []string{"CauseLink"}
+
+func (ec *executionContext) _CauseLink(ctx context.Context, sel ast.SelectionSet, obj *report.ChainLink) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, causeLinkImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CauseLink")
+		case "from":
+			out.Values[i] = ec._CauseLink_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fromName":
+			out.Values[i] = ec._CauseLink_fromName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._CauseLink_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "toName":
+			out.Values[i] = ec._CauseLink_toName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._CauseLink_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "relationshipId":
+			out.Values[i] = ec._CauseLink_relationshipId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var causeSourceImplementors = []string{"CauseSource"}
+
+func (ec *executionContext) _CauseSource(ctx context.Context, sel ast.SelectionSet, obj *report.SourceCitation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, causeSourceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CauseSource")
+		case "sourceId":
+			out.Values[i] = ec._CauseSource_sourceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._CauseSource_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "published":
+			out.Values[i] = ec._CauseSource_published(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "excerpt":
+			out.Values[i] = ec._CauseSource_excerpt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "disputes":
+			out.Values[i] = ec._CauseSource_disputes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var citationImplementors = []string{"Citation"}
 
 func (ec *executionContext) _Citation(ctx context.Context, sel ast.SelectionSet, obj *model.Citation) graphql.Marshaler {
@@ -11955,6 +16103,152 @@ func (ec *executionContext) _CoveredEntity(ctx context.Context, sel ast.Selectio
 			out.Values[i] = ec._CoveredEntity_owners(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dataQualityImplementors = []string{"DataQuality"}
+
+func (ec *executionContext) _DataQuality(ctx context.Context, sel ast.SelectionSet, obj *report.Quality) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dataQualityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DataQuality")
+		case "unsourcedCount":
+			out.Values[i] = ec._DataQuality_unsourcedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unsourced":
+			out.Values[i] = ec._DataQuality_unsourced(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inferredCount":
+			out.Values[i] = ec._DataQuality_inferredCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inferred":
+			out.Values[i] = ec._DataQuality_inferred(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "disputedCount":
+			out.Values[i] = ec._DataQuality_disputedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "disputed":
+			out.Values[i] = ec._DataQuality_disputed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "staleSourcesCount":
+			out.Values[i] = ec._DataQuality_staleSourcesCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "staleSources":
+			out.Values[i] = ec._DataQuality_staleSources(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "staleAfterDays":
+			out.Values[i] = ec._DataQuality_staleAfterDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dueObligationImplementors = []string{"DueObligation"}
+
+func (ec *executionContext) _DueObligation(ctx context.Context, sel ast.SelectionSet, obj *report.ObligationItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dueObligationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DueObligation")
+		case "id":
+			out.Values[i] = ec._DueObligation_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ruleId":
+			out.Values[i] = ec._DueObligation_ruleId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ruleName":
+			out.Values[i] = ec._DueObligation_ruleName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._DueObligation_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "due":
+			out.Values[i] = ec._DueObligation_due(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "daysUntilDue":
+			out.Values[i] = ec._DueObligation_daysUntilDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._DueObligation_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pending":
+			out.Values[i] = ec._DueObligation_pending(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "met":
+			out.Values[i] = ec._DueObligation_met(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -12369,6 +16663,54 @@ func (ec *executionContext) _ExposureStep(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var factRefImplementors = []string{"FactRef"}
+
+func (ec *executionContext) _FactRef(ctx context.Context, sel ast.SelectionSet, obj *report.FactRef) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, factRefImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FactRef")
+		case "id":
+			out.Values[i] = ec._FactRef_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._FactRef_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "summary":
+			out.Values[i] = ec._FactRef_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "date":
+			out.Values[i] = ec._FactRef_date(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var historyImplementors = []string{"History"}
 
 func (ec *executionContext) _History(ctx context.Context, sel ast.SelectionSet, obj *model.History) graphql.Marshaler {
@@ -12557,6 +16899,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 				return ec._Mutation_recordCompliance(ctx, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "recordRiskSnapshot":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordRiskSnapshot(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -12979,6 +17328,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_match(ctx, field)
 				})
+		case "riskSnapshots":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_riskSnapshots(ctx, field)
+				})
+		case "riskReport":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_riskReport(ctx, field)
+				})
+		case "riskChanges":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_riskChanges(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -13039,6 +17406,44 @@ func (ec *executionContext) _Reach(ctx context.Context, sel ast.SelectionSet, ob
 		case "products":
 			out.Values[i] = ec._Reach_products(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var recordedRiskSnapshotImplementors = []string{"RecordedRiskSnapshot"}
+
+func (ec *executionContext) _RecordedRiskSnapshot(ctx context.Context, sel ast.SelectionSet, obj *model.RecordedRiskSnapshot) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, recordedRiskSnapshotImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RecordedRiskSnapshot")
+		case "snapshot":
+			out.Values[i] = ec._RecordedRiskSnapshot_snapshot(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "previous":
+			out.Values[i] = ec._RecordedRiskSnapshot_previous(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -13239,6 +17644,211 @@ func (ec *executionContext) _RelationshipEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var riskCauseImplementors = []string{"RiskCause"}
+
+func (ec *executionContext) _RiskCause(ctx context.Context, sel ast.SelectionSet, obj *report.Cause) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, riskCauseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RiskCause")
+		case "kind":
+			out.Values[i] = ec._RiskCause_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "factId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RiskCause_factId(ctx, field, obj)
+				})
+		case "summary":
+			out.Values[i] = ec._RiskCause_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "date":
+			out.Values[i] = ec._RiskCause_date(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._RiskCause_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "delta":
+			out.Values[i] = ec._RiskCause_delta(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sources":
+			out.Values[i] = ec._RiskCause_sources(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "chain":
+			out.Values[i] = ec._RiskCause_chain(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var riskChangeImplementors = []string{"RiskChange"}
+
+func (ec *executionContext) _RiskChange(ctx context.Context, sel ast.SelectionSet, obj *report.Change) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, riskChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RiskChange")
+		case "entityId":
+			out.Values[i] = ec._RiskChange_entityId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._RiskChange_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._RiskChange_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dimension":
+			out.Values[i] = ec._RiskChange_dimension(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "change":
+			out.Values[i] = ec._RiskChange_change(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "previous":
+			out.Values[i] = ec._RiskChange_previous(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._RiskChange_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "delta":
+			out.Values[i] = ec._RiskChange_delta(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rank":
+			out.Values[i] = ec._RiskChange_rank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "previousRank":
+			out.Values[i] = ec._RiskChange_previousRank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "causes":
+			out.Values[i] = ec._RiskChange_causes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var riskChangeConnectionImplementors = []string{"RiskChangeConnection"}
+
+func (ec *executionContext) _RiskChangeConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RiskChangeConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, riskChangeConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RiskChangeConnection")
+		case "from":
+			out.Values[i] = ec._RiskChangeConnection_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._RiskChangeConnection_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._RiskChangeConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RiskChangeConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RiskChangeConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var riskRankingConnectionImplementors = []string{"RiskRankingConnection"}
 
 func (ec *executionContext) _RiskRankingConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RiskRankingConnection) graphql.Marshaler {
@@ -13328,6 +17938,62 @@ func (ec *executionContext) _RiskRankingEdge(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var riskReportImplementors = []string{"RiskReport"}
+
+func (ec *executionContext) _RiskReport(ctx context.Context, sel ast.SelectionSet, obj *model.RiskReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, riskReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RiskReport")
+		case "snapshot":
+			out.Values[i] = ec._RiskReport_snapshot(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "previous":
+			out.Values[i] = ec._RiskReport_previous(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "scores":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RiskReport_scores(ctx, field, obj)
+				})
+		case "obligations":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RiskReport_obligations(ctx, field, obj)
+				})
+		case "dataQuality":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RiskReport_dataQuality(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13472,6 +18138,161 @@ func (ec *executionContext) _RiskSignal(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var riskSnapshotImplementors = []string{"RiskSnapshot"}
+
+func (ec *executionContext) _RiskSnapshot(ctx context.Context, sel ast.SelectionSet, obj *report.SnapshotInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, riskSnapshotImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RiskSnapshot")
+		case "id":
+			out.Values[i] = ec._RiskSnapshot_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "asOf":
+			out.Values[i] = ec._RiskSnapshot_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "knownAt":
+			out.Values[i] = ec._RiskSnapshot_knownAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "modelVersion":
+			out.Values[i] = ec._RiskSnapshot_modelVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RiskSnapshot_createdAt(ctx, field, obj)
+				})
+		case "createdBy":
+			out.Values[i] = ec._RiskSnapshot_createdBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "scores":
+			out.Values[i] = ec._RiskSnapshot_scores(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var riskSnapshotConnectionImplementors = []string{"RiskSnapshotConnection"}
+
+func (ec *executionContext) _RiskSnapshotConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RiskSnapshotConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, riskSnapshotConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RiskSnapshotConnection")
+		case "nodes":
+			out.Values[i] = ec._RiskSnapshotConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RiskSnapshotConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var riskSourceRefImplementors = []string{"RiskSourceRef"}
+
+func (ec *executionContext) _RiskSourceRef(ctx context.Context, sel ast.SelectionSet, obj *report.SourceRef) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, riskSourceRefImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RiskSourceRef")
+		case "signalId":
+			out.Values[i] = ec._RiskSourceRef_signalId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entityId":
+			out.Values[i] = ec._RiskSourceRef_entityId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entityName":
+			out.Values[i] = ec._RiskSourceRef_entityName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "strength":
+			out.Values[i] = ec._RiskSourceRef_strength(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hops":
+			out.Values[i] = ec._RiskSourceRef_hops(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var searchConnectionImplementors = []string{"SearchConnection"}
 
 func (ec *executionContext) _SearchConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SearchConnection) graphql.Marshaler {
@@ -13528,6 +18349,117 @@ func (ec *executionContext) _SearchEdge(ctx context.Context, sel ast.SelectionSe
 			}
 		case "score":
 			out.Values[i] = ec._SearchEdge_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var snapshotScoreImplementors = []string{"SnapshotScore"}
+
+func (ec *executionContext) _SnapshotScore(ctx context.Context, sel ast.SelectionSet, obj *model.SnapshotScore) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, snapshotScoreImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SnapshotScore")
+		case "entityId":
+			out.Values[i] = ec._SnapshotScore_entityId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._SnapshotScore_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._SnapshotScore_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dimension":
+			out.Values[i] = ec._SnapshotScore_dimension(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rank":
+			out.Values[i] = ec._SnapshotScore_rank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._SnapshotScore_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "intrinsic":
+			out.Values[i] = ec._SnapshotScore_intrinsic(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "propagated":
+			out.Values[i] = ec._SnapshotScore_propagated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "topSource":
+			out.Values[i] = ec._SnapshotScore_topSource(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var snapshotScoreConnectionImplementors = []string{"SnapshotScoreConnection"}
+
+func (ec *executionContext) _SnapshotScoreConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SnapshotScoreConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, snapshotScoreConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SnapshotScoreConnection")
+		case "nodes":
+			out.Values[i] = ec._SnapshotScoreConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SnapshotScoreConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14086,6 +19018,46 @@ func (ec *executionContext) marshalNCandidateMatches2ᚕriskgraphᚋinternalᚋs
 	return ret
 }
 
+func (ec *executionContext) marshalNCauseLink2riskgraphᚋinternalᚋreportᚐChainLink(ctx context.Context, sel ast.SelectionSet, v report.ChainLink) graphql.Marshaler {
+	return ec._CauseLink(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCauseLink2ᚕriskgraphᚋinternalᚋreportᚐChainLinkᚄ(ctx context.Context, sel ast.SelectionSet, v []report.ChainLink) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCauseLink2riskgraphᚋinternalᚋreportᚐChainLink(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCauseSource2riskgraphᚋinternalᚋreportᚐSourceCitation(ctx context.Context, sel ast.SelectionSet, v report.SourceCitation) graphql.Marshaler {
+	return ec._CauseSource(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCauseSource2ᚕriskgraphᚋinternalᚋreportᚐSourceCitationᚄ(ctx context.Context, sel ast.SelectionSet, v []report.SourceCitation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCauseSource2riskgraphᚋinternalᚋreportᚐSourceCitation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNCitation2riskgraphᚋgraphᚋmodelᚐCitation(ctx context.Context, sel ast.SelectionSet, v model.Citation) graphql.Marshaler {
 	return ec._Citation(ctx, sel, &v)
 }
@@ -14211,6 +19183,14 @@ func (ec *executionContext) marshalNCoveredEntity2ᚕriskgraphᚋinternalᚋserv
 	return ret
 }
 
+func (ec *executionContext) marshalNDataQuality2ᚖriskgraphᚋinternalᚋreportᚐQuality(ctx context.Context, sel ast.SelectionSet, v *report.Quality) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DataQuality!")
+		return graphql.Null
+	}
+	return ec._DataQuality(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDate2riskgraphᚋinternalᚋkgᚐDate(ctx context.Context, v any) (kg.Date, error) {
 	res, err := model.UnmarshalDate(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14221,6 +19201,20 @@ func (ec *executionContext) marshalNDate2riskgraphᚋinternalᚋkgᚐDate(ctx co
 	res := model.MarshalDate(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Date!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNDateTime2riskgraphᚋinternalᚋkgᚐStamp(ctx context.Context, v any) (kg.Stamp, error) {
+	res, err := model.UnmarshalDateTime(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDateTime2riskgraphᚋinternalᚋkgᚐStamp(ctx context.Context, sel ast.SelectionSet, v kg.Stamp) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalDateTime(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DateTime!")
 	}
 	return res
 }
@@ -14236,6 +19230,41 @@ func (ec *executionContext) marshalNDirection2riskgraphᚋinternalᚋkgᚐDirect
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Direction!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNDueObligation2riskgraphᚋinternalᚋreportᚐObligationItem(ctx context.Context, sel ast.SelectionSet, v report.ObligationItem) graphql.Marshaler {
+	return ec._DueObligation(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDueObligation2ᚕriskgraphᚋinternalᚋreportᚐObligationItemᚄ(ctx context.Context, sel ast.SelectionSet, v []report.ObligationItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDueObligation2riskgraphᚋinternalᚋreportᚐObligationItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNDueObligationStatus2riskgraphᚋinternalᚋreportᚐObligationStatus(ctx context.Context, v any) (report.ObligationStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := report.ObligationStatus(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDueObligationStatus2riskgraphᚋinternalᚋreportᚐObligationStatus(ctx context.Context, sel ast.SelectionSet, v report.ObligationStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DueObligationStatus!")
 	}
 	return res
 }
@@ -14367,6 +19396,26 @@ func (ec *executionContext) marshalNExposureStep2ᚕriskgraphᚋgraphᚋmodelᚐ
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNExposureStep2riskgraphᚋgraphᚋmodelᚐExposureStep(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFactRef2riskgraphᚋinternalᚋreportᚐFactRef(ctx context.Context, sel ast.SelectionSet, v report.FactRef) graphql.Marshaler {
+	return ec._FactRef(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNFactRef2ᚕriskgraphᚋinternalᚋreportᚐFactRefᚄ(ctx context.Context, sel ast.SelectionSet, v []report.FactRef) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFactRef2riskgraphᚋinternalᚋreportᚐFactRef(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -14666,6 +19715,14 @@ func (ec *executionContext) marshalNPath2ᚕriskgraphᚋgraphᚋmodelᚐPathᚄ(
 	return ret
 }
 
+func (ec *executionContext) marshalNRecordedRiskSnapshot2ᚖriskgraphᚋgraphᚋmodelᚐRecordedRiskSnapshot(ctx context.Context, sel ast.SelectionSet, v *model.RecordedRiskSnapshot) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RecordedRiskSnapshot!")
+		return graphql.Null
+	}
+	return ec._RecordedRiskSnapshot(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNRelationship2riskgraphᚋgraphᚋmodelᚐRelationship(ctx context.Context, sel ast.SelectionSet, v model.Relationship) graphql.Marshaler {
 	return ec._Relationship(ctx, sel, &v)
 }
@@ -14761,6 +19818,84 @@ func (ec *executionContext) unmarshalNRetractionInput2riskgraphᚋgraphᚋmodel�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNRiskCause2riskgraphᚋinternalᚋreportᚐCause(ctx context.Context, sel ast.SelectionSet, v report.Cause) graphql.Marshaler {
+	return ec._RiskCause(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRiskCause2ᚕriskgraphᚋinternalᚋreportᚐCauseᚄ(ctx context.Context, sel ast.SelectionSet, v []report.Cause) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRiskCause2riskgraphᚋinternalᚋreportᚐCause(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNRiskCauseKind2riskgraphᚋinternalᚋreportᚐCauseKind(ctx context.Context, v any) (report.CauseKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := report.CauseKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRiskCauseKind2riskgraphᚋinternalᚋreportᚐCauseKind(ctx context.Context, sel ast.SelectionSet, v report.CauseKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "RiskCauseKind!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNRiskChange2riskgraphᚋinternalᚋreportᚐChange(ctx context.Context, sel ast.SelectionSet, v report.Change) graphql.Marshaler {
+	return ec._RiskChange(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRiskChange2ᚕriskgraphᚋinternalᚋreportᚐChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []report.Change) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRiskChange2riskgraphᚋinternalᚋreportᚐChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRiskChangeConnection2ᚖriskgraphᚋgraphᚋmodelᚐRiskChangeConnection(ctx context.Context, sel ast.SelectionSet, v *model.RiskChangeConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RiskChangeConnection!")
+		return graphql.Null
+	}
+	return ec._RiskChangeConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRiskChangeKind2riskgraphᚋinternalᚋreportᚐChangeKind(ctx context.Context, v any) (report.ChangeKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := report.ChangeKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRiskChangeKind2riskgraphᚋinternalᚋreportᚐChangeKind(ctx context.Context, sel ast.SelectionSet, v report.ChangeKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "RiskChangeKind!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNRiskDimension2riskgraphᚋinternalᚋkgᚐDimension(ctx context.Context, v any) (kg.Dimension, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := kg.Dimension(tmp)
@@ -14802,6 +19937,14 @@ func (ec *executionContext) marshalNRiskRankingEdge2ᚕriskgraphᚋgraphᚋmodel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNRiskReport2ᚖriskgraphᚋgraphᚋmodelᚐRiskReport(ctx context.Context, sel ast.SelectionSet, v *model.RiskReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RiskReport!")
+		return graphql.Null
+	}
+	return ec._RiskReport(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRiskScore2riskgraphᚋgraphᚋmodelᚐRiskScore(ctx context.Context, sel ast.SelectionSet, v model.RiskScore) graphql.Marshaler {
@@ -14863,6 +20006,46 @@ func (ec *executionContext) unmarshalNRiskSignalInput2ᚕriskgraphᚋgraphᚋmod
 	return res, nil
 }
 
+func (ec *executionContext) marshalNRiskSnapshot2riskgraphᚋinternalᚋreportᚐSnapshotInfo(ctx context.Context, sel ast.SelectionSet, v report.SnapshotInfo) graphql.Marshaler {
+	return ec._RiskSnapshot(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRiskSnapshot2ᚕriskgraphᚋinternalᚋreportᚐSnapshotInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []report.SnapshotInfo) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRiskSnapshot2riskgraphᚋinternalᚋreportᚐSnapshotInfo(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRiskSnapshot2ᚖriskgraphᚋinternalᚋreportᚐSnapshotInfo(ctx context.Context, sel ast.SelectionSet, v *report.SnapshotInfo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RiskSnapshot!")
+		return graphql.Null
+	}
+	return ec._RiskSnapshot(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRiskSnapshotConnection2ᚖriskgraphᚋgraphᚋmodelᚐRiskSnapshotConnection(ctx context.Context, sel ast.SelectionSet, v *model.RiskSnapshotConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RiskSnapshotConnection!")
+		return graphql.Null
+	}
+	return ec._RiskSnapshotConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRiskSourceRef2riskgraphᚋinternalᚋreportᚐSourceRef(ctx context.Context, sel ast.SelectionSet, v report.SourceRef) graphql.Marshaler {
+	return ec._RiskSourceRef(ctx, sel, &v)
+}
+
 func (ec *executionContext) marshalNSearchConnection2ᚖriskgraphᚋgraphᚋmodelᚐSearchConnection(ctx context.Context, sel ast.SelectionSet, v *model.SearchConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SearchConnection!")
@@ -14889,6 +20072,34 @@ func (ec *executionContext) marshalNSearchEdge2ᚕriskgraphᚋgraphᚋmodelᚐSe
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNSnapshotScore2riskgraphᚋgraphᚋmodelᚐSnapshotScore(ctx context.Context, sel ast.SelectionSet, v model.SnapshotScore) graphql.Marshaler {
+	return ec._SnapshotScore(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSnapshotScore2ᚕriskgraphᚋgraphᚋmodelᚐSnapshotScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SnapshotScore) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSnapshotScore2riskgraphᚋgraphᚋmodelᚐSnapshotScore(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSnapshotScoreConnection2ᚖriskgraphᚋgraphᚋmodelᚐSnapshotScoreConnection(ctx context.Context, sel ast.SelectionSet, v *model.SnapshotScoreConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SnapshotScoreConnection!")
+		return graphql.Null
+	}
+	return ec._SnapshotScoreConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNStance2riskgraphᚋinternalᚋkgᚐStance(ctx context.Context, v any) (kg.Stance, error) {
@@ -15159,6 +20370,18 @@ func (ec *executionContext) unmarshalOCitationInput2ᚕriskgraphᚋgraphᚋmodel
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalODate2riskgraphᚋinternalᚋkgᚐDate(ctx context.Context, v any) (kg.Date, error) {
+	res, err := model.UnmarshalDate(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODate2riskgraphᚋinternalᚋkgᚐDate(ctx context.Context, sel ast.SelectionSet, v kg.Date) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := model.MarshalDate(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalODate2ᚖriskgraphᚋinternalᚋkgᚐDate(ctx context.Context, v any) (*kg.Date, error) {
 	if v == nil {
 		return nil, nil
@@ -15174,6 +20397,18 @@ func (ec *executionContext) marshalODate2ᚖriskgraphᚋinternalᚋkgᚐDate(ctx
 	_ = sel
 	_ = ctx
 	res := model.MarshalDate(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalODateTime2riskgraphᚋinternalᚋkgᚐStamp(ctx context.Context, v any) (kg.Stamp, error) {
+	res, err := model.UnmarshalDateTime(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODateTime2riskgraphᚋinternalᚋkgᚐStamp(ctx context.Context, sel ast.SelectionSet, v kg.Stamp) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := model.MarshalDateTime(v)
 	return res
 }
 
@@ -15603,6 +20838,20 @@ func (ec *executionContext) unmarshalORiskSignalInput2ᚕriskgraphᚋgraphᚋmod
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalORiskSnapshot2ᚖriskgraphᚋinternalᚋreportᚐSnapshotInfo(ctx context.Context, sel ast.SelectionSet, v *report.SnapshotInfo) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RiskSnapshot(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORiskSourceRef2ᚖriskgraphᚋinternalᚋreportᚐSourceRef(ctx context.Context, sel ast.SelectionSet, v *report.SourceRef) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RiskSourceRef(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOStance2ᚖriskgraphᚋinternalᚋkgᚐStance(ctx context.Context, v any) (*kg.Stance, error) {

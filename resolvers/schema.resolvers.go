@@ -11,6 +11,7 @@ import (
 	"riskgraph/graph/model"
 	"riskgraph/internal/kg"
 	"riskgraph/internal/match"
+	"riskgraph/internal/report"
 	"riskgraph/internal/service"
 	"slices"
 )
@@ -185,6 +186,14 @@ func (r *mutationResolver) Retract(ctx context.Context, ids []string, on kg.Date
 
 func (r *mutationResolver) RecordCompliance(ctx context.Context, partyID string, obligationID string, on kg.Date, sources []model.CitationInput, note *string) (*kg.WriteResult, error) {
 	return r.written(r.Service.RecordCompliance(ctx, partyID, obligationID, on, citations(sources), str(note)))
+}
+
+func (r *mutationResolver) RecordRiskSnapshot(ctx context.Context, asOf *kg.Date, keep *int) (*model.RecordedRiskSnapshot, error) {
+	cur, prev, err := r.Service.RecordSnapshot(ctx, dateOr(asOf, 0), intOr(keep))
+	if err != nil {
+		return nil, err
+	}
+	return &model.RecordedRiskSnapshot{Snapshot: &cur, Previous: prev}, nil
 }
 
 func (r *obligationResolver) Sources(ctx context.Context, obj *service.ObligationState) ([]model.Citation, error) {
@@ -415,6 +424,39 @@ func (r *queryResolver) Match(ctx context.Context, candidates []match.Candidate,
 	return res, nil
 }
 
+func (r *queryResolver) RiskSnapshots(ctx context.Context, first *int, after *string) (*model.RiskSnapshotConnection, error) {
+	res, err := r.Service.SnapshotList(ctx, pageArg(first, after))
+	if err != nil {
+		return nil, err
+	}
+	return &model.RiskSnapshotConnection{Nodes: res.Items, PageInfo: pageInfo(res.HasNext, res.EndCursor)}, nil
+}
+
+func (r *queryResolver) RiskReport(ctx context.Context, asOf *kg.Date, snapshot *string) (*model.RiskReport, error) {
+	cur, prev, err := r.Service.ReportSnapshots(ctx, dateOr(asOf, 0), str(snapshot))
+	if err != nil {
+		return nil, err
+	}
+	return &model.RiskReport{Snapshot: cur, Previous: prev}, nil
+}
+
+func (r *queryResolver) RiskChanges(ctx context.Context, from *kg.Date, to *kg.Date, fromSnapshot *string, toSnapshot *string, dimension *kg.Dimension, minDelta *float64, first *int, after *string) (*model.RiskChangeConnection, error) {
+	q := service.ChangesQuery{From: str(fromSnapshot), To: str(toSnapshot), FromDate: dateOr(from, 0), ToDate: dateOr(to, 0),
+		MinDelta: 0.01, Page: pageArg(first, after)}
+	if dimension != nil {
+		q.Dimension = *dimension
+	}
+	if minDelta != nil {
+		q.MinDelta = *minDelta
+	}
+	res, err := r.Service.RiskChanges(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RiskChangeConnection{From: &res.From, To: &res.To, Nodes: res.Items, TotalCount: res.Total,
+		PageInfo: pageInfo(res.HasNext, res.EndCursor)}, nil
+}
+
 func (r *relationshipResolver) From(ctx context.Context, obj *model.Relationship) (*model.Entity, error) {
 	return r.endpoint(ctx, obj.From, obj.Moment)
 }
@@ -423,8 +465,49 @@ func (r *relationshipResolver) To(ctx context.Context, obj *model.Relationship) 
 	return r.endpoint(ctx, obj.To, obj.Moment)
 }
 
+func (r *riskCauseResolver) FactID(ctx context.Context, obj *report.Cause) (*string, error) {
+	if obj.FactID == "" {
+		return nil, nil
+	}
+	return &obj.FactID, nil
+}
+
+func (r *riskReportResolver) Scores(ctx context.Context, obj *model.RiskReport, dimension *kg.Dimension, first *int, after *string) (*model.SnapshotScoreConnection, error) {
+	var dim kg.Dimension
+	if dimension != nil {
+		dim = *dimension
+	}
+	res, err := r.Service.SnapshotScorePage(ctx, obj.Snapshot.ID, dim, pageArg(first, after))
+	if err != nil {
+		return nil, err
+	}
+	conn := &model.SnapshotScoreConnection{Nodes: make([]model.SnapshotScore, len(res.Items)), PageInfo: pageInfo(res.HasNext, res.EndCursor)}
+	for i, it := range res.Items {
+		sc := it.Score
+		conn.Nodes[i] = model.SnapshotScore{EntityID: sc.EntityID, Name: sc.Name, Kind: sc.Kind, Dimension: it.Dimension, Rank: sc.Rank,
+			Score: sc.Score, Intrinsic: sc.Intrinsic, Propagated: sc.Propagated, TopSource: sc.TopSource}
+	}
+	return conn, nil
+}
+
+func (r *riskReportResolver) Obligations(ctx context.Context, obj *model.RiskReport, windowDays *int) ([]report.ObligationItem, error) {
+	return r.Service.DueObligations(ctx, obj.Snapshot, intOr(windowDays))
+}
+
+func (r *riskReportResolver) DataQuality(ctx context.Context, obj *model.RiskReport, staleAfterDays *int) (*report.Quality, error) {
+	q, err := r.Service.DataQuality(ctx, obj.Snapshot, intOr(staleAfterDays))
+	if err != nil {
+		return nil, err
+	}
+	return &q, nil
+}
+
 func (r *riskSignalResolver) Entity(ctx context.Context, obj *model.RiskSignal) (*model.Entity, error) {
 	return r.endpoint(ctx, obj.EntityID, obj.Moment)
+}
+
+func (r *riskSnapshotResolver) CreatedAt(ctx context.Context, obj *report.SnapshotInfo) (kg.Stamp, error) {
+	return kg.StampOf(obj.CreatedAt), nil
 }
 
 func (r *writeResultResolver) RecordedAt(ctx context.Context, obj *kg.WriteResult) (*kg.Stamp, error) {
@@ -471,7 +554,13 @@ func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
 
 func (r *Resolver) Relationship() graph.RelationshipResolver { return &relationshipResolver{r} }
 
+func (r *Resolver) RiskCause() graph.RiskCauseResolver { return &riskCauseResolver{r} }
+
+func (r *Resolver) RiskReport() graph.RiskReportResolver { return &riskReportResolver{r} }
+
 func (r *Resolver) RiskSignal() graph.RiskSignalResolver { return &riskSignalResolver{r} }
+
+func (r *Resolver) RiskSnapshot() graph.RiskSnapshotResolver { return &riskSnapshotResolver{r} }
 
 func (r *Resolver) WriteResult() graph.WriteResultResolver { return &writeResultResolver{r} }
 
@@ -493,6 +582,9 @@ type (
 	pathResolver             struct{ *Resolver }
 	queryResolver            struct{ *Resolver }
 	relationshipResolver     struct{ *Resolver }
+	riskCauseResolver        struct{ *Resolver }
+	riskReportResolver       struct{ *Resolver }
 	riskSignalResolver       struct{ *Resolver }
+	riskSnapshotResolver     struct{ *Resolver }
 	writeResultResolver      struct{ *Resolver }
 )

@@ -4,6 +4,7 @@ package model
 
 import (
 	"riskgraph/internal/kg"
+	"riskgraph/internal/report"
 )
 
 // A named fact.
@@ -121,6 +122,14 @@ type PageInfo struct {
 type Query struct {
 }
 
+// What recordRiskSnapshot stored.
+type RecordedRiskSnapshot struct {
+	// The new snapshot.
+	Snapshot *report.SnapshotInfo `json:"snapshot"`
+	// The newest snapshot dated before it, which a report compares it with; null when there is none.
+	Previous *report.SnapshotInfo `json:"previous,omitempty"`
+}
+
 // The entity has a relationship of a type with a given entity.
 type RelatedFilter struct {
 	// The relationship type.
@@ -183,6 +192,20 @@ type RetractionInput struct {
 	On kg.Date `json:"on"`
 }
 
+// A page of changes.
+type RiskChangeConnection struct {
+	// The earlier snapshot.
+	From *report.SnapshotInfo `json:"from"`
+	// The later snapshot.
+	To *report.SnapshotInfo `json:"to"`
+	// The changes of this page.
+	Nodes []report.Change `json:"nodes"`
+	// How many changes in all pages.
+	TotalCount int `json:"totalCount"`
+	// Where this page ends.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
 // A page of a risk ranking.
 type RiskRankingConnection struct {
 	// The ranked entities of this page.
@@ -233,6 +256,14 @@ type RiskSignalInput struct {
 	Correction *bool `json:"correction,omitempty"`
 }
 
+// A page of snapshots.
+type RiskSnapshotConnection struct {
+	// The snapshots of this page.
+	Nodes []report.SnapshotInfo `json:"nodes"`
+	// Where this page ends.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
 // A page of search results.
 type SearchConnection struct {
 	// The results of this page, best first.
@@ -247,4 +278,12 @@ type SearchEdge struct {
 	Node *Entity `json:"node"`
 	// How well it matches; higher is better. Only comparable within one search.
 	Score float64 `json:"score"`
+}
+
+// A page of a snapshot's scores.
+type SnapshotScoreConnection struct {
+	// The scores of this page.
+	Nodes []SnapshotScore `json:"nodes"`
+	// Where this page ends.
+	PageInfo *PageInfo `json:"pageInfo"`
 }

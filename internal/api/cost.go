@@ -27,6 +27,7 @@ const (
 	costEntityRisk = 10  // an entity's scores in every dimension
 	costMatch      = 10  // one candidate: a key retrieval and up to 100 targets scored
 	costCoverage   = 50  // the control graph around a rule's targets
+	costCauses     = 20  // one change's causes: its score explained in two passes
 	maxPathHops    = 7   // entities on a path of at most 6 relationships
 	maxChainSteps  = 6   // steps of a risk chain (the API's hop cap)
 	defaultListLen = 10  // a list field whose length nothing bounds or announces
@@ -70,6 +71,15 @@ func weighComplexity(c *graph.ComplexityRoot) {
 	}
 	c.Query.Coverage = func(child int, _ string, _ *kg.Date, _ *kg.Stamp) int { return costCoverage + child }
 	c.Query.Compliance = func(child int, _ string, _ *kg.Date, _ *kg.Stamp) int { return costCoverage + child }
+	c.Query.RiskSnapshots = func(child int, first *int, _ *string) int { return 1 + page(first)*child }
+	c.Query.RiskReport = func(child int, _ *kg.Date, _ *string) int { return costRanking + child }
+	c.Query.RiskChanges = func(child int, _, _ *kg.Date, _, _ *string, _ *kg.Dimension, _ *float64, first *int, _ *string) int {
+		return costRanking + page(first)*(costCauses+child)
+	}
+	c.RiskCause.Chain = func(child int) int { return 1 + maxChainSteps*child }
+	c.RiskReport.Scores = func(child int, _ *kg.Dimension, first *int, _ *string) int { return 1 + page(first)*child }
+	c.RiskReport.DataQuality = func(child int, _ *int) int { return costRanking + child }
+	c.RiskReport.Obligations = func(child int, _ *int) int { return costCoverage + defaultListLen*child }
 	c.Entity.Relationships = func(child int, _ *kg.Direction, _ []kg.RelType, _ *kg.Date, first *int, _ *string) int {
 		return 1 + page(first)*child
 	}
@@ -162,7 +172,7 @@ func (c *costLimit) field(ctx context.Context, f *ast.Field, vars map[string]any
 		w := defaultListLen
 		if n, ok := c.weights[f.ObjectDefinition.Name+"."+f.Name]; ok {
 			w = n
-		} else if f.Name == "edges" && strings.HasSuffix(f.ObjectDefinition.Name, "Connection") {
+		} else if (f.Name == "edges" || f.Name == "nodes") && strings.HasSuffix(f.ObjectDefinition.Name, "Connection") {
 			w = 1 // a connection's field counts its page
 		}
 		return satAdd(1, satMul(w, max(child, 1)))

@@ -259,7 +259,7 @@ func expensiveWeight(op *ast.OperationDefinition) int {
 			case *ast.Field:
 				if root {
 					switch s.Name {
-					case "paths", "riskRanking", "exposure":
+					case "paths", "riskRanking", "exposure", "riskReport", "riskChanges":
 						n++
 					}
 				}
