@@ -3,12 +3,19 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"riskgraph/internal/api"
+	"riskgraph/internal/kg"
+	"riskgraph/internal/report"
+	"riskgraph/internal/risk"
+	"riskgraph/internal/service"
 	"riskgraph/internal/store/embedded"
 )
 
@@ -79,7 +86,7 @@ func TestHelp(t *testing.T) {
 		{[]string{"--help"}, []string{"serve", "report", "--store"}, []string{"--max-complexity"}},
 		{[]string{"serve", "--help"}, []string{"--addr", "--timeout", "--max-complexity", "RISKGRAPH_ADDR", "--store"}, []string{"--threshold"}},
 		{[]string{"seed", "--help"}, []string{"--store", "--data", "RISKGRAPH_DATA"}, []string{"--threshold", "--addr"}},
-		{[]string{"report", "--help"}, []string{"--threshold", "--as-of", "--report-dir", "--store"}, []string{"--addr"}},
+		{[]string{"report", "--help"}, []string{"--threshold", "--as-of", "--report-dir", "--server", "--api-key-file", "--keep", "--formats", "--store"}, []string{"--addr"}},
 		{[]string{"help", "import"}, []string{"FILE", "--batch", "--workers"}, []string{"--addr"}},
 	}
 	for _, tc := range tests {
@@ -114,16 +121,67 @@ func TestSeedAndReportCommands(t *testing.T) {
 	}
 	runOK(t, "report", "--data", data, "--report-dir", reports, "--as-of", "2017-08-01")
 	out := runOK(t, "report", "--data", data, "--report-dir", reports, "--as-of", "2017-12-31")
-	if !strings.Contains(out, "report-2017-12-31.md") {
-		t.Fatalf("report paths: %q", out)
+	checkSeedReport(t, out, reports, "2017-08-01")
+}
+
+// checkSeedReport checks the files of a report as of 2017-12-31 compared with prevAsOf: one
+// path per format printed, and in the JSON the arrival of BOD 17-01 with its cause.
+func checkSeedReport(t *testing.T, out, dir, prevAsOf string) {
+	t.Helper()
+	for _, ext := range report.Formats() {
+		if p := filepath.Join(dir, "report-2017-12-31."+ext); !strings.Contains(out, p) {
+			t.Errorf("report paths %q do not name %s", out, p)
+		}
 	}
-	md, err := os.ReadFile(filepath.Join(reports, "report-2017-12-31.md"))
+	b, err := os.ReadFile(filepath.Join(dir, "report-2017-12-31.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Between the two dates BOD 17-01 came into force: the report must say so.
-	if !strings.Contains(string(md), "Changes since 2017-08-01") || !strings.Contains(string(md), "| NEW | REGULATORY | BOD 17-01") {
-		t.Errorf("report does not show the directive's arrival:\n%s", md)
+	var r report.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Previous == nil || r.Previous.AsOf.String() != prevAsOf {
+		t.Fatalf("the report compares with %+v, want the snapshot of %s", r.Previous, prevAsOf)
+	}
+	for _, d := range r.Dimensions {
+		for _, c := range d.Changes {
+			if c.EntityID == "directive:bod-17-01" && d.Dimension == kg.DimRegulatory && c.Change == report.New &&
+				len(c.Causes) > 0 && c.Causes[0].Kind == report.SignalAdded {
+				return
+			}
+		}
+	}
+	t.Errorf("the report does not show BOD 17-01 arriving, with its signal as the cause")
+}
+
+// TestReportBesideARunningService runs the report through a server's API while the server
+// holds the embedded store file, as a nightly job next to a running service does.
+func TestReportBesideARunningService(t *testing.T) {
+	dir := t.TempDir()
+	data, reports := filepath.Join(dir, "riskgraph.db"), filepath.Join(dir, "reports")
+	runOK(t, "seed", "--data", data)
+	held, err := embedded.Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := service.New(held, risk.DefaultModel())
+	defer svc.Close()
+	srv := httptest.NewServer(api.New(api.Config{Service: svc}))
+	defer srv.Close()
+	// Directly, the held file stops the report at once, naming the way round it.
+	_, stderr, code := run(t, "report", "--data", data, "--report-dir", reports)
+	if code == ExitOK || !strings.Contains(stderr, "open in another process") || !strings.Contains(stderr, "report --server") {
+		t.Errorf("report on a held store: exit %d, stderr %q; want a failure naming --server", code, stderr)
+	}
+	runOK(t, "report", "--server", srv.URL, "--report-dir", reports, "--as-of", "2017-09-01")
+	out := runOK(t, "report", "--server", srv.URL, "--report-dir", reports, "--as-of", "2017-12-31", "--keep", "2")
+	checkSeedReport(t, out, reports, "2017-09-01")
+	// An unreachable server is a clear failure, exit 1.
+	srv.Close()
+	_, stderr, code = run(t, "report", "--server", srv.URL, "--report-dir", reports)
+	if code != ExitError || !strings.Contains(stderr, "reach "+srv.URL) {
+		t.Errorf("report against a stopped server: exit %d, stderr %q", code, stderr)
 	}
 }
 
@@ -207,7 +265,7 @@ func TestReadingCommandsNeedAnExistingFreeStore(t *testing.T) {
 	}
 	defer held.Close()
 	_, stderr, code := run(t, "report", "--data", data, "--report-dir", filepath.Join(dir, "reports"))
-	if code == ExitOK || !strings.Contains(stderr, "open in another process") {
-		t.Errorf("report on a held store: exit %d, stderr %q; want a failure saying another process holds it", code, stderr)
+	if code == ExitOK || !strings.Contains(stderr, "open in another process") || !strings.Contains(stderr, "--server") {
+		t.Errorf("report on a held store: exit %d, stderr %q; want a failure saying another process holds it, naming --server", code, stderr)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"riskgraph/internal/atomicfile"
 	"riskgraph/internal/batchfile"
 	"riskgraph/internal/kg"
-	"riskgraph/internal/report"
 	"riskgraph/internal/service"
 	"riskgraph/internal/synth"
 	"riskgraph/seed"
@@ -28,46 +27,6 @@ func seedCommand() *ucli.Command {
 					return err
 				}
 				return printResult(cmd, "seed applied", res)
-			})
-		},
-	}
-}
-
-func reportCommand() *ucli.Command {
-	return &ucli.Command{
-		Name:  "report",
-		Usage: "score every entity on a date and write the nightly report, with changes since the previous one",
-		Flags: []ucli.Flag{
-			&ucli.StringFlag{Name: "report-dir", Value: "reports", Usage: "directory of dated report files", Sources: env("report-dir")},
-			&ucli.StringFlag{Name: "as-of", Usage: "date to score, YYYY-MM-DD (default today)", Sources: env("as-of"),
-				Validator: func(s string) error {
-					if _, err := kg.ParseDate(s); err != nil {
-						return fmt.Errorf("as-of: %w", err)
-					}
-					return nil
-				}},
-			&ucli.FloatFlag{Name: "threshold", Value: 0.01, Usage: "smallest score move listed as a change, 0 to 1", Sources: env("threshold"),
-				Validator: func(x float64) error {
-					if x < 0 || x > 1 {
-						return fmt.Errorf("threshold %v: want a number from 0 to 1", x)
-					}
-					return nil
-				}},
-			riskModelFlag(),
-		},
-		Action: func(ctx context.Context, cmd *ucli.Command) error {
-			asOf, _ := kg.ParseDate(cmd.String("as-of")) // validated with the flag
-			return withService(ctx, cmd, func(svc *service.Service) error {
-				r, paths, err := report.Run(ctx, svc, report.Options{Dir: cmd.String("report-dir"), AsOf: asOf,
-					Threshold: cmd.Float("threshold"), Now: time.Now()})
-				if err != nil {
-					return err
-				}
-				logger(cmd).Info("report written", "asOf", r.AsOf, "entries", len(r.Entries), "changes", len(r.Changes), "previous", r.PreviousAsOf)
-				for _, p := range paths {
-					fmt.Fprintln(cmd.Root().Writer, p)
-				}
-				return nil
 			})
 		},
 	}
