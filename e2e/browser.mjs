@@ -32,8 +32,10 @@ function chromiumPath() {
 // openBrowser starts headless Chromium on a fresh, empty profile directory, so that every
 // test sees the pages as a first-time visitor (GraphiQL keeps its tabs in localStorage).
 // close() stops the browser and removes the profile; so does signal's abort.
-export async function openBrowser(signal, { width = 1400, height = 900 } = {}) {
-  assert.ok(baseURL, 'set RISKGRAPH_URL to the address of a running riskgraph server');
+// A test of a page that needs no server (the report, opened from a file) passes
+// needsServer: false; javaScriptEnabled: false shows a page as a browser without scripts.
+export async function openBrowser(signal, { width = 1400, height = 900, needsServer = true, javaScriptEnabled = true } = {}) {
+  if (needsServer) assert.ok(baseURL, 'set RISKGRAPH_URL to the address of a running riskgraph server');
   const profile = await mkdtemp(path.join(os.tmpdir(), 'riskgraph-e2e-profile-'));
   let context;
   try {
@@ -42,6 +44,7 @@ export async function openBrowser(signal, { width = 1400, height = 900 } = {}) {
       headless: true,
       viewport: { width, height },
       acceptDownloads: true,
+      javaScriptEnabled,
       args: [
         '--no-sandbox',
         '--disable-gpu',

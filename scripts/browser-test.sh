@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Real-browser tests of the playground and the explorer: builds riskgraph, starts it on a free
-# loopback port with a fresh embedded store (seeded on start), waits for /readyz, and runs
-# the Playwright tests in e2e/ with the system Chromium. Exits with the test's status.
+# Real-browser tests of the playground, the explorer and the nightly report's HTML page:
+# builds riskgraph, starts it on a free loopback port with a fresh embedded store (seeded on
+# start), waits for /readyz, runs `riskgraph report --server` beside it for two dates, and
+# runs the Playwright tests in e2e/ with the system Chromium. Exits with the test's status.
 #
 # Env: CHROMIUM (browser binary, default the chromium on PATH), RISKGRAPH_SCREENSHOT_DIR
 # (where the screenshot goes, default the system temp directory).
@@ -56,6 +57,17 @@ if [ -z "$ready" ]; then
 	cat "$tmp/server.log" >&2
 	exit 1
 fi
+
+# The nightly report beside the running service, through its API, as of two dates of the
+# seed story; the browser test opens the second report's HTML page.
+for d in 2017-09-01 2017-12-31; do
+	"$tmp/riskgraph" report --server "$url" --as-of "$d" --report-dir "$tmp/reports" >/dev/null 2>"$tmp/report.log" || {
+		echo "browser-test: riskgraph report --server failed:" >&2
+		cat "$tmp/report.log" >&2
+		exit 1
+	}
+done
+export RISKGRAPH_REPORT_HTML="$tmp/reports/report-2017-12-31.html"
 
 status=0
 # --test-force-exit and timeout: a browser left open by a failed test must not hold up CI.

@@ -3,6 +3,11 @@
 // CSS file (GraphiQL's own styles included, fonts inlined) with content hashes in their
 // names, loaded by relative path. Run with `npm run build`.
 //
+// It also builds the nightly report's script and stylesheet (Chart.js included) to the fixed
+// paths dist/report/report.js and dist/report/report.css. They are not served: the Go
+// report renderer inlines them into one self-contained HTML file (web.ReportAssets), so they
+// must never contain the text that would end their <script> or <style> element early.
+//
 // Before bundling it checks, against ../schema.graphqls and ../README.md:
 //   - every example query of the playground and every query of the explorer validates;
 //   - every example tab's title is the one its opening comment gives (src/tabtitle.js);
@@ -160,8 +165,35 @@ async function main() {
     logLevel: 'warning',
   });
 
+  // The report bundle is inlined, so it carries its licence comments itself (legalComments
+  // 'eof') rather than pointing at a .LEGAL.txt file a mail attachment would not have.
+  const report = await build({
+    entryPoints: { report: path.join(here, 'src', 'report', 'report.js') },
+    outdir: path.join(dist, 'report'),
+    entryNames: '[name]',
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    platform: 'browser',
+    target: ['es2020'],
+    legalComments: 'eof',
+    metafile: true,
+    logLevel: 'warning',
+  });
+
   const rel = (p) => path.relative(dist, path.resolve(p)).split(path.sep).join('/');
   const outputs = Object.keys(result.metafile.outputs).map(rel);
+  const reportOutputs = Object.keys(report.metafile.outputs).map(rel).sort();
+  if (reportOutputs.join(' ') !== 'report/report.css report/report.js') {
+    throw new Error(`esbuild produced ${reportOutputs.join(', ')} for the report; want report/report.css and report/report.js`);
+  }
+  for (const p of reportOutputs) {
+    const text = (await readFile(path.join(dist, p), 'utf8')).toLowerCase();
+    const closer = p.endsWith('.js') ? ['</script', '<!--'] : ['</style', '<!--'];
+    const hit = closer.find((c) => text.includes(c));
+    if (hit) throw new Error(`dist/${p} contains "${hit}", which would break out of the report page's inline element`);
+  }
+  outputs.push(...reportOutputs);
   const pages = [
     ['app', 'index.html', 'main.jsx'],
     ['explore', 'explore.html', 'explore/main.jsx'],
@@ -181,7 +213,7 @@ async function main() {
     const hit = forbidden.find((n) => text.includes(n));
     if (hit) throw new Error(`dist/${p} names a CDN (${hit}); the pages must work offline`);
   }
-  for (const [p, o] of Object.entries(result.metafile.outputs)) {
+  for (const [p, o] of [...Object.entries(result.metafile.outputs), ...Object.entries(report.metafile.outputs)]) {
     console.log(`dist/${rel(p)}  ${(o.bytes / 1024).toFixed(0)} KiB`);
   }
 }

@@ -20,6 +20,7 @@ var formats = []struct {
 	{"json", func(w io.Writer, r Report, _ int) error { return WriteJSON(w, r) }},
 	{"csv", func(w io.Writer, r Report, _ int) error { return WriteCSV(w, r) }},
 	{"md", WriteMarkdown},
+	{"html", func(w io.Writer, r Report, _ int) error { return WriteHTML(w, r) }},
 }
 
 // Formats lists the report's formats by file extension.
