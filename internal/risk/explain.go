@@ -93,10 +93,12 @@ func (r *Result) Explain(entityID string, d kg.Dimension) (Explanation, error) {
 			far = append(far, e)
 		}
 	}
-	var in map[int32]bool
+	var sc *scratch
 	var ball []int32
 	if len(far) > 0 {
-		in, ball = g.ball(di, v, r.hops)
+		sc = g.getScratch()
+		ball = g.denseBall(di, v, r.hops, sc)
+		defer func() { clearBall(sc, ball); g.putScratch(sc) }()
 	}
 	rest := 1.0
 	for _, e := range append(own, far...) {
@@ -104,7 +106,7 @@ func (r *Result) Explain(entityID string, d kg.Dimension) (Explanation, error) {
 		c.Share = c.Strength * rest
 		rest *= 1 - c.Strength
 		if e.hop > 0 {
-			c.Chain, err = g.chain(di, e.src, v, int(e.hop), in, ball)
+			c.Chain, err = g.chain(di, e.src, v, int(e.hop), sc, ball)
 			if err != nil {
 				return Explanation{}, fmt.Errorf("explain %s %s: %w", entityID, d, err)
 			}
@@ -125,50 +127,103 @@ func (g *Graph) signal(src int32) kg.RiskSignal {
 	}
 }
 
-// chain finds the strongest chain of at most hops edges from source src's entity to v,
-// staying inside the upstream ball of v. It repeats the relaxation's arithmetic for this one
-// source (strength × factor, edge by edge), keeping the first chain found among equals, so
-// the shortest one.
-func (g *Graph) chain(di int, src, v int32, hops int, in map[int32]bool, ball []int32) ([]Link, error) {
-	local := make(map[int32]int32, len(ball))
-	for i, x := range ball {
-		local[x] = int32(i)
+// scratch is the working memory of one explanation, reused across explanations so that
+// explaining thousands of scores (a report's causes) does not allocate per entity: pos maps an
+// entity to its place in the current ball (-1 outside it), and the round tables of chain.
+type scratch struct {
+	pos     []int32
+	val     []float64
+	via, up []int32
+}
+
+func (g *Graph) getScratch() *scratch {
+	if sc, ok := g.scratch.Get().(*scratch); ok {
+		return sc
 	}
-	n := len(ball)
-	a := g.fwd[di]
-	// val[h][i]: best strength at ball[i] within h edges; via[h][i]: adjacency position of the
-	// last edge when it improved in round h, else -1; up[h][i]: that edge's upstream entity.
-	val := make([][]float64, hops+1)
-	via := make([][]int32, hops+1)
-	up := make([][]int32, hops+1)
-	for h := range val {
-		val[h] = make([]float64, n)
-		via[h] = make([]int32, n)
-		up[h] = make([]int32, n)
-		for i := range via[h] {
-			via[h][i] = -1
+	pos := make([]int32, len(g.ids))
+	for i := range pos {
+		pos[i] = -1
+	}
+	return &scratch{pos: pos}
+}
+
+// putScratch returns sc, whose pos must be all -1 again (denseBall's caller clears it).
+func (g *Graph) putScratch(sc *scratch) { g.scratch.Put(sc) }
+
+// denseBall is ball for an explanation: the entities within hops upstream of v in dimension
+// di, ascending, with sc.pos giving each its place. The caller clears sc.pos with clearBall.
+func (g *Graph) denseBall(di int, v int32, hops int, sc *scratch) []int32 {
+	list := []int32{v}
+	sc.pos[v] = 0
+	if rev := g.reverse(di); rev != nil {
+		front := []int32{v}
+		for range hops {
+			var next []int32
+			for _, x := range front {
+				for p := rev.start[x]; p < rev.start[x+1]; p++ {
+					if u := rev.node[p]; sc.pos[u] < 0 {
+						sc.pos[u] = 0
+						next = append(next, u)
+					}
+				}
+			}
+			list = append(list, next...)
+			front = next
 		}
 	}
+	slices.Sort(list)
+	for i, x := range list {
+		sc.pos[x] = int32(i)
+	}
+	return list
+}
+
+// clearBall resets sc.pos for the entities of ball.
+func clearBall(sc *scratch, ball []int32) {
+	for _, x := range ball {
+		sc.pos[x] = -1
+	}
+}
+
+// chain finds the strongest chain of at most hops edges from source src's entity to v,
+// staying inside the upstream ball of v (sc.pos). It repeats the relaxation's arithmetic for
+// this one source (strength × factor, edge by edge), keeping the first chain found among
+// equals, so the shortest one.
+func (g *Graph) chain(di int, src, v int32, hops int, sc *scratch, ball []int32) ([]Link, error) {
+	n := len(ball)
+	a := g.fwd[di]
+	// Round h's tables are at [h*n, (h+1)*n): val, the best strength at ball[i] within h
+	// edges; via, the adjacency position of the last edge when it improved in round h, else
+	// -1; up, that edge's upstream entity.
+	size := (hops + 1) * n
+	if cap(sc.val) < size {
+		sc.val, sc.via, sc.up = make([]float64, size), make([]int32, size), make([]int32, size)
+	}
+	val, via, up := sc.val[:size], sc.via[:size], sc.up[:size]
+	clear(val)
+	for i := range via {
+		via[i] = -1
+	}
 	from := g.sigEnt[src]
-	if !in[from] {
+	if sc.pos[from] < 0 {
 		return nil, fmt.Errorf("source %s is not upstream", g.sigID[src])
 	}
-	val[0][local[from]] = g.sigSev[src]
+	val[sc.pos[from]] = g.sigSev[src]
 	for h := 1; h <= hops; h++ {
-		copy(val[h], val[h-1])
+		cur, prev, next := val[(h-1)*n:h*n], val[max(h-2, 0)*n:max(h-1, 1)*n], val[h*n:(h+1)*n]
+		copy(next, cur)
 		for i, x := range ball {
-			cur := val[h-1][i]
-			if cur <= 0 || (h > 1 && cur == val[h-2][i]) {
+			c := cur[i]
+			if c <= 0 || (h > 1 && c == prev[i]) {
 				continue // only what changed in the previous round moves on
 			}
 			for p := a.start[x]; p < a.start[x+1]; p++ {
-				y := a.node[p]
-				if !in[y] {
+				yi := sc.pos[a.node[p]]
+				if yi < 0 {
 					continue
 				}
-				yi := local[y]
-				if c := cur * a.fac[p]; c > val[h][yi] {
-					val[h][yi], via[h][yi], up[h][yi] = c, p, x
+				if s := c * a.fac[p]; s > next[yi] {
+					next[yi], via[h*n+int(yi)], up[h*n+int(yi)] = s, p, x
 				}
 			}
 		}
@@ -177,12 +232,12 @@ func (g *Graph) chain(di int, src, v int32, hops int, in map[int32]bool, ball []
 	var out []Link
 	x := v
 	for h := hops; h > 0; h-- {
-		xi := local[x]
-		if via[h][xi] < 0 {
+		xi := h*n + int(sc.pos[x])
+		if via[xi] < 0 {
 			continue
 		}
-		out = append(out, g.link(di, via[h][xi], up[h][xi]))
-		x = up[h][xi]
+		out = append(out, g.link(di, via[xi], up[xi]))
+		x = up[xi]
 	}
 	if x != from || len(out) == 0 {
 		return nil, fmt.Errorf("no chain from %s within %d hops", g.sigID[src], hops)

@@ -36,6 +36,8 @@ type Graph struct {
 	sigRow []int32         // row in signals, or -1
 	sigs   []kg.RiskSignal // the compiled snapshot's signals, or nil
 
+	scratch sync.Pool // *scratch of explanations
+
 	fwd [](*csr) // per dimension, nil when no signal has the dimension
 	rev []struct {
 		once sync.Once

@@ -5,8 +5,12 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
 
 	"riskgraph/internal/kg"
 	"riskgraph/internal/report"
@@ -192,20 +196,36 @@ func (c *comparison) explain(ctx context.Context, cs []report.Change) error {
 	if err != nil {
 		return fmt.Errorf("replay snapshot %s: %w", c.to.ID, err)
 	}
+	// Each change is explained on its own: spread them over the cores.
+	g, gctx := errgroup.WithContext(ctx)
+	next := atomic.Int64{}
+	for range runtime.GOMAXPROCS(0) {
+		g.Go(func() error {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(cs) {
+					return nil
+				}
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				old, err := explainIn(before, cs[i].EntityID, cs[i].Dimension)
+				if err != nil {
+					return err
+				}
+				cur, err := explainIn(after, cs[i].EntityID, cs[i].Dimension)
+				if err != nil {
+					return err
+				}
+				cs[i].Causes = c.causes(old, cur)
+			}
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
 	names := map[string]string{}
 	for i := range cs {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		old, err := explainIn(before, cs[i].EntityID, cs[i].Dimension)
-		if err != nil {
-			return err
-		}
-		cur, err := explainIn(after, cs[i].EntityID, cs[i].Dimension)
-		if err != nil {
-			return err
-		}
-		cs[i].Causes = c.causes(old, cur)
 		for _, ca := range cs[i].Causes {
 			noteNames(names, ca)
 		}

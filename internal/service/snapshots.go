@@ -251,32 +251,19 @@ func (s *Service) snapshotRows(ctx context.Context, id string, fn func(snapRow) 
 // each in rank order, in batches.
 func (s *Service) SnapshotScores(ctx context.Context, id string, fn func(kg.Dimension, []report.Score) error) error {
 	const batch = 5000
-	var (
-		dim kg.Dimension
-		buf []report.Score
-	)
-	flush := func() error {
-		if len(buf) == 0 {
-			return nil
-		}
-		err := fn(dim, buf)
-		buf = nil
-		return err
-	}
-	err := s.snapshotRows(ctx, id, func(r snapRow) error {
-		if r.D != dim || len(buf) == batch {
-			if err := flush(); err != nil {
-				return err
-			}
-			dim = r.D
-		}
-		buf = append(buf, r.score())
-		return nil
-	})
+	byDim, err := s.scoresByDimension(ctx, id)
 	if err != nil {
 		return err
 	}
-	return flush()
+	for _, d := range s.model.Dimensions() {
+		sc := byDim[d]
+		for start := 0; start < len(sc); start += batch {
+			if err := fn(d, slices.Clone(sc[start:min(start+batch, len(sc))])); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // decodedSnapshots is how many decoded snapshots the service keeps: the two sides of the
@@ -295,8 +282,8 @@ func (s *Service) scoresByDimension(ctx context.Context, id string) (map[kg.Dime
 	}
 	s.snapMu.Unlock()
 	out := map[kg.Dimension][]report.Score{}
-	err := s.SnapshotScores(ctx, id, func(d kg.Dimension, sc []report.Score) error {
-		out[d] = append(out[d], sc...)
+	err := s.snapshotRows(ctx, id, func(r snapRow) error {
+		out[r.D] = append(out[r.D], r.score())
 		return nil
 	})
 	if err != nil {

@@ -1,0 +1,100 @@
+package report_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"riskgraph/internal/api"
+	"riskgraph/internal/kg"
+	"riskgraph/internal/report"
+	"riskgraph/internal/risk"
+	"riskgraph/internal/service"
+	"riskgraph/internal/store/embedded"
+	"riskgraph/internal/synth"
+)
+
+// benchService loads the synthetic graph (RISKGRAPH_BENCH_REPORT_ENTITIES entities, default
+// 100,000, and five times as many relationships) into an embedded store.
+func benchService(b *testing.B) *service.Service {
+	if testing.Short() {
+		b.Skip("builds a large graph")
+	}
+	n := 100_000
+	if v := os.Getenv("RISKGRAPH_BENCH_REPORT_ENTITIES"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			b.Fatalf("RISKGRAPH_BENCH_REPORT_ENTITIES: %v", err)
+		}
+	}
+	s, err := embedded.Open(filepath.Join(b.TempDir(), "db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc := service.New(s, risk.DefaultModel())
+	b.Cleanup(func() { svc.Close() })
+	batch := synth.Generate(synth.Config{Entities: n, Relationships: 5 * n, Seed: 7, SignalRate: 0.01})
+	if _, err := svc.Load(context.Background(), batch, service.LoadOptions{BatchSize: 50_000, Workers: 1}); err != nil {
+		b.Fatal(err)
+	}
+	batch = kg.Batch{}
+	runtime.GC()
+	return svc
+}
+
+// benchReport times whole nightly runs through src: a first run as of 2015-01-01, then, timed,
+// the run as of 2016-01-01 (about a year of the synthetic graph's facts begin and end in
+// between): pass, snapshot stored, causes against the previous snapshot, all four formats.
+func benchReport(b *testing.B, svc *service.Service, src report.Source) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	o := report.Options{AsOf: 20150101, Threshold: 0.01, DueWindowDays: 30, StaleAfterDays: 365, Now: time.Now()}
+	if _, err := report.Build(ctx, src, o); err != nil {
+		b.Fatal(err)
+	}
+	var r report.Report
+	b.ResetTimer()
+	for b.Loop() {
+		o.AsOf = 20160101
+		var err error
+		if r, err = report.Build(ctx, src, o); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := report.Save(dir, r, report.Formats(), 20); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	changes := 0
+	for _, d := range r.Dimensions {
+		changes += len(d.Changes)
+	}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MiB")
+	}
+	b.ReportMetric(float64(r.Snapshot.Scores), "scores")
+	b.ReportMetric(float64(changes), "changes")
+}
+
+// BenchmarkNightlyReport runs the report on the service directly. Goal on 1M entities / 5M
+// relationships: under 30 s and 3 GB.
+func BenchmarkNightlyReport(b *testing.B) {
+	svc := benchService(b)
+	benchReport(b, svc, svc)
+}
+
+// BenchmarkNightlyReportServer runs it through a server's API, as report --server does.
+// Goal on 100k / 500k: under 30 s.
+func BenchmarkNightlyReportServer(b *testing.B) {
+	svc := benchService(b)
+	srv := httptest.NewServer(api.New(api.Config{Service: svc, Limits: api.Limits{RatePerSecond: -1}}))
+	b.Cleanup(srv.Close)
+	benchReport(b, svc, &report.Client{URL: srv.URL + "/graphql"})
+}
