@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { openBrowser, screenshot, testTimeout } from './browser.mjs';
+import { openBrowser, screenshot, testTimeout, watch } from './browser.mjs';
 
 // reportURL is the file:// URL of $RISKGRAPH_REPORT_HTML.
 function reportURL() {
@@ -28,23 +28,12 @@ function reportURL() {
 // made by the page.
 const local = (u) => /^(file|data|blob|about):/.test(u);
 
-// watchPage records every request the page makes and every error it reports.
-function watchPage(page) {
-  const requests = [];
-  const problems = [];
-  page.on('request', (r) => requests.push(r.url()));
-  page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
-  });
-  return { requests, problems };
-}
 
 test('the report page works offline, draws its charts and chains', { timeout: testTimeout }, async (t) => {
   const url = reportURL();
   const browser = await openBrowser(t.signal, { width: 1280, height: 900, needsServer: false });
   const { page } = browser;
-  const { requests, problems } = watchPage(page);
+  const { requests, problems } = watch(page);
   try {
     await page.goto(url, { waitUntil: 'load' });
     await page.waitForFunction(() => window.riskgraphReport?.charts);
@@ -121,7 +110,7 @@ test('without JavaScript the report still shows its tables', { timeout: testTime
   const url = reportURL();
   const browser = await openBrowser(t.signal, { width: 1280, height: 900, needsServer: false, javaScriptEnabled: false });
   const { page } = browser;
-  const { requests } = watchPage(page);
+  const { requests } = watch(page);
   try {
     await page.goto(url, { waitUntil: 'load' });
     await page.locator('.no-charts').waitFor({ state: 'visible' });

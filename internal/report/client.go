@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -72,19 +73,12 @@ func (c *Client) do(ctx context.Context, query string, vars map[string]any, out 
 	if len(res.Errors) > 0 {
 		e := res.Errors[0]
 		code, _ := e.Extensions["code"].(string)
-		return fmt.Errorf("%s answered %s: %s (%s)", c.URL, resp.Status, e.Message, cmpOr(code, "no code"))
+		return fmt.Errorf("%s answered %s: %s (%s)", c.URL, resp.Status, e.Message, cmp.Or(code, "no code"))
 	}
 	if err := json.Unmarshal(res.Data, out); err != nil {
 		return fmt.Errorf("decode the answer of %s: %w", c.URL, err)
 	}
 	return nil
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // Selections shared by the queries, naming every field the report model holds.
