@@ -31,6 +31,7 @@ type loaders struct {
 	rels     *batcher[relKey, service.RelPage]
 	signals  *batcher[entityKey, []kg.RiskSignal]
 	risk     *batcher[entityKey, []risk.Explanation]
+	names    partialEntities // far ends a tree read returned by name only
 }
 
 type loadersKey struct{}

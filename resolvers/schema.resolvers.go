@@ -248,12 +248,10 @@ func (r *pathResolver) Entities(ctx context.Context, obj *model.Path) ([]model.E
 
 func (r *queryResolver) Entity(ctx context.Context, id string, asOf *kg.Date, knownAt *kg.Stamp) (*model.Entity, error) {
 	m := momentArg(asOf, knownAt)
-	e, err := r.Service.Entity(ctx, id, service.At(m))
+	e, err := r.treeRoot(ctx, id, service.At(m))
 	if err != nil {
 		return nil, err
 	}
-	at := service.At(m)
-	loadersFrom(ctx).seen([]kg.Entity{e}, &at)
 	return &model.Entity{Entity: e, Moment: m}, nil
 }
 
@@ -458,11 +456,11 @@ func (r *queryResolver) RiskChanges(ctx context.Context, from *kg.Date, to *kg.D
 }
 
 func (r *relationshipResolver) From(ctx context.Context, obj *model.Relationship) (*model.Entity, error) {
-	return r.endpoint(ctx, obj.From, obj.Moment)
+	return r.end(ctx, obj.From, obj.Moment)
 }
 
 func (r *relationshipResolver) To(ctx context.Context, obj *model.Relationship) (*model.Entity, error) {
-	return r.endpoint(ctx, obj.To, obj.Moment)
+	return r.end(ctx, obj.To, obj.Moment)
 }
 
 func (r *riskCauseResolver) FactID(ctx context.Context, obj *report.Cause) (*string, error) {

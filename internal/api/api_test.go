@@ -49,6 +49,11 @@ func (c *countingStore) Relationships(ctx context.Context, q store.RelQuery) (ma
 	return c.Store.Relationships(ctx, q)
 }
 
+func (c *countingStore) Tree(ctx context.Context, q store.TreeQuery) (map[string]store.TreeNode, error) {
+	c.reads.Add(1)
+	return c.Store.Tree(ctx, q)
+}
+
 func (c *countingStore) Signals(ctx context.Context, ids []string, at store.At) (map[string][]kg.RiskSignal, error) {
 	c.reads.Add(1)
 	return c.Store.Signals(ctx, ids, at)

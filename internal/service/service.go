@@ -38,6 +38,18 @@ type (
 	Path          = store.Path
 	LoadOptions   = store.LoadOptions
 	At            = store.At
+	TreeQuery     = store.TreeQuery
+	Branch        = store.Branch
+	TreeNode      = store.TreeNode
+	TreePage      = store.TreePage
+	Projection    = store.Projection
+)
+
+// What a tree read returns of an entity (see store.Projection).
+const (
+	ProjectNone = store.ProjectNone
+	ProjectName = store.ProjectName
+	ProjectFull = store.ProjectFull
 )
 
 // AsOf is the moment "on day d, as known now".
@@ -54,6 +66,9 @@ const (
 	MaxIDs           = store.MaxIDs
 	DefaultFirst     = store.DefaultFirst
 	DefaultPathFirst = store.DefaultPathFirst
+	MaxTreeDepth     = store.MaxTreeDepth
+	MaxTreeBranches  = store.MaxTreeBranches
+	MaxTreeRows      = store.MaxTreeRows
 	// DefaultLoadBatch and DefaultLoadWorkers are the defaults of LoadOptions.
 	DefaultLoadBatch   = store.DefaultLoadBatch
 	DefaultLoadWorkers = store.DefaultLoadWorkers
@@ -321,6 +336,40 @@ func (s *Service) Relationships(ctx context.Context, q RelQuery) (map[string]Rel
 	}
 	return got, nil
 }
+
+// Tree reads entities and the nested pages of relationships below them in one store call
+// (one statement on Neo4j), keyed by root id; roots not visible are absent.
+func (s *Service) Tree(ctx context.Context, q TreeQuery) (map[string]TreeNode, error) {
+	got, err := s.store.Tree(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("read a tree from %d entities: %w", len(q.Roots), err)
+	}
+	return got, nil
+}
+
+// EntityTree reads one entity and the tree below it (q names it as its one root);
+// ErrNotFound when it is not visible.
+func (s *Service) EntityTree(ctx context.Context, q TreeQuery) (TreeNode, error) {
+	if len(q.Roots) != 1 {
+		return TreeNode{}, kg.Invalid("roots", "an entity tree has one root, not %d", len(q.Roots))
+	}
+	id, at := q.Roots[0], At{AsOf: q.AsOf, KnownAt: q.KnownAt}
+	if err := kg.CheckEntityID("id", id); err != nil {
+		return TreeNode{}, err
+	}
+	got, err := s.Tree(ctx, q)
+	if err != nil {
+		return TreeNode{}, err
+	}
+	n, ok := got[id]
+	if !ok {
+		return TreeNode{}, notFound("entity", id, at)
+	}
+	return n, nil
+}
+
+// TreeRows is the most relationships a tree read can return (see store.TreeRows).
+func TreeRows(q TreeQuery) int { return store.TreeRows(q) }
 
 // Signals returns the risk signals on each of several entities, visible at a moment.
 func (s *Service) Signals(ctx context.Context, ids []string, at At) (map[string][]kg.RiskSignal, error) {

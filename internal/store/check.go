@@ -357,6 +357,16 @@ func (c *Checked) Relationships(ctx context.Context, q RelQuery) (map[string]Rel
 	return c.s.Relationships(ctx, q)
 }
 
+// Tree checks the roots, the moment, every branch as Relationships checks its query, and
+// the tree's size.
+func (c *Checked) Tree(ctx context.Context, q TreeQuery) (map[string]TreeNode, error) {
+	q, err := checkTree(q)
+	if err != nil {
+		return nil, err
+	}
+	return c.s.Tree(ctx, q)
+}
+
 // Signals checks the ids and the moment.
 func (c *Checked) Signals(ctx context.Context, entityIDs []string, at At) (map[string][]kg.RiskSignal, error) {
 	ids, err := checkIDs("entityIds", entityIDs)

@@ -223,6 +223,9 @@ type Reader interface {
 	MatchTargets(ctx context.Context, q MatchQuery) ([]kg.Entity, error)
 	// Relationships returns a page of relationships for each entity in q.EntityIDs.
 	Relationships(ctx context.Context, q RelQuery) (map[string]RelPage, error)
+	// Tree reads the roots and the nested pages of relationships below them (see TreeQuery),
+	// keyed by root id; roots not visible are absent.
+	Tree(ctx context.Context, q TreeQuery) (map[string]TreeNode, error)
 	// RelationshipsByID returns the relationships with these ids visible at at.
 	RelationshipsByID(ctx context.Context, ids []string, at At) (map[string]kg.Relationship, error)
 	// Signals returns the risk signals visible at at on each of these entities, ordered by id.

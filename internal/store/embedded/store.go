@@ -524,13 +524,42 @@ func (s *Store) Entities(ctx context.Context, ids []string, at store.At) (map[st
 	if err := s.usable(ctx); err != nil {
 		return nil, err
 	}
+	return s.entities(ids, at), nil
+}
+
+// entities is Entities for a caller holding s.mu.
+func (s *Store) entities(ids []string, at store.At) map[string]kg.Entity {
 	out := make(map[string]kg.Entity, len(ids))
 	for _, id := range ids {
 		if e, ok := s.entityAt(id, at); ok {
 			out[id] = e
 		}
 	}
-	return out, nil
+	return out
+}
+
+// Tree reads a tree level by level, under one read lock: one consistent view.
+func (s *Store) Tree(ctx context.Context, q store.TreeQuery) (map[string]store.TreeNode, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx); err != nil {
+		return nil, err
+	}
+	at := store.At{AsOf: q.AsOf, KnownAt: q.KnownAt}
+	return store.ReadTreeByLevels(store.TreeLevels{
+		Entities: func(ids []string) (map[string]kg.Entity, error) {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			return s.entities(ids, at), nil
+		},
+		Relationships: func(q store.RelQuery) (map[string]store.RelPage, error) {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			return s.relationships(q), nil
+		},
+	}, q)
 }
 
 // RelationshipsByID returns the relationships with these ids visible at at.
@@ -668,12 +697,17 @@ func (s *Store) related(rf store.RelatedFilter, at store.At, candidates []string
 
 // Relationships returns a page of relationships, ordered by id, for each entity.
 func (s *Store) Relationships(ctx context.Context, q store.RelQuery) (map[string]store.RelPage, error) {
-	page, at := q.Page, store.At{AsOf: q.AsOf, KnownAt: q.KnownAt}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if err := s.usable(ctx); err != nil {
 		return nil, err
 	}
+	return s.relationships(q), nil
+}
+
+// relationships is Relationships for a caller holding s.mu.
+func (s *Store) relationships(q store.RelQuery) map[string]store.RelPage {
+	page, at := q.Page, store.At{AsOf: q.AsOf, KnownAt: q.KnownAt}
 	out := make(map[string]store.RelPage, len(q.EntityIDs))
 	for _, id := range q.EntityIDs {
 		list := s.adjacent(id, q.Direction)
@@ -698,7 +732,7 @@ func (s *Store) Relationships(ctx context.Context, q store.RelQuery) (map[string
 		}
 		out[id] = p
 	}
-	return out, nil
+	return out
 }
 
 // adjacent lists the relationships at an entity in a direction, sorted by id. The lists of

@@ -106,6 +106,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ApplyAll", testApplyAll, fixture},
 		{"ConcurrentVersions", testConcurrentVersions, fixture},
 		{"ByID", testByID, fixture},
+		{"Tree", testTree, fixture},
 		{"RiskSnapshots", testSnapshots, empty},
 	}
 	for _, tc := range tests {

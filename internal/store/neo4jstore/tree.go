@@ -1,0 +1,184 @@
+package neo4jstore
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"riskgraph/internal/kg"
+	"riskgraph/internal/store"
+)
+
+// Tree compiles a whole tree read into one statement, as a GraphQL-to-Cypher translator
+// would: each branch is a CALL subquery run once per entity of its level, which seeks that
+// entity's relationships, keeps the visible ones past the cursor, orders and cuts its page by
+// relationship id inside the server, runs its own branches from each far end, and collects
+// the page into one list. The server so returns one record per root, holding the whole tree,
+// and nothing of an entity beyond what the projections ask for.
+func (s *Store) Tree(ctx context.Context, q store.TreeQuery) (map[string]store.TreeNode, error) {
+	out := make(map[string]store.TreeNode, len(q.Roots))
+	if len(q.Roots) == 0 {
+		return out, nil
+	}
+	mo := moment{AsOf: q.AsOf, KnownAt: q.KnownAt}
+	c := treeCompiler{mo: mo, params: mo.params(map[string]any{"ids": q.Roots})}
+	var b strings.Builder
+	b.WriteString(entitiesByID + " AND " + mo.node("n"))
+	names := c.branches(&b, "n", q.Branches, 1)
+	fmt.Fprintf(&b, "\nRETURN %s AS n, [%s] AS b", project("n", q.Root), strings.Join(names, ", "))
+	cypher := b.String()
+	err := s.read(ctx, func(tx *txn) error {
+		clear(out)
+		recs, err := tx.run(ctx, cypher, c.params)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			n, ok, err := treeNode(r.Values[0], r.Values[1], q.Root, q.Branches, mo.at())
+			if err != nil {
+				return err
+			}
+			if ok {
+				out[n.Entity.ID] = n
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read a tree from %d roots: %w", len(q.Roots), err)
+	}
+	return out, nil
+}
+
+// treeCompiler writes the subqueries of a tree read, numbering their variables and
+// parameters so that no two branches share a name.
+type treeCompiler struct {
+	mo     moment
+	params map[string]any
+	next   int
+}
+
+// branches writes one CALL subquery per branch from entity variable from and returns the
+// names of the lists they bind, in order.
+func (c *treeCompiler) branches(b *strings.Builder, from string, bs []store.Branch, depth int) []string {
+	names := make([]string, len(bs))
+	for i, br := range bs {
+		k := c.next
+		c.next++
+		r, m, list := fmt.Sprintf("r%d", k), fmt.Sprintf("m%d", k), fmt.Sprintf("b%d", k)
+		after, limit := fmt.Sprintf("a%d", k), fmt.Sprintf("l%d", k)
+		c.params[after] = afterID(br.Page)
+		c.params[limit] = int64(br.Page.First + 1)
+		pad := strings.Repeat("  ", depth)
+		fmt.Fprintf(b, "\n%sCALL (%s) {\n%s  MATCH %s\n%s  WHERE coalesce(%s.id, '') > $%s AND %s AND %s\n%s  WITH %s, %s ORDER BY %s.id LIMIT $%s",
+			pad, from, pad, treePattern(from, r, m, br), pad, r, after, c.mo.rel(r), c.mo.node(m), pad, r, m, r, limit)
+		sub := c.branches(b, m, br.Branches, depth+1)
+		fmt.Fprintf(b, "\n%s  RETURN collect({r: %s {.*}, type: type(%s), from: startNode(%s).id, to: endNode(%s).id, m: %s, b: [%s]}) AS %s\n%s}",
+			pad, r, r, r, r, project(m, br.End), strings.Join(sub, ", "), list, pad)
+		names[i] = list
+	}
+	return names
+}
+
+// treePattern is the pattern from entity variable from over relationship r to m.
+func treePattern(from, r, m string, br store.Branch) string {
+	types := relTypes(br.Types)
+	switch br.Direction {
+	case kg.Out:
+		return fmt.Sprintf("(%s)-[%s:%s]->(%s:Entity)", from, r, types, m)
+	case kg.In:
+		return fmt.Sprintf("(%s)<-[%s:%s]-(%s:Entity)", from, r, types, m)
+	}
+	return fmt.Sprintf("(%s)-[%s:%s]-(%s:Entity)", from, r, types, m)
+}
+
+// project is the expression returning what p asks of entity variable v. A fact with a
+// history returns every property: its rows are needed to find the one of the moment.
+func project(v string, p store.Projection) string {
+	switch p {
+	case store.ProjectNone:
+		return fmt.Sprintf("%s {.id}", v)
+	case store.ProjectName:
+		return fmt.Sprintf("CASE WHEN %[1]s.history IS NULL THEN %[1]s {.id, .kind, .name, .validFrom, .validTo, .txFrom, .txBy} ELSE %[1]s {.*} END", v)
+	}
+	return v + " {.*}"
+}
+
+// treeNode decodes an entity (n) and its lists of branch rows (b) as the query asked them.
+func treeNode(n, b any, p store.Projection, bs []store.Branch, at store.At) (store.TreeNode, bool, error) {
+	var node store.TreeNode
+	if p == store.ProjectNone {
+		m, _ := n.(map[string]any)
+		id, _ := m["id"].(string)
+		node.Entity = kg.Entity{ID: id}
+	} else {
+		e, ok, err := entityAt(n, at)
+		if err != nil || !ok {
+			return node, false, err
+		}
+		node.Entity = e
+	}
+	lists, _ := b.([]any)
+	if len(lists) != len(bs) {
+		return node, false, fmt.Errorf("decode tree at %s: %d branch lists, want %d", node.Entity.ID, len(lists), len(bs))
+	}
+	node.Branches = make([]store.TreePage, len(bs))
+	for i, br := range bs {
+		page, err := treePage(lists[i], br, at)
+		if err != nil {
+			return node, false, err
+		}
+		node.Branches[i] = page
+	}
+	return node, true, nil
+}
+
+// treePage decodes one branch's rows into its page: in relationship id order,
+// cut at the page size, each relationship with its far end.
+func treePage(v any, br store.Branch, at store.At) (store.TreePage, error) {
+	rows, _ := v.([]any)
+	type item struct {
+		id  string
+		rel kg.Relationship
+		end store.TreeNode
+	}
+	items := make([]item, 0, len(rows))
+	for _, row := range rows {
+		m, _ := row.(map[string]any)
+		rel, ok, err := relAt(mapGetter(m), at)
+		if err != nil {
+			return store.TreePage{}, err
+		}
+		if !ok {
+			continue
+		}
+		end, ok, err := treeNode(m["m"], m["b"], br.End, br.Branches, at)
+		if err != nil {
+			return store.TreePage{}, err
+		}
+		if !ok {
+			continue
+		}
+		items = append(items, item{rel.ID(), rel, end})
+	}
+	// collect keeps the order of its rows; sorting again costs nothing when it did.
+	slices.SortFunc(items, func(a, b item) int { return cmp.Compare(a.id, b.id) })
+	var p store.TreePage
+	if len(items) > br.Page.First {
+		items, p.HasNext = items[:br.Page.First], true
+	}
+	if len(items) == 0 {
+		return p, nil
+	}
+	p.Items = make([]kg.Relationship, len(items))
+	p.Ends = make([]store.TreeNode, len(items))
+	for i, it := range items {
+		p.Items[i], p.Ends[i] = it.rel, it.end
+	}
+	if n := len(items); n > 0 {
+		p.EndCursor = store.EncodeCursor(items[n-1].id)
+	}
+	return p, nil
+}

@@ -1,0 +1,279 @@
+package resolvers
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"riskgraph/graph/model"
+	"riskgraph/internal/kg"
+	"riskgraph/internal/service"
+)
+
+// A query that walks from an entity through pages of relationships to the entities at their
+// far ends, and on (the analyst's "vendor → products → who sells and uses them"), is read as
+// one tree: the resolver that produces the entity compiles the selection below it into a
+// service.TreeQuery, and the answer primes the loaders, so the nested resolvers find every
+// page and far end already read. The tree holds only what the selection can be answered
+// from; anything else (a nested asOf, a field the plan does not know) is left out and read by
+// the loaders as before, so the plan changes the number of statements, never the answer.
+
+// nameFields are the Entity fields that a far end read with ProjectName answers: its id, kind,
+// name, validity and version, and the fields read by id through their own loaders.
+var nameFields = map[string]bool{"__typename": true, "id": true, "kind": true, "name": true,
+	"validFrom": true, "validTo": true, "version": true, "relationships": true, "signals": true, "risk": true}
+
+// planBranches compiles the relationships fields of an Entity selection into tree branches,
+// merging fields with the same arguments, down to service.MaxTreeDepth levels.
+func planBranches(op *graphql.OperationContext, sel ast.SelectionSet, depth int) []service.Branch {
+	if depth > service.MaxTreeDepth {
+		return nil
+	}
+	type group struct {
+		branch service.Branch
+		ends   ast.SelectionSet // the far end's selections, from every field of the group
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	for _, f := range graphql.CollectFields(op, sel, []string{"Entity"}) {
+		if f.Name != "relationships" {
+			continue
+		}
+		b, ok := branchArgs(f.ArgumentMap(op.Variables))
+		if !ok {
+			continue
+		}
+		key := string(b.Direction) + "|" + typesKey(b.Types) + "|" + strconv.Itoa(b.Page.First)
+		g := byKey[key]
+		if g == nil {
+			g = &group{branch: b}
+			byKey[key] = g
+			groups = append(groups, g)
+		}
+		g.ends = append(g.ends, farEnds(op, f.Selections, b.Direction)...)
+	}
+	out := make([]service.Branch, 0, len(groups))
+	for _, g := range groups {
+		b := g.branch
+		b.End = projectionFor(op, g.ends)
+		b.Branches = planBranches(op, g.ends, depth+1)
+		out = append(out, b)
+	}
+	return out
+}
+
+// branchArgs reads the arguments of a relationships field; ok is false for one the tree
+// does not answer (a nested asOf; a cursor, which only a field of its own can refuse) or
+// whose arguments the loaders must refuse.
+func branchArgs(args map[string]any) (b service.Branch, ok bool) {
+	if args["asOf"] != nil || args["after"] != nil {
+		return b, false
+	}
+	b.Direction = kg.Both
+	if d, isStr := args["direction"].(string); isStr {
+		b.Direction = kg.Direction(d)
+	}
+	if !b.Direction.Valid() {
+		return b, false
+	}
+	if ts, isList := args["types"].([]any); isList {
+		for _, t := range ts {
+			s, _ := t.(string)
+			if !kg.RelType(s).Valid() {
+				return b, false
+			}
+			b.Types = append(b.Types, kg.RelType(s))
+		}
+	}
+	if v, present := args["first"]; present && v != nil {
+		n, isInt := intArg(v)
+		if !isInt || n < 1 || n > 1000 {
+			return b, false
+		}
+		b.Page.First = n
+	}
+	return b, true
+}
+
+// intArg reads an Int argument as the parser or the variables' decoder gave it.
+func intArg(v any) (int, bool) {
+	switch n := v.(type) {
+	case int:
+		return n, true
+	case int64:
+		return int(n), true
+	case float64:
+		return int(n), n == float64(int(n))
+	case json.Number:
+		i, err := n.Int64()
+		return int(i), err == nil
+	}
+	return 0, false
+}
+
+// farEnds collects the selections, below a RelationshipConnection, of the far end of each
+// relationship: to for OUT, from for IN, both for BOTH.
+func farEnds(op *graphql.OperationContext, conn ast.SelectionSet, dir kg.Direction) ast.SelectionSet {
+	var out ast.SelectionSet
+	for _, edges := range graphql.CollectFields(op, conn, []string{"RelationshipConnection"}) {
+		if edges.Name != "edges" {
+			continue
+		}
+		for _, node := range graphql.CollectFields(op, edges.Selections, []string{"RelationshipEdge"}) {
+			if node.Name != "node" {
+				continue
+			}
+			for _, end := range graphql.CollectFields(op, node.Selections, []string{"Relationship"}) {
+				if (end.Name == "to" && dir != kg.In) || (end.Name == "from" && dir != kg.Out) {
+					out = append(out, end.Selections...)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// projectionFor is the least of an entity a tree read must return to answer sel.
+func projectionFor(op *graphql.OperationContext, sel ast.SelectionSet) service.Projection {
+	if len(sel) == 0 {
+		return service.ProjectNone
+	}
+	if nameOnly(op, sel) {
+		return service.ProjectName
+	}
+	return service.ProjectFull
+}
+
+func nameOnly(op *graphql.OperationContext, sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(op, sel, []string{"Entity"}) {
+		if !nameFields[f.Name] {
+			return false
+		}
+	}
+	return true
+}
+
+// treeRoot reads entity id at m as the root of the tree its selection asks for (when it asks
+// for relationships) and primes the loaders with the tree.
+func (r *Resolver) treeRoot(ctx context.Context, id string, at service.At) (kg.Entity, error) {
+	fc := graphql.GetFieldContext(ctx)
+	op := graphql.GetOperationContext(ctx)
+	branches := planBranches(op, fc.Field.Selections, 1)
+	q := service.TreeQuery{Roots: []string{id}, AsOf: at.AsOf, KnownAt: at.KnownAt, Root: service.ProjectFull, Branches: branches}
+	if len(branches) == 0 || service.TreeRows(q) > service.MaxTreeRows || countBranches(branches) > service.MaxTreeBranches {
+		e, err := r.Service.Entity(ctx, id, at)
+		if err != nil {
+			return e, err
+		}
+		loadersFrom(ctx).seen([]kg.Entity{e}, &at)
+		return e, nil
+	}
+	root, err := r.Service.EntityTree(ctx, q)
+	if err != nil {
+		return kg.Entity{}, err
+	}
+	loadersFrom(ctx).primeTree(root, q.Branches, at, service.ProjectFull)
+	return root.Entity, nil
+}
+
+func countBranches(bs []service.Branch) int {
+	n := len(bs)
+	for _, b := range bs {
+		n += countBranches(b.Branches)
+	}
+	return n
+}
+
+// primeTree records a tree node read with projection p, and everything below it, in the
+// loaders.
+func (l *loaders) primeTree(n service.TreeNode, bs []service.Branch, at service.At, p service.Projection) {
+	l.primeTrees([]service.TreeNode{n}, bs, at, p)
+}
+
+func (l *loaders) primeTrees(nodes []service.TreeNode, bs []service.Branch, at service.At, p service.Projection) {
+	if len(nodes) == 0 {
+		return
+	}
+	ids := make([]string, len(nodes))
+	switch p {
+	case service.ProjectFull:
+		ents := make([]kg.Entity, len(nodes))
+		for i, n := range nodes {
+			ents[i], ids[i] = n.Entity, n.Entity.ID
+		}
+		l.seen(ents, &at)
+	case service.ProjectName:
+		l.names.prime(nodes, at)
+		for i, n := range nodes {
+			ids[i] = n.Entity.ID
+		}
+		l.rels.Hint(ids)
+		l.signals.Hint(ids)
+		l.risk.Hint(ids)
+	}
+	for bi, b := range bs {
+		pages := make(map[relKey]service.RelPage, len(nodes))
+		var ends []service.TreeNode
+		for _, n := range nodes {
+			tp := n.Branches[bi]
+			pages[relKey{ID: n.Entity.ID, Dir: b.Direction, Types: typesKey(b.Types), At: at, First: b.Page.First}] = tp.RelPage
+			ends = append(ends, tp.Ends...)
+		}
+		l.rels.Prime(pages)
+		l.primeTrees(ends, b.Branches, at, b.End)
+	}
+}
+
+// partialEntities holds the far ends a tree read returned with ProjectName. They answer only
+// an endpoint field whose selection nameFields covers; which do is worked out once per field
+// of the query.
+type partialEntities struct {
+	mu     sync.Mutex
+	ents   map[entityKey]kg.Entity
+	covers map[*ast.Field]bool
+}
+
+func (p *partialEntities) prime(nodes []service.TreeNode, at service.At) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ents == nil {
+		p.ents = make(map[entityKey]kg.Entity, len(nodes))
+	}
+	for _, n := range nodes {
+		p.ents[entityKey{ID: n.Entity.ID, At: at}] = n.Entity
+	}
+}
+
+// get returns entity id at at when it was read by name and the field resolving it asks no
+// more of it.
+func (p *partialEntities) get(ctx context.Context, id string, at service.At) (kg.Entity, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e, ok := p.ents[entityKey{ID: id, At: at}]
+	if !ok {
+		return e, false
+	}
+	fc := graphql.GetFieldContext(ctx)
+	covered, known := p.covers[fc.Field.Field]
+	if !known {
+		covered = nameOnly(graphql.GetOperationContext(ctx), fc.Field.Selections)
+		if p.covers == nil {
+			p.covers = map[*ast.Field]bool{}
+		}
+		p.covers[fc.Field.Field] = covered
+	}
+	return e, covered
+}
+
+// end resolves a relationship's endpoint: from a tree read's far ends when they answer the
+// field, else through the entity loader.
+func (r *Resolver) end(ctx context.Context, id string, m model.Moment) (*model.Entity, error) {
+	if e, ok := loadersFrom(ctx).names.get(ctx, id, service.At(m)); ok {
+		return &model.Entity{Entity: e, Moment: m}, nil
+	}
+	return r.endpoint(ctx, id, m)
+}
