@@ -32,6 +32,7 @@ type loaders struct {
 	signals  *batcher[entityKey, []kg.RiskSignal]
 	risk     *batcher[entityKey, []risk.Explanation]
 	names    partialEntities // far ends a tree read returned by name only
+	idPages  idPages         // pages a tree read returned with relationship ids only
 }
 
 type loadersKey struct{}

@@ -22,10 +22,14 @@ import (
 // from; anything else (a nested asOf, a field the plan does not know) is left out and read by
 // the loaders as before, so the plan changes the number of statements, never the answer.
 
-// nameFields are the Entity fields that a far end read with ProjectName answers: its id, kind,
-// name, validity and version, and the fields read by id through their own loaders.
+// nameFields are the Entity fields that a far end read with ProjectName answers: its id, kind
+// and name, and the fields read by id through their own loaders.
 var nameFields = map[string]bool{"__typename": true, "id": true, "kind": true, "name": true,
-	"validFrom": true, "validTo": true, "version": true, "relationships": true, "signals": true, "risk": true}
+	"relationships": true, "signals": true, "risk": true}
+
+// idFields are the Relationship fields that its id answers (with the loaders, for its ends).
+var idFields = map[string]bool{"__typename": true, "id": true, "type": true, "fromId": true, "toId": true,
+	"from": true, "to": true}
 
 // planBranches compiles the relationships fields of an Entity selection into tree branches,
 // merging fields with the same arguments, down to service.MaxTreeDepth levels.
@@ -35,6 +39,7 @@ func planBranches(op *graphql.OperationContext, sel ast.SelectionSet, depth int)
 	}
 	type group struct {
 		branch service.Branch
+		conns  ast.SelectionSet // the connections' selections, from every field of the group
 		ends   ast.SelectionSet // the far end's selections, from every field of the group
 	}
 	var groups []*group
@@ -54,11 +59,13 @@ func planBranches(op *graphql.OperationContext, sel ast.SelectionSet, depth int)
 			byKey[key] = g
 			groups = append(groups, g)
 		}
+		g.conns = append(g.conns, f.Selections...)
 		g.ends = append(g.ends, farEnds(op, f.Selections, b.Direction)...)
 	}
 	out := make([]service.Branch, 0, len(groups))
 	for _, g := range groups {
 		b := g.branch
+		b.IDsOnly = idsOnly(op, g.conns)
 		b.End = projectionFor(op, g.ends)
 		b.Branches = planBranches(op, g.ends, depth+1)
 		out = append(out, b)
@@ -137,6 +144,27 @@ func farEnds(op *graphql.OperationContext, conn ast.SelectionSet, dir kg.Directi
 	return out
 }
 
+// idsOnly reports whether a RelationshipConnection selection asks nothing of its
+// relationships that their ids do not say.
+func idsOnly(op *graphql.OperationContext, conn ast.SelectionSet) bool {
+	for _, edges := range graphql.CollectFields(op, conn, []string{"RelationshipConnection"}) {
+		if edges.Name != "edges" {
+			continue
+		}
+		for _, node := range graphql.CollectFields(op, edges.Selections, []string{"RelationshipEdge"}) {
+			if node.Name != "node" {
+				continue
+			}
+			for _, f := range graphql.CollectFields(op, node.Selections, []string{"Relationship"}) {
+				if !idFields[f.Name] {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
 // projectionFor is the least of an entity a tree read must return to answer sel.
 func projectionFor(op *graphql.OperationContext, sel ast.SelectionSet) service.Projection {
 	if len(sel) == 0 {
@@ -178,6 +206,47 @@ func (r *Resolver) treeRoot(ctx context.Context, id string, at service.At) (kg.E
 	}
 	loadersFrom(ctx).primeTree(root, q.Branches, at, service.ProjectFull)
 	return root.Entity, nil
+}
+
+// treeBelow reads, for a page of entities already read at at (a list, a search), the tree
+// their selection asks for below them (conn is the connection type: its edges' nodes are
+// the entities), and primes the loaders with the entities and the tree. Without
+// relationships to read it only primes the entities, as before.
+func (l *loaders) treeBelow(ctx context.Context, svc *service.Service, conn string, ents []kg.Entity, at service.At) error {
+	op := graphql.GetOperationContext(ctx)
+	var nodes ast.SelectionSet
+	for _, edges := range graphql.CollectFieldsCtx(ctx, []string{conn}) {
+		if edges.Name != "edges" {
+			continue
+		}
+		for _, node := range graphql.CollectFields(op, edges.Selections, []string{conn[:len(conn)-len("Connection")] + "Edge"}) {
+			if node.Name == "node" {
+				nodes = append(nodes, node.Selections...)
+			}
+		}
+	}
+	l.seen(ents, &at)
+	branches := planBranches(op, nodes, 1)
+	ids := make([]string, len(ents))
+	for i, e := range ents {
+		ids[i] = e.ID
+	}
+	q := service.TreeQuery{Roots: ids, AsOf: at.AsOf, KnownAt: at.KnownAt, Root: service.ProjectNone, Branches: branches}
+	if len(ents) == 0 || len(branches) == 0 || service.TreeRows(q) > service.MaxTreeRows || countBranches(branches) > service.MaxTreeBranches {
+		return nil
+	}
+	got, err := svc.Tree(ctx, q)
+	if err != nil {
+		return err
+	}
+	roots := make([]service.TreeNode, 0, len(got))
+	for _, id := range ids {
+		if n, ok := got[id]; ok {
+			roots = append(roots, n)
+		}
+	}
+	l.primeTrees(roots, branches, at, service.ProjectNone)
+	return nil
 }
 
 func countBranches(bs []service.Branch) int {
@@ -223,7 +292,11 @@ func (l *loaders) primeTrees(nodes []service.TreeNode, bs []service.Branch, at s
 			pages[relKey{ID: n.Entity.ID, Dir: b.Direction, Types: typesKey(b.Types), At: at, First: b.Page.First}] = tp.RelPage
 			ends = append(ends, tp.Ends...)
 		}
-		l.rels.Prime(pages)
+		if b.IDsOnly {
+			l.idPages.prime(pages)
+		} else {
+			l.rels.Prime(pages)
+		}
 		l.primeTrees(ends, b.Branches, at, b.End)
 	}
 }
@@ -276,4 +349,45 @@ func (r *Resolver) end(ctx context.Context, id string, m model.Moment) (*model.E
 		return &model.Entity{Entity: e, Moment: m}, nil
 	}
 	return r.endpoint(ctx, id, m)
+}
+
+// idPages holds the pages a tree read returned with relationship ids alone. They answer only
+// a relationships field whose selection idsOnly covers; which do is worked out once per
+// field of the query.
+type idPages struct {
+	mu     sync.Mutex
+	pages  map[relKey]service.RelPage
+	covers map[*ast.Field]bool
+}
+
+func (p *idPages) prime(pages map[relKey]service.RelPage) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pages == nil {
+		p.pages = make(map[relKey]service.RelPage, len(pages))
+	}
+	for k, v := range pages {
+		p.pages[k] = v
+	}
+}
+
+// get returns the page for k when a tree read returned it and the field resolving it asks
+// no more of its relationships than their ids.
+func (p *idPages) get(ctx context.Context, k relKey) (service.RelPage, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	page, ok := p.pages[k]
+	if !ok {
+		return page, false
+	}
+	fc := graphql.GetFieldContext(ctx)
+	covered, known := p.covers[fc.Field.Field]
+	if !known {
+		covered = idsOnly(graphql.GetOperationContext(ctx), fc.Field.Selections)
+		if p.covers == nil {
+			p.covers = map[*ast.Field]bool{}
+		}
+		p.covers[fc.Field.Field] = covered
+	}
+	return page, covered
 }

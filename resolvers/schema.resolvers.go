@@ -86,9 +86,13 @@ func (r *entityResolver) Relationships(ctx context.Context, obj *model.Entity, d
 	if direction != nil {
 		k.Dir = *direction
 	}
-	p, _, err := loadersFrom(ctx).rels.Load(ctx, k)
-	if err != nil {
-		return nil, err
+	l := loadersFrom(ctx)
+	p, ok := l.idPages.get(ctx, k)
+	if !ok {
+		var err error
+		if p, _, err = l.rels.Load(ctx, k); err != nil {
+			return nil, err
+		}
 	}
 	conn := &model.RelationshipConnection{Edges: make([]model.RelationshipEdge, len(p.Items)),
 		PageInfo: pageInfo(p.HasNext, p.EndCursor)}
@@ -298,8 +302,9 @@ func (r *queryResolver) Entities(ctx context.Context, kind *kg.Kind, filter *mod
 	if err != nil {
 		return nil, err
 	}
-	at := service.At(m)
-	loadersFrom(ctx).seen(res.Items, &at)
+	if err := loadersFrom(ctx).treeBelow(ctx, r.Service, "EntityConnection", res.Items, service.At(m)); err != nil {
+		return nil, err
+	}
 	conn := &model.EntityConnection{Edges: make([]model.EntityEdge, len(res.Items)),
 		PageInfo: pageInfo(res.HasNext, res.EndCursor)}
 	for i, e := range res.Items {
@@ -322,8 +327,9 @@ func (r *queryResolver) Search(ctx context.Context, text string, kinds []kg.Kind
 		ents[i] = h.Entity
 		conn.Edges[i] = model.SearchEdge{Node: &model.Entity{Entity: h.Entity, Moment: m}, Score: h.Score}
 	}
-	at := service.At(m)
-	loadersFrom(ctx).seen(ents, &at)
+	if err := loadersFrom(ctx).treeBelow(ctx, r.Service, "SearchConnection", ents, service.At(m)); err != nil {
+		return nil, err
+	}
 	return conn, nil
 }
 

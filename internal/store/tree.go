@@ -22,7 +22,7 @@ type Projection uint8
 const (
 	// ProjectNone returns only the entity's id: the caller already holds the rest.
 	ProjectNone Projection = iota
-	// ProjectName returns the id, kind, name, validity and version, and nothing else.
+	// ProjectName returns the id, kind and name, and nothing else.
 	ProjectName
 	// ProjectFull returns every field.
 	ProjectFull
@@ -46,6 +46,7 @@ type Branch struct {
 	Direction kg.Direction // "" = Both
 	Types     []kg.RelType // none = all types
 	Page      Page
+	IDsOnly   bool       // return each relationship's id (its type, ends and obligation) and nothing else
 	End       Projection // what to return of each far end
 	Branches  []Branch   // read from each far end
 }
@@ -163,7 +164,7 @@ type TreeLevels struct {
 
 // ReadTreeByLevels answers a tree read with one Entities call for the roots and, per branch
 // and level, one Relationships and one Entities call: the plan of a backend for which a call
-// costs no round trip. It returns full entities whatever the projections ask.
+// costs no round trip. It returns full entities and relationships whatever the query asks.
 func ReadTreeByLevels(r TreeLevels, q TreeQuery) (map[string]TreeNode, error) {
 	roots, err := r.Entities(q.Roots)
 	if err != nil {

@@ -150,6 +150,42 @@ func BenchmarkReads100k(b *testing.B) {
 			return err
 		})
 	})
+	b.Run("TreeNested3", func(b *testing.B) {
+		// The peer benchmark's nested3 as one tree read: a vendor's products with every
+		// seller and user, its headquarters and the laws that apply to it, names only.
+		var vendors []string
+		for _, e := range g.Entities {
+			if e.Kind == kg.KindVendor {
+				vendors = append(vendors, e.ID)
+			}
+		}
+		name := store.ProjectName
+		branches := []store.Branch{
+			{Direction: kg.Out, Types: []kg.RelType{kg.RelMakes}, Page: store.Page{First: 20}, End: name, Branches: []store.Branch{
+				{Direction: kg.In, Types: []kg.RelType{kg.RelSells}, Page: store.Page{First: 600}, End: name},
+				{Direction: kg.In, Types: []kg.RelType{kg.RelUses}, Page: store.Page{First: 600}, End: name},
+			}},
+			{Direction: kg.Out, Types: []kg.RelType{kg.RelHeadquarteredIn}, Page: store.Page{First: 20}, End: name},
+			{Direction: kg.In, Types: []kg.RelType{kg.RelAppliesTo}, Page: store.Page{First: 200}, End: name},
+		}
+		rng := rand.New(rand.NewPCG(9, 10))
+		rels := 0
+		latencies(b, func(int) error {
+			got, err := s.Tree(ctx, store.TreeQuery{Roots: []string{vendors[rng.IntN(len(vendors))]}, Root: store.ProjectFull, Branches: branches})
+			for _, n := range got {
+				for _, p := range n.Branches {
+					rels += len(p.Items)
+					for _, e := range p.Ends {
+						for _, p2 := range e.Branches {
+							rels += len(p2.Items)
+						}
+					}
+				}
+			}
+			return err
+		})
+		b.ReportMetric(float64(rels)/float64(b.N), "rels/op")
+	})
 	b.Run("Neighbourhood2", func(b *testing.B) {
 		rng := rand.New(rand.NewPCG(5, 6))
 		latencies(b, func(int) error {

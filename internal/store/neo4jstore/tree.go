@@ -75,8 +75,12 @@ func (c *treeCompiler) branches(b *strings.Builder, from string, bs []store.Bran
 		fmt.Fprintf(b, "\n%sCALL (%s) {\n%s  MATCH %s\n%s  WHERE coalesce(%s.id, '') > $%s AND %s AND %s\n%s  WITH %s, %s ORDER BY %s.id LIMIT $%s",
 			pad, from, pad, treePattern(from, r, m, br), pad, r, after, c.mo.rel(r), c.mo.node(m), pad, r, m, r, limit)
 		sub := c.branches(b, m, br.Branches, depth+1)
-		fmt.Fprintf(b, "\n%s  RETURN collect({r: %s {.*}, type: type(%s), from: startNode(%s).id, to: endNode(%s).id, m: %s, b: [%s]}) AS %s\n%s}",
-			pad, r, r, r, r, project(m, br.End), strings.Join(sub, ", "), list, pad)
+		rel := r + " {.*}"
+		if br.IDsOnly {
+			rel = r + ".id"
+		}
+		fmt.Fprintf(b, "\n%s  RETURN collect({r: %s, m: %s, b: [%s]}) AS %s\n%s}",
+			pad, rel, project(m, br.End), strings.Join(sub, ", "), list, pad)
 		names[i] = list
 	}
 	return names
@@ -101,7 +105,7 @@ func project(v string, p store.Projection) string {
 	case store.ProjectNone:
 		return fmt.Sprintf("%s {.id}", v)
 	case store.ProjectName:
-		return fmt.Sprintf("CASE WHEN %[1]s.history IS NULL THEN %[1]s {.id, .kind, .name, .validFrom, .validTo, .txFrom, .txBy} ELSE %[1]s {.*} END", v)
+		return fmt.Sprintf("CASE WHEN %[1]s.history IS NULL THEN %[1]s {.id, .name} ELSE %[1]s {.*} END", v)
 	}
 	return v + " {.*}"
 }
@@ -117,6 +121,12 @@ func treeNode(n, b any, p store.Projection, bs []store.Branch, at store.At) (sto
 		e, ok, err := entityAt(n, at)
 		if err != nil || !ok {
 			return node, false, err
+		}
+		if p == store.ProjectName {
+			e = kg.Entity{ID: e.ID, Kind: e.Kind, Name: e.Name}
+			if e.Kind == "" { // not stored in the projection: the id says it
+				e.Kind, _ = kg.KindOfID(e.ID)
+			}
 		}
 		node.Entity = e
 	}
@@ -147,7 +157,7 @@ func treePage(v any, br store.Branch, at store.At) (store.TreePage, error) {
 	items := make([]item, 0, len(rows))
 	for _, row := range rows {
 		m, _ := row.(map[string]any)
-		rel, ok, err := relAt(mapGetter(m), at)
+		rel, ok, err := treeRel(m["r"], br.IDsOnly, at)
 		if err != nil {
 			return store.TreePage{}, err
 		}
@@ -181,4 +191,26 @@ func treePage(v any, br store.Branch, at store.At) (store.TreePage, error) {
 		p.EndCursor = store.EncodeCursor(items[n-1].id)
 	}
 	return p, nil
+}
+
+// treeRel decodes a relationship of a tree row: its properties, or its id alone (idOnly),
+// which names its type, ends and obligation; a tree row does not repeat them.
+func treeRel(v any, idOnly bool, at store.At) (kg.Relationship, bool, error) {
+	var id string
+	var props map[string]any
+	if idOnly {
+		id, _ = v.(string)
+	} else {
+		props, _ = v.(map[string]any)
+		id, _ = props["id"].(string)
+	}
+	from, t, to, ok := kg.ParseRelationshipID(id)
+	if !ok {
+		return kg.Relationship{}, false, fmt.Errorf("decode tree: stored relationship id %q", id)
+	}
+	if idOnly {
+		_, obligation, _ := strings.Cut(id, "#")
+		return kg.Relationship{Type: t, From: from, To: to, Obligation: obligation, Confidence: 1}, true, nil
+	}
+	return relAt(mapGetter{"r": props, "type": string(t), "from": from, "to": to}, at)
 }

@@ -25,13 +25,14 @@ func testTree(t *testing.T, s *store.Checked) {
 
 	branches := []store.Branch{
 		{Direction: kg.Out, Types: []kg.RelType{kg.RelMakes}, End: store.ProjectName, Branches: []store.Branch{
-			{Direction: kg.In, Types: []kg.RelType{kg.RelUses, kg.RelDelisted}, End: store.ProjectName},
+			{Direction: kg.In, Types: []kg.RelType{kg.RelUses, kg.RelDelisted}, IDsOnly: true, End: store.ProjectName},
 			{Direction: kg.In, Page: store.Page{First: 1}, End: store.ProjectFull},
 		}},
 		{Page: store.Page{First: 2}, End: store.ProjectFull, Branches: []store.Branch{
 			{Direction: kg.Out, End: store.ProjectNone},
 		}},
 		{Direction: kg.In, Types: []kg.RelType{kg.RelAppliesTo}, End: store.ProjectName},
+		{Direction: kg.Out, IDsOnly: true, End: store.ProjectName},
 	}
 	roots := []string{"vendor:v1", "government:ru", "vendor:nobody"}
 	for _, at := range []store.At{{AsOf: d20180101}, {AsOf: 20200601}, {AsOf: 20200601, KnownAt: renamedAt - 1}, {AsOf: 19900101}} {
@@ -115,6 +116,9 @@ func sameNode(t *testing.T, what string, got, want store.TreeNode, p store.Proje
 	}
 	for i, w := range want.Branches {
 		g := got.Branches[i]
+		if bs[i].IDsOnly { // a backend may return more than the ids
+			g.RelPage, w.RelPage = idsOnly(g.RelPage), idsOnly(w.RelPage)
+		}
 		if d := diff(g.RelPage, w.RelPage); d != "" {
 			t.Errorf("%s, branch %d: page %s", what, i, d)
 			continue
@@ -135,7 +139,17 @@ func projected(e kg.Entity, p store.Projection) kg.Entity {
 	case store.ProjectNone:
 		return kg.Entity{ID: e.ID}
 	case store.ProjectName:
-		return kg.Entity{ID: e.ID, Kind: e.Kind, Name: e.Name, Validity: e.Validity, Version: e.Version}
+		return kg.Entity{ID: e.ID, Kind: e.Kind, Name: e.Name}
 	}
 	return e
+}
+
+// idsOnly is what a branch asking for relationship ids alone promises of a page.
+func idsOnly(p store.RelPage) store.RelPage {
+	out := p
+	out.Items = nil
+	for _, r := range p.Items {
+		out.Items = append(out.Items, kg.Relationship{Type: r.Type, From: r.From, To: r.To, Obligation: r.Obligation, Confidence: 1})
+	}
+	return out
 }

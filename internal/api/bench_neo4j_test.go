@@ -1,0 +1,92 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"riskgraph/internal/api"
+	"riskgraph/internal/benchutil"
+	"riskgraph/internal/kg"
+	"riskgraph/internal/risk"
+	"riskgraph/internal/service"
+	"riskgraph/internal/store"
+	"riskgraph/internal/store/neo4jstore"
+	"riskgraph/internal/store/neo4jstore/neo4jtest"
+	"riskgraph/internal/synth"
+)
+
+// nested3 is the peer benchmark's nested3 query, as riskgraph asks it.
+const nested3 = `query($id: ID!) { entity(id: $id) { id name makes: relationships(direction: OUT, types: [MAKES], first: 20) { edges { node { to { name soldBy: relationships(direction: IN, types: [SELLS], first: 600) { edges { node { from { name } } } } usedBy: relationships(direction: IN, types: [USES], first: 600) { edges { node { from { name } } } } } } } } hq: relationships(direction: OUT, types: [HEADQUARTERED_IN], first: 20) { edges { node { to { name } } } } laws: relationships(direction: IN, types: [APPLIES_TO], first: 200) { edges { node { from { name } } } } } }`
+
+// BenchmarkNested3Neo4j100k runs the peer benchmark's nested3 shape through the whole HTTP
+// handler on Neo4j holding the 100k/500k synthetic graph, from 10 concurrent callers (as the
+// peer benchmark's 10 connections), on random vendors. It reports requests/s and latency.
+func BenchmarkNested3Neo4j100k(b *testing.B) {
+	ctx := context.Background()
+	s, err := neo4jstore.Open(ctx, neo4jstore.Config{URI: neo4jtest.URI(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	g := synth.Generate(synth.Config{Entities: 100_000, Relationships: 500_000, Seed: 1, SignalRate: 0.05})
+	cs := store.Check(s)
+	if got, err := cs.Entities(ctx, []string{g.Entities[len(g.Entities)-1].ID}, store.AsOf(0)); err != nil || len(got) == 0 {
+		if err := s.DeleteAll(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := cs.Load(ctx, g, "bench", store.LoadOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var vendors []string
+	for _, e := range g.Entities {
+		if e.Kind == kg.KindVendor {
+			vendors = append(vendors, e.ID)
+		}
+	}
+	g = kg.Batch{} // so that the collector does not walk the whole graph while the server runs
+	runtime.GC()
+	svc := service.New(s, risk.DefaultModel())
+	defer svc.Close()
+	h := api.New(api.Config{Service: svc, Limits: api.Limits{RatePerSecond: -1}})
+	post := func(id string) error {
+		body, _ := json.Marshal(map[string]any{"query": nested3, "variables": map[string]any{"id": id}})
+		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Host = "localhost"
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK || bytes.Contains(w.Body.Bytes(), []byte(`"errors"`)) {
+			b.Errorf("%s: status %d: %.300s", id, w.Code, w.Body.Bytes())
+		}
+		return nil
+	}
+	for i := range 200 { // warm the server's caches and the JIT
+		_ = post(vendors[i*31%len(vendors)])
+	}
+	var mu sync.Mutex
+	var lat benchutil.Latencies
+	b.SetParallelism(5) // 10 callers on 2 cores
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		rng := rand.New(rand.NewPCG(rand.Uint64(), 1))
+		var mine benchutil.Latencies
+		for pb.Next() {
+			mine.Time(func() { _ = post(vendors[rng.IntN(len(vendors))]) })
+		}
+		mu.Lock()
+		lat = append(lat, mine...)
+		mu.Unlock()
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+	lat.Report(b)
+}
