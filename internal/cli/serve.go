@@ -122,6 +122,7 @@ func serve(ctx context.Context, cmd *ucli.Command) error {
 }
 
 func serveMain(ctx context.Context, cmd *ucli.Command, log *slog.Logger, start time.Time) error {
+	tuneMemory(log)
 	keys, err := api.LoadKeys(cmd.String("keys-file"), cmd.String("keys"))
 	if err != nil {
 		return usageError{fmt.Errorf("keys: %w", err)}
