@@ -87,6 +87,16 @@ func TestStatementsUseIndexes(t *testing.T) {
 				kg.RelationshipID("vendor:v012", kg.RelHeadquarteredIn, "government:ru"), "signal:new"), "test")
 			return err
 		}},
+		{"Tree", func() error {
+			_, err := s.Tree(ctx, store.TreeQuery{Roots: []string{"vendor:v001", "vendor:v002"}, Root: store.ProjectFull,
+				Branches: []store.Branch{
+					{Direction: kg.Out, Types: []kg.RelType{kg.RelMakes}, IDsOnly: true, End: store.ProjectName, Branches: []store.Branch{
+						{Direction: kg.In, Page: store.Page{First: 50}, End: store.ProjectName},
+					}},
+					{Page: store.Page{First: 3, After: store.EncodeCursor("vendor:v001-MAKES->product:p000")}, End: store.ProjectFull},
+				}})
+			return err
+		}},
 		{"Neighbourhood", func() error {
 			_, err := s.Neighbourhood(ctx, store.NeighbourhoodQuery{Roots: []string{"product:p000"}, MaxHops: 2})
 			return err
