@@ -62,6 +62,9 @@ func planBranches(op *graphql.OperationContext, sel ast.SelectionSet, depth int)
 		g.conns = append(g.conns, f.Selections...)
 		g.ends = append(g.ends, farEnds(op, f.Selections, b.Direction)...)
 	}
+	if len(groups) == 0 {
+		return nil
+	}
 	out := make([]service.Branch, 0, len(groups))
 	for _, g := range groups {
 		b := g.branch
