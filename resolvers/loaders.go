@@ -31,8 +31,8 @@ type loaders struct {
 	rels     *batcher[relKey, service.RelPage]
 	signals  *batcher[entityKey, []kg.RiskSignal]
 	risk     *batcher[entityKey, []risk.Explanation]
-	names    partialEntities // far ends a tree read returned by name only
-	idPages  idPages         // pages a tree read returned with relationship ids only
+	names    *partial[entityKey, kg.Entity]    // far ends a tree read returned by name only
+	idPages  *partial[relKey, service.RelPage] // pages a tree read returned with relationship ids only
 }
 
 type loadersKey struct{}
@@ -51,7 +51,7 @@ func loadersFrom(ctx context.Context) *loaders {
 }
 
 func newLoaders(svc *service.Service) *loaders {
-	l := &loaders{}
+	l := &loaders{names: newPartial[entityKey, kg.Entity](nameOnly), idPages: newPartial[relKey, service.RelPage](idsOnly)}
 	entityID := func(k entityKey) string { return k.ID }
 	sameDate := func(k entityKey, id string) entityKey { return entityKey{ID: id, At: k.At} }
 

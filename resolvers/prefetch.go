@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -125,23 +126,35 @@ func intArg(v any) (int, bool) {
 	return 0, false
 }
 
+// nodeSelections collects what a connection's edges select on their nodes (conn is the
+// connection type, edge its edge type).
+func nodeSelections(op *graphql.OperationContext, sel ast.SelectionSet, conn, edge string) ast.SelectionSet {
+	var out ast.SelectionSet
+	for _, edges := range graphql.CollectFields(op, sel, []string{conn}) {
+		if edges.Name != "edges" {
+			continue
+		}
+		for _, n := range graphql.CollectFields(op, edges.Selections, []string{edge}) {
+			if n.Name == "node" {
+				out = append(out, n.Selections...)
+			}
+		}
+	}
+	return out
+}
+
+// relFields are the fields a RelationshipConnection selection asks of its relationships.
+func relFields(op *graphql.OperationContext, conn ast.SelectionSet) []graphql.CollectedField {
+	return graphql.CollectFields(op, nodeSelections(op, conn, "RelationshipConnection", "RelationshipEdge"), []string{"Relationship"})
+}
+
 // farEnds collects the selections, below a RelationshipConnection, of the far end of each
 // relationship: to for OUT, from for IN, both for BOTH.
 func farEnds(op *graphql.OperationContext, conn ast.SelectionSet, dir kg.Direction) ast.SelectionSet {
 	var out ast.SelectionSet
-	for _, edges := range graphql.CollectFields(op, conn, []string{"RelationshipConnection"}) {
-		if edges.Name != "edges" {
-			continue
-		}
-		for _, node := range graphql.CollectFields(op, edges.Selections, []string{"RelationshipEdge"}) {
-			if node.Name != "node" {
-				continue
-			}
-			for _, end := range graphql.CollectFields(op, node.Selections, []string{"Relationship"}) {
-				if (end.Name == "to" && dir != kg.In) || (end.Name == "from" && dir != kg.Out) {
-					out = append(out, end.Selections...)
-				}
-			}
+	for _, end := range relFields(op, conn) {
+		if (end.Name == "to" && dir != kg.In) || (end.Name == "from" && dir != kg.Out) {
+			out = append(out, end.Selections...)
 		}
 	}
 	return out
@@ -150,19 +163,9 @@ func farEnds(op *graphql.OperationContext, conn ast.SelectionSet, dir kg.Directi
 // idsOnly reports whether a RelationshipConnection selection asks nothing of its
 // relationships that their ids do not say.
 func idsOnly(op *graphql.OperationContext, conn ast.SelectionSet) bool {
-	for _, edges := range graphql.CollectFields(op, conn, []string{"RelationshipConnection"}) {
-		if edges.Name != "edges" {
-			continue
-		}
-		for _, node := range graphql.CollectFields(op, edges.Selections, []string{"RelationshipEdge"}) {
-			if node.Name != "node" {
-				continue
-			}
-			for _, f := range graphql.CollectFields(op, node.Selections, []string{"Relationship"}) {
-				if !idFields[f.Name] {
-					return false
-				}
-			}
+	for _, f := range relFields(op, conn) {
+		if !idFields[f.Name] {
+			return false
 		}
 	}
 	return true
@@ -217,17 +220,7 @@ func (r *Resolver) treeRoot(ctx context.Context, id string, at service.At) (kg.E
 // relationships to read it only primes the entities, as before.
 func (l *loaders) treeBelow(ctx context.Context, svc *service.Service, conn string, ents []kg.Entity, at service.At) error {
 	op := graphql.GetOperationContext(ctx)
-	var nodes ast.SelectionSet
-	for _, edges := range graphql.CollectFieldsCtx(ctx, []string{conn}) {
-		if edges.Name != "edges" {
-			continue
-		}
-		for _, node := range graphql.CollectFields(op, edges.Selections, []string{conn[:len(conn)-len("Connection")] + "Edge"}) {
-			if node.Name == "node" {
-				nodes = append(nodes, node.Selections...)
-			}
-		}
-	}
+	nodes := nodeSelections(op, graphql.GetFieldContext(ctx).Field.Selections, conn, strings.TrimSuffix(conn, "Connection")+"Edge")
 	l.seen(ents, &at)
 	branches := planBranches(op, nodes, 1)
 	ids := make([]string, len(ents))
@@ -279,10 +272,12 @@ func (l *loaders) primeTrees(nodes []service.TreeNode, bs []service.Branch, at s
 		}
 		l.seen(ents, &at)
 	case service.ProjectName:
-		l.names.prime(nodes, at)
+		named := make(map[entityKey]kg.Entity, len(nodes))
 		for i, n := range nodes {
 			ids[i] = n.Entity.ID
+			named[entityKey{ID: n.Entity.ID, At: at}] = n.Entity
 		}
+		l.names.prime(named)
 		l.rels.Hint(ids)
 		l.signals.Hint(ids)
 		l.risk.Hint(ids)
@@ -304,93 +299,52 @@ func (l *loaders) primeTrees(nodes []service.TreeNode, bs []service.Branch, at s
 	}
 }
 
-// partialEntities holds the far ends a tree read returned with ProjectName. They answer only
-// an endpoint field whose selection nameFields covers; which do is worked out once per field
-// of the query.
-type partialEntities struct {
-	mu     sync.Mutex
-	ents   map[entityKey]kg.Entity
-	covers map[*ast.Field]bool
+// partial holds values a tree read returned with less than all of their fields: far ends
+// read by name, pages of relationship ids. A value answers only a field whose selection
+// covers accepts; which fields do is worked out once per field of the query.
+type partial[K comparable, V any] struct {
+	covers func(op *graphql.OperationContext, sel ast.SelectionSet) bool
+
+	mu   sync.Mutex
+	vals map[K]V
+	fits map[*ast.Field]bool
 }
 
-func (p *partialEntities) prime(nodes []service.TreeNode, at service.At) {
+func newPartial[K comparable, V any](covers func(*graphql.OperationContext, ast.SelectionSet) bool) *partial[K, V] {
+	return &partial[K, V]{covers: covers, vals: map[K]V{}, fits: map[*ast.Field]bool{}}
+}
+
+func (p *partial[K, V]) prime(vals map[K]V) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.ents == nil {
-		p.ents = make(map[entityKey]kg.Entity, len(nodes))
-	}
-	for _, n := range nodes {
-		p.ents[entityKey{ID: n.Entity.ID, At: at}] = n.Entity
+	for k, v := range vals {
+		p.vals[k] = v
 	}
 }
 
-// get returns entity id at at when it was read by name and the field resolving it asks no
-// more of it.
-func (p *partialEntities) get(ctx context.Context, id string, at service.At) (kg.Entity, bool) {
+// get returns the value for k when a tree read returned it and the field being resolved
+// asks no more of it.
+func (p *partial[K, V]) get(ctx context.Context, k K) (V, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	e, ok := p.ents[entityKey{ID: id, At: at}]
+	v, ok := p.vals[k]
 	if !ok {
-		return e, false
+		return v, false
 	}
 	fc := graphql.GetFieldContext(ctx)
-	covered, known := p.covers[fc.Field.Field]
+	fits, known := p.fits[fc.Field.Field]
 	if !known {
-		covered = nameOnly(graphql.GetOperationContext(ctx), fc.Field.Selections)
-		if p.covers == nil {
-			p.covers = map[*ast.Field]bool{}
-		}
-		p.covers[fc.Field.Field] = covered
+		fits = p.covers(graphql.GetOperationContext(ctx), fc.Field.Selections)
+		p.fits[fc.Field.Field] = fits
 	}
-	return e, covered
+	return v, fits
 }
 
 // end resolves a relationship's endpoint: from a tree read's far ends when they answer the
 // field, else through the entity loader.
 func (r *Resolver) end(ctx context.Context, id string, m model.Moment) (*model.Entity, error) {
-	if e, ok := loadersFrom(ctx).names.get(ctx, id, service.At(m)); ok {
+	if e, ok := loadersFrom(ctx).names.get(ctx, entityKey{ID: id, At: service.At(m)}); ok {
 		return &model.Entity{Entity: e, Moment: m}, nil
 	}
 	return r.endpoint(ctx, id, m)
-}
-
-// idPages holds the pages a tree read returned with relationship ids alone. They answer only
-// a relationships field whose selection idsOnly covers; which do is worked out once per
-// field of the query.
-type idPages struct {
-	mu     sync.Mutex
-	pages  map[relKey]service.RelPage
-	covers map[*ast.Field]bool
-}
-
-func (p *idPages) prime(pages map[relKey]service.RelPage) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.pages == nil {
-		p.pages = make(map[relKey]service.RelPage, len(pages))
-	}
-	for k, v := range pages {
-		p.pages[k] = v
-	}
-}
-
-// get returns the page for k when a tree read returned it and the field resolving it asks
-// no more of its relationships than their ids.
-func (p *idPages) get(ctx context.Context, k relKey) (service.RelPage, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	page, ok := p.pages[k]
-	if !ok {
-		return page, false
-	}
-	fc := graphql.GetFieldContext(ctx)
-	covered, known := p.covers[fc.Field.Field]
-	if !known {
-		covered = idsOnly(graphql.GetOperationContext(ctx), fc.Field.Selections)
-		if p.covers == nil {
-			p.covers = map[*ast.Field]bool{}
-		}
-		p.covers[fc.Field.Field] = covered
-	}
-	return page, covered
 }
