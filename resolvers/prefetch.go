@@ -102,7 +102,7 @@ func branchArgs(args map[string]any) (b service.Branch, ok bool) {
 	}
 	if v, present := args["first"]; present && v != nil {
 		n, isInt := intArg(v)
-		if !isInt || n < 1 || n > 1000 {
+		if !isInt || n < 1 || n > service.MaxFirst {
 			return b, false
 		}
 		b.Page.First = n

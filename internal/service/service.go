@@ -65,6 +65,7 @@ var (
 const (
 	MaxIDs           = store.MaxIDs
 	DefaultFirst     = store.DefaultFirst
+	MaxFirst         = store.MaxFirst
 	DefaultPathFirst = store.DefaultPathFirst
 	MaxTreeDepth     = store.MaxTreeDepth
 	MaxTreeBranches  = store.MaxTreeBranches
