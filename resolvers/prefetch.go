@@ -198,7 +198,7 @@ func (r *Resolver) treeRoot(ctx context.Context, id string, at service.At) (kg.E
 	op := graphql.GetOperationContext(ctx)
 	branches := planBranches(op, fc.Field.Selections, 1)
 	q := service.TreeQuery{Roots: []string{id}, AsOf: at.AsOf, KnownAt: at.KnownAt, Root: service.ProjectFull, Branches: branches}
-	if len(branches) == 0 || service.TreeRows(q) > service.MaxTreeRows || countBranches(branches) > service.MaxTreeBranches {
+	if len(branches) == 0 || !service.TreeFits(q) {
 		e, err := r.Service.Entity(ctx, id, at)
 		if err != nil {
 			return e, err
@@ -228,7 +228,7 @@ func (l *loaders) treeBelow(ctx context.Context, svc *service.Service, conn stri
 		ids[i] = e.ID
 	}
 	q := service.TreeQuery{Roots: ids, AsOf: at.AsOf, KnownAt: at.KnownAt, Root: service.ProjectNone, Branches: branches}
-	if len(ents) == 0 || len(branches) == 0 || service.TreeRows(q) > service.MaxTreeRows || countBranches(branches) > service.MaxTreeBranches {
+	if len(ents) == 0 || len(branches) == 0 || !service.TreeFits(q) {
 		return nil
 	}
 	got, err := svc.Tree(ctx, q)
@@ -243,14 +243,6 @@ func (l *loaders) treeBelow(ctx context.Context, svc *service.Service, conn stri
 	}
 	l.primeTrees(roots, branches, at, service.ProjectNone)
 	return nil
-}
-
-func countBranches(bs []service.Branch) int {
-	n := len(bs)
-	for _, b := range bs {
-		n += countBranches(b.Branches)
-	}
-	return n
 }
 
 // primeTree records a tree node read with projection p, and everything below it, in the

@@ -68,8 +68,6 @@ const (
 	MaxFirst         = store.MaxFirst
 	DefaultPathFirst = store.DefaultPathFirst
 	MaxTreeDepth     = store.MaxTreeDepth
-	MaxTreeBranches  = store.MaxTreeBranches
-	MaxTreeRows      = store.MaxTreeRows
 	// DefaultLoadBatch and DefaultLoadWorkers are the defaults of LoadOptions.
 	DefaultLoadBatch   = store.DefaultLoadBatch
 	DefaultLoadWorkers = store.DefaultLoadWorkers
@@ -369,8 +367,8 @@ func (s *Service) EntityTree(ctx context.Context, q TreeQuery) (TreeNode, error)
 	return n, nil
 }
 
-// TreeRows is the most relationships a tree read can return (see store.TreeRows).
-func TreeRows(q TreeQuery) int { return store.TreeRows(q) }
+// TreeFits reports whether a tree read is within the store's limits (see store.TreeFits).
+func TreeFits(q TreeQuery) bool { return store.TreeFits(q) }
 
 // Signals returns the risk signals on each of several entities, visible at a moment.
 func (s *Service) Signals(ctx context.Context, ids []string, at At) (map[string][]kg.RiskSignal, error) {

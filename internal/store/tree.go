@@ -91,6 +91,23 @@ func branchRows(bs []Branch) int {
 	return n
 }
 
+// TreeFits reports whether q's shape is within the limits checkTree enforces (depth,
+// branches, rows), so that a caller can read a selection too large for one tree level by
+// level instead of having it refused.
+func TreeFits(q TreeQuery) bool {
+	depth, count := treeShape(q.Branches)
+	return depth <= MaxTreeDepth && count <= MaxTreeBranches && TreeRows(q) <= MaxTreeRows
+}
+
+// treeShape is how many levels deep bs go and how many branches they hold in all.
+func treeShape(bs []Branch) (depth, count int) {
+	for _, b := range bs {
+		d, c := treeShape(b.Branches)
+		depth, count = max(depth, d+1), count+c+1
+	}
+	return depth, count
+}
+
 // checkTree checks a tree read: the roots and moment as every read, each branch as
 // Relationships checks its query, and the tree's shape against the limits above.
 func checkTree(q TreeQuery) (TreeQuery, error) {
