@@ -621,3 +621,9 @@ func (c *Checked) Ping(ctx context.Context) error { return c.s.Ping(ctx) }
 
 // Close closes the backend.
 func (c *Checked) Close() error { return c.s.Close() }
+
+// SoleWriter reports whether the backend is a SoleWriter that says so.
+func (c *Checked) SoleWriter() bool {
+	w, ok := c.s.(SoleWriter)
+	return ok && w.SoleWriter()
+}

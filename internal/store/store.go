@@ -264,6 +264,14 @@ type Writer interface {
 	Apply(ctx context.Context, b kg.Batch, by string) (WriteResult, error)
 }
 
+// SoleWriter is implemented by a backend whose data only this process changes (the embedded
+// store holds its file's lock): what the process derives from the data then stays true until
+// its own next write, so it may keep derived results, such as a whole-graph risk pass, for
+// later reads. A Neo4j database has other writers, so its backend does not claim this.
+type SoleWriter interface {
+	SoleWriter() bool
+}
+
 // Store is a backend: its reads and writes, and its lifecycle.
 type Store interface {
 	Reader

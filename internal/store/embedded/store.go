@@ -51,8 +51,8 @@ type Store struct {
 	ids      []string             // every entity id, sorted
 	byKind   map[kg.Kind][]string // entity ids per kind, sorted
 	rels     map[string]*relRec
-	out      map[string][]adj // entity id → relationships starting there, sorted by id
-	in       map[string][]adj // entity id → relationships ending there, sorted by id
+	out      map[string][]adj // entity id → relationships starting there, by type and id
+	in       map[string][]adj // entity id → relationships ending there, by type and id
 	sigs     map[string]*signalRec
 	sigsOf   map[string][]string // entity id → ids of signals any row of which is on it, sorted
 	search   *textIndex
@@ -113,26 +113,6 @@ func (e *entityRec) visible(d kg.Date, k kg.Stamp) bool {
 		return (k == 0 || e.recAt <= k) && e.valid.ValidAt(d)
 	}
 	return e.rows.visible(d, k)
-}
-
-// adj is one relationship seen from one of its entities: enough to filter a walk by type
-// and find the far end without a map lookup. All three fields follow from the id, so an
-// entry never goes stale.
-type adj struct {
-	id    string
-	typ   kg.RelType
-	other string  // the entity at the far end
-	rel   *relRec // the record itself, so walks need no map lookups
-}
-
-func adjCmp(a adj, id string) int { return strings.Compare(a.id, id) }
-
-func insertAdj(list []adj, a adj) []adj {
-	i, found := slices.BinarySearchFunc(list, a.id, adjCmp)
-	if found {
-		return list
-	}
-	return slices.Insert(list, i, a)
 }
 
 type relRec struct {
@@ -263,6 +243,11 @@ func (s *Store) Close() error {
 	}
 	return nil
 }
+
+// SoleWriter is true: the store's file is locked to this process, which makes every write.
+func (s *Store) SoleWriter() bool { return true }
+
+var _ store.SoleWriter = (*Store)(nil)
 
 // Ping reports whether the store is open.
 func (s *Store) Ping(ctx context.Context) error {
@@ -683,8 +668,8 @@ func (s *Store) related(rf store.RelatedFilter, at store.At, candidates []string
 		list = s.in[rf.EntityID]
 	}
 	var ids []string
-	for _, a := range list {
-		if a.typ != rf.Type || !a.rel.visibleAt(at.AsOf, at.KnownAt) {
+	for _, a := range ofType(list, rf.Type) {
+		if !a.rel.visibleAt(at.AsOf, at.KnownAt) {
 			continue
 		}
 		if _, ok := slices.BinarySearch(candidates, a.other); ok {
@@ -710,13 +695,12 @@ func (s *Store) relationships(q store.RelQuery) map[string]store.RelPage {
 	page, at := q.Page, store.At{AsOf: q.AsOf, KnownAt: q.KnownAt}
 	out := make(map[string]store.RelPage, len(q.EntityIDs))
 	for _, id := range q.EntityIDs {
-		list := s.adjacent(id, q.Direction)
-		start := afterKey(list, func(a adj) string { return a.id }, page)
+		after := ""
+		if page.Key != nil {
+			after = page.Key[0]
+		}
 		var p store.RelPage
-		for _, a := range list[start:] {
-			if len(q.Types) > 0 && !slices.Contains(q.Types, a.typ) {
-				continue
-			}
+		for a := range byID(s.adjacentRuns(id, q.Direction, q.Types), after) {
 			r, ok := s.relAt(a.rel, at)
 			if !ok {
 				continue
@@ -733,27 +717,6 @@ func (s *Store) relationships(q store.RelQuery) map[string]store.RelPage {
 		out[id] = p
 	}
 	return out
-}
-
-// adjacent lists the relationships at an entity in a direction, sorted by id. The lists of
-// Out and In are shared with the index: callers must not change them.
-func (s *Store) adjacent(id string, dir kg.Direction) []adj {
-	switch dir {
-	case kg.Out:
-		return s.out[id]
-	case kg.In:
-		return s.in[id]
-	}
-	out, in := s.out[id], s.in[id]
-	both := make([]adj, 0, len(out)+len(in))
-	for len(out) > 0 && len(in) > 0 { // merge; no id is in both (self loops are invalid)
-		if out[0].id < in[0].id {
-			both, out = append(both, out[0]), out[1:]
-		} else {
-			both, in = append(both, in[0]), in[1:]
-		}
-	}
-	return append(append(both, out...), in...)
 }
 
 // Signals returns the signals visible at at on each entity, ordered by id.

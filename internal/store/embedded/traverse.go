@@ -11,25 +11,35 @@ import (
 
 // stepper says which relationships a walk may take from an entity.
 type stepper struct {
-	any bool
-	out map[kg.RelType]bool // types that may be walked from From to To
-	in  map[kg.RelType]bool // types that may be walked from To to From
+	any     bool
+	out, in []kg.RelType // types that may be walked from From to To, and from To to From
 }
 
 // newStepper indexes a checked query's steps.
 func newStepper(steps []store.Step) stepper {
-	st := stepper{any: len(steps) == 0, out: map[kg.RelType]bool{}, in: map[kg.RelType]bool{}}
+	st := stepper{any: len(steps) == 0}
 	for _, step := range steps {
-		switch step.Direction {
-		case kg.Out:
-			st.out[step.Type] = true
-		case kg.In:
-			st.in[step.Type] = true
-		default:
-			st.out[step.Type], st.in[step.Type] = true, true
+		if step.Direction != kg.In {
+			st.out = append(st.out, step.Type)
+		}
+		if step.Direction != kg.Out {
+			st.in = append(st.in, step.Type)
 		}
 	}
+	st.out, st.in = uniqueTypes(st.out), uniqueTypes(st.in)
 	return st
+}
+
+// runs returns the runs of the relationships at id that the walk may take in direction dir.
+func (st stepper) runs(s *Store, id string, dir kg.Direction) [][]adj {
+	types := st.out
+	if dir == kg.In {
+		types = st.in
+	}
+	if !st.any && len(types) == 0 {
+		return nil
+	}
+	return s.adjacentRuns(id, dir, types)
 }
 
 // Neighbourhood walks breadth-first from the roots, at most q.MaxHops relationships, taking
@@ -61,20 +71,18 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 			if err := stopped(ctx, i); err != nil {
 				return kg.Snapshot{}, err
 			}
-			// One pass over each adjacency list; type and visibility need no map lookup.
+			// Only the runs of the types walked: a hub's other relationships are not read.
 			for _, dir := range [2]kg.Direction{kg.Out, kg.In} {
-				allowed := st.out
-				if dir == kg.In {
-					allowed = st.in
-				}
-				for _, a := range s.adjacent(id, dir) {
-					if (!st.any && !allowed[a.typ]) || !a.rel.visibleAt(at.AsOf, at.KnownAt) {
-						continue
-					}
-					taken[a.rel] = true
-					if !seen[a.other] {
-						seen[a.other] = true
-						next = append(next, a.other)
+				for _, run := range st.runs(s, id, dir) {
+					for _, a := range run {
+						if !a.rel.visibleAt(at.AsOf, at.KnownAt) {
+							continue
+						}
+						taken[a.rel] = true
+						if !seen[a.other] {
+							seen[a.other] = true
+							next = append(next, a.other)
+						}
 					}
 				}
 			}
@@ -108,10 +116,6 @@ func tooLarge(limit, hops int) error {
 // the path, then by the relationship ids.
 func (s *Store) Paths(ctx context.Context, q store.PathQuery) ([]store.Path, error) {
 	limit, at := q.First, store.At{AsOf: q.AsOf, KnownAt: q.KnownAt}
-	types := map[kg.RelType]bool{}
-	for _, t := range q.Types {
-		types[t] = true
-	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if err := s.usable(ctx); err != nil {
@@ -129,12 +133,11 @@ func (s *Store) Paths(ctx context.Context, q store.PathQuery) ([]store.Path, err
 	}
 	neighbours := func(id string) []hop {
 		var hs []hop
-		for _, a := range s.adjacent(id, kg.Both) {
-			if len(types) > 0 && !types[a.typ] {
-				continue
-			}
-			if r, ok := s.relAt(a.rel, at); ok {
-				hs = append(hs, hop{r, a.other})
+		for _, run := range s.adjacentRuns(id, kg.Both, q.Types) {
+			for _, a := range run {
+				if r, ok := s.relAt(a.rel, at); ok {
+					hs = append(hs, hop{r, a.other})
+				}
 			}
 		}
 		// Walk to the smallest entity id first, then the smallest relationship id, so paths

@@ -230,6 +230,15 @@ func testRelationships(t *testing.T, s *store.Checked) {
 	if p2["vendor:v1"].HasNext {
 		t.Error("second page says more follow")
 	}
+	// Pages of several types are in id order across the types, and a cursor of one type
+	// resumes in the others.
+	in := store.RelQuery{EntityIDs: []string{"product:p1"}, Direction: kg.In, Types: []kg.RelType{kg.RelUses, kg.RelMakes, kg.RelDelisted},
+		AsOf: d20180101, Page: store.Page{First: 1, After: store.EncodeCursor("organization:o1-USES->product:p1")}}
+	p3 := get(t, s.Relationships, in)["product:p1"]
+	wantIDs(t, "after a USES, of three types", relIDs(p3.Items), []string{"retailer:r1-DELISTED->product:p1"})
+	if !p3.HasNext {
+		t.Error("a page of 1 of 2 says nothing follows")
+	}
 	_, err := s.Relationships(ctx, store.RelQuery{EntityIDs: []string{"vendor:v1"}, Types: []kg.RelType{"LIKES"}})
 	wantErr(t, "unknown type", err, store.ErrInvalid)
 }

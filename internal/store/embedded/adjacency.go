@@ -1,0 +1,121 @@
+package embedded
+
+import (
+	"iter"
+	"slices"
+	"sort"
+	"strings"
+
+	"riskgraph/internal/kg"
+)
+
+// adj is one relationship seen from one of its entities: enough to filter a walk by type
+// and find the far end without a map lookup. All three fields follow from the id, so an
+// entry never goes stale.
+type adj struct {
+	id    string
+	typ   kg.RelType
+	other string  // the entity at the far end
+	rel   *relRec // the record itself, so walks need no map lookups
+}
+
+// An adjacency list (the relationships at one entity in one direction) is ordered by type,
+// then by id: the relationships of one type are one run, found by binary search. A walk over
+// a few types then reads only those runs, not every relationship of a hub, and a page of one
+// type is one run in id order.
+func adjOrder(a, b adj) int {
+	if c := strings.Compare(string(a.typ), string(b.typ)); c != 0 {
+		return c
+	}
+	return strings.Compare(a.id, b.id)
+}
+
+func insertAdj(list []adj, a adj) []adj {
+	i, found := slices.BinarySearchFunc(list, a, adjOrder)
+	if found {
+		return list
+	}
+	return slices.Insert(list, i, a)
+}
+
+// ofType returns the run of list with type t.
+func ofType(list []adj, t kg.RelType) []adj {
+	lo := sort.Search(len(list), func(i int) bool { return list[i].typ >= t })
+	n := sort.Search(len(list)-lo, func(i int) bool { return list[lo+i].typ != t })
+	return list[lo : lo+n]
+}
+
+// runs splits list into its runs of one type; with types, only the runs of those types.
+func runs(list []adj, types []kg.RelType) [][]adj {
+	var out [][]adj
+	if len(types) > 0 {
+		for _, t := range uniqueTypes(types) {
+			if r := ofType(list, t); len(r) > 0 {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	for len(list) > 0 {
+		t := list[0].typ
+		n := sort.Search(len(list), func(i int) bool { return list[i].typ != t })
+		out, list = append(out, list[:n]), list[n:]
+	}
+	return out
+}
+
+func uniqueTypes(ts []kg.RelType) []kg.RelType {
+	if len(ts) < 2 {
+		return ts
+	}
+	return slices.Compact(slices.Sorted(slices.Values(ts)))
+}
+
+// adjacentRuns returns the runs of the relationships at an entity in a direction (Both: out
+// and in), of the given types or of all.
+func (s *Store) adjacentRuns(id string, dir kg.Direction, types []kg.RelType) [][]adj {
+	switch dir {
+	case kg.Out:
+		return runs(s.out[id], types)
+	case kg.In:
+		return runs(s.in[id], types)
+	}
+	return append(runs(s.out[id], types), runs(s.in[id], types)...)
+}
+
+// byID yields the entries of rs, each run sorted by id, in id order, from the first id after
+// after ("" = from the start). No id is in two runs.
+func byID(rs [][]adj, after string) iter.Seq[adj] {
+	return func(yield func(adj) bool) {
+		heads := make([]int, len(rs))
+		if after != "" {
+			for i, r := range rs {
+				heads[i] = sort.Search(len(r), func(j int) bool { return r[j].id > after })
+			}
+		}
+		if len(rs) == 1 { // one run: no merging
+			for _, a := range rs[0][heads[0]:] {
+				if !yield(a) {
+					return
+				}
+			}
+			return
+		}
+		for {
+			best := -1
+			for i, r := range rs {
+				if heads[i] < len(r) && (best < 0 || r[heads[i]].id < rs[best][heads[best]].id) {
+					best = i
+				}
+			}
+			if best < 0 {
+				return
+			}
+			a := rs[best][heads[best]]
+			heads[best]++
+			if !yield(a) {
+				return
+			}
+		}
+	}
+}
