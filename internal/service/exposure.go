@@ -56,23 +56,38 @@ func (s *Service) hops(n int) (int, error) {
 
 // Exposures explains each entity's exposure per dimension. It reads the entities' bounded
 // upstream neighbourhoods from the store in one call, then scores them with the engine; the
-// numbers equal those of a whole-graph pass. Ids not visible on the date are absent.
+// numbers equal those of a whole-graph pass. On a SoleWriter store, at the hop cap, a
+// finished whole-graph pass of the current generation answers instead, and a read of the
+// present moment starts one in the background for the reads after it. Ids not visible on the
+// date are absent.
 func (s *Service) Exposures(ctx context.Context, q ExposureQuery) (map[string][]risk.Explanation, error) {
 	hops, err := s.hops(q.MaxHops)
 	if err != nil {
 		return nil, err
 	}
-	asOf := store.ResolveAsOf(q.At.AsOf)
+	at := At{AsOf: store.ResolveAsOf(q.At.AsOf), KnownAt: q.At.KnownAt}
+	dims := q.Dimensions
+	if len(dims) == 0 {
+		dims = s.model.Dimensions()
+	}
+	if hops == s.model.HopCap() && s.store.SoleWriter() {
+		if res := s.finishedPass(at); res != nil {
+			return explainEach(res, q.IDs, dims)
+		}
+		if q.At == (At{}) {
+			s.warmPass(at)
+		}
+	}
 	steps := s.model.UpstreamSteps(q.Dimensions...)
 	walk := make([]store.Step, len(steps))
 	for i, st := range steps {
 		walk[i] = store.Step{Type: st.Type, Direction: st.Dir}
 	}
-	nb, err := s.store.Neighbourhood(ctx, store.NeighbourhoodQuery{Roots: q.IDs, Steps: walk, MaxHops: hops, AsOf: asOf, KnownAt: q.At.KnownAt})
+	nb, err := s.store.Neighbourhood(ctx, store.NeighbourhoodQuery{Roots: q.IDs, Steps: walk, MaxHops: hops, AsOf: at.AsOf, KnownAt: at.KnownAt})
 	if err != nil {
 		return nil, fmt.Errorf("read upstream neighbourhood of %d entities: %w", len(q.IDs), err)
 	}
-	nb.AsOf = asOf
+	nb.AsOf = at.AsOf
 	g, err := risk.Compile(s.model, nb)
 	if err != nil {
 		return nil, fmt.Errorf("compile neighbourhood: %w", err)
@@ -81,16 +96,17 @@ func (s *Service) Exposures(ctx context.Context, q ExposureQuery) (map[string][]
 	if err != nil {
 		return nil, fmt.Errorf("score neighbourhood: %w", err)
 	}
-	dims := q.Dimensions
-	if len(dims) == 0 {
-		dims = s.model.Dimensions()
-	}
-	out := make(map[string][]risk.Explanation, len(q.IDs))
-	for _, id := range q.IDs {
+	return explainEach(res, q.IDs, dims)
+}
+
+// explainEach explains each entity of ids that res scored, in each dimension.
+func explainEach(res *risk.Result, ids []string, dims []kg.Dimension) (map[string][]risk.Explanation, error) {
+	out := make(map[string][]risk.Explanation, len(ids))
+	for _, id := range ids {
 		if _, done := out[id]; done {
 			continue
 		}
-		if _, ok := g.Index(id); !ok {
+		if _, ok := res.Graph().Index(id); !ok {
 			continue
 		}
 		for _, d := range dims {
@@ -127,17 +143,8 @@ func (s *Service) Exposure(ctx context.Context, entityID string, d kg.Dimension,
 // result serves the next caller.
 func (s *Service) wholePass(ctx context.Context, at At) (*risk.Result, error) {
 	at.AsOf = store.ResolveAsOf(at.AsOf)
-	gen := s.gen.Load()
 	s.mu.Lock()
-	p, ok := s.passes[at]
-	if !ok || p.gen != gen {
-		if !ok && len(s.passes) >= maxCachedPasses {
-			s.evictOne()
-		}
-		p = &pass{gen: gen, done: make(chan struct{})}
-		s.passes[at] = p
-		go s.runPass(p, at)
-	}
+	p := s.passFor(at)
 	p.waiters.Add(1)
 	s.mu.Unlock()
 	defer p.waiters.Add(-1)
@@ -150,6 +157,53 @@ func (s *Service) wholePass(ctx context.Context, at At) (*risk.Result, error) {
 	case <-ctx.Done():
 		return nil, fmt.Errorf("wait for the whole-graph pass: %w", ctx.Err())
 	}
+}
+
+// passFor returns the pass of the current generation for a moment, starting it when there is
+// none. Called with s.mu held.
+func (s *Service) passFor(at At) *pass {
+	gen := s.gen.Load()
+	p, ok := s.passes[at]
+	if !ok || p.gen != gen {
+		if !ok && len(s.passes) >= maxCachedPasses {
+			s.evictOne()
+		}
+		p = &pass{gen: gen, done: make(chan struct{})}
+		s.passes[at] = p
+		go s.runPass(p, at)
+	}
+	return p
+}
+
+// finishedPass returns the whole-graph result for a moment if one of the current generation
+// has finished, else nil; it never waits.
+func (s *Service) finishedPass(at At) *risk.Result {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.passes[at]
+	if !ok || p.gen != s.gen.Load() {
+		return nil
+	}
+	select {
+	case <-p.done:
+		return p.res // nil after a failure
+	default:
+		return nil
+	}
+}
+
+// warmPass starts the whole-graph pass for a moment in the background, unless a pass is
+// running already: exposure reads of that moment are then answered from it (an Explain on a
+// scored graph) instead of reading and scoring a neighbourhood each. Only a SoleWriter store
+// is warmed, whose cached results no other process can make stale; a burst of writes
+// restarts the pass at most once at a time.
+func (s *Service) warmPass(at At) {
+	if len(s.passSem) > 0 {
+		return
+	}
+	s.mu.Lock()
+	s.passFor(at)
+	s.mu.Unlock()
 }
 
 // evictOne drops one cached pass, a finished one when there is one, so that callers already
