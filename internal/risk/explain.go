@@ -129,11 +129,30 @@ func (g *Graph) signal(src int32) kg.RiskSignal {
 
 // scratch is the working memory of one explanation, reused across explanations so that
 // explaining thousands of scores (a report's causes) does not allocate per entity: pos maps an
-// entity to its place in the current ball (-1 outside it), and the round tables of chain.
+// entity to its place in the current ball (-1 outside it); best, mark and head are chain's
+// tables over the ball's places, left zero, zero and -1 by each chain.
 type scratch struct {
 	pos     []int32
-	val     []float64
-	via, up []int32
+	best    []float64
+	mark    []uint8
+	head    []int32
+	steps   []step
+	touched []int32
+	front   []message
+	next    []int32
+}
+
+// step is one improvement chain found: in round h, the edge at adjacency position p from
+// upstream entity x raised an entity's strength; prev is that entity's previous step (-1).
+type step struct {
+	h          uint8
+	p, x, prev int32
+}
+
+// message is an entity whose strength rose in the last round, with that strength.
+type message struct {
+	x int32
+	c float64
 }
 
 func (g *Graph) getScratch() *scratch {
@@ -151,29 +170,30 @@ func (g *Graph) getScratch() *scratch {
 func (g *Graph) putScratch(sc *scratch) { g.scratch.Put(sc) }
 
 // denseBall is ball for an explanation: the entities within hops upstream of v in dimension
-// di, ascending, with sc.pos giving each its place. The caller clears sc.pos with clearBall.
+// di, with sc.pos giving each its place. The caller clears sc.pos with clearBall.
 func (g *Graph) denseBall(di int, v int32, hops int, sc *scratch) []int32 {
 	list := []int32{v}
 	sc.pos[v] = 0
 	if rev := g.reverse(di); rev != nil {
 		front := []int32{v}
 		for range hops {
-			var next []int32
+			next := len(list)
 			for _, x := range front {
 				for p := rev.start[x]; p < rev.start[x+1]; p++ {
 					if u := rev.node[p]; sc.pos[u] < 0 {
-						sc.pos[u] = 0
-						next = append(next, u)
+						sc.pos[u] = int32(len(list))
+						list = append(list, u)
 					}
 				}
 			}
-			list = append(list, next...)
-			front = next
+			front = list[next:]
 		}
 	}
-	slices.Sort(list)
-	for i, x := range list {
-		sc.pos[x] = int32(i)
+	if n := len(list); cap(sc.best) < n {
+		sc.best, sc.mark, sc.head = make([]float64, n), make([]uint8, n), make([]int32, n)
+		for i := range sc.head {
+			sc.head[i] = -1
+		}
 	}
 	return list
 }
@@ -187,57 +207,71 @@ func clearBall(sc *scratch, ball []int32) {
 
 // chain finds the strongest chain of at most hops edges from source src's entity to v,
 // staying inside the upstream ball of v (sc.pos). It repeats the relaxation's arithmetic for
-// this one source (strength × factor, edge by edge), keeping the first chain found among
+// this one source (strength × factor, edge by edge), round by round from the entities whose
+// strength rose in the round before, in entity order, keeping the first chain found among
 // equals, so the shortest one.
 func (g *Graph) chain(di int, src, v int32, hops int, sc *scratch, ball []int32) ([]Link, error) {
 	n := len(ball)
 	a := g.fwd[di]
-	// Round h's tables are at [h*n, (h+1)*n): val, the best strength at ball[i] within h
-	// edges; via, the adjacency position of the last edge when it improved in round h, else
-	// -1; up, that edge's upstream entity.
-	size := (hops + 1) * n
-	if cap(sc.val) < size {
-		sc.val, sc.via, sc.up = make([]float64, size), make([]int32, size), make([]int32, size)
-	}
-	val, via, up := sc.val[:size], sc.via[:size], sc.up[:size]
-	clear(val)
-	for i := range via {
-		via[i] = -1
-	}
 	from := g.sigEnt[src]
 	if sc.pos[from] < 0 {
 		return nil, fmt.Errorf("source %s is not upstream", g.sigID[src])
 	}
-	val[sc.pos[from]] = g.sigSev[src]
-	for h := 1; h <= hops; h++ {
-		cur, prev, next := val[(h-1)*n:h*n], val[max(h-2, 0)*n:max(h-1, 1)*n], val[h*n:(h+1)*n]
-		copy(next, cur)
-		for i, x := range ball {
-			c := cur[i]
-			if c <= 0 || (h > 1 && c == prev[i]) {
-				continue // only what changed in the previous round moves on
-			}
-			for p := a.start[x]; p < a.start[x+1]; p++ {
+	best, mark, head := sc.best[:n], sc.mark[:n], sc.head[:n]
+	steps, touched := sc.steps[:0], sc.touched[:0]
+	front, next := sc.front[:0], sc.next[:0]
+	defer func() {
+		for _, i := range touched {
+			best[i], mark[i], head[i] = 0, 0, -1
+		}
+		sc.steps, sc.touched, sc.front, sc.next = steps, touched, front, next
+	}()
+	fi := sc.pos[from]
+	best[fi] = g.sigSev[src]
+	touched = append(touched, fi)
+	front = append(front, message{from, best[fi]})
+	for h := 1; h <= hops && len(front) > 0; h++ {
+		next = next[:0]
+		for _, m := range front {
+			for p := a.start[m.x]; p < a.start[m.x+1]; p++ {
 				yi := sc.pos[a.node[p]]
 				if yi < 0 {
 					continue
 				}
-				if s := c * a.fac[p]; s > next[yi] {
-					next[yi], via[h*n+int(yi)], up[h*n+int(yi)] = s, p, x
+				if s := m.c * a.fac[p]; s > best[yi] {
+					best[yi] = s
+					if head[yi] < 0 {
+						touched = append(touched, yi)
+					}
+					steps = append(steps, step{h: uint8(h), p: p, x: m.x, prev: head[yi]})
+					head[yi] = int32(len(steps) - 1)
+					if mark[yi] != uint8(h) {
+						mark[yi] = uint8(h)
+						next = append(next, yi)
+					}
 				}
 			}
 		}
+		// What rose in this round moves on in the next, with its strength as this round left it.
+		slices.SortFunc(next, func(x, y int32) int { return int(ball[x] - ball[y]) })
+		front = front[:0]
+		for _, yi := range next {
+			front = append(front, message{ball[yi], best[yi]})
+		}
 	}
-	// Walk back from v, dropping to earlier rounds where nothing improved.
+	// Walk back from v: in round h, the last step that raised x in round h, if any.
 	var out []Link
 	x := v
 	for h := hops; h > 0; h-- {
-		xi := h*n + int(sc.pos[x])
-		if via[xi] < 0 {
+		r := head[sc.pos[x]]
+		for r >= 0 && int(steps[r].h) > h {
+			r = steps[r].prev
+		}
+		if r < 0 || int(steps[r].h) != h {
 			continue
 		}
-		out = append(out, g.link(di, via[xi], up[xi]))
-		x = up[xi]
+		out = append(out, g.link(di, steps[r].p, steps[r].x))
+		x = steps[r].x
 	}
 	if x != from || len(out) == 0 {
 		return nil, fmt.Errorf("no chain from %s within %d hops", g.sigID[src], hops)

@@ -7,6 +7,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"sort"
 	"strings"
 	"sync/atomic"
 
@@ -94,24 +95,14 @@ func (s *Service) RiskChanges(ctx context.Context, q ChangesQuery) (ChangePage, 
 			*side.id = m.ID
 		}
 	}
-	c, err := s.comparison(ctx, q.From, q.To, q.Dimension, q.MinDelta)
+	c, all, err := s.orderedChanges(ctx, q)
 	if err != nil {
 		return ChangePage{}, err
 	}
-	var all []report.Change
-	for _, d := range s.model.Dimensions() {
-		all = append(all, c.changes[d]...)
-	}
-	slices.SortFunc(all, changeOrder)
 	start := 0
 	if page.Key != nil {
-		start = len(all)
-		for i, ch := range all {
-			if changeOrder(ch, cursorChange(page.Key)) > 0 {
-				start = i
-				break
-			}
-		}
+		after := cursorChange(page.Key)
+		start = sort.Search(len(all), func(i int) bool { return changeOrder(all[i], after) > 0 })
 	}
 	end := min(start+page.First, len(all))
 	items := slices.Clone(all[start:end])
@@ -123,6 +114,61 @@ func (s *Service) RiskChanges(ctx context.Context, q ChangesQuery) (ChangePage, 
 		out.EndCursor = changeCursor(items[len(items)-1])
 	}
 	return out, nil
+}
+
+// orderedChanges returns the comparison of q's snapshots and all its changes in page order.
+// Snapshots never change, so the last few comparisons are kept: a client paging through
+// thousands of changes does not have every page compare the two snapshots again.
+func (s *Service) orderedChanges(ctx context.Context, q ChangesQuery) (*comparison, []report.Change, error) {
+	key := comparisonKey{q.From, q.To, q.Dimension, q.MinDelta}
+	s.cmpMu.Lock()
+	for _, k := range s.cmpCache {
+		if k.key == key {
+			s.cmpMu.Unlock()
+			// Still stored? Retention may have removed one side since.
+			if _, err := s.snapshotByID(ctx, q.From); err != nil {
+				return nil, nil, err
+			}
+			if _, err := s.snapshotByID(ctx, q.To); err != nil {
+				return nil, nil, err
+			}
+			return k.c, k.all, nil
+		}
+	}
+	s.cmpMu.Unlock()
+	c, err := s.comparison(ctx, q.From, q.To, q.Dimension, q.MinDelta)
+	if err != nil {
+		return nil, nil, err
+	}
+	var all []report.Change
+	for _, d := range s.model.Dimensions() {
+		all = append(all, c.changes[d]...)
+	}
+	slices.SortFunc(all, changeOrder)
+	s.cmpMu.Lock()
+	defer s.cmpMu.Unlock()
+	if len(s.cmpCache) == keptComparisons {
+		s.cmpCache = s.cmpCache[1:]
+	}
+	s.cmpCache = append(s.cmpCache, keptComparison{key, c, all})
+	return c, all, nil
+}
+
+// keptComparisons is how many compared snapshot pairs the service keeps for paging.
+const keptComparisons = 2
+
+// comparisonKey names one listing of changes: the two snapshots and the filters.
+type comparisonKey struct {
+	from, to string
+	dim      kg.Dimension
+	minDelta float64
+}
+
+// keptComparison is one listing of changes, in page order, with its comparison.
+type keptComparison struct {
+	key comparisonKey
+	c   *comparison
+	all []report.Change
 }
 
 // changeOrder is the order of RiskChanges: biggest move first, then dimension, then id.

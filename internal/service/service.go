@@ -92,6 +92,9 @@ type Service struct {
 	snapMu    sync.Mutex
 	snapCache []decoded // the last snapshots read, oldest first
 
+	cmpMu    sync.Mutex
+	cmpCache []keptComparison // the last listings of changes paged through, oldest first
+
 	life context.Context // ends when the service closes: passes run under it
 	stop context.CancelFunc
 }
