@@ -105,10 +105,12 @@ func (s *Service) DataQuality(ctx context.Context, snap report.SnapshotInfo, sta
 	}
 	q := report.Quality{StaleAfterDays: staleAfterDays, Unsourced: []report.FactRef{}, Inferred: []report.FactRef{},
 		Disputed: []report.FactRef{}, StaleSources: []report.FactRef{}}
-	note := func(list *[]report.FactRef, count *int, ref report.FactRef) {
+	// Every fact is counted; only the first few listed are described, which for half a
+	// million relationships spares as many summaries built for nothing.
+	note := func(list *[]report.FactRef, count *int, ref func() report.FactRef) {
 		*count++
 		if len(*list) < report.QualityListMax {
-			*list = append(*list, ref)
+			*list = append(*list, ref())
 		}
 	}
 	disputed := func(cs []kg.Citation) bool {
@@ -116,12 +118,13 @@ func (s *Service) DataQuality(ctx context.Context, snap report.SnapshotInfo, sta
 	}
 	staleBefore := at.AsOf.AddDays(-staleAfterDays)
 	for _, e := range graph.Entities {
-		ref := report.FactRef{ID: e.ID, Kind: "ENTITY", Summary: e.Name, Date: e.Validity.From}
+		ref := func() report.FactRef {
+			return report.FactRef{ID: e.ID, Kind: "ENTITY", Summary: e.Name, Date: e.Validity.From}
+		}
 		if e.Kind == kg.KindSource {
 			for _, a := range e.Attributes {
 				if d, err := kg.ParseDate(a.Value); a.Key == "published" && err == nil && d != 0 && d < staleBefore {
-					ref.Date = d
-					note(&q.StaleSources, &q.StaleSourcesCount, ref)
+					note(&q.StaleSources, &q.StaleSourcesCount, func() report.FactRef { r := ref(); r.Date = d; return r })
 				}
 			}
 			continue // a source is where citations point: it cites none itself
@@ -134,8 +137,10 @@ func (s *Service) DataQuality(ctx context.Context, snap report.SnapshotInfo, sta
 		}
 	}
 	for _, r := range graph.Relationships {
-		ref := report.FactRef{ID: r.ID(), Kind: "RELATIONSHIP", Date: r.Validity.From,
-			Summary: cmp.Or(names[r.From], r.From) + " " + string(r.Type) + " " + cmp.Or(names[r.To], r.To)}
+		ref := func() report.FactRef {
+			return report.FactRef{ID: r.ID(), Kind: "RELATIONSHIP", Date: r.Validity.From,
+				Summary: cmp.Or(names[r.From], r.From) + " " + string(r.Type) + " " + cmp.Or(names[r.To], r.To)}
+		}
 		if len(r.Sources) == 0 {
 			note(&q.Unsourced, &q.UnsourcedCount, ref)
 		}
@@ -147,8 +152,10 @@ func (s *Service) DataQuality(ctx context.Context, snap report.SnapshotInfo, sta
 		}
 	}
 	for _, g := range graph.Signals {
-		ref := report.FactRef{ID: g.ID, Kind: "SIGNAL", Date: g.Validity.From,
-			Summary: string(g.Dimension) + " signal on " + cmp.Or(names[g.EntityID], g.EntityID)}
+		ref := func() report.FactRef {
+			return report.FactRef{ID: g.ID, Kind: "SIGNAL", Date: g.Validity.From,
+				Summary: string(g.Dimension) + " signal on " + cmp.Or(names[g.EntityID], g.EntityID)}
+		}
 		if len(g.Sources) == 0 {
 			note(&q.Unsourced, &q.UnsourcedCount, ref)
 		}

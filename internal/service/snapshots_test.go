@@ -185,12 +185,22 @@ func TestSnapshotRetentionAndRoles(t *testing.T) {
 		t.Errorf("keep 1: %v, want invalid", err)
 	}
 	var ids []string
+	first := service.ChangesQuery{MinDelta: 0.01, Page: service.Page{First: 1}}
 	for _, d := range []kg.Date{20170801, 20170901, 20171001, 20171101} {
 		m, _, err := svc.RecordSnapshot(ctx, d, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, m.ID)
+		if len(ids) == 2 { // the service keeps this comparison for the pages after it
+			first.From, first.To = ids[0], ids[1]
+			if _, err := svc.RiskChanges(ctx, first); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := svc.RiskChanges(ctx, first); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("changes from a snapshot retention removed: %v, want not found", err)
 	}
 	all, err := svc.Snapshots(ctx)
 	if err != nil {
