@@ -181,6 +181,10 @@ type NeighbourhoodQuery struct {
 	AsOf        kg.Date
 	KnownAt     kg.Stamp
 	MaxEntities int // 0 = no cap; past the cap the read fails with ErrInvalid ("neighbourhood too large")
+	// Lean leaves the entities' content out: each carries only its id and kind (relationships
+	// and signals are whole), in no particular order. The risk engine needs no more, and a
+	// neighbourhood of ten thousand entities is then not read and sent in full.
+	Lean bool
 }
 
 // PathQuery asks for simple paths (no entity twice) between two entities, ignoring direction.

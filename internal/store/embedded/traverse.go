@@ -30,16 +30,38 @@ func newStepper(steps []store.Step) stepper {
 	return st
 }
 
-// runs returns the runs of the relationships at id that the walk may take in direction dir.
-func (st stepper) runs(s *Store, id string, dir kg.Direction) [][]adj {
-	types := st.out
+// twoWay reports whether some relationship may be walked from both of its ends, so that a
+// walk can meet it twice.
+func (st stepper) twoWay() bool {
+	if st.any {
+		return true
+	}
+	for _, t := range st.out {
+		if slices.Contains(st.in, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// each calls fn with every relationship at entity id that the walk may take in direction
+// dir: only the runs of the types walked, so a hub's other relationships are not read.
+func (st stepper) each(s *Store, id string, dir kg.Direction, fn func(adj)) {
+	list, types := s.out[id], st.out
 	if dir == kg.In {
-		types = st.in
+		list, types = s.in[id], st.in
 	}
-	if !st.any && len(types) == 0 {
-		return nil
+	if st.any {
+		for _, a := range list {
+			fn(a)
+		}
+		return
 	}
-	return s.adjacentRuns(id, dir, types)
+	for _, t := range types {
+		for _, a := range ofType(list, t) {
+			fn(a)
+		}
+	}
 }
 
 // Neighbourhood walks breadth-first from the roots, at most q.MaxHops relationships, taking
@@ -53,58 +75,85 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 	if err := s.usable(ctx); err != nil {
 		return kg.Snapshot{}, err
 	}
-	seen := map[string]bool{}
-	var frontier []string
+	// reached is an entity the walk came to: its id and record.
+	type reached struct {
+		id  string
+		rec *entityRec
+	}
+	seen := map[*entityRec]bool{}
+	var frontier, all []reached
 	for _, id := range q.Roots {
-		if _, ok := s.entityAt(id, at); ok && !seen[id] {
-			seen[id] = true
-			frontier = append(frontier, id)
+		if rec := s.ents[id]; rec != nil && rec.visible(at.AsOf, at.KnownAt) && !seen[rec] {
+			seen[rec] = true
+			frontier = append(frontier, reached{id, rec})
 		}
 	}
 	if q.MaxEntities > 0 && len(seen) > q.MaxEntities {
 		return kg.Snapshot{}, tooLarge(q.MaxEntities, 0)
 	}
-	taken := map[*relRec]bool{} // relationships walked
+	all = append(all, frontier...)
+	var taken []*relRec // relationships walked
+	var met map[*relRec]bool
+	if st.twoWay() {
+		met = map[*relRec]bool{}
+	}
 	for hop := 0; hop < q.MaxHops && len(frontier) > 0; hop++ {
-		var next []string
-		for i, id := range frontier {
+		var next []reached
+		for i, x := range frontier {
 			if err := stopped(ctx, i); err != nil {
 				return kg.Snapshot{}, err
 			}
-			// Only the runs of the types walked: a hub's other relationships are not read.
 			for _, dir := range [2]kg.Direction{kg.Out, kg.In} {
-				for _, run := range st.runs(s, id, dir) {
-					for _, a := range run {
-						if !a.rel.visibleAt(at.AsOf, at.KnownAt) {
-							continue
-						}
-						taken[a.rel] = true
-						if !seen[a.other] {
-							seen[a.other] = true
-							next = append(next, a.other)
-						}
+				st.each(s, x.id, dir, func(a adj) {
+					if !a.rel.visibleAt(at.AsOf, at.KnownAt) {
+						return
 					}
-				}
+					if met == nil || !met[a.rel] {
+						if met != nil {
+							met[a.rel] = true
+						}
+						taken = append(taken, a.rel)
+					}
+					other := a.rel.to
+					if dir == kg.In {
+						other = a.rel.from
+					}
+					if !seen[other] {
+						seen[other] = true
+						next = append(next, reached{a.other, other})
+					}
+				})
 			}
 		}
 		if q.MaxEntities > 0 && len(seen) > q.MaxEntities {
 			return kg.Snapshot{}, tooLarge(q.MaxEntities, hop+1)
 		}
+		all = append(all, next...)
 		frontier = next
 	}
 	// In no particular order: the risk engine, the one reader of large neighbourhoods, orders
 	// what it compiles itself, and sorting strings here cost a quarter of the read.
-	snap := kg.Snapshot{AsOf: at.AsOf, KnownAt: at.KnownAt, Entities: make([]kg.Entity, 0, len(seen)), Relationships: make([]kg.Relationship, 0, len(taken))}
-	for id := range seen {
-		e, _ := s.entityAt(id, at)
+	snap := kg.Snapshot{AsOf: at.AsOf, KnownAt: at.KnownAt, Entities: make([]kg.Entity, 0, len(all)), Relationships: make([]kg.Relationship, 0, len(taken))}
+	for _, x := range all {
+		var e kg.Entity
+		if q.Lean {
+			e.ID, e.Kind = x.id, kindOf(x.id)
+		} else {
+			e, _ = x.rec.rows.at(at.AsOf, at.KnownAt)
+		}
 		snap.Entities = append(snap.Entities, e)
-		snap.Signals = append(snap.Signals, s.signalsAt(id, at)...)
+		snap.Signals = append(snap.Signals, s.signalsAt(x.id, at)...)
 	}
-	for r := range taken {
+	for _, r := range taken {
 		row, _ := r.rows.at(at.AsOf, at.KnownAt)
 		snap.Relationships = append(snap.Relationships, row)
 	}
 	return snap, nil
+}
+
+func kindOf(id string) kg.Kind {
+	k, _ := kg.KindOfID(id)
+	return k
 }
 
 func tooLarge(limit, hops int) error {

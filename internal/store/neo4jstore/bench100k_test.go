@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"riskgraph/internal/kg"
+	"riskgraph/internal/risk"
 	"riskgraph/internal/store"
 	"riskgraph/internal/store/neo4jstore/neo4jtest"
 	"riskgraph/internal/synth"
@@ -186,6 +187,31 @@ func BenchmarkReads100k(b *testing.B) {
 		})
 		b.ReportMetric(float64(rels)/float64(b.N), "rels/op")
 	})
+	// The exposure query's read: an organisation's or retailer's upstream neighbourhood for
+	// foreign influence within the default hop cap (6), whole and lean.
+	var askable []string
+	for _, e := range g.Entities {
+		if e.Kind == kg.KindOrganization || e.Kind == kg.KindRetailer {
+			askable = append(askable, e.ID)
+		}
+	}
+	var walk []store.Step
+	for _, st := range risk.DefaultModel().UpstreamSteps(kg.DimForeignInfluence) {
+		walk = append(walk, store.Step{Type: st.Type, Direction: st.Dir})
+	}
+	for _, lean := range []bool{false, true} {
+		b.Run(fmt.Sprintf("Upstream6/lean=%v", lean), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(11, 12))
+			ents := 0
+			latencies(b, func(int) error {
+				nb, err := s.Neighbourhood(ctx, store.NeighbourhoodQuery{Roots: []string{askable[rng.IntN(len(askable))]},
+					Steps: walk, MaxHops: 6, Lean: lean})
+				ents += len(nb.Entities)
+				return err
+			})
+			b.ReportMetric(float64(ents)/float64(b.N), "entities/op")
+		})
+	}
 	b.Run("Neighbourhood2", func(b *testing.B) {
 		rng := rand.New(rand.NewPCG(5, 6))
 		latencies(b, func(int) error {

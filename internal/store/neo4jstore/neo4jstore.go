@@ -530,6 +530,16 @@ func (r rec) get(k string) any {
 	return v
 }
 
+// row adapts one map of a collected list to recordGetter.
+type row map[string]any
+
+func (r row) get(k string) any { return r[k] }
+
+func asMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
 // DeleteAll removes every node and relationship of the database, in batches so a large graph
 // does not need one huge transaction: relationships first (so deleting a hub node does not
 // drag all its relationships into one batch), then nodes. It is for tests and deliberate

@@ -12,7 +12,7 @@ import (
 // expandQuery builds the statement of one breadth-first hop: from every frontier entity ($ids), the
 // relationships the checked steps allow and the entities at their other end, visible at mo.
 // Labels and types come from the closed sets only.
-func expandQuery(steps []store.Step, mo moment) string {
+func expandQuery(steps []store.Step, mo moment, lean bool) string {
 	if len(steps) == 0 {
 		steps = []store.Step{}
 		for _, t := range kg.RelTypes {
@@ -39,7 +39,11 @@ func expandQuery(steps []store.Step, mo moment) string {
 		}
 	}
 	var branches []string
-	cond := " WHERE " + mo.rel("r") + " AND " + mo.node("m") + " RETURN r, m"
+	far, ret := "m", "m {.*}"
+	if lean { // the far end's id only
+		far, ret = "m.id AS m", "m"
+	}
+	cond := " WHERE " + mo.rel("r") + " AND " + mo.node("m") + " RETURN r, " + far
 	if len(out) > 0 {
 		branches = append(branches, "MATCH (n)-[r:"+relTypes(out)+"]->(m:Entity)"+cond)
 	}
@@ -53,14 +57,20 @@ func expandQuery(steps []store.Step, mo moment) string {
 CALL (n) {
   ` + strings.Join(branches, "\n  UNION\n  ") + `
 }
-RETURN ` + relReturn + `, m {.*} AS m`
+RETURN collect({r: r {.*}, type: type(r), from: startNode(r).id, to: endNode(r).id, m: ` + ret + `}) AS rows`
+}
+
+// leanEntity is an entity of a Lean neighbourhood: its id and kind.
+func leanEntity(id string) kg.Entity {
+	k, _ := kg.KindOfID(id)
+	return kg.Entity{ID: id, Kind: k}
 }
 
 // Neighbourhood walks breadth-first from the roots, one statement per hop inside one read
 // transaction, so a call costs at most MaxHops+2 round trips whatever the graph's size.
 func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (kg.Snapshot, error) {
 	mo := moment{AsOf: q.AsOf, KnownAt: q.KnownAt}
-	expand, at, roots := expandQuery(q.Steps, mo), mo.at(), q.Roots
+	expand, at, roots := expandQuery(q.Steps, mo, q.Lean), mo.at(), q.Roots
 	var snap kg.Snapshot
 	tooLarge := func() error {
 		return kg.Invalid("maxEntities", "neighbourhood too large: more than %d entities within %d hops; narrow the walk", q.MaxEntities, q.MaxHops)
@@ -82,6 +92,9 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 			if !ok {
 				continue
 			}
+			if q.Lean {
+				e = leanEntity(e.ID)
+			}
 			seen[e.ID] = true
 			snap.Entities = append(snap.Entities, e)
 			frontier = append(frontier, e.ID)
@@ -95,14 +108,23 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 				return fmt.Errorf("hop %d: %w", hop+1, err)
 			}
 			frontier = nil
-			for _, r := range recs {
-				g := rec{r}
+			// One record holds the hop: the driver reads one large message faster than
+			// thousands of small ones.
+			var rows []any
+			if len(recs) == 1 {
+				rows, _ = rec{recs[0]}.get("rows").([]any)
+			}
+			for _, r := range rows {
+				g := row(asMap(r))
 				rl, ok, err := relAt(g, at)
 				if err != nil {
 					return err
 				}
-				e, ok2, err := entityAt(g.get("m"), at)
-				if err != nil {
+				var e kg.Entity
+				ok2 := true
+				if id, lean := g.get("m").(string); lean { // visible: the statement tested it
+					e = leanEntity(id)
+				} else if e, ok2, err = entityAt(g.get("m"), at); err != nil {
 					return err
 				}
 				if !ok || !ok2 {
@@ -136,7 +158,9 @@ RETURN n.id AS owner, g {.*} AS g`, mo.params(map[string]any{"ids": ids}))
 	if err != nil {
 		return kg.Snapshot{}, fmt.Errorf("neighbourhood of %d roots within %d hops: %w", len(roots), q.MaxHops, err)
 	}
-	sortSnapshot(&snap)
+	if !q.Lean { // the risk engine, the reader of lean neighbourhoods, orders what it compiles
+		sortSnapshot(&snap)
+	}
 	return snap, nil
 }
 

@@ -3,6 +3,7 @@ package storetest
 import (
 	"cmp"
 	"fmt"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -363,6 +364,22 @@ func testNeighbourhood(t *testing.T, s *store.Checked) {
 	wantIDs(t, "2 hops on 2017-01-01", entityIDs(early.Entities), []string{"organization:o1", "product:p1", "retailer:r1", "vendor:v1"})
 	wantIDs(t, "relationships on 2017-01-01", relIDs(early.Relationships), []string{"organization:o1-USES->product:p1",
 		"retailer:r1-SELLS->product:p1", "vendor:v1-MAKES->product:p1"})
+
+	// Lean: the same walk, entities with their id and kind only.
+	for _, q := range []store.NeighbourhoodQuery{
+		{Steps: steps, MaxHops: 4, AsOf: d20180101},
+		{Roots: []string{"retailer:r1", "government:us", "vendor:ghost"}, MaxHops: 2, AsOf: d20170101},
+	} {
+		full := nb(q)
+		q.Lean = true
+		lean := nb(q)
+		for i, e := range full.Entities {
+			full.Entities[i] = kg.Entity{ID: e.ID, Kind: e.Kind}
+		}
+		if !reflect.DeepEqual(lean, full) {
+			t.Errorf("lean neighbourhood of %v:\n%+v\nwant\n%+v", q.Roots, lean, full)
+		}
+	}
 
 	if got := nb(store.NeighbourhoodQuery{Steps: steps, MaxHops: 3, AsOf: d20180101, MaxEntities: 5}); len(got.Entities) != 5 {
 		t.Errorf("cap equal to the size: %d entities", len(got.Entities))
