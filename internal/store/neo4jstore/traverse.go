@@ -38,26 +38,33 @@ func expandQuery(steps []store.Step, mo moment, lean bool) string {
 			in = append(in, t)
 		}
 	}
-	var branches []string
-	far, ret := "m", "m {.*}"
+	// Each branch knows which end n is, so the ends' ids need no lookups of startNode and
+	// endNode, and the branches are disjoint (types, directions), so UNION ALL, with no
+	// Distinct to build.
+	far := "m {.*}"
 	if lean { // the far end's id only
-		far, ret = "m.id AS m", "m"
+		far = "m.id"
 	}
-	cond := " WHERE " + mo.rel("r") + " AND " + mo.node("m") + " RETURN r, " + far
+	branch := func(pattern, from, to string) string {
+		return "MATCH " + pattern + " WHERE " + mo.rel("r") + " AND " + mo.node("m") +
+			" RETURN r, " + far + " AS m, " + from + " AS from, " + to + " AS to"
+	}
+	var branches []string
 	if len(out) > 0 {
-		branches = append(branches, "MATCH (n)-[r:"+relTypes(out)+"]->(m:Entity)"+cond)
+		branches = append(branches, branch("(n)-[r:"+relTypes(out)+"]->(m:Entity)", "nid", "m.id"))
 	}
 	if len(in) > 0 {
-		branches = append(branches, "MATCH (n)<-[r:"+relTypes(in)+"]-(m:Entity)"+cond)
+		branches = append(branches, branch("(n)<-[r:"+relTypes(in)+"]-(m:Entity)", "m.id", "nid"))
 	}
 	if len(both) > 0 {
-		branches = append(branches, "MATCH (n)-[r:"+relTypes(both)+"]-(m:Entity)"+cond)
+		branches = append(branches, branch("(n)-[r:"+relTypes(both)+"]-(m:Entity)", "startNode(r).id", "endNode(r).id"))
 	}
 	return entitiesByID + `
-CALL (n) {
-  ` + strings.Join(branches, "\n  UNION\n  ") + `
+WITH n, n.id AS nid
+CALL (n, nid) {
+  ` + strings.Join(branches, "\n  UNION ALL\n  ") + `
 }
-RETURN collect({r: r {.*}, type: type(r), from: startNode(r).id, to: endNode(r).id, m: ` + ret + `}) AS rows`
+RETURN collect({r: r {.*}, type: type(r), from: from, to: to, m: m}) AS rows`
 }
 
 // leanEntity is an entity of a Lean neighbourhood: its id and kind.
