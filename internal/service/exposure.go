@@ -14,9 +14,15 @@ import (
 	"riskgraph/internal/store"
 )
 
+// passKey names a whole-graph pass: the moment scored and the hop cap it scores with.
+type passKey struct {
+	At
+	hops int
+}
+
 // pass is one whole-graph pass, shared by every caller that asks for its moment.
 type pass struct {
-	gen     uint64
+	version string        // the data version (see dataVersion) read before the pass read the graph
 	done    chan struct{} // closed when res and err are set
 	res     *risk.Result
 	err     error
@@ -56,10 +62,10 @@ func (s *Service) hops(n int) (int, error) {
 
 // Exposures explains each entity's exposure per dimension. It reads the entities' bounded
 // upstream neighbourhoods from the store in one call, then scores them with the engine; the
-// numbers equal those of a whole-graph pass. On a SoleWriter store, at the hop cap, a
-// finished whole-graph pass of the current generation answers instead, and a read of the
-// present moment starts one in the background for the reads after it. Ids not visible on the
-// date are absent.
+// numbers equal those of a whole-graph pass. When the store can say whether its facts
+// changed (a SoleWriter or Versioned store), a finished whole-graph pass of the same moment
+// and hop cap with no write since answers instead, and a read of the present moment starts
+// one in the background for the reads after it. Ids not visible on the date are absent.
 func (s *Service) Exposures(ctx context.Context, q ExposureQuery) (map[string][]risk.Explanation, error) {
 	hops, err := s.hops(q.MaxHops)
 	if err != nil {
@@ -70,12 +76,15 @@ func (s *Service) Exposures(ctx context.Context, q ExposureQuery) (map[string][]
 	if len(dims) == 0 {
 		dims = s.model.Dimensions()
 	}
-	if hops == s.model.HopCap() && s.store.SoleWriter() {
-		if res := s.finishedPass(at); res != nil {
+	// A store that cannot say its version now is read as if it kept none: the neighbourhood
+	// read below then reports what the store is up to.
+	if v, kept, err := s.dataVersion(ctx); err == nil && kept {
+		k := passKey{at, hops}
+		if res := s.finishedPass(k, v); res != nil {
 			return explainEach(res, q.IDs, dims)
 		}
 		if q.At == (At{}) {
-			s.warmPass(at)
+			s.warmPass(k, v)
 		}
 	}
 	steps := s.model.UpstreamSteps(q.Dimensions...)
@@ -137,14 +146,18 @@ func (s *Service) Exposure(ctx context.Context, entityID string, d kg.Dimension,
 	return exps[0], nil
 }
 
-// wholePass returns the whole-graph result for a moment, computing it once per write
-// generation. The pass runs under the service's own context, not the caller's, so a caller
-// that gives up (its context ends: wholePass returns then) stops only its own wait, and the
-// result serves the next caller.
+// wholePass returns the whole-graph result for a moment at the hop cap, computing it once
+// per data version. The pass runs under the service's own context, not the caller's, so a
+// caller that gives up (its context ends: wholePass returns then) stops only its own wait, and
+// the result serves the next caller.
 func (s *Service) wholePass(ctx context.Context, at At) (*risk.Result, error) {
-	at.AsOf = store.ResolveAsOf(at.AsOf)
+	k := passKey{At{AsOf: store.ResolveAsOf(at.AsOf), KnownAt: at.KnownAt}, s.model.HopCap()}
+	v, _, err := s.dataVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
-	p := s.passFor(at)
+	p := s.passFor(k, v)
 	p.waiters.Add(1)
 	s.mu.Unlock()
 	defer p.waiters.Add(-1)
@@ -159,29 +172,48 @@ func (s *Service) wholePass(ctx context.Context, at At) (*risk.Result, error) {
 	}
 }
 
-// passFor returns the pass of the current generation for a moment, starting it when there is
-// none. Called with s.mu held.
-func (s *Service) passFor(at At) *pass {
-	gen := s.gen.Load()
-	p, ok := s.passes[at]
-	if !ok || p.gen != gen {
+// dataVersion names the state of the facts that cached passes are kept for, and says whether
+// it sees every write: on a SoleWriter store, the count of this service's writes; on a
+// Versioned store, the store's data version (one small read), which other processes' writes
+// change too. Another store has only the count, which misses other writers: its passes serve
+// rankings and reports, as they always did, but not exposure reads.
+func (s *Service) dataVersion(ctx context.Context) (v string, everyWrite bool, err error) {
+	own := strconv.FormatUint(s.gen.Load(), 10)
+	if s.store.SoleWriter() {
+		return own, true, nil
+	}
+	v, ok, err := s.store.DataVersion(ctx)
+	if err != nil {
+		return "", false, fmt.Errorf("read the data version: %w", err)
+	}
+	if !ok {
+		return own, false, nil
+	}
+	return v, true, nil
+}
+
+// passFor returns the pass of data version v for k, starting it when there is none. Called
+// with s.mu held.
+func (s *Service) passFor(k passKey, v string) *pass {
+	p, ok := s.passes[k]
+	if !ok || p.version != v {
 		if !ok && len(s.passes) >= maxCachedPasses {
 			s.evictOne()
 		}
-		p = &pass{gen: gen, done: make(chan struct{})}
-		s.passes[at] = p
-		go s.runPass(p, at)
+		p = &pass{version: v, done: make(chan struct{})}
+		s.passes[k] = p
+		go s.runPass(p, k)
 	}
 	return p
 }
 
-// finishedPass returns the whole-graph result for a moment if one of the current generation
-// has finished, else nil; it never waits.
-func (s *Service) finishedPass(at At) *risk.Result {
+// finishedPass returns the result of k's pass of data version v if it has finished, else
+// nil; it never waits.
+func (s *Service) finishedPass(k passKey, v string) *risk.Result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, ok := s.passes[at]
-	if !ok || p.gen != s.gen.Load() {
+	p, ok := s.passes[k]
+	if !ok || p.version != v {
 		return nil
 	}
 	select {
@@ -192,24 +224,23 @@ func (s *Service) finishedPass(at At) *risk.Result {
 	}
 }
 
-// warmPass starts the whole-graph pass for a moment in the background, unless a pass is
-// running already: exposure reads of that moment are then answered from it (an Explain on a
-// scored graph) instead of reading and scoring a neighbourhood each. Only a SoleWriter store
-// is warmed, whose cached results no other process can make stale; a burst of writes
-// restarts the pass at most once at a time.
-func (s *Service) warmPass(at At) {
+// warmPass starts k's pass of data version v in the background, unless a pass is running
+// already: exposure reads of that moment are then answered from it (an Explain on a scored
+// graph) instead of reading and scoring a neighbourhood each. A burst of writes restarts the
+// pass at most once at a time.
+func (s *Service) warmPass(k passKey, v string) {
 	if len(s.passSem) > 0 {
 		return
 	}
 	s.mu.Lock()
-	s.passFor(at)
+	s.passFor(k, v)
 	s.mu.Unlock()
 }
 
 // evictOne drops one cached pass, a finished one when there is one, so that callers already
 // waiting for a pending pass still get its result. Called with s.mu held.
 func (s *Service) evictOne() {
-	var victim At
+	var victim passKey
 	found := false
 	for d, old := range s.passes {
 		victim, found = d, true
@@ -227,7 +258,7 @@ func (s *Service) evictOne() {
 }
 
 // runPass computes p, one pass at a time; a failure is not kept in the cache.
-func (s *Service) runPass(p *pass, at At) {
+func (s *Service) runPass(p *pass, k passKey) {
 	defer close(p.done)
 	select {
 	case s.passSem <- struct{}{}:
@@ -237,22 +268,22 @@ func (s *Service) runPass(p *pass, at At) {
 		return
 	}
 	if p.evicted.Load() && p.waiters.Load() == 0 {
-		p.err = fmt.Errorf("whole-graph pass as of %s was dropped before it ran: %w", at.AsOf, store.ErrUnavailable)
+		p.err = fmt.Errorf("whole-graph pass as of %s was dropped before it ran: %w", k.AsOf, store.ErrUnavailable)
 		return
 	}
 	ctx, cancel := context.WithTimeout(s.life, passTimeout)
 	defer cancel()
-	p.res, p.err = s.pass(ctx, at)
+	p.res, p.err = s.pass(ctx, k.At, k.hops)
 	if p.err != nil {
 		s.mu.Lock()
-		if s.passes[at] == p {
-			delete(s.passes, at)
+		if s.passes[k] == p {
+			delete(s.passes, k)
 		}
 		s.mu.Unlock()
 	}
 }
 
-func (s *Service) pass(ctx context.Context, at At) (*risk.Result, error) {
+func (s *Service) pass(ctx context.Context, at At, hops int) (*risk.Result, error) {
 	snap, err := s.store.Snapshot(ctx, at)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot as of %s: %w", at.AsOf, err)
@@ -261,7 +292,7 @@ func (s *Service) pass(ctx context.Context, at At) (*risk.Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile snapshot: %w", err)
 	}
-	return g.Run(ctx, risk.Options{})
+	return g.Run(ctx, risk.Options{MaxHops: hops})
 }
 
 // RankingQuery asks for the most exposed entities in one dimension.

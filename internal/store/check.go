@@ -622,6 +622,17 @@ func (c *Checked) Ping(ctx context.Context) error { return c.s.Ping(ctx) }
 // Close closes the backend.
 func (c *Checked) Close() error { return c.s.Close() }
 
+// DataVersion is the backend's data version (see Versioned); ok is false when the backend
+// keeps none.
+func (c *Checked) DataVersion(ctx context.Context) (v string, ok bool, err error) {
+	b, ok := c.s.(Versioned)
+	if !ok {
+		return "", false, nil
+	}
+	v, err = b.DataVersion(ctx)
+	return v, true, err
+}
+
 // SoleWriter reports whether the backend is a SoleWriter that says so.
 func (c *Checked) SoleWriter() bool {
 	w, ok := c.s.(SoleWriter)

@@ -276,6 +276,15 @@ type SoleWriter interface {
 	SoleWriter() bool
 }
 
+// Versioned is implemented by a backend that other processes may write but that can say,
+// in one small read, whether its facts changed: DataVersion returns a value that differs
+// after every write, from any process, that changed a fact. Compare versions for equality
+// only. A result derived from the facts, read after version v was returned, is current for as
+// long as DataVersion still returns v.
+type Versioned interface {
+	DataVersion(ctx context.Context) (string, error)
+}
+
 // Store is a backend: its reads and writes, and its lifecycle.
 type Store interface {
 	Reader

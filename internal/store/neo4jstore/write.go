@@ -384,8 +384,42 @@ func (a *applier) run(ctx context.Context) (store.WriteResult, []typeCount, erro
 	if err := a.writeSignals(ctx, out.Signals); err != nil {
 		return store.WriteResult{}, nil, err
 	}
+	if res.Changed() {
+		if _, err := a.tx.run(ctx, noteWrite, map[string]any{"at": int64(res.RecordedAt)}); err != nil {
+			return store.WriteResult{}, nil, fmt.Errorf("note the write in the data version: %w", err)
+		}
+	}
 	return res, a.found, nil
 }
+
+// noteWrite changes the data version (see DataVersion) in the write's own transaction, last,
+// so that its lock is held only while the write commits.
+const noteWrite = "MERGE (v:DataVersion {id: 'facts'}) SET v.at = $at, v.writes = coalesce(v.writes, 0) + 1"
+
+// DataVersion names the state of the facts: it changes with every write, from any process,
+// that changes a fact (Apply notes it in the same transaction), so results derived from the
+// facts, such as a whole-graph risk pass, can be kept until it changes. It is the last write's
+// recorded time and the count of writes.
+func (s *Store) DataVersion(ctx context.Context) (string, error) {
+	var v string
+	err := s.read(ctx, func(tx *txn) error {
+		recs, err := tx.run(ctx, "OPTIONAL MATCH (v:DataVersion {id: 'facts'}) RETURN coalesce(v.at, 0) AS at, coalesce(v.writes, 0) AS n", nil)
+		if err != nil {
+			return err
+		}
+		if len(recs) == 1 {
+			g := rec{recs[0]}
+			v = fmt.Sprintf("%v/%v", g.get("at"), g.get("n"))
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("read the data version: %w", err)
+	}
+	return v, nil
+}
+
+var _ store.Versioned = (*Store)(nil)
 
 // lightRow is what nodeState returns of a node whose content the batch row already gives.
 type lightRow struct {
