@@ -83,7 +83,7 @@ func (s *Service) Exposures(ctx context.Context, q ExposureQuery) (map[string][]
 		if res := s.finishedPass(k, v); res != nil {
 			return explainEach(res, q.IDs, dims)
 		}
-		if q.At == (At{}) {
+		if at == (At{AsOf: kg.Today()}) { // the present, however the caller spelled it
 			s.warmPass(k, v)
 		}
 	}
