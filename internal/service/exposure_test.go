@@ -11,6 +11,7 @@ import (
 	"riskgraph/internal/kg"
 	"riskgraph/internal/risk"
 	"riskgraph/internal/service"
+	"riskgraph/internal/service/servicetest"
 	"riskgraph/internal/store"
 	"riskgraph/internal/store/embedded"
 	"riskgraph/internal/synth"
@@ -112,41 +113,9 @@ func TestExposureWarmsAPassAndAWriteRetiresIt(t *testing.T) {
 	svc, w, _ := exposureGraph(t)
 	// Today's date, as the GraphQL resolvers spell the present.
 	q := service.ExposureQuery{IDs: []string{"retailer:amazon"}, Dimensions: []kg.Dimension{kg.DimSanctions}, At: service.At{AsOf: kg.Today()}}
-	first, err := svc.Exposures(ctx, q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		n := w.walks.Load()
-		got, err := svc.Exposures(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(got, first) {
-			t.Fatalf("the same read changed with nothing written:\n%+v\n%+v", got, first)
-		}
-		if w.walks.Load() == n {
-			break // answered from the pass
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no read was answered from a warmed pass within 30 s")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if _, err := svc.Apply(ctx, kg.Batch{Signals: []kg.RiskSignal{{ID: "signal:test-amazon-sanctioned", EntityID: "retailer:amazon",
-		Dimension: kg.DimSanctions, Severity: 0.9, Reason: "a test", Validity: kg.Validity{From: 20240101}}}}); err != nil {
-		t.Fatal(err)
-	}
-	n := w.walks.Load()
-	after, err := svc.Exposures(ctx, q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if w.walks.Load() != n+1 {
-		t.Errorf("the read after a write did not read its neighbourhood: the stale pass answered")
-	}
-	if b, a := first["retailer:amazon"][0].Score, after["retailer:amazon"][0].Score; a <= b || a < 0.9 {
-		t.Errorf("Amazon's sanctions exposure %v → %v after a 0.9 signal", b, a)
-	}
+	servicetest.PassRetiredByWrite(t, svc, q, w.walks.Load, 30*time.Second, func() error {
+		_, err := svc.Apply(ctx, kg.Batch{Signals: []kg.RiskSignal{{ID: "signal:test-amazon-sanctioned", EntityID: "retailer:amazon",
+			Dimension: kg.DimSanctions, Severity: 0.9, Reason: "a test", Validity: kg.Validity{From: 20240101}}}})
+		return err
+	})
 }
