@@ -26,12 +26,17 @@ const (
 	htmlChainMovers = 10
 	// htmlBuckets is the number of score buckets of a dimension's histogram, over 0–1.
 	htmlBuckets = 10
+	// htmlDataRows is how many of a dimension's scores, and of its changes, the page's data
+	// element carries. A page for mail must stay small: with every score of a 200k-entity
+	// graph the data alone was 70 MB. The JSON report has every row.
+	htmlDataRows = 1000
 )
 
 // WriteHTML writes the report as one self-contained HTML page: the tables and exposure
 // chains in plain HTML, charts of each dimension's biggest moves and score distribution
-// drawn by the inlined Chart.js bundle (web.ReportAssets), and the whole report as JSON in
-// <script type="application/json" id="report-data">. The page loads nothing from anywhere,
+// drawn by the inlined Chart.js bundle (web.ReportAssets), and the report as JSON in
+// <script type="application/json" id="report-data">: all of it, but for the scores and
+// changes of each dimension past the first htmlDataRows (see excerpt). The page loads nothing from anywhere,
 // so it opens offline, e.g. from a mail attachment. The same report gives the same bytes.
 func WriteHTML(w io.Writer, r Report) error {
 	js, css := web.ReportAssets()
@@ -57,6 +62,7 @@ type htmlPage struct {
 	Chains        []htmlChainMover
 	ChainsSkipped bool // some top movers' causes have no chain to draw
 	Data          template.JS
+	Excerpt       bool // the data element leaves some scores or changes out
 	Script        template.JS
 	Style         template.CSS
 }
@@ -134,12 +140,13 @@ func newHTMLPage(r Report, js, css []byte) (htmlPage, error) {
 	if err := inlineSafe(css, "</style", "<!--"); err != nil {
 		return htmlPage{}, fmt.Errorf("report stylesheet: %w", err)
 	}
-	data, err := reportDataJSON(r)
+	short, cut := excerpt(r, htmlDataRows)
+	data, err := reportDataJSON(short)
 	if err != nil {
 		return htmlPage{}, err
 	}
 	p := htmlPage{R: r, GeneratedAt: r.GeneratedAt.UTC().Format(time.RFC3339),
-		Data: template.JS(data), Script: template.JS(js), Style: template.CSS(css)}
+		Data: template.JS(data), Excerpt: cut, Script: template.JS(js), Style: template.CSS(css)}
 	for _, d := range r.Dimensions {
 		hd, err := newHTMLDimension(d)
 		if err != nil {
@@ -161,6 +168,22 @@ func inlineSafe(b []byte, markers ...string) error {
 		}
 	}
 	return nil
+}
+
+// excerpt is r with each dimension's scores and changes cut to their first n (the highest
+// scores, the biggest moves), and whether it cut any.
+func excerpt(r Report, n int) (Report, bool) {
+	cut := false
+	dims := make([]DimensionReport, len(r.Dimensions))
+	for i, d := range r.Dimensions {
+		if len(d.Scores) > n || len(d.Changes) > n {
+			cut = true
+			d.Scores, d.Changes = d.Scores[:min(n, len(d.Scores))], d.Changes[:min(n, len(d.Changes))]
+		}
+		dims[i] = d
+	}
+	r.Dimensions = dims
+	return r, cut
 }
 
 // reportDataJSON encodes the report for its <script type="application/json"> element.
@@ -365,6 +388,7 @@ var htmlFuncs = template.FuncMap{
 		return fmt.Sprintf("%d %s", n, many)
 	},
 	"qualityMax": func() int { return QualityListMax },
+	"dataRows":   func() int { return htmlDataRows },
 	"facts": func(id, title string, count int, list []FactRef) htmlFacts {
 		return htmlFacts{ID: id, Title: title, Count: count, List: list}
 	},
@@ -548,7 +572,7 @@ const htmlSource = `<!DOCTYPE html>
 {{- end}}
 </section>
 
-<footer>riskgraph nightly report, schema version {{.R.SchemaVersion}}. The whole report is in this file as JSON (the element with id report-data). Charts drawn with Chart.js.</footer>
+<footer>riskgraph nightly report, schema version {{.R.SchemaVersion}}. {{if .Excerpt}}<span id="data-excerpt">This file holds the report as JSON (the element with id report-data) with the first {{dataRows}} scores and changes of each dimension; the JSON report holds every one.</span>{{else}}The whole report is in this file as JSON (the element with id report-data).{{end}} Charts drawn with Chart.js.</footer>
 </main>
 <script type="application/json" id="report-data">{{.Data}}</script>
 <script>{{.Script}}</script>

@@ -133,6 +133,45 @@ func TestHTMLDataRoundTrips(t *testing.T) {
 	}
 }
 
+// TestHTMLDataIsAnExcerptOfALargeReport checks that a large report's page carries only the
+// first htmlDataRows scores and changes of each dimension, says so, and keeps the rest of the
+// report whole.
+func TestHTMLDataIsAnExcerptOfALargeReport(t *testing.T) {
+	r := sampleReport()
+	if strings.Contains(renderHTML(t, r), `id="data-excerpt"`) {
+		t.Fatal("a small report's page says its data is an excerpt")
+	}
+	d := &r.Dimensions[0]
+	proto, move := d.Scores[0], d.Changes[0]
+	for i := range 3 * htmlDataRows {
+		s, c := proto, move
+		s.EntityID, s.Rank = fmt.Sprintf("vendor:bulk-%05d", i), len(d.Scores)+1
+		c.EntityID = s.EntityID
+		d.Scores, d.Changes = append(d.Scores, s), append(d.Changes, c)
+	}
+	page := renderHTML(t, r)
+	var got Report
+	if err := json.Unmarshal([]byte(reportData(t, page)), &got); err != nil {
+		t.Fatalf("report-data does not parse: %v", err)
+	}
+	gd := got.Dimensions[0]
+	if len(gd.Scores) != htmlDataRows || len(gd.Changes) != htmlDataRows {
+		t.Fatalf("data holds %d scores and %d changes, want %d of each", len(gd.Scores), len(gd.Changes), htmlDataRows)
+	}
+	if !reflect.DeepEqual(gd.Scores, d.Scores[:htmlDataRows]) || !reflect.DeepEqual(gd.Changes, d.Changes[:htmlDataRows]) {
+		t.Error("the data's rows are not the report's first ones")
+	}
+	if !reflect.DeepEqual(got.Dimensions[1:], r.Dimensions[1:]) || !reflect.DeepEqual(got.Quality, r.Quality) || got.Snapshot != r.Snapshot {
+		t.Error("the excerpt changed more than the long lists")
+	}
+	if !strings.Contains(page, `id="data-excerpt"`) {
+		t.Error("the page does not say its data is an excerpt")
+	}
+	if want := fmt.Sprintf("%d changes in all", len(d.Changes)); !strings.Contains(page, want) {
+		t.Errorf("the page does not count every change (%q)", want)
+	}
+}
+
 func TestHTMLEscapesHostileNames(t *testing.T) {
 	const hostile = `Evil </script><script>alert(1)</script><!-- & "Co" <b>`
 	r := sampleReport()
