@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -50,35 +49,36 @@ func ParseFormats(s string) ([]string, error) {
 // FileName is the file of a report's format inside a report directory.
 func FileName(r Report, ext string) string { return "report-" + r.Snapshot.AsOf.String() + "." + ext }
 
-// Save renders the report in each of the formats, and only then writes the files into dir
-// (each atomically), so a run that fails leaves the previous files as they were. top bounds
+// Save renders the report in each of the formats into files staged beside their targets in
+// dir, and only when all are rendered puts each under its name (atomically), so a run that
+// fails leaves the previous files as they were; nothing is held in memory whole. top bounds
 // the Markdown lists. It returns the paths written.
-func Save(dir string, r Report, exts []string, top int) ([]string, error) {
-	rendered := map[string][]byte{}
+func Save(dir string, r Report, exts []string, top int) (_ []string, err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create report directory: %w", err)
+	}
+	var staged []*atomicfile.Staged
+	defer func() {
+		for _, s := range staged {
+			s.Discard() // a no-op for a committed file
+		}
+	}()
+	var paths []string
 	for _, f := range formats {
 		if !slices.Contains(exts, f.ext) {
 			continue
 		}
-		var buf bytes.Buffer
-		if err := f.write(&buf, r, top); err != nil {
+		path := filepath.Join(dir, FileName(r, f.ext))
+		s, err := atomicfile.Stage(path, func(w io.Writer) error { return f.write(w, r, top) })
+		if err != nil {
 			return nil, err
 		}
-		rendered[f.ext] = buf.Bytes()
+		staged, paths = append(staged, s), append(paths, path)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create report directory: %w", err)
-	}
-	var paths []string
-	for _, f := range formats {
-		b, ok := rendered[f.ext]
-		if !ok {
-			continue
+	for i, s := range staged {
+		if err := s.Commit(); err != nil {
+			return paths[:i], err
 		}
-		path := filepath.Join(dir, FileName(r, f.ext))
-		if err := atomicfile.Write(path, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
-			return paths, err
-		}
-		paths = append(paths, path)
 	}
 	return paths, nil
 }

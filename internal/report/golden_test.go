@@ -132,4 +132,16 @@ func TestSaveWritesAllOrNothing(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "report-2017-12-31.csv")); !os.IsNotExist(err) {
 		t.Errorf("a failed save wrote the CSV (stat: %v)", err)
 	}
+	// Nor are staged files left behind.
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("after a failed save the directory holds %v, want only the earlier report", names)
+	}
 }
