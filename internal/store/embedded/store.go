@@ -802,7 +802,11 @@ func (s *Store) Snapshot(ctx context.Context, at store.At) (kg.Snapshot, error) 
 	if err := s.usable(ctx); err != nil {
 		return kg.Snapshot{}, err
 	}
-	snap := kg.Snapshot{AsOf: at.AsOf, KnownAt: at.KnownAt}
+	// Sized for everything, so that millions of rows are not copied again and again as the
+	// slices grow; the ids of the relationships come along, for the order.
+	snap := kg.Snapshot{AsOf: at.AsOf, KnownAt: at.KnownAt, Entities: make([]kg.Entity, 0, len(s.ids)),
+		Relationships: make([]kg.Relationship, 0, len(s.rels)), Signals: make([]kg.RiskSignal, 0, len(s.sigs))}
+	relIDs := make([]string, 0, len(s.rels))
 	for i, id := range s.ids {
 		if err := stopped(ctx, i); err != nil {
 			return kg.Snapshot{}, err
@@ -816,11 +820,25 @@ func (s *Store) Snapshot(ctx context.Context, at store.At) (kg.Snapshot, error) 
 		for _, a := range s.out[id] {
 			if r, ok := s.relAt(a.rel, at); ok {
 				snap.Relationships = append(snap.Relationships, r)
+				relIDs = append(relIDs, a.id)
 			}
 		}
 	}
 	slices.SortFunc(snap.Signals, func(a, b kg.RiskSignal) int { return strings.Compare(a.ID, b.ID) })
-	kg.SortRelationships(snap.Relationships)
+	// Walking the entities in id order and each one's relationships by type and id gives id
+	// order but where one entity's id continues another's (vendor:a, vendor:a-b): sort then.
+	if !slices.IsSorted(relIDs) {
+		order := make([]int32, len(relIDs))
+		for i := range order {
+			order[i] = int32(i)
+		}
+		slices.SortFunc(order, func(x, y int32) int { return strings.Compare(relIDs[x], relIDs[y]) })
+		sorted := make([]kg.Relationship, len(order))
+		for i, j := range order {
+			sorted[i] = snap.Relationships[j]
+		}
+		snap.Relationships = sorted
+	}
 	return snap, nil
 }
 

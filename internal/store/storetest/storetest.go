@@ -93,6 +93,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Neighbourhood", testNeighbourhood, fixture},
 		{"Paths", testPaths, fixture},
 		{"Snapshot", testSnapshot, fixture},
+		{"SnapshotOrderWithPrefixIDs", testSnapshotOrderWithPrefixIDs, empty},
 		{"InvalidInputChangesNothing", testInvalid, fixture},
 		{"BatchIsAtomic", testAtomicBatch, fixture},
 		{"ConcurrentWriters", testConcurrent, fixture},
