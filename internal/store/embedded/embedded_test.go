@@ -284,3 +284,69 @@ func TestLongReadsStopWithTheirContext(t *testing.T) {
 		}
 	}
 }
+
+// TestBulkIndexKeepsAdjacencyOrder writes a hub's relationships in one batch large enough to
+// be indexed in bulk (appended, then sorted) and one by one into another store, and checks
+// that every read of the hub's relationships, by page and by type, is the same in both and
+// after reopening the first (which loads everything in bulk).
+func TestBulkIndexKeepsAdjacencyOrder(t *testing.T) {
+	ctx := t.Context()
+	ents := []kg.Entity{{ID: "government:hub", Kind: kg.KindGovernment, Name: "Hub"}}
+	var rels []kg.Relationship
+	for i := range 150 {
+		v := fmt.Sprintf("vendor:v%03d", (i*37)%150) // not in id order
+		ents = append(ents, kg.Entity{ID: v, Kind: kg.KindVendor, Name: v})
+		rels = append(rels, kg.Relationship{Type: kg.RelHeadquarteredIn, From: v, To: "government:hub"},
+			kg.Relationship{Type: kg.RelControlledBy, From: v, To: "government:hub"})
+	}
+	path := filepath.Join(t.TempDir(), "bulk.db")
+	bulk := store.Check(open(t, path))
+	if _, err := bulk.Apply(ctx, kg.Batch{Entities: ents, Relationships: rels}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	single := store.Check(open(t, filepath.Join(t.TempDir(), "single.db")))
+	t.Cleanup(func() { single.Close() })
+	if _, err := single.Apply(ctx, kg.Batch{Entities: ents}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rels {
+		if _, err := single.Apply(ctx, kg.Batch{Relationships: []kg.Relationship{r}}, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func(s *store.Checked, types []kg.RelType) []string {
+		t.Helper()
+		var ids []string
+		q := store.RelQuery{EntityIDs: []string{"government:hub"}, Direction: kg.In, Types: types, Page: store.Page{First: 7}}
+		for range 1000 { // more pages than the hub has relationships: a broken cursor
+			pages, err := s.Relationships(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := pages["government:hub"]
+			for _, r := range p.Items {
+				ids = append(ids, r.ID())
+			}
+			if !p.HasNext {
+				return ids
+			}
+			q.Page.After = p.EndCursor
+		}
+		t.Fatalf("paging the hub's relationships (types %v) does not end", types)
+		return nil
+	}
+	check := func(what string, s *store.Checked) {
+		t.Helper()
+		for _, types := range [][]kg.RelType{nil, {kg.RelControlledBy}, {kg.RelHeadquarteredIn, kg.RelControlledBy}} {
+			got, want := read(s, types), read(single, types)
+			if len(want) == 0 || !reflect.DeepEqual(got, want) {
+				t.Errorf("%s, types %v: %d relationships, want the %d of the one-by-one store in its order", what, types, len(got), len(want))
+			}
+		}
+	}
+	check("bulk write", bulk)
+	bulk.Close()
+	reopened := store.Check(open(t, path))
+	t.Cleanup(func() { reopened.Close() })
+	check("reopened", reopened)
+}

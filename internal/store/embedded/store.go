@@ -406,6 +406,10 @@ func intern[T kg.Fact](s *Store, rs []T) []T {
 	return rs
 }
 
+// bulkIndex is the number of relationships above which index sorts adjacency lists once
+// instead of inserting into them.
+const bulkIndex = 256
+
 // index puts histories into the in-memory indexes (callers hold the write lock or own s),
 // entities first so that relationships find their endpoints. Existing records are updated in
 // place, so pointers held by the adjacency stay valid.
@@ -429,6 +433,20 @@ func (s *Store) index(h store.Histories) error {
 		s.search.add(id, rs)
 		s.keys.add(id, rs)
 	}
+	// A few relationships go into their adjacency lists one by one. Many (a load, a bulk
+	// write) are appended and each list they touched is sorted once at the end: inserting one
+	// at a time costs a hub's whole list per insert, which made opening a store of 5M
+	// relationships take minutes.
+	bulk := len(h.Relationships) > bulkIndex
+	touched := map[string]bool{}
+	add := func(lists map[string][]adj, at string, a adj) {
+		if !bulk {
+			lists[at] = insertAdj(lists[at], a)
+			return
+		}
+		lists[at] = append(lists[at], a)
+		touched[at] = true
+	}
 	for id, rs := range h.Relationships {
 		rs = intern(s, rs)
 		noteStamps(s, rs)
@@ -442,8 +460,12 @@ func (s *Store) index(h store.Histories) error {
 			return fmt.Errorf("relationship %s: %w", id, errNoEndpoint)
 		}
 		s.rels[id] = rec
-		s.out[r.From] = insertAdj(s.out[r.From], adj{id: id, typ: r.Type, other: r.To, rel: rec})
-		s.in[r.To] = insertAdj(s.in[r.To], adj{id: id, typ: r.Type, other: r.From, rel: rec})
+		add(s.out, r.From, adj{id: id, typ: r.Type, other: r.To, rel: rec})
+		add(s.in, r.To, adj{id: id, typ: r.Type, other: r.From, rel: rec})
+	}
+	for id := range touched {
+		slices.SortFunc(s.out[id], adjOrder)
+		slices.SortFunc(s.in[id], adjOrder)
 	}
 	for id, rs := range h.Signals {
 		rs = intern(s, rs)
