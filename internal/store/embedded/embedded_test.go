@@ -350,3 +350,74 @@ func TestBulkIndexKeepsAdjacencyOrder(t *testing.T) {
 	t.Cleanup(func() { reopened.Close() })
 	check("reopened", reopened)
 }
+
+// TestBulkIndexKeepsSearch writes entities in batches large enough to be indexed in bulk (the
+// search index's word list settled once per batch), renaming some so that words leave the
+// index and come back, and checks that prefix searches find what they find in a store
+// written one entity at a time, and after reopening.
+func TestBulkIndexKeepsSearch(t *testing.T) {
+	ctx := t.Context()
+	batch := func(round int) []kg.Entity {
+		var out []kg.Entity
+		for i := range 300 {
+			name := fmt.Sprintf("Acme %d Zeta%d", (i*53)%300, i%7)
+			if round == 1 && i%2 == 0 {
+				name = fmt.Sprintf("Borealis %d", i) // Zeta… and Acme words leave for half
+			}
+			if round == 2 && i%4 == 0 {
+				name = fmt.Sprintf("Acme %d Zeta%d", (i*53)%300, i%7) // and come back
+			}
+			if round == 2 && i%4 != 0 && i%2 == 0 {
+				name = fmt.Sprintf("Borealis %d", i)
+			}
+			out = append(out, kg.Entity{ID: fmt.Sprintf("vendor:v%03d", i), Kind: kg.KindVendor, Name: name})
+		}
+		return out
+	}
+	path := filepath.Join(t.TempDir(), "bulk.db")
+	bulk := store.Check(open(t, path))
+	single := store.Check(open(t, filepath.Join(t.TempDir(), "single.db")))
+	t.Cleanup(func() { single.Close() })
+	for round := range 3 {
+		// Each round's rows start a day later, so a renaming is a new version.
+		day := kg.Date(20200101 + round)
+		rows := batch(round)
+		for i := range rows {
+			rows[i].Validity.From = day
+		}
+		if _, err := bulk.Apply(ctx, kg.Batch{Entities: rows}, "test"); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range rows {
+			if _, err := single.Apply(ctx, kg.Batch{Entities: []kg.Entity{e}}, "test"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	find := func(s *store.Checked, text string) []string {
+		t.Helper()
+		p, err := s.Search(ctx, store.SearchQuery{Text: text, Page: store.Page{First: store.MaxFirst}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, h := range p.Items {
+			ids = append(ids, fmt.Sprintf("%s %.4f", h.Entity.ID, h.Score))
+		}
+		return ids
+	}
+	check := func(what string, s *store.Checked) {
+		t.Helper()
+		for _, text := range []string{"acme", "zeta3", "zet", "borealis", "bor", "acme 17", "v0"} {
+			got, want := find(s, text), find(single, text)
+			if len(want) == 0 || !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: search %q found %d, want the %d the one-by-one store finds", what, text, len(got), len(want))
+			}
+		}
+	}
+	check("bulk writes", bulk)
+	bulk.Close()
+	reopened := store.Check(open(t, path))
+	t.Cleanup(func() { reopened.Close() })
+	check("reopened", reopened)
+}

@@ -26,6 +26,14 @@ type textIndex struct {
 	words  map[string]map[string]float64 // word → entity id → best field weight
 	sorted []string                      // the words, sorted, for prefix lookups
 	whole  map[string]wholeNames         // entity id → its name and aliases as word lists
+
+	// Between beginBulk and endBulk, sorted is left alone: new words wait in added and words
+	// that leave are only noted, and endBulk settles both at once. Keeping sorted up to date
+	// word by word costs the whole list per new word, which for the million distinct words
+	// of a million entities' ids took minutes.
+	bulk    bool
+	added   []string
+	dropped bool
 }
 
 // wholeNames holds an entity's name and aliases normalised like a query, for the exact-match bonus.
@@ -90,7 +98,11 @@ func (x *textIndex) add(id string, rows []kg.Entity) {
 		if m == nil {
 			m = map[string]float64{}
 			x.words[t] = m
-			x.sorted = insertSorted(x.sorted, t)
+			if x.bulk {
+				x.added = append(x.added, t)
+			} else {
+				x.sorted = insertSorted(x.sorted, t)
+			}
 		}
 		m[id] = w
 	}
@@ -101,6 +113,40 @@ func (x *textIndex) add(id string, rows []kg.Entity) {
 	}
 }
 
+// beginBulk starts a run of adds and removes that leaves sorted as it is (see textIndex).
+func (x *textIndex) beginBulk() { x.bulk = true }
+
+// endBulk brings sorted up to date with the words after a bulk run: the words that left go,
+// the new ones are sorted and merged in.
+func (x *textIndex) endBulk() {
+	if x.dropped {
+		x.sorted = slices.DeleteFunc(x.sorted, func(t string) bool { return x.words[t] == nil })
+	}
+	// A word may have been added, dropped and added again, or dropped and added back while
+	// still in sorted: keep each word present once.
+	slices.Sort(x.added)
+	added := slices.DeleteFunc(slices.Compact(x.added), func(t string) bool { return x.words[t] == nil })
+	if len(added) > 0 {
+		merged := make([]string, 0, len(x.sorted)+len(added))
+		i, j := 0, 0
+		for i < len(x.sorted) || j < len(added) {
+			switch {
+			case j == len(added) || i < len(x.sorted) && x.sorted[i] < added[j]:
+				merged = append(merged, x.sorted[i])
+				i++
+			case i == len(x.sorted) || added[j] < x.sorted[i]:
+				merged = append(merged, added[j])
+				j++
+			default: // in both
+				merged = append(merged, x.sorted[i])
+				i, j = i+1, j+1
+			}
+		}
+		x.sorted = merged
+	}
+	x.bulk, x.added, x.dropped = false, nil, false
+}
+
 // remove drops the words of the entity with these rows; a word no entity uses any more
 // leaves the index.
 func (x *textIndex) remove(id string, rows []kg.Entity) {
@@ -108,7 +154,11 @@ func (x *textIndex) remove(id string, rows []kg.Entity) {
 		delete(x.words[t], id)
 		if len(x.words[t]) == 0 {
 			delete(x.words, t)
-			x.sorted = removeSorted(x.sorted, t)
+			if x.bulk {
+				x.dropped = true
+			} else {
+				x.sorted = removeSorted(x.sorted, t)
+			}
 		}
 	}
 	delete(x.whole, id)

@@ -406,14 +406,18 @@ func intern[T kg.Fact](s *Store, rs []T) []T {
 	return rs
 }
 
-// bulkIndex is the number of relationships above which index sorts adjacency lists once
-// instead of inserting into them.
+// bulkIndex is the number of relationships (or entities) above which index sorts adjacency
+// lists (or the search index's words) once instead of inserting into them.
 const bulkIndex = 256
 
 // index puts histories into the in-memory indexes (callers hold the write lock or own s),
 // entities first so that relationships find their endpoints. Existing records are updated in
 // place, so pointers held by the adjacency stay valid.
 func (s *Store) index(h store.Histories) error {
+	if len(h.Entities) > bulkIndex {
+		s.search.beginBulk()
+		defer s.search.endBulk()
+	}
 	for _, id := range slices.Sorted(maps.Keys(h.Entities)) {
 		rs := intern(s, h.Entities[id])
 		noteStamps(s, rs)
