@@ -520,6 +520,22 @@ func (r *Result) Score(entityID string, d kg.Dimension) (Score, error) {
 	return r.score(v, di, true), nil
 }
 
+// TopSource returns the strongest source of an entity's score in dimension d, and false when
+// nothing reached the entity: Score's first source, without building the others.
+func (r *Result) TopSource(entityID string, d kg.Dimension) (Source, bool, error) {
+	v, di, err := r.lookup(entityID, d)
+	if err != nil {
+		return Source{}, false, err
+	}
+	L := r.dims[di]
+	if L == nil || L.slot[v] < 0 || L.hdr[L.slot[v]].cnt == 0 {
+		return Source{}, false, nil
+	}
+	e := L.entries(L.slot[v])[0]
+	return Source{SignalID: r.g.sigID[e.src], EntityID: r.g.ids[r.g.sigEnt[e.src]], Severity: r.g.sigSev[e.src],
+		Strength: e.str, Hops: int(e.hop)}, true, nil
+}
+
 func (r *Result) score(v int32, di int, withSources bool) Score {
 	s := Score{EntityID: r.g.ids[v], Dimension: kg.Dimensions[di]}
 	L := r.dims[di]

@@ -184,6 +184,26 @@ func TestPropertyDeterministic(t *testing.T) {
 	})
 }
 
+// TopSource is Score's strongest source, and reports none exactly when Score has none.
+func TestPropertyTopSourceIsScoresFirst(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := drawSnapshot(t)
+		r := run(t, drawModel(t).model(t), s)
+		for _, e := range s.Entities {
+			for _, d := range testDims {
+				full := mustScore(t, r, e.ID, d)
+				top, ok, err := r.TopSource(e.ID, d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ok != (len(full.Sources) > 0) || ok && !reflect.DeepEqual(top, full.Sources[0]) {
+					t.Fatalf("%s %s: TopSource = %+v, %v; Score's sources %+v", e.ID, d, top, ok, full.Sources)
+				}
+			}
+		}
+	})
+}
+
 // Property 6: every explanation recomposes its score, and each chain really carries its
 // signal with the stated strength within the hop cap.
 func TestPropertyExplanationRecomposes(t *testing.T) {

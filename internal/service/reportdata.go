@@ -99,9 +99,13 @@ func (s *Service) DataQuality(ctx context.Context, snap report.SnapshotInfo, sta
 	if err != nil {
 		return report.Quality{}, fmt.Errorf("read the graph as of %s: %w", at.AsOf, err)
 	}
-	names := make(map[string]string, len(graph.Entities))
-	for _, e := range graph.Entities {
-		names[e.ID] = e.Name
+	// The snapshot lists entities in id order: a listed fact finds its entities' names by
+	// binary search, with no map of every name.
+	name := func(id string) string {
+		if i, ok := slices.BinarySearchFunc(graph.Entities, id, func(e kg.Entity, id string) int { return strings.Compare(e.ID, id) }); ok {
+			return graph.Entities[i].Name
+		}
+		return id
 	}
 	q := report.Quality{StaleAfterDays: staleAfterDays, Unsourced: []report.FactRef{}, Inferred: []report.FactRef{},
 		Disputed: []report.FactRef{}, StaleSources: []report.FactRef{}}
@@ -139,7 +143,7 @@ func (s *Service) DataQuality(ctx context.Context, snap report.SnapshotInfo, sta
 	for _, r := range graph.Relationships {
 		ref := func() report.FactRef {
 			return report.FactRef{ID: r.ID(), Kind: "RELATIONSHIP", Date: r.Validity.From,
-				Summary: cmp.Or(names[r.From], r.From) + " " + string(r.Type) + " " + cmp.Or(names[r.To], r.To)}
+				Summary: cmp.Or(name(r.From), r.From) + " " + string(r.Type) + " " + cmp.Or(name(r.To), r.To)}
 		}
 		if len(r.Sources) == 0 {
 			note(&q.Unsourced, &q.UnsourcedCount, ref)
@@ -154,7 +158,7 @@ func (s *Service) DataQuality(ctx context.Context, snap report.SnapshotInfo, sta
 	for _, g := range graph.Signals {
 		ref := func() report.FactRef {
 			return report.FactRef{ID: g.ID, Kind: "SIGNAL", Date: g.Validity.From,
-				Summary: string(g.Dimension) + " signal on " + cmp.Or(names[g.EntityID], g.EntityID)}
+				Summary: string(g.Dimension) + " signal on " + cmp.Or(name(g.EntityID), g.EntityID)}
 		}
 		if len(g.Sources) == 0 {
 			note(&q.Unsourced, &q.UnsourcedCount, ref)

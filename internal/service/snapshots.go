@@ -158,7 +158,11 @@ func (s *Service) scoreRows(ctx context.Context, at At) ([]snapRow, error) {
 		kind kg.Kind
 	}
 	names := map[string]named{}
-	var rows []snapRow
+	n := 0
+	for _, d := range s.model.Dimensions() {
+		n += res.Reached(d)
+	}
+	rows := make([]snapRow, 0, n)
 	for _, d := range s.model.Dimensions() {
 		ranked, err := res.Ranking(d, 0, 0)
 		if err != nil {
@@ -182,14 +186,13 @@ func (s *Service) scoreRows(ctx context.Context, at At) ([]snapRow, error) {
 			missing = missing[n:]
 		}
 		for i, sc := range ranked {
-			full, err := res.Score(sc.EntityID, d)
+			top, ok, err := res.TopSource(sc.EntityID, d)
 			if err != nil {
 				return nil, fmt.Errorf("score %s: %w", sc.EntityID, err)
 			}
 			nm := names[sc.EntityID]
 			r := snapRow{E: sc.EntityID, N: nm.name, K: nm.kind, D: d, R: i + 1, S: sc.Score, I: sc.Intrinsic, P: sc.Propagated}
-			if len(full.Sources) > 0 {
-				top := full.Sources[0]
+			if ok {
 				r.Top = &snapSource{Sig: top.SignalID, E: top.EntityID, N: names[top.EntityID].name, Str: top.Strength, Hops: top.Hops}
 			}
 			rows = append(rows, r)
