@@ -205,7 +205,14 @@ func (s *Store) load() error {
 		if err != nil {
 			return fmt.Errorf("decode writers: %w", err)
 		}
-		h := store.NewHistories(0)
+		// Maps sized for what the file holds: growing maps of millions of keys rehashed them
+		// over and over, a tenth of opening a store of 1M entities and 5M relationships.
+		nEnt, nRel, nSig := tx.Bucket(bucketEntities).Stats().KeyN, tx.Bucket(bucketRels).Stats().KeyN, tx.Bucket(bucketSignals).Stats().KeyN
+		h := store.Histories{Entities: make(map[string][]kg.Entity, nEnt), Relationships: make(map[string][]kg.Relationship, nRel),
+			Signals: make(map[string][]kg.RiskSignal, nSig)}
+		s.ents, s.rels, s.sigs = make(map[string]*entityRec, nEnt), make(map[string]*relRec, nRel), make(map[string]*signalRec, nSig)
+		s.out, s.in = make(map[string][]adj, nEnt), make(map[string][]adj, nEnt)
+		s.search.whole = make(map[string]wholeNames, nEnt)
 		if err := loadBucket(tx.Bucket(bucketEntities), h.Entities, &s.writers); err != nil {
 			return fmt.Errorf("decode entity: %w", err)
 		}
