@@ -86,18 +86,23 @@ func (r *Result) Explain(entityID string, d kg.Dimension) (Explanation, error) {
 	}
 	l := L.slot[v]
 	var own, far []entry // each group already strongest first
+	depth := 0           // the longest chain to find
 	for _, e := range L.entries(l) {
 		if e.hop == 0 {
 			own = append(own, e)
 		} else {
 			far = append(far, e)
+			depth = max(depth, int(e.hop))
 		}
 	}
 	var sc *scratch
 	var ball []int32
 	if len(far) > 0 {
+		// Every entity on a chain of h links to v is within h links upstream of v, so the
+		// ball need only reach as far as the longest chain, not the hop cap: around a hub,
+		// each extra hop can multiply the ball.
 		sc = g.getScratch()
-		ball = g.denseBall(di, v, r.hops, sc)
+		ball = g.denseBall(di, v, depth, sc)
 		defer func() { clearBall(sc, ball); g.putScratch(sc) }()
 	}
 	rest := 1.0
