@@ -135,9 +135,11 @@ func (g *Graph) signal(src int32) kg.RiskSignal {
 // scratch is the working memory of one explanation, reused across explanations so that
 // explaining thousands of scores (a report's causes) does not allocate per entity: pos maps an
 // entity to its place in the current ball (-1 outside it); best, mark and head are chain's
-// tables over the ball's places, left zero, zero and -1 by each chain.
+// tables over the ball's places, left zero, zero and -1 by each chain; ball is the last
+// ball's storage.
 type scratch struct {
 	pos     []int32
+	ball    []int32
 	best    []float64
 	mark    []uint8
 	head    []int32
@@ -177,7 +179,7 @@ func (g *Graph) putScratch(sc *scratch) { g.scratch.Put(sc) }
 // denseBall is ball for an explanation: the entities within hops upstream of v in dimension
 // di, with sc.pos giving each its place. The caller clears sc.pos with clearBall.
 func (g *Graph) denseBall(di int, v int32, hops int, sc *scratch) []int32 {
-	list := []int32{v}
+	list := append(sc.ball[:0], v)
 	sc.pos[v] = 0
 	if rev := g.reverse(di); rev != nil {
 		front := []int32{v}
@@ -194,6 +196,7 @@ func (g *Graph) denseBall(di int, v int32, hops int, sc *scratch) []int32 {
 			front = list[next:]
 		}
 	}
+	sc.ball = list // a ball of a hub's surroundings is big: keep its storage for the next
 	if n := len(list); cap(sc.best) < n {
 		sc.best, sc.mark, sc.head = make([]float64, n), make([]uint8, n), make([]int32, n)
 		for i := range sc.head {

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"testing"
 
 	"riskgraph/internal/kg"
 	"riskgraph/internal/report"
+	"riskgraph/internal/risk"
 	"riskgraph/internal/service"
 	"riskgraph/internal/store"
 )
@@ -373,5 +375,37 @@ func TestDataQualityFindsWhatToCheck(t *testing.T) {
 	}
 	if fresh.StaleSourcesCount >= q.StaleSourcesCount {
 		t.Errorf("a ten-year threshold finds %d stale sources, 60 days %d", fresh.StaleSourcesCount, q.StaleSourcesCount)
+	}
+}
+
+// TestRecordedScoresAreTheStoredOnes: the scores a service keeps from recording a snapshot
+// are those another service decodes from the store.
+func TestRecordedScoresAreTheStoredOnes(t *testing.T) {
+	svc, st := seeded(t)
+	ctx := t.Context()
+	m, _, err := svc.RecordSnapshot(ctx, 20171231, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(s *service.Service) map[kg.Dimension][]report.Score {
+		t.Helper()
+		out := map[kg.Dimension][]report.Score{}
+		err := s.SnapshotScores(ctx, m.ID, func(d kg.Dimension, sc []report.Score) error {
+			out[d] = append(out[d], sc...)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	kept := read(svc)
+	decoded := read(service.New(st, risk.DefaultModel())) // a fresh service decodes the chunks
+	n := 0
+	for _, sc := range decoded {
+		n += len(sc)
+	}
+	if n != m.Scores || !reflect.DeepEqual(kept, decoded) {
+		t.Errorf("kept scores differ from the %d stored ones (%d decoded)", m.Scores, n)
 	}
 }
