@@ -89,83 +89,149 @@ func (s *Service) eachEntity(ctx context.Context, kind kg.Kind, at At, fn func(k
 // DataQuality reviews every fact visible at the snapshot's moment: facts that cite no source,
 // relationships no source states outright (inferred), facts a source disputes, and sources
 // published more than staleAfterDays before asOf. Counts are complete; each list holds the
-// first report.QualityListMax in id order.
+// first report.QualityListMax, entities before relationships before signals, each in id
+// order. It walks the facts (store.Checked.Walk) rather than taking a snapshot of them all,
+// and names the few it lists at the end.
 func (s *Service) DataQuality(ctx context.Context, snap report.SnapshotInfo, staleAfterDays int) (report.Quality, error) {
 	if staleAfterDays <= 0 {
 		return report.Quality{}, kg.Invalid("staleAfterDays", "staleAfterDays is %d; give a number of days above 0", staleAfterDays)
 	}
 	at := At{AsOf: store.ResolveAsOf(snap.AsOf), KnownAt: snap.KnownAt}
-	graph, err := s.store.Snapshot(ctx, at)
-	if err != nil {
-		return report.Quality{}, fmt.Errorf("read the graph as of %s: %w", at.AsOf, err)
-	}
-	// The snapshot lists entities in id order: a listed fact finds its entities' names by
-	// binary search, with no map of every name.
-	name := func(id string) string {
-		if i, ok := slices.BinarySearchFunc(graph.Entities, id, func(e kg.Entity, id string) int { return strings.Compare(e.ID, id) }); ok {
-			return graph.Entities[i].Name
-		}
-		return id
-	}
-	q := report.Quality{StaleAfterDays: staleAfterDays, Unsourced: []report.FactRef{}, Inferred: []report.FactRef{},
-		Disputed: []report.FactRef{}, StaleSources: []report.FactRef{}}
-	// Every fact is counted; only the first few listed are described, which for half a
-	// million relationships spares as many summaries built for nothing.
-	note := func(list *[]report.FactRef, count *int, ref func() report.FactRef) {
-		*count++
-		if len(*list) < report.QualityListMax {
-			*list = append(*list, ref())
-		}
-	}
-	disputed := func(cs []kg.Citation) bool {
+	q := report.Quality{StaleAfterDays: staleAfterDays}
+	var unsourced, inferred, disputed, stale qualityList
+	disputes := func(cs []kg.Citation) bool {
 		return slices.ContainsFunc(cs, func(c kg.Citation) bool { return c.Stance == kg.StanceDisputes })
 	}
 	staleBefore := at.AsOf.AddDays(-staleAfterDays)
-	for _, e := range graph.Entities {
-		ref := func() report.FactRef {
-			return report.FactRef{ID: e.ID, Kind: "ENTITY", Summary: e.Name, Date: e.Validity.From}
-		}
-		if e.Kind == kg.KindSource {
-			for _, a := range e.Attributes {
-				if d, err := kg.ParseDate(a.Value); a.Key == "published" && err == nil && d != 0 && d < staleBefore {
-					note(&q.StaleSources, &q.StaleSourcesCount, func() report.FactRef { r := ref(); r.Date = d; return r })
-				}
+	err := s.store.Walk(ctx, at, store.FactVisitor{
+		Entity: func(e kg.Entity) error {
+			ref := func() listedFact {
+				return listedFact{ref: report.FactRef{ID: e.ID, Kind: "ENTITY", Summary: e.Name, Date: e.Validity.From}}
 			}
-			continue // a source is where citations point: it cites none itself
-		}
-		if len(e.Sources) == 0 {
-			note(&q.Unsourced, &q.UnsourcedCount, ref)
-		}
-		if disputed(e.Sources) {
-			note(&q.Disputed, &q.DisputedCount, ref)
+			if e.Kind == kg.KindSource {
+				for _, a := range e.Attributes {
+					if d, err := kg.ParseDate(a.Value); a.Key == "published" && err == nil && d != 0 && d < staleBefore {
+						stale.note(&q.StaleSourcesCount, 0, e.ID, func() listedFact { f := ref(); f.ref.Date = d; return f })
+					}
+				}
+				return nil // a source is where citations point: it cites none itself
+			}
+			if len(e.Sources) == 0 {
+				unsourced.note(&q.UnsourcedCount, 0, e.ID, ref)
+			}
+			if disputes(e.Sources) {
+				disputed.note(&q.DisputedCount, 0, e.ID, ref)
+			}
+			return nil
+		},
+		Relationship: func(id string, r kg.Relationship) error {
+			ref := func() listedFact {
+				return listedFact{ref: report.FactRef{ID: id, Kind: "RELATIONSHIP", Date: r.Validity.From},
+					named: []string{r.From, r.To}, summary: func(n map[string]string) string {
+						return cmp.Or(n[r.From], r.From) + " " + string(r.Type) + " " + cmp.Or(n[r.To], r.To)
+					}}
+			}
+			if len(r.Sources) == 0 {
+				unsourced.note(&q.UnsourcedCount, 1, id, ref)
+			}
+			if r.Inferred {
+				inferred.note(&q.InferredCount, 1, id, ref)
+			}
+			if disputes(r.Sources) {
+				disputed.note(&q.DisputedCount, 1, id, ref)
+			}
+			return nil
+		},
+		Signal: func(g kg.RiskSignal) error {
+			ref := func() listedFact {
+				return listedFact{ref: report.FactRef{ID: g.ID, Kind: "SIGNAL", Date: g.Validity.From},
+					named: []string{g.EntityID}, summary: func(n map[string]string) string {
+						return string(g.Dimension) + " signal on " + cmp.Or(n[g.EntityID], g.EntityID)
+					}}
+			}
+			if len(g.Sources) == 0 {
+				unsourced.note(&q.UnsourcedCount, 2, g.ID, ref)
+			}
+			if disputes(g.Sources) {
+				disputed.note(&q.DisputedCount, 2, g.ID, ref)
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		return report.Quality{}, fmt.Errorf("review the facts as of %s: %w", at.AsOf, err)
+	}
+	var ids []string
+	for _, l := range []*qualityList{&unsourced, &inferred, &disputed, &stale} {
+		for _, f := range l.facts {
+			ids = append(ids, f.named...)
 		}
 	}
-	for _, r := range graph.Relationships {
-		ref := func() report.FactRef {
-			return report.FactRef{ID: r.ID(), Kind: "RELATIONSHIP", Date: r.Validity.From,
-				Summary: cmp.Or(name(r.From), r.From) + " " + string(r.Type) + " " + cmp.Or(name(r.To), r.To)}
-		}
-		if len(r.Sources) == 0 {
-			note(&q.Unsourced, &q.UnsourcedCount, ref)
-		}
-		if r.Inferred {
-			note(&q.Inferred, &q.InferredCount, ref)
-		}
-		if disputed(r.Sources) {
-			note(&q.Disputed, &q.DisputedCount, ref)
-		}
+	names, err := s.entityNames(ctx, ids, at)
+	if err != nil {
+		return report.Quality{}, err
 	}
-	for _, g := range graph.Signals {
-		ref := func() report.FactRef {
-			return report.FactRef{ID: g.ID, Kind: "SIGNAL", Date: g.Validity.From,
-				Summary: string(g.Dimension) + " signal on " + cmp.Or(name(g.EntityID), g.EntityID)}
-		}
-		if len(g.Sources) == 0 {
-			note(&q.Unsourced, &q.UnsourcedCount, ref)
-		}
-		if disputed(g.Sources) {
-			note(&q.Disputed, &q.DisputedCount, ref)
-		}
-	}
+	q.Unsourced, q.Inferred, q.Disputed, q.StaleSources = unsourced.refs(names), inferred.refs(names), disputed.refs(names), stale.refs(names)
 	return q, nil
+}
+
+// listedFact is a fact a data-quality list shows; a relationship or a signal is summed up by
+// the names of the entities it names, read once the lists are final.
+type listedFact struct {
+	group   int // 0 entities, 1 relationships, 2 signals: the lists' order, with the id
+	ref     report.FactRef
+	named   []string
+	summary func(names map[string]string) string
+}
+
+// qualityList keeps the first report.QualityListMax facts by (group, id) of the facts noted,
+// whatever order they come in; a fact past the last it keeps is not described at all, which
+// for millions of unsourced relationships spares as many descriptions.
+type qualityList struct {
+	facts []listedFact // sorted by (group, id), at most QualityListMax
+}
+
+func (l *qualityList) note(count *int, group int, id string, describe func() listedFact) {
+	*count++
+	before := func(f listedFact) int { return cmp.Or(cmp.Compare(f.group, group), strings.Compare(f.ref.ID, id)) }
+	i, _ := slices.BinarySearchFunc(l.facts, 0, func(f listedFact, _ int) int { return before(f) })
+	if i >= report.QualityListMax {
+		return
+	}
+	f := describe()
+	f.group = group
+	l.facts = slices.Insert(l.facts, i, f)
+	if len(l.facts) > report.QualityListMax {
+		l.facts = l.facts[:report.QualityListMax]
+	}
+}
+
+func (l *qualityList) refs(names map[string]string) []report.FactRef {
+	out := make([]report.FactRef, len(l.facts))
+	for i, f := range l.facts {
+		out[i] = f.ref
+		if f.summary != nil {
+			out[i].Summary = f.summary(names)
+		}
+	}
+	return out
+}
+
+// entityNames reads the names of these entities at a moment; absent ones have none.
+func (s *Service) entityNames(ctx context.Context, ids []string, at At) (map[string]string, error) {
+	names := map[string]string{}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	for len(ids) > 0 {
+		n := min(len(ids), store.MaxIDs)
+		ents, err := s.store.Entities(ctx, ids[:n], at)
+		if err != nil {
+			return nil, fmt.Errorf("read the names of %d entities: %w", n, err)
+		}
+		for id, e := range ents {
+			names[id] = e.Name
+		}
+		ids = ids[n:]
+	}
+	return names, nil
 }

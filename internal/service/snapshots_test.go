@@ -409,3 +409,69 @@ func TestRecordedScoresAreTheStoredOnes(t *testing.T) {
 		t.Errorf("kept scores differ from the %d stored ones (%d decoded)", m.Scores, n)
 	}
 }
+
+// TestDataQualityListsTheFirstByID: with more unsourced facts than a list holds, written in
+// no particular order, the list holds the first report.QualityListMax of them, entities
+// before relationships before signals, each in id order, named as of the moment, and the
+// count has them all.
+func TestDataQualityListsTheFirstByID(t *testing.T) {
+	svc, s := seeded(t)
+	ctx := t.Context()
+	var b kg.Batch
+	for i := range 3 * report.QualityListMax {
+		n := (i * 47) % (3 * report.QualityListMax) // ids not in order
+		v := fmt.Sprintf("vendor:q%03d", n)
+		b.Entities = append(b.Entities, kg.Entity{ID: v, Kind: kg.KindVendor, Name: fmt.Sprintf("Q %d", n),
+			Sources: []kg.Citation{{SourceID: "source:reuters-ap-2017-09-13", Excerpt: "Named."}}})
+		b.Relationships = append(b.Relationships, kg.Relationship{Type: kg.RelHeadquarteredIn, From: v, To: "government:russian-federation"})
+	}
+	// Walking entities in id order meets vendor:q's relationship before vendor:q-0's, whose
+	// id comes first ("vendor:q-0-…" < "vendor:q-H…").
+	for _, v := range []string{"vendor:q", "vendor:q-0"} {
+		b.Entities = append(b.Entities, kg.Entity{ID: v, Kind: kg.KindVendor, Name: v,
+			Sources: []kg.Citation{{SourceID: "source:reuters-ap-2017-09-13", Excerpt: "Named."}}})
+		b.Relationships = append(b.Relationships, kg.Relationship{Type: kg.RelHeadquarteredIn, From: v, To: "government:russian-federation"})
+	}
+	if _, err := svc.Apply(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	at := store.AsOf(20171231)
+	snap, err := s.Snapshot(ctx, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]string{}
+	var want []string
+	for _, e := range snap.Entities {
+		names[e.ID] = e.Name
+		if e.Kind != kg.KindSource && len(e.Sources) == 0 {
+			want = append(want, e.ID)
+		}
+	}
+	summary := map[string]string{}
+	for _, r := range snap.Relationships {
+		if len(r.Sources) == 0 {
+			want = append(want, r.ID())
+			summary[r.ID()] = names[r.From] + " " + string(r.Type) + " " + names[r.To]
+		}
+	}
+	for _, g := range snap.Signals {
+		if len(g.Sources) == 0 {
+			want = append(want, g.ID)
+		}
+	}
+	q, err := svc.DataQuality(ctx, report.SnapshotInfo{AsOf: 20171231}, 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range q.Unsourced {
+		got = append(got, f.ID)
+		if w, ok := summary[f.ID]; ok && f.Summary != w {
+			t.Errorf("%s summed up as %q, want %q", f.ID, f.Summary, w)
+		}
+	}
+	if q.UnsourcedCount != len(want) || !slices.Equal(got, want[:report.QualityListMax]) {
+		t.Errorf("unsourced: %d counted, listed %v; want %d, listing %v", q.UnsourcedCount, got, len(want), want[:report.QualityListMax])
+	}
+}

@@ -450,6 +450,44 @@ func (c *Checked) Snapshot(ctx context.Context, at At) (kg.Snapshot, error) {
 	return c.s.Snapshot(ctx, at)
 }
 
+// Walk hands v every fact visible at at (see FactVisitor): from the backend's own walk when
+// it has one (Walker), else from a snapshot.
+func (c *Checked) Walk(ctx context.Context, at At, v FactVisitor) error {
+	at, err := checkAt(at)
+	if err != nil {
+		return err
+	}
+	if w, ok := c.s.(Walker); ok {
+		return w.Walk(ctx, at, v)
+	}
+	snap, err := c.s.Snapshot(ctx, at)
+	if err != nil {
+		return err
+	}
+	for _, e := range snap.Entities {
+		if v.Entity != nil {
+			if err := v.Entity(e); err != nil {
+				return err
+			}
+		}
+	}
+	for _, r := range snap.Relationships {
+		if v.Relationship != nil {
+			if err := v.Relationship(r.ID(), r); err != nil {
+				return err
+			}
+		}
+	}
+	for _, g := range snap.Signals {
+		if v.Signal != nil {
+			if err := v.Signal(g); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // checkMoment is checkAt for the date and recorded time of a query.
 func checkMoment(asOf kg.Date, knownAt kg.Stamp) (kg.Date, kg.Stamp, error) {
 	at, err := checkAt(At{AsOf: asOf, KnownAt: knownAt})

@@ -276,6 +276,22 @@ type SoleWriter interface {
 	SoleWriter() bool
 }
 
+// Walker is implemented by a backend that can hand over every fact visible at a moment one
+// at a time, without building a snapshot of all of them: at a million entities a snapshot
+// is gigabytes. See Checked.Walk, which falls back on Snapshot for other backends.
+type Walker interface {
+	Walk(ctx context.Context, at At, v FactVisitor) error
+}
+
+// FactVisitor receives the facts of a walk: every entity, then every relationship (with its
+// id), then every signal, each group in no particular order. A nil function skips its group;
+// an error ends the walk with it.
+type FactVisitor struct {
+	Entity       func(kg.Entity) error
+	Relationship func(id string, r kg.Relationship) error
+	Signal       func(kg.RiskSignal) error
+}
+
 // Versioned is implemented by a backend that other processes may write but that can say,
 // in one small read, whether its facts changed: DataVersion returns a value that differs
 // after every write, from any process, that changed a fact. Compare versions for equality

@@ -875,6 +875,71 @@ func (s *Store) Snapshot(ctx context.Context, at store.At) (kg.Snapshot, error) 
 	return snap, nil
 }
 
+// Walk hands v every fact visible at at, read in place under the read lock: entities in id
+// order, then each entity's relationships, then each entity's signals.
+func (s *Store) Walk(ctx context.Context, at store.At, v store.FactVisitor) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx); err != nil {
+		return err
+	}
+	step := 0
+	each := func(fn func(id string) error) error {
+		for _, id := range s.ids {
+			if err := stopped(ctx, step); err != nil {
+				return err
+			}
+			step++
+			if err := fn(id); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if v.Entity != nil {
+		err := each(func(id string) error {
+			if e, ok := s.entityAt(id, at); ok {
+				return v.Entity(e)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if v.Relationship != nil {
+		err := each(func(id string) error {
+			for _, a := range s.out[id] {
+				if r, ok := s.relAt(a.rel, at); ok {
+					if err := v.Relationship(a.id, r); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if v.Signal != nil {
+		return each(func(id string) error {
+			if _, ok := s.entityAt(id, at); !ok {
+				return nil
+			}
+			for _, g := range s.signalsAt(id, at) {
+				if err := v.Signal(g); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return nil
+}
+
+var _ store.Walker = (*Store)(nil)
+
 func removeSorted(ids []string, id string) []string {
 	i, found := slices.BinarySearch(ids, id)
 	if !found {

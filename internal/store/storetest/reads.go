@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -289,6 +290,41 @@ func testSnapshot(t *testing.T, s *store.Checked) {
 		if r.From == "directive:d1" || r.To == "directive:d1" || r.Type == kg.RelDelisted {
 			t.Errorf("relationship %s visible on 2017-01-01", r.ID())
 		}
+	}
+}
+
+// testWalk: a walk hands over the facts of the snapshot of the same moment, each once, and
+// the relationship ids it gives are the relationships' ids.
+func testWalk(t *testing.T, s *store.Checked) {
+	for _, at := range []store.At{store.AsOf(d20170101), store.AsOf(d20180101)} {
+		var got kg.Snapshot
+		err := s.Walk(t.Context(), at, store.FactVisitor{
+			Entity: func(e kg.Entity) error { got.Entities = append(got.Entities, e); return nil },
+			Relationship: func(id string, r kg.Relationship) error {
+				if id != r.ID() {
+					return fmt.Errorf("walk names relationship %s %q", r.ID(), id)
+				}
+				got.Relationships = append(got.Relationships, r)
+				return nil
+			},
+			Signal: func(g kg.RiskSignal) error { got.Signals = append(got.Signals, g); return nil },
+		})
+		if err != nil {
+			t.Fatalf("walk %v: %v", at, err)
+		}
+		got.Sort()
+		want := get(t, s.Snapshot, at)
+		want.AsOf, want.KnownAt = 0, 0
+		if len(want.Entities) == 0 || len(want.Relationships) == 0 || len(want.Signals) == 0 || !reflect.DeepEqual(got, want) {
+			t.Errorf("walk %v: %d entities, %d relationships, %d signals; the snapshot has %d, %d, %d (or other rows)", at,
+				len(got.Entities), len(got.Relationships), len(got.Signals), len(want.Entities), len(want.Relationships), len(want.Signals))
+		}
+	}
+	stop := errors.New("stop")
+	n := 0
+	err := s.Walk(t.Context(), store.AsOf(d20180101), store.FactVisitor{Entity: func(kg.Entity) error { n++; return stop }})
+	if !errors.Is(err, stop) || n != 1 {
+		t.Errorf("a visitor's error: walk returned %v after %d entities", err, n)
 	}
 }
 

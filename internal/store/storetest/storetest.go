@@ -94,6 +94,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Paths", testPaths, fixture},
 		{"Snapshot", testSnapshot, fixture},
 		{"SnapshotOrderWithPrefixIDs", testSnapshotOrderWithPrefixIDs, empty},
+		{"Walk", testWalk, fixture},
 		{"InvalidInputChangesNothing", testInvalid, fixture},
 		{"BatchIsAtomic", testAtomicBatch, fixture},
 		{"ConcurrentWriters", testConcurrent, fixture},
