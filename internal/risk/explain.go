@@ -102,7 +102,7 @@ func (r *Result) Explain(entityID string, d kg.Dimension) (Explanation, error) {
 		// ball need only reach as far as the longest chain, not the hop cap: around a hub,
 		// each extra hop can multiply the ball.
 		sc = g.getScratch()
-		ball = g.denseBall(di, v, depth, sc)
+		ball = g.denseBall(di, v, depth, sc, L.slot)
 		defer func() { clearBall(sc, ball); g.putScratch(sc) }()
 	}
 	rest := 1.0
@@ -177,8 +177,11 @@ func (g *Graph) getScratch() *scratch {
 func (g *Graph) putScratch(sc *scratch) { g.scratch.Put(sc) }
 
 // denseBall is ball for an explanation: the entities within hops upstream of v in dimension
-// di, with sc.pos giving each its place. The caller clears sc.pos with clearBall.
-func (g *Graph) denseBall(di int, v int32, hops int, sc *scratch) []int32 {
+// di that risk reached (slot[u] >= 0), with sc.pos giving each its place. An entity no risk
+// reached holds no source, so it is on no chain, and no chain goes through it to one that
+// is: around a hub most of the ball is such entities. The caller clears sc.pos with
+// clearBall.
+func (g *Graph) denseBall(di int, v int32, hops int, sc *scratch, slot []int32) []int32 {
 	list := append(sc.ball[:0], v)
 	sc.pos[v] = 0
 	if rev := g.reverse(di); rev != nil {
@@ -187,7 +190,7 @@ func (g *Graph) denseBall(di int, v int32, hops int, sc *scratch) []int32 {
 			next := len(list)
 			for _, x := range front {
 				for p := rev.start[x]; p < rev.start[x+1]; p++ {
-					if u := rev.node[p]; sc.pos[u] < 0 {
+					if u := rev.node[p]; sc.pos[u] < 0 && slot[u] >= 0 {
 						sc.pos[u] = int32(len(list))
 						list = append(list, u)
 					}
