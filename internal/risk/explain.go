@@ -140,6 +140,7 @@ func (g *Graph) signal(src int32) kg.RiskSignal {
 type scratch struct {
 	pos     []int32
 	ball    []int32
+	ends    []int32 // ends[d]: how many of the ball's entities are within d links of v
 	best    []float64
 	mark    []uint8
 	head    []int32
@@ -184,6 +185,7 @@ func (g *Graph) putScratch(sc *scratch) { g.scratch.Put(sc) }
 func (g *Graph) denseBall(di int, v int32, hops int, sc *scratch, slot []int32) []int32 {
 	list := append(sc.ball[:0], v)
 	sc.pos[v] = 0
+	sc.ends = append(sc.ends[:0], 1)
 	if rev := g.reverse(di); rev != nil {
 		front := []int32{v}
 		for range hops {
@@ -197,6 +199,7 @@ func (g *Graph) denseBall(di int, v int32, hops int, sc *scratch, slot []int32) 
 				}
 			}
 			front = list[next:]
+			sc.ends = append(sc.ends, int32(len(list)))
 		}
 	}
 	sc.ball = list // a ball of a hub's surroundings is big: keep its storage for the next
@@ -243,10 +246,14 @@ func (g *Graph) chain(di int, src, v int32, hops int, sc *scratch, ball []int32)
 	front = append(front, message{from, best[fi]})
 	for h := 1; h <= hops && len(front) > 0; h++ {
 		next = next[:0]
+		// Reached in round h, an entity more than hops-h links from v can lead to no chain
+		// that ends in time, nor can anything it reaches; and since an entity is reached in
+		// time only in rounds before such late ones, skipping them changes no chain.
+		within := sc.ends[min(hops-h, len(sc.ends)-1)]
 		for _, m := range front {
 			for p := a.start[m.x]; p < a.start[m.x+1]; p++ {
 				yi := sc.pos[a.node[p]]
-				if yi < 0 {
+				if yi < 0 || yi >= within {
 					continue
 				}
 				if s := m.c * a.fac[p]; s > best[yi] {
