@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"runtime"
 	"slices"
@@ -493,17 +494,11 @@ func (c *comparison) name(ctx context.Context, cs []report.Change, ids map[strin
 				missing = append(missing, id)
 			}
 		}
-		for len(missing) > 0 {
-			n := min(len(missing), store.MaxIDs)
-			got, err := c.s.store.Entities(ctx, missing[:n], at)
-			if err != nil {
-				return fmt.Errorf("name the causes: %w", err)
-			}
-			for id, e := range got {
-				ents[id] = e
-			}
-			missing = missing[n:]
+		got, err := c.s.entitiesByID(ctx, missing, at)
+		if err != nil {
+			return fmt.Errorf("name the causes: %w", err)
 		}
+		maps.Copy(ents, got)
 	}
 	name := func(id string) string {
 		if e, ok := ents[id]; ok && e.Name != "" {

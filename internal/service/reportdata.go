@@ -167,9 +167,13 @@ func (s *Service) DataQuality(ctx context.Context, snap report.SnapshotInfo, sta
 			ids = append(ids, f.named...)
 		}
 	}
-	names, err := s.entityNames(ctx, ids, at)
+	ents, err := s.entitiesByID(ctx, ids, at)
 	if err != nil {
-		return report.Quality{}, err
+		return report.Quality{}, fmt.Errorf("name the listed facts: %w", err)
+	}
+	names := make(map[string]string, len(ents))
+	for id, e := range ents {
+		names[id] = e.Name
 	}
 	q.Unsourced, q.Inferred, q.Disputed, q.StaleSources = unsourced.refs(names), inferred.refs(names), disputed.refs(names), stale.refs(names)
 	return q, nil
@@ -215,23 +219,4 @@ func (l *qualityList) refs(names map[string]string) []report.FactRef {
 		}
 	}
 	return out
-}
-
-// entityNames reads the names of these entities at a moment; absent ones have none.
-func (s *Service) entityNames(ctx context.Context, ids []string, at At) (map[string]string, error) {
-	names := map[string]string{}
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	for len(ids) > 0 {
-		n := min(len(ids), store.MaxIDs)
-		ents, err := s.store.Entities(ctx, ids[:n], at)
-		if err != nil {
-			return nil, fmt.Errorf("read the names of %d entities: %w", n, err)
-		}
-		for id, e := range ents {
-			names[id] = e.Name
-		}
-		ids = ids[n:]
-	}
-	return names, nil
 }

@@ -181,16 +181,12 @@ func (s *Service) scoreRows(ctx context.Context, at At) ([]snapRow, error) {
 				missing = append(missing, sc.EntityID)
 			}
 		}
-		for len(missing) > 0 {
-			n := min(len(missing), store.MaxIDs)
-			ents, err := s.store.Entities(ctx, missing[:n], at)
-			if err != nil {
-				return nil, fmt.Errorf("read %d scored entities: %w", n, err)
-			}
-			for _, e := range ents {
-				names[e.ID] = named{e.Name, e.Kind}
-			}
-			missing = missing[n:]
+		ents, err := s.entitiesByID(ctx, missing, at)
+		if err != nil {
+			return nil, fmt.Errorf("name the scored entities: %w", err)
+		}
+		for _, e := range ents {
+			names[e.ID] = named{e.Name, e.Kind}
 		}
 		for i, sc := range ranked {
 			top, ok, err := res.TopSource(sc.EntityID, d)
