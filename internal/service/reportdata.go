@@ -197,8 +197,7 @@ type qualityList struct {
 
 func (l *qualityList) note(count *int, group int, id string, describe func() listedFact) {
 	*count++
-	before := func(f listedFact) int { return cmp.Or(cmp.Compare(f.group, group), strings.Compare(f.ref.ID, id)) }
-	i, _ := slices.BinarySearchFunc(l.facts, 0, func(f listedFact, _ int) int { return before(f) })
+	i, _ := slices.BinarySearchFunc(l.facts, listedFact{group: group, ref: report.FactRef{ID: id}}, byGroupAndID)
 	if i >= report.QualityListMax {
 		return
 	}
@@ -208,6 +207,10 @@ func (l *qualityList) note(count *int, group int, id string, describe func() lis
 	if len(l.facts) > report.QualityListMax {
 		l.facts = l.facts[:report.QualityListMax]
 	}
+}
+
+func byGroupAndID(a, b listedFact) int {
+	return cmp.Or(cmp.Compare(a.group, b.group), strings.Compare(a.ref.ID, b.ref.ID))
 }
 
 func (l *qualityList) refs(names map[string]string) []report.FactRef {

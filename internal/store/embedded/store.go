@@ -840,22 +840,16 @@ func (s *Store) Snapshot(ctx context.Context, at store.At) (kg.Snapshot, error) 
 	snap := kg.Snapshot{AsOf: at.AsOf, KnownAt: at.KnownAt, Entities: make([]kg.Entity, 0, len(s.ids)),
 		Relationships: make([]kg.Relationship, 0, len(s.rels)), Signals: make([]kg.RiskSignal, 0, len(s.sigs))}
 	relIDs := make([]string, 0, len(s.rels))
-	for i, id := range s.ids {
-		if err := stopped(ctx, i); err != nil {
-			return kg.Snapshot{}, err
-		}
-		e, ok := s.entityAt(id, at)
-		if !ok {
-			continue
-		}
-		snap.Entities = append(snap.Entities, e)
-		snap.Signals = append(snap.Signals, s.signalsAt(id, at)...)
-		for _, a := range s.out[id] {
-			if r, ok := s.relAt(a.rel, at); ok {
-				snap.Relationships = append(snap.Relationships, r)
-				relIDs = append(relIDs, a.id)
-			}
-		}
+	err := s.walk(ctx, at, store.FactVisitor{
+		Entity: func(e kg.Entity) error { snap.Entities = append(snap.Entities, e); return nil },
+		Relationship: func(id string, r kg.Relationship) error {
+			snap.Relationships, relIDs = append(snap.Relationships, r), append(relIDs, id)
+			return nil
+		},
+		Signal: func(g kg.RiskSignal) error { snap.Signals = append(snap.Signals, g); return nil },
+	})
+	if err != nil {
+		return kg.Snapshot{}, err
 	}
 	slices.SortFunc(snap.Signals, func(a, b kg.RiskSignal) int { return strings.Compare(a.ID, b.ID) })
 	// Walking the entities in id order and each one's relationships by type and id gives id
@@ -883,6 +877,11 @@ func (s *Store) Walk(ctx context.Context, at store.At, v store.FactVisitor) erro
 	if err := s.usable(ctx); err != nil {
 		return err
 	}
+	return s.walk(ctx, at, v)
+}
+
+// walk is Walk for a caller holding s.mu; Snapshot collects what it hands over.
+func (s *Store) walk(ctx context.Context, at store.At, v store.FactVisitor) error {
 	step := 0
 	each := func(fn func(id string) error) error {
 		for _, id := range s.ids {
