@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	ucli "github.com/urfave/cli/v3"
 
 	"riskgraph/internal/atomicfile"
@@ -42,8 +43,36 @@ func loadFlags() []ucli.Flag {
 	}
 }
 
+// loadOptions are the load flags' options, with the load's progress shown on standard
+// error: a bar per phase on a terminal, a log line at the end of each phase otherwise.
 func loadOptions(cmd *ucli.Command) service.LoadOptions {
-	return service.LoadOptions{BatchSize: cmd.Int("batch"), Workers: cmd.Int("workers")}
+	return service.LoadOptions{BatchSize: cmd.Int("batch"), Workers: cmd.Int("workers"), Progress: loadProgress(cmd)}
+}
+
+func loadProgress(cmd *ucli.Command) func(phase string, done, total int) {
+	w, log := cmd.Root().ErrWriter, logger(cmd)
+	var bar *progressbar.ProgressBar
+	var began time.Time
+	return func(phase string, done, total int) {
+		if done == 0 {
+			began = time.Now()
+			if isTerminal(w) {
+				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(phase),
+					progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetWidth(30), progressbar.OptionClearOnFinish())
+			}
+		}
+		if bar != nil {
+			_ = bar.Set(done)
+		}
+		if done == total && total > 0 {
+			took := time.Since(began)
+			if bar != nil {
+				_ = bar.Finish()
+			}
+			log.Info("load phase written", "phase", phase, "rows", total, "took", took.Round(time.Millisecond),
+				"rows_per_s", int(float64(total)/took.Seconds()))
+		}
+	}
 }
 
 func synthCommand() *ucli.Command {

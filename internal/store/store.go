@@ -268,6 +268,14 @@ type Writer interface {
 	Apply(ctx context.Context, b kg.Batch, by string) (WriteResult, error)
 }
 
+// A Bulker is a backend that can share work between the Apply calls of one bulk load
+// (Checked.Load): what one call learns, such as where the entities it wrote are, saves the
+// next calls a lookup. Bulk returns a Writer for one load's calls, safe for concurrent use;
+// each of its Apply calls is as atomic and as checked as the backend's own.
+type Bulker interface {
+	Bulk() Writer
+}
+
 // SoleWriter is implemented by a backend whose data only this process changes (the embedded
 // store holds its file's lock): what the process derives from the data then stays true until
 // its own next write, so it may keep derived results, such as a whole-graph risk pass, for

@@ -278,13 +278,22 @@ func retractedIDs(b kg.Batch) []string {
 // Apply writes a checked batch in one transaction, as one write recorded by by: all of it,
 // or none.
 func (s *Store) Apply(ctx context.Context, b kg.Batch, by string) (store.WriteResult, error) {
+	return s.apply(ctx, b, by, nil)
+}
+
+// apply is Apply, looking up in known (when not nil) the element ids of the entities the
+// batch refers to before it seeks them, and adding to it those of every entity the write
+// read or created, once the write has committed.
+func (s *Store) apply(ctx context.Context, b kg.Batch, by string, known *elementIDs) (store.WriteResult, error) {
 	x := indexBatch(b)
 	var res store.WriteResult
 	var err error
 	var found []typeCount // stored rows found per type, on the types read before writing
+	var last *applier
 	for attempt := 1; ; attempt++ {
 		err = s.write(ctx, func(tx *txn) error {
-			a := &applier{s: s, tx: tx, b: b, x: x, by: by, attempt: attempt}
+			a := &applier{s: s, tx: tx, b: b, x: x, by: by, attempt: attempt, known: known}
+			last = a
 			var err error
 			res, found, err = a.run(ctx)
 			return err
@@ -306,6 +315,9 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch, by string) (store.WriteRe
 	}
 	for _, f := range found {
 		s.relsStored[f.t].Store(f.n > 0)
+	}
+	if known != nil {
+		known.add(last.nodes) // the last attempt's, the one that committed
 	}
 	return res, nil
 }
@@ -331,6 +343,7 @@ type applier struct {
 	x       *batchIndex
 	by      string
 	attempt int
+	known   *elementIDs // of entities earlier writes of a bulk load met, or nil
 
 	stored store.Histories
 	nodes  map[string]string // entity id -> element id, for every entity read or created
@@ -485,14 +498,20 @@ func (a *applier) readNodes(ctx context.Context, cypher string, ids []string, ha
 }
 
 // readEndpoints records the element ids of the entities the batch refers to but does not
-// hold (Checked made sure they exist).
+// hold (Checked made sure they exist), from a.known or else from the index.
 func (a *applier) readEndpoints(ctx context.Context) error {
 	var ids []string
 	for _, id := range a.x.endpoints {
-		if _, ok := a.nodes[id]; !ok {
-			ids = append(ids, id)
+		if _, ok := a.nodes[id]; ok {
+			continue
 		}
+		if eid, ok := a.known.get(id); ok {
+			a.nodes[id] = eid
+			continue
+		}
+		ids = append(ids, id)
 	}
+
 	for chunk := range slices.Chunk(ids, chunkSize) {
 		recs, err := a.tx.run(ctx, endpointState, map[string]any{"ids": chunk})
 		if err != nil {

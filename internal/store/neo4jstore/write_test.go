@@ -2,6 +2,7 @@ package neo4jstore
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -283,4 +284,68 @@ func TestWriteOutcomeAtTheDeadline(t *testing.T) {
 			t.Error("the write reported success but is not stored")
 		}
 	})
+}
+
+// TestLoadFindsItsOwnEntitiesByElementID checks that a bulk load looks no endpoint up by id
+// when the load itself wrote the entities (the calls share their element ids), while a
+// lone Apply of relationships does look its endpoints up; both read back the same.
+func TestLoadFindsItsOwnEntitiesByElementID(t *testing.T) {
+	s := openShared(t)
+	ctx := context.Background()
+	var b kg.Batch
+	for i := range 40 {
+		v, p := fmt.Sprintf("vendor:v%02d", i), fmt.Sprintf("product:p%02d", i)
+		b.Entities = append(b.Entities, kg.Entity{ID: v, Kind: kg.KindVendor, Name: v}, kg.Entity{ID: p, Kind: kg.KindProduct, Name: p})
+		b.Relationships = append(b.Relationships, kg.Relationship{Type: kg.RelMakes, From: v, To: p})
+	}
+	looksUp := func(stmts []string) int {
+		return len(slices.DeleteFunc(stmts, func(c string) bool { return c != endpointState }))
+	}
+	stmts := traced(t, s.raw, func() {
+		if _, err := s.Load(ctx, b, "test", store.LoadOptions{BatchSize: 10, Workers: 2}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n := looksUp(stmts); n != 0 {
+		t.Errorf("the load looked endpoints up %d times; want 0", n)
+	}
+	loaded := storedRels(t, s, b.Relationships)
+
+	wipe(t, s.raw)
+	if _, err := s.Apply(ctx, kg.Batch{Entities: b.Entities}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	stmts = traced(t, s.raw, func() {
+		if _, err := s.Apply(ctx, kg.Batch{Relationships: b.Relationships}, "test"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n := looksUp(stmts); n != 1 {
+		t.Errorf("an Apply of relationships looked their endpoints up %d times; want 1", n)
+	}
+	if applied := storedRels(t, s, b.Relationships); !reflect.DeepEqual(applied, loaded) || len(loaded) != len(b.Relationships) {
+		t.Errorf("loaded relationships %v; applied ones %v", loaded, applied)
+	}
+}
+
+// storedRels reads back the outgoing relationships of the sources of rels, as sorted
+// "from-TYPE->to" ids.
+func storedRels(t *testing.T, s testStore, rels []kg.Relationship) []string {
+	t.Helper()
+	var from []string
+	for _, r := range rels {
+		from = append(from, r.From)
+	}
+	pages, err := s.Relationships(context.Background(), store.RelQuery{EntityIDs: from, Direction: kg.Out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, p := range pages {
+		for _, r := range p.Items {
+			ids = append(ids, r.ID())
+		}
+	}
+	slices.Sort(ids)
+	return ids
 }

@@ -317,15 +317,44 @@ func testAtomicBatch(t *testing.T, s *store.Checked) {
 }
 
 // testLoad: Load writes every row of a batch through many small Apply calls in flight at
-// once (here crowding onto hub entities), reads back as one Apply would, reports a second
-// run as unchanged, and rejects an invalid batch before writing any of it.
+// once (here crowding onto hub entities, and relationships joining entities that earlier
+// calls created), tells its progress phase by phase, reads back as one Apply would, reports
+// a second run as unchanged, and rejects an invalid batch before writing any of it.
 func testLoad(t *testing.T, s *store.Checked) {
 	ctx := t.Context()
 	b := hubGraph(60)
-	opt := store.LoadOptions{BatchSize: 7, Workers: 3}
+	type call struct {
+		phase       string
+		done, total int
+	}
+	var calls []call
+	opt := store.LoadOptions{BatchSize: 7, Workers: 3, Progress: func(phase string, done, total int) {
+		calls = append(calls, call{phase, done, total})
+	}}
 	res, err := s.Load(ctx, b, "test", opt)
 	if err != nil {
 		t.Fatalf("load: %v", err)
+	}
+	var phases []string
+	for i, c := range calls {
+		if c.done == 0 {
+			phases = append(phases, c.phase)
+		} else if prev := calls[i-1]; prev.phase != c.phase || prev.done >= c.done || c.done > c.total {
+			t.Errorf("progress call %d: %+v after %+v", i, c, prev)
+		}
+		if i+1 == len(calls) || calls[i+1].done == 0 {
+			if c.done != c.total {
+				t.Errorf("phase %s ended at %d of %d rows", c.phase, c.done, c.total)
+			}
+		}
+	}
+	if want := []string{"entities", "relationships", "signals"}; !slices.Equal(phases, want) {
+		t.Errorf("progress phases %v; want %v", phases, want)
+	}
+	for _, c := range calls {
+		if want := map[string]int{"entities": len(b.Entities), "relationships": len(b.Relationships), "signals": len(b.Signals)}[c.phase]; c.total != want {
+			t.Errorf("progress of %s: total %d; want %d", c.phase, c.total, want)
+		}
 	}
 	wantIDs(t, "created", sorted(res.Created), sortedIDs(b))
 	snap := unversioned(get(t, s.Snapshot, store.AsOf(0)))
