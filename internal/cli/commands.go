@@ -55,8 +55,8 @@ func loadProgress(cmd *ucli.Command) func(phase string, done, total int) {
 	var began time.Time
 	return func(phase string, done, total int) {
 		if done == 0 {
-			began = time.Now()
-			if isTerminal(w) {
+			began, bar = time.Now(), nil
+			if total > 0 && isTerminal(w) {
 				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(phase),
 					progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetWidth(30), progressbar.OptionClearOnFinish())
 			}
