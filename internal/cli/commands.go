@@ -58,7 +58,7 @@ func loadProgress(cmd *ucli.Command) func(phase string, done, total int) {
 			began, bar = time.Now(), nil
 			if total > 0 && isTerminal(w) {
 				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(phase),
-					progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetWidth(30), progressbar.OptionClearOnFinish())
+					progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("rows"), progressbar.OptionSetWidth(30), progressbar.OptionClearOnFinish())
 			}
 		}
 		if bar != nil {
