@@ -393,6 +393,9 @@ func (b Batch) Validate() error {
 	if err := b.validateRows(); err != nil {
 		return err
 	}
+	if len(b.Retractions)+len(b.Corrections) == 0 {
+		return nil // what follows checks them against the rows
+	}
 	rows := make(map[string]bool, len(b.Entities)+len(b.Relationships)+len(b.Signals))
 	for _, e := range b.Entities {
 		rows[e.ID] = true

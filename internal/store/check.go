@@ -520,15 +520,11 @@ func (c *Checked) checkWrite(ctx context.Context, b kg.Batch) (kg.Batch, error) 
 		return b, err
 	}
 	b = normalize(b)
-	in := make(map[string]bool, len(b.Entities)+len(b.Relationships)+len(b.Signals))
+	// Only entities are referred to from within a batch: a retraction of a row the batch
+	// writes is invalid, and Validate has said so.
+	in := make(map[string]bool, len(b.Entities))
 	for _, e := range b.Entities {
 		in[e.ID] = true
-	}
-	for _, r := range b.Relationships {
-		in[r.ID()] = true
-	}
-	for _, g := range b.Signals {
-		in[g.ID] = true
 	}
 	type ref struct{ field, id, what string }
 	var refs []ref
