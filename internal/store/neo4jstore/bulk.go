@@ -11,12 +11,13 @@ import (
 // Bulk returns a Writer for the Apply calls of one bulk load. It remembers the element id
 // of every entity its calls created or looked up, so that a later call (the relationships
 // and signals of entities an earlier call created, in a typical import) finds its endpoints
-// by element id without an index seek, about half of what Neo4j spent on each relationship.
+// by element id without an index seek (in interleaved warm 100k/500k imports, the
+// relationship phase took about 9.1 s with this and 10.4 s without).
 //
-// An element id names a node for as long as the node exists, and riskgraph never deletes a
-// node (DeleteAll, for tests, aside), so a remembered id stays right for the whole load. A
-// stale one could only be missed, never mistaken for another fact's node: each write checks
-// that it wrote every row it was given, and fails otherwise.
+// An element id names a node for as long as the node exists, and riskgraph deletes no node
+// (DeleteAll, for tests, aside, and no load runs beside it), so a remembered id names the
+// same entity for the whole load. Only ids a committed write read or created are
+// remembered: a rolled-back creation's ids may be handed out again.
 func (s *Store) Bulk() store.Writer {
 	return &bulkWriter{s: s, known: &elementIDs{m: map[string]string{}}}
 }

@@ -511,7 +511,6 @@ func (a *applier) readEndpoints(ctx context.Context) error {
 		}
 		ids = append(ids, id)
 	}
-
 	for chunk := range slices.Chunk(ids, chunkSize) {
 		recs, err := a.tx.run(ctx, endpointState, map[string]any{"ids": chunk})
 		if err != nil {
