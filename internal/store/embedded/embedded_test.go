@@ -344,11 +344,7 @@ func TestBulkIndexKeepsAdjacencyOrder(t *testing.T) {
 			}
 		}
 	}
-	check("bulk write", bulk)
-	bulk.Close()
-	reopened := store.Check(open(t, path))
-	t.Cleanup(func() { reopened.Close() })
-	check("reopened", reopened)
+	checkReopened(t, path, bulk, "bulk write", check)
 }
 
 // TestBulkIndexKeepsSearch writes entities in batches large enough to be indexed in bulk (the
@@ -415,8 +411,15 @@ func TestBulkIndexKeepsSearch(t *testing.T) {
 			}
 		}
 	}
-	check("bulk writes", bulk)
-	bulk.Close()
+	checkReopened(t, path, bulk, "bulk writes", check)
+}
+
+// checkReopened runs check on s (the store of the file at path, named what), closes s and
+// runs check again on the store the file opens as.
+func checkReopened(t *testing.T, path string, s *store.Checked, what string, check func(string, *store.Checked)) {
+	t.Helper()
+	check(what, s)
+	s.Close()
 	reopened := store.Check(open(t, path))
 	t.Cleanup(func() { reopened.Close() })
 	check("reopened", reopened)
