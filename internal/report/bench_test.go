@@ -2,11 +2,13 @@ package report_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -73,16 +75,29 @@ func benchReport(b *testing.B, svc *service.Service, src report.Source) {
 		b.Fatal(err)
 	}
 	var r report.Report
+	// Each step's time is logged, to say where a run goes.
+	var steps []string
+	last, step := time.Now(), ""
+	o.Progress = func(s string, _, _ int) {
+		if step != "" {
+			steps = append(steps, fmt.Sprintf("%s %s", step, time.Since(last).Round(10*time.Millisecond)))
+		}
+		last, step = time.Now(), s
+	}
 	b.ResetTimer()
 	for b.Loop() {
 		o.AsOf = 20160101
+		steps, last, step = nil, time.Now(), ""
 		var err error
 		if r, err = report.Build(ctx, src, o); err != nil {
 			b.Fatal(err)
 		}
+		o.Progress("write the four formats", 0, 0)
 		if _, err := report.Save(dir, r, report.Formats(), 20); err != nil {
 			b.Fatal(err)
 		}
+		o.Progress("", 0, 0)
+		b.Logf("steps: %s", strings.Join(steps, "; "))
 	}
 	b.StopTimer()
 	changes := 0
