@@ -126,9 +126,12 @@ func (s *Service) DataQuality(ctx context.Context, snap report.SnapshotInfo, sta
 		},
 		Relationship: func(id string, r kg.Relationship) error {
 			ref := func() listedFact {
+				// The summary closes over copies, not over r: r would then be moved to the
+				// heap on every call, millions of times, for the few facts listed.
+				from, t, to := r.From, r.Type, r.To
 				return listedFact{ref: report.FactRef{ID: id, Kind: "RELATIONSHIP", Date: r.Validity.From},
-					named: []string{r.From, r.To}, summary: func(n map[string]string) string {
-						return cmp.Or(n[r.From], r.From) + " " + string(r.Type) + " " + cmp.Or(n[r.To], r.To)
+					named: []string{from, to}, summary: func(n map[string]string) string {
+						return cmp.Or(n[from], from) + " " + string(t) + " " + cmp.Or(n[to], to)
 					}}
 			}
 			if len(r.Sources) == 0 {
@@ -144,9 +147,10 @@ func (s *Service) DataQuality(ctx context.Context, snap report.SnapshotInfo, sta
 		},
 		Signal: func(g kg.RiskSignal) error {
 			ref := func() listedFact {
+				e, d := g.EntityID, g.Dimension // as for relationships
 				return listedFact{ref: report.FactRef{ID: g.ID, Kind: "SIGNAL", Date: g.Validity.From},
-					named: []string{g.EntityID}, summary: func(n map[string]string) string {
-						return string(g.Dimension) + " signal on " + cmp.Or(n[g.EntityID], g.EntityID)
+					named: []string{e}, summary: func(n map[string]string) string {
+						return string(d) + " signal on " + cmp.Or(n[e], e)
 					}}
 			}
 			if len(g.Sources) == 0 {
