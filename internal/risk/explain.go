@@ -314,10 +314,7 @@ func (g *Graph) link(di int, p, x int32) Link {
 		Flow:           fl, Weight: g.model.weight[g.eType[e]][di][fi], Confidence: g.eConf[e],
 		Share: g.share(int(e)), ShareFactor: g.shareFactor(di, int(e)),
 	}
-	if g.rels != nil && g.eRow[e] >= 0 {
-		r := g.rels[g.eRow[e]]
-		lk.Inferred, lk.Sources, lk.Validity, lk.Version = r.Inferred, r.Sources, r.Validity, r.Version
-	}
+	g.facts.link(e, &lk)
 	return lk
 }
 

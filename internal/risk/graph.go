@@ -25,9 +25,8 @@ type Graph struct {
 	eFrom, eTo []int32
 	eType      []uint8
 	eConf      []float64
-	eShare     []float64         // OWNED_BY share in percent, 0 when not known; nil when no edge has one
-	eRow       []int32           // row of the edge in rels, or -1
-	rels       []kg.Relationship // the compiled snapshot's relationships (for citations), or nil
+	eShare     []float64 // OWNED_BY share in percent, 0 when not known; nil when no edge has one
+	facts      edgeFacts // what explanations cite of each edge's relationship
 
 	sigID  []string // ascending; a risk source is its index here
 	sigEnt []int32
@@ -81,8 +80,7 @@ type Builder struct {
 	eType      []uint8
 	eConf      []float64
 	eShare     []float64
-	eRow       []int32
-	rels       []kg.Relationship
+	facts      edgeFacts
 
 	sigID  []string
 	sigEnt []int32
@@ -121,31 +119,32 @@ func (b *Builder) Entity(id string) int32 {
 
 // Edge adds a relationship of type t from one entity to another; confidence 0 means 1.
 func (b *Builder) Edge(from, to int32, t kg.RelType, confidence float64) {
-	b.edge(from, to, t, confidence, 0, -1)
+	b.edge(from, to, t, confidence, 0)
 }
 
 // OwnedBy adds an OWNED_BY relationship with the share (percent, 0 = not known) that to owns of from.
 func (b *Builder) OwnedBy(from, to int32, confidence, share float64) {
-	b.edge(from, to, kg.RelOwnedBy, confidence, share, -1)
+	b.edge(from, to, kg.RelOwnedBy, confidence, share)
 }
 
-func (b *Builder) edge(from, to int32, t kg.RelType, confidence, share float64, row int32) {
+// edge adds an edge and reports whether it did (a bad one fails the build instead).
+func (b *Builder) edge(from, to int32, t kg.RelType, confidence, share float64) bool {
 	ti := slices.Index(kg.RelTypes, t)
 	switch {
 	case ti < 0:
 		b.fail(kg.Invalid("relationship", "unknown relationship type %q", t))
-		return
+		return false
 	case from < 0 || to < 0 || int(from) >= len(b.ids) || int(to) >= len(b.ids):
 		b.fail(kg.Invalid("relationship", "%s edge names entity %d or %d of %d", t, from, to, len(b.ids)))
-		return
+		return false
 	case confidence == 0:
 		confidence = 1
 	case math.IsNaN(confidence) || confidence < 0 || confidence > 1:
 		b.fail(kg.Invalid("relationship.confidence", "confidence %v of a %s edge must be in (0,1]", confidence, t))
-		return
+		return false
 	case math.IsNaN(share) || share < 0 || share > 100:
 		b.fail(kg.Invalid("relationship.share", "share %v of a %s edge must be in [0,100]", share, t))
-		return
+		return false
 	}
 	if share != 0 || b.eShare != nil {
 		for len(b.eShare) < len(b.eFrom) {
@@ -157,12 +156,7 @@ func (b *Builder) edge(from, to int32, t kg.RelType, confidence, share float64, 
 	b.eTo = append(b.eTo, to)
 	b.eType = append(b.eType, uint8(ti))
 	b.eConf = append(b.eConf, confidence)
-	if row >= 0 || b.eRow != nil {
-		for len(b.eRow) < len(b.eFrom)-1 {
-			b.eRow = append(b.eRow, -1)
-		}
-		b.eRow = append(b.eRow, row)
-	}
+	return true
 }
 
 // Signal adds a risk signal with a unique id on an entity.
@@ -196,7 +190,7 @@ func (b *Builder) Build() (*Graph, error) {
 	if b.err != nil {
 		return nil, fmt.Errorf("compile risk graph: %w", b.err)
 	}
-	g := &Graph{model: b.model, asOf: b.asOf, rels: b.rels, sigs: b.sigs}
+	g := &Graph{model: b.model, asOf: b.asOf, sigs: b.sigs}
 
 	// Entities in id order; remap edge and signal ends when they came in another order.
 	g.ids = b.ids
@@ -238,7 +232,8 @@ func (b *Builder) Build() (*Graph, error) {
 			b.eShare = append(b.eShare, 0)
 		}
 	}
-	g.eFrom, g.eTo, g.eType, g.eConf, g.eRow, g.eShare = b.eFrom, b.eTo, b.eType, b.eConf, b.eRow, b.eShare
+	b.facts.pad(n)
+	g.eFrom, g.eTo, g.eType, g.eConf, g.eShare, g.facts = b.eFrom, b.eTo, b.eType, b.eConf, b.eShare, b.facts
 	if !inOrder {
 		perm := make([]int32, n)
 		for i := range perm {
@@ -247,9 +242,7 @@ func (b *Builder) Build() (*Graph, error) {
 		slices.SortFunc(perm, func(x, y int32) int { return cmp.Compare(key(int(x)), key(int(y))) })
 		g.eFrom, g.eTo = permute(b.eFrom, perm), permute(b.eTo, perm)
 		g.eType, g.eConf = permute(b.eType, perm), permute(b.eConf, perm)
-		if b.eRow != nil {
-			g.eRow = permute(b.eRow, perm)
-		}
+		g.facts.permute(perm)
 		if b.eShare != nil {
 			g.eShare = permute(b.eShare, perm)
 		}
@@ -260,9 +253,7 @@ func (b *Builder) Build() (*Graph, error) {
 			}
 		}
 	}
-	if g.eRow == nil {
-		g.eRow = make([]int32, 0) // never indexed: rels is nil
-	}
+	g.facts.verIndex, g.facts.lastVer = nil, nil
 
 	// Signals in id order: a risk source is its signal's index, so ties break by signal id.
 	perm := make([]int32, len(b.sigID))
@@ -383,43 +374,205 @@ func (g *Graph) reverse(di int) *csr {
 // Compile compiles a snapshot for model m. When s.AsOf is set, facts not valid then are
 // ignored (as kg.Snapshot.ValidAt would drop them), so an unfiltered snapshot is safe;
 // a zero AsOf takes the snapshot as it is. Relationships and signals whose entities are
-// absent are ignored. The graph keeps references to s's relationships and signals, for the
-// citations explanations show; s must not be changed afterwards.
+// absent are ignored. The graph keeps what explanations cite of each relationship and
+// signal, sharing their citations with s: those must not be changed afterwards.
 func Compile(m *Model, s kg.Snapshot) (*Graph, error) {
-	b := NewBuilder(m, len(s.Entities), len(s.Relationships))
-	b.asOf = s.AsOf
-	valid := func(v kg.Validity) bool { return s.AsOf == 0 || v.ValidAt(s.AsOf) }
-	index := make(map[string]int32, len(s.Entities))
+	c := NewCompiler(m, s.AsOf, len(s.Entities), len(s.Relationships))
 	for _, e := range s.Entities {
-		if !valid(e.Validity) {
-			continue
+		if err := c.Entity(e); err != nil {
+			return nil, err
 		}
-		if _, dup := index[e.ID]; dup {
-			return nil, fmt.Errorf("compile risk graph: %w", kg.Invalid("entities", "entity %q appears twice", e.ID))
-		}
-		index[e.ID] = b.Entity(e.ID)
 	}
-	b.rels, b.sigs = s.Relationships, s.Signals
-	b.eRow = make([]int32, 0, len(s.Relationships))
-	for i, r := range s.Relationships {
-		from, okf := index[r.From]
-		to, okt := index[r.To]
-		if !okf || !okt || !valid(r.Validity) || r.Type.Valid() && !m.carries(r.Type) {
-			continue // a type the model gives no weight (BINDS, COMPLIED_WITH…) is on no chain
+	for _, r := range s.Relationships {
+		if err := c.Relationship(r); err != nil {
+			return nil, err
 		}
-		if r.From == r.To {
-			return nil, fmt.Errorf("compile risk graph: %w", kg.Invalid("relationships", "relationship %q joins an entity to itself", r.ID()))
-		}
-		b.edge(from, to, r.Type, r.Confidence, r.Share, int32(i))
 	}
-	for i, g := range s.Signals {
-		e, ok := index[g.EntityID]
-		if !ok || !valid(g.Validity) {
-			continue
+	for _, g := range s.Signals {
+		if err := c.Signal(g); err != nil {
+			return nil, err
 		}
-		b.signal(g.ID, e, g.Dimension, g.Severity, int32(i))
 	}
-	return b.Build()
+	return c.Graph()
+}
+
+// Compiler compiles a Graph from facts handed over one at a time, in the order store.Walk
+// hands them over: every entity, then relationships and signals. It keeps only what the
+// graph needs of each fact, so a whole-graph pass holds no copy of the store's facts: at 1M
+// entities and 5M relationships, a snapshot of them is about 1.4 GB, the graph a fraction.
+type Compiler struct {
+	b     *Builder
+	asOf  kg.Date
+	index map[string]int32 // entity id → index, until Graph
+	later bool             // a relationship or signal was added: no more entities
+	// the From of the last relationship and its index: a walk hands over the relationships
+	// of one entity one after another.
+	lastFrom string
+	lastIdx  int32
+	lastOK   bool
+}
+
+// NewCompiler starts a graph of the facts valid on asOf (0: every fact handed over) for
+// model m; entities and relationships are capacity hints.
+func NewCompiler(m *Model, asOf kg.Date, entities, relationships int) *Compiler {
+	b := NewBuilder(m, entities, relationships)
+	b.asOf = asOf
+	return &Compiler{b: b, asOf: asOf, index: make(map[string]int32, entities)}
+}
+
+// Reserve makes room for this many more entities and relationships, when they are known
+// before they are added.
+func (c *Compiler) Reserve(entities, relationships int) {
+	b := c.b
+	b.ids = slices.Grow(b.ids, entities)
+	b.eFrom, b.eTo = slices.Grow(b.eFrom, relationships), slices.Grow(b.eTo, relationships)
+	b.eType, b.eConf = slices.Grow(b.eType, relationships), slices.Grow(b.eConf, relationships)
+	b.facts.meta = slices.Grow(b.facts.meta, relationships)
+	if len(c.index) == 0 {
+		c.index = make(map[string]int32, entities)
+	}
+}
+
+func (c *Compiler) valid(v kg.Validity) bool { return c.asOf == 0 || v.ValidAt(c.asOf) }
+
+// Entity adds an entity. Every entity comes before the first relationship or signal: those
+// naming an entity not added are left out, as facts about entities not valid on the date.
+func (c *Compiler) Entity(e kg.Entity) error {
+	if c.later {
+		return fmt.Errorf("compile risk graph: entity %q after relationships or signals", e.ID)
+	}
+	if !c.valid(e.Validity) {
+		return nil
+	}
+	if _, dup := c.index[e.ID]; dup {
+		return fmt.Errorf("compile risk graph: %w", kg.Invalid("entities", "entity %q appears twice", e.ID))
+	}
+	c.index[e.ID] = c.b.Entity(e.ID)
+	return nil
+}
+
+// Relationship adds a relationship, unless it is not valid on the date, an end is missing
+// or the model gives its type no weight (BINDS, COMPLIED_WITH…: it is on no chain).
+func (c *Compiler) Relationship(r kg.Relationship) error {
+	if !c.later || r.From != c.lastFrom {
+		c.lastIdx, c.lastOK = c.index[r.From]
+		c.lastFrom = r.From
+	}
+	c.later = true
+	from, okf := c.lastIdx, c.lastOK
+	to, okt := c.index[r.To]
+	if !okf || !okt || !c.valid(r.Validity) || r.Type.Valid() && !c.b.model.carries(r.Type) {
+		return nil
+	}
+	if r.From == r.To {
+		return fmt.Errorf("compile risk graph: %w", kg.Invalid("relationships", "relationship %q joins an entity to itself", r.ID()))
+	}
+	if c.b.edge(from, to, r.Type, r.Confidence, r.Share) {
+		c.b.facts.add(len(c.b.eFrom)-1, r)
+	}
+	return nil
+}
+
+// Signal adds a risk signal, unless it is not valid on the date or its entity is missing.
+func (c *Compiler) Signal(g kg.RiskSignal) error {
+	c.later = true
+	e, ok := c.index[g.EntityID]
+	if !ok || !c.valid(g.Validity) {
+		return nil
+	}
+	c.b.sigs = append(c.b.sigs, g)
+	c.b.signal(g.ID, e, g.Dimension, g.Severity, int32(len(c.b.sigs)-1))
+	return nil
+}
+
+// Graph compiles what was added. The Compiler must not be used afterwards.
+func (c *Compiler) Graph() (*Graph, error) {
+	c.index = nil
+	return c.b.Build()
+}
+
+// edgeFacts holds, per edge, what an explanation cites of the relationship the edge came
+// from: its days, its version, whether it was inferred, its citations. A graph keeps these
+// instead of the relationships themselves (20 bytes an edge and no pointer for the collector
+// to follow, against 144 bytes and seven): versions and citations are kept in tables that
+// edges index, a version once however many edges share it. A Builder graph has none.
+type edgeFacts struct {
+	meta     []edgeMeta // by edge; nil when no edge has facts
+	versions []kg.Version
+	sources  [][]kg.Citation
+	verIndex map[kg.Version]int32 // index in versions, while building
+	lastVer  *kg.Version          // the last version added, while building
+	lastIdx  int32                // and its index in versions
+}
+
+type edgeMeta struct {
+	valid    kg.Validity
+	version  int32 // in versions, or -1
+	sources  int32 // in sources, or -1
+	inferred bool
+}
+
+// noFacts is the meta of an edge whose relationship is not known.
+var noFacts = edgeMeta{version: -1, sources: -1}
+
+// add records the facts of relationship r, the source of edge e.
+func (f *edgeFacts) add(e int, r kg.Relationship) {
+	for len(f.meta) < e {
+		f.meta = append(f.meta, noFacts)
+	}
+	m := edgeMeta{valid: r.Validity, version: -1, sources: -1, inferred: r.Inferred}
+	if v := r.Version; v != nil {
+		// A store hands the same version value to many facts (all the rows of one write):
+		// the same pointer again needs no lookup.
+		if v != f.lastVer {
+			i, ok := f.verIndex[*v]
+			if !ok {
+				if f.verIndex == nil {
+					f.verIndex = map[kg.Version]int32{}
+				}
+				i = int32(len(f.versions))
+				f.versions = append(f.versions, *v)
+				f.verIndex[*v] = i
+			}
+			f.lastVer, f.lastIdx = v, i
+		}
+		m.version = f.lastIdx
+	}
+	if len(r.Sources) > 0 {
+		m.sources = int32(len(f.sources))
+		f.sources = append(f.sources, r.Sources)
+	}
+	f.meta = append(f.meta, m)
+}
+
+// pad gives the edges before n without facts those of an unknown relationship, once any
+// edge has facts.
+func (f *edgeFacts) pad(n int) {
+	for f.meta != nil && len(f.meta) < n {
+		f.meta = append(f.meta, noFacts)
+	}
+}
+
+// permute reorders the facts as Build reorders the edges: new edge i is old edge perm[i].
+func (f *edgeFacts) permute(perm []int32) {
+	if f.meta != nil {
+		f.meta = permute(f.meta, perm)
+	}
+}
+
+// link fills in the relationship's facts of a link that crosses edge e.
+func (f *edgeFacts) link(e int32, lk *Link) {
+	if f.meta == nil {
+		return
+	}
+	m := f.meta[e]
+	lk.Inferred, lk.Validity = m.inferred, m.valid
+	if m.version >= 0 {
+		lk.Version = &f.versions[m.version]
+	}
+	if m.sources >= 0 {
+		lk.Sources = f.sources[m.sources]
+	}
 }
 
 // ball returns the entities from which risk in dimension di reaches v within hops steps,

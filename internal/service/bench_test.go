@@ -130,3 +130,45 @@ func BenchmarkCoverage(b *testing.B) {
 	lat.Report(b)
 	b.ReportMetric(float64(covered)/float64(b.N), "covered/op")
 }
+
+// passDay is the date of BenchmarkStorePass's last pass: every run asks for new dates.
+var passDay = kg.Date(20150101)
+
+// BenchmarkStorePass measures a whole-graph pass read from the embedded store, as a ranking
+// or a report of a date no pass was cached for makes one: walk the facts, compile the
+// graph, score it. Each iteration asks for another date, so each makes a new pass. It reports
+// the heap a finished pass holds ("held-MiB": live heap once the service has cached the
+// last passes, less what it held before, per pass kept). With RISKGRAPH_BENCH_REPORT_DB it
+// opens that store file (made by `riskgraph synth --data FILE`) instead of the 100k graph.
+func BenchmarkStorePass(b *testing.B) {
+	var svc *service.Service
+	if path := os.Getenv("RISKGRAPH_BENCH_REPORT_DB"); path != "" {
+		s, err := embedded.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		svc = service.New(s, risk.DefaultModel())
+		b.Cleanup(func() { svc.Close() })
+	} else {
+		svc, _, _ = load100k(b)
+	}
+	ctx := context.Background()
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	passes := 0
+	b.ResetTimer()
+	for b.Loop() {
+		passDay = passDay.AddDays(1)
+		passes++
+		if _, err := svc.Ranking(ctx, service.RankingQuery{Dimension: kg.DimForeignInfluence, At: service.At{AsOf: passDay},
+			Page: store.Page{First: 1}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	var after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(min(passes, 4))/(1<<20), "held-MiB")
+}

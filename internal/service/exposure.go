@@ -283,14 +283,23 @@ func (s *Service) runPass(p *pass, k passKey) {
 	}
 }
 
+// pass scores every entity at a moment. The graph is compiled from the facts as the store
+// walks them, so the pass never holds a copy of them all (on the embedded store the walk
+// reads them in place).
 func (s *Service) pass(ctx context.Context, at At, hops int) (*risk.Result, error) {
-	snap, err := s.store.Snapshot(ctx, at)
+	c := risk.NewCompiler(s.model, at.AsOf, 0, 0)
+	err := s.store.Walk(ctx, at, store.FactVisitor{
+		Sizes:        c.Reserve,
+		Entity:       c.Entity,
+		Relationship: func(_ string, r kg.Relationship) error { return c.Relationship(r) },
+		Signal:       c.Signal,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("snapshot as of %s: %w", at.AsOf, err)
+		return nil, fmt.Errorf("read the facts as of %s: %w", at.AsOf, err)
 	}
-	g, err := risk.Compile(s.model, snap)
+	g, err := c.Graph()
 	if err != nil {
-		return nil, fmt.Errorf("compile snapshot: %w", err)
+		return nil, err
 	}
 	return g.Run(ctx, risk.Options{MaxHops: hops})
 }

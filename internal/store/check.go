@@ -464,6 +464,9 @@ func (c *Checked) Walk(ctx context.Context, at At, v FactVisitor) error {
 	if err != nil {
 		return err
 	}
+	if v.Sizes != nil {
+		v.Sizes(len(snap.Entities), len(snap.Relationships))
+	}
 	for _, e := range snap.Entities {
 		if v.Entity != nil {
 			if err := v.Entity(e); err != nil {

@@ -295,6 +295,9 @@ type Walker interface {
 // id), then every signal, each group in no particular order. A nil function skips its group;
 // an error ends the walk with it.
 type FactVisitor struct {
+	// Sizes, when set, hears first how many entities and relationships the walk may hand
+	// over at most (all those stored), so a visitor can size what it builds.
+	Sizes        func(entities, relationships int)
 	Entity       func(kg.Entity) error
 	Relationship func(id string, r kg.Relationship) error
 	Signal       func(kg.RiskSignal) error

@@ -895,6 +895,9 @@ func (s *Store) walk(ctx context.Context, at store.At, v store.FactVisitor) erro
 		}
 		return nil
 	}
+	if v.Sizes != nil {
+		v.Sizes(len(s.ids), len(s.rels))
+	}
 	if v.Entity != nil {
 		err := each(func(id string) error {
 			if e, ok := s.entityAt(id, at); ok {

@@ -298,7 +298,14 @@ func testSnapshot(t *testing.T, s *store.Checked) {
 func testWalk(t *testing.T, s *store.Checked) {
 	for _, at := range []store.At{store.AsOf(d20170101), store.AsOf(d20180101)} {
 		var got kg.Snapshot
+		sized, sizes := false, [2]int{}
 		err := s.Walk(t.Context(), at, store.FactVisitor{
+			Sizes: func(e, r int) {
+				if sized || len(got.Entities)+len(got.Relationships)+len(got.Signals) > 0 {
+					t.Errorf("walk %v: sizes told twice or after a fact", at)
+				}
+				sized, sizes = true, [2]int{e, r}
+			},
 			Entity: func(e kg.Entity) error { got.Entities = append(got.Entities, e); return nil },
 			Relationship: func(id string, r kg.Relationship) error {
 				if id != r.ID() {
@@ -311,6 +318,9 @@ func testWalk(t *testing.T, s *store.Checked) {
 		})
 		if err != nil {
 			t.Fatalf("walk %v: %v", at, err)
+		}
+		if !sized || sizes[0] < len(got.Entities) || sizes[1] < len(got.Relationships) {
+			t.Errorf("walk %v: sizes %v (told: %v) for %d entities and %d relationships", at, sizes, sized, len(got.Entities), len(got.Relationships))
 		}
 		got.Sort()
 		want := get(t, s.Snapshot, at)

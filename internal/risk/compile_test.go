@@ -1,0 +1,83 @@
+package risk
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"riskgraph/internal/kg"
+)
+
+// TestCompilerKeepsEachEdgesFacts checks that a compiled graph cites, on every link of
+// every chain, the days, version, inference flag and citations of the relationship the link
+// came from, whatever order the relationships came in (reversed here, so Build reorders the
+// edges and their facts with them).
+func TestCompilerKeepsEachEdgesFacts(t *testing.T) {
+	m := engineModel(t)
+	s := kasperskyCase()
+	v1 := &kg.Version{RecordedAt: 10, RecordedBy: "analyst"}
+	v2 := &kg.Version{RecordedAt: 20, RecordedBy: "importer"}
+	for i := range s.Relationships {
+		r := &s.Relationships[i]
+		switch i % 3 {
+		case 0:
+			r.Version = v1
+		case 1:
+			r.Version = &kg.Version{RecordedAt: v2.RecordedAt, RecordedBy: v2.RecordedBy} // equal value, own pointer
+		}
+		if r.Validity.From == 0 {
+			r.Validity.From = kg.Date(19970601 + i)
+		}
+	}
+	s.Relationships[0].Sources = cite("source:bod-17-01", "Russia enacted the law")
+	byID := map[string]kg.Relationship{}
+	for _, r := range s.Relationships {
+		byID[r.ID()] = r
+	}
+	slices.Reverse(s.Relationships)
+	s.AsOf = 20170901
+
+	res := run(t, m, s)
+	links := 0
+	for _, id := range []string{"organization:us-federal-agency", "retailer:best-buy", "product:kaspersky-anti-virus"} {
+		x, err := res.Explain(id, kg.DimForeignInfluence)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range x.Contributions {
+			for _, l := range c.Chain {
+				links++
+				r, ok := byID[l.RelationshipID]
+				if !ok {
+					t.Fatalf("link %s names no relationship of the snapshot", l.RelationshipID)
+				}
+				if l.Validity != r.Validity || l.Inferred != r.Inferred || !slices.Equal(l.Sources, r.Sources) {
+					t.Errorf("link %s: validity %v inferred %v sources %v, relationship has %v %v %v",
+						l.RelationshipID, l.Validity, l.Inferred, l.Sources, r.Validity, r.Inferred, r.Sources)
+				}
+				if (l.Version == nil) != (r.Version == nil) || l.Version != nil && *l.Version != *r.Version {
+					t.Errorf("link %s: version %v, relationship has %v", l.RelationshipID, l.Version, r.Version)
+				}
+			}
+		}
+	}
+	if links < 5 {
+		t.Fatalf("only %d links explained: the case should give chains of several steps", links)
+	}
+}
+
+// TestCompilerWantsEntitiesFirst checks that an entity handed over after a relationship is
+// refused rather than silently leaving out the relationships that named it.
+func TestCompilerWantsEntitiesFirst(t *testing.T) {
+	c := NewCompiler(engineModel(t), 0, 0, 0)
+	if err := c.Entity(kg.Entity{ID: "vendor:a", Kind: kg.KindVendor, Name: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Relationship(kg.Relationship{Type: kg.RelHeadquarteredIn, From: "vendor:a", To: "government:b"}); err != nil {
+		t.Fatal(err)
+	}
+	err := c.Entity(kg.Entity{ID: "government:b", Kind: kg.KindGovernment, Name: "B"})
+	if err == nil || !strings.Contains(err.Error(), "after relationships") {
+		t.Fatalf("entity after a relationship: %v", err)
+	}
+}
