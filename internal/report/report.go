@@ -90,10 +90,17 @@ func Build(ctx context.Context, src Source, o Options) (Report, error) {
 	}
 	progress(2)
 	if prev != nil {
-		before := map[string]float64{}
+		// By dimension, then entity: no key is built per score. The previous scores of one
+		// dimension share one array, not an allocation each (a million at 1M entities).
+		before := map[kg.Dimension]map[string]float64{}
 		err = src.SnapshotScores(ctx, prev.ID, func(d kg.Dimension, s []Score) error {
+			m := before[d]
+			if m == nil {
+				m = map[string]float64{}
+				before[d] = m
+			}
 			for _, x := range s {
-				before[string(d)+"\x00"+x.EntityID] = x.Score
+				m[x.EntityID] = x.Score
 			}
 			return nil
 		})
@@ -102,9 +109,10 @@ func Build(ctx context.Context, src Source, o Options) (Report, error) {
 		}
 		for i := range r.Dimensions {
 			dr := &r.Dimensions[i]
+			m, was := before[dr.Dimension], make([]float64, len(dr.Scores))
 			for j := range dr.Scores {
-				p := before[string(dr.Dimension)+"\x00"+dr.Scores[j].EntityID]
-				dr.Scores[j].Previous = &p
+				was[j] = m[dr.Scores[j].EntityID]
+				dr.Scores[j].Previous = &was[j]
 			}
 		}
 		err = src.SnapshotChanges(ctx, prev.ID, cur.ID, o.Threshold, func(d kg.Dimension, c []Change) error {
