@@ -24,7 +24,8 @@ type Source interface {
 	// the newest earlier-dated one it is compared with (nil when there is none).
 	RecordSnapshot(ctx context.Context, asOf kg.Date, keep int) (cur SnapshotInfo, prev *SnapshotInfo, err error)
 	// SnapshotScores calls fn with the snapshot's scores, one dimension after another in
-	// model order, each in rank order.
+	// model order, each in rank order. fn may neither keep nor change a batch it is given
+	// (the service hands over its cached rows): it copies what it keeps.
 	SnapshotScores(ctx context.Context, snapshotID string, fn func(kg.Dimension, []Score) error) error
 	// SnapshotChanges calls fn with the scores that moved by at least minDelta from snapshot
 	// from to snapshot to, each with its causes, per dimension, biggest move first.
