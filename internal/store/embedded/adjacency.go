@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"cmp"
 	"iter"
 	"slices"
 	"sort"
@@ -9,14 +10,40 @@ import (
 	"riskgraph/internal/kg"
 )
 
-// adj is one relationship seen from one of its entities: enough to filter a walk by type
-// and find the far end without a map lookup. All three fields follow from the id, so an
-// entry never goes stale.
+// adj is one relationship seen from one of its entities: the record itself, so walks need
+// no map lookups, the rank of its type, so a walk by type reads no record, and which end
+// the entity is. The id and the far end follow from the record, so an entry never goes
+// stale. A store holds two entries per relationship: at 16 bytes and one pointer each (they
+// held the id, type and far end as strings before, 56 bytes and four pointers), a store of
+// 5M relationships is 400 MB smaller and its collector follows 30M fewer pointers.
 type adj struct {
-	id    string
-	typ   kg.RelType
-	other string  // the entity at the far end
-	rel   *relRec // the record itself, so walks need no map lookups
+	rel  *relRec
+	rank uint8 // of the type, in typeOrder
+	in   bool  // the entity is the relationship's To
+}
+
+// id is the relationship's id.
+func (a adj) id() string { return a.rel.id }
+
+// typ is the relationship's type.
+func (a adj) typ() kg.RelType { return typeOrder[a.rank] }
+
+// other is the entity at the far end.
+func (a adj) other() string {
+	if a.in {
+		return a.rel.from.id()
+	}
+	return a.rel.to.id()
+}
+
+// typeOrder is the relationship types in the order of their names: adjacency lists are in
+// that order, so the relationships leaving an entity are in id order (from-TYPE->to).
+var typeOrder = slices.Sorted(slices.Values(kg.RelTypes))
+
+// typeRank is t's place in typeOrder, or false for a type riskgraph does not know.
+func typeRank(t kg.RelType) (uint8, bool) {
+	i, ok := slices.BinarySearch(typeOrder, t)
+	return uint8(i), ok
 }
 
 // An adjacency list (the relationships at one entity in one direction) is ordered by type,
@@ -24,10 +51,10 @@ type adj struct {
 // a few types then reads only those runs, not every relationship of a hub, and a page of one
 // type is one run in id order.
 func adjOrder(a, b adj) int {
-	if c := strings.Compare(string(a.typ), string(b.typ)); c != 0 {
+	if c := cmp.Compare(a.rank, b.rank); c != 0 {
 		return c
 	}
-	return strings.Compare(a.id, b.id)
+	return strings.Compare(a.rel.id, b.rel.id)
 }
 
 func insertAdj(list []adj, a adj) []adj {
@@ -40,8 +67,12 @@ func insertAdj(list []adj, a adj) []adj {
 
 // ofType returns the run of list with type t.
 func ofType(list []adj, t kg.RelType) []adj {
-	lo := sort.Search(len(list), func(i int) bool { return list[i].typ >= t })
-	n := sort.Search(len(list)-lo, func(i int) bool { return list[lo+i].typ != t })
+	rank, ok := typeRank(t)
+	if !ok {
+		return nil
+	}
+	lo := sort.Search(len(list), func(i int) bool { return list[i].rank >= rank })
+	n := sort.Search(len(list)-lo, func(i int) bool { return list[lo+i].rank != rank })
 	return list[lo : lo+n]
 }
 
@@ -57,8 +88,8 @@ func runs(list []adj, types []kg.RelType) [][]adj {
 		return out
 	}
 	for len(list) > 0 {
-		t := list[0].typ
-		n := sort.Search(len(list), func(i int) bool { return list[i].typ != t })
+		t := list[0].rank
+		n := sort.Search(len(list), func(i int) bool { return list[i].rank != t })
 		out, list = append(out, list[:n]), list[n:]
 	}
 	return out
@@ -90,7 +121,7 @@ func byID(rs [][]adj, after string) iter.Seq[adj] {
 		heads := make([]int, len(rs))
 		if after != "" {
 			for i, r := range rs {
-				heads[i] = sort.Search(len(r), func(j int) bool { return r[j].id > after })
+				heads[i] = sort.Search(len(r), func(j int) bool { return r[j].rel.id > after })
 			}
 		}
 		if len(rs) == 1 { // one run: no merging
@@ -104,7 +135,7 @@ func byID(rs [][]adj, after string) iter.Seq[adj] {
 		for {
 			best := -1
 			for i, r := range rs {
-				if heads[i] < len(r) && (best < 0 || r[heads[i]].id < rs[best][heads[best]].id) {
+				if heads[i] < len(r) && (best < 0 || r[heads[i]].rel.id < rs[best][heads[best]].rel.id) {
 					best = i
 				}
 			}

@@ -107,6 +107,9 @@ type entityRec struct {
 	rows rows[kg.Entity]
 }
 
+// id is the entity's id.
+func (e *entityRec) id() string { return e.rows[0].ID }
+
 // visible reports whether the entity holds on day d as known at k.
 func (e *entityRec) visible(d kg.Date, k kg.Stamp) bool {
 	if !e.multi {
@@ -117,6 +120,7 @@ func (e *entityRec) visible(d kg.Date, k kg.Stamp) bool {
 
 type relRec struct {
 	fast
+	id       string
 	rows     rows[kg.Relationship]
 	from, to *entityRec // the endpoints' records; records are updated in place, so these stay current
 }
@@ -466,13 +470,17 @@ func (s *Store) index(h store.Histories) error {
 			continue
 		}
 		r := rs[0]
-		rec := &relRec{rows: rs, fast: fastOf(rs), from: s.ents[r.From], to: s.ents[r.To]}
+		rec := &relRec{id: id, rows: rs, fast: fastOf(rs), from: s.ents[r.From], to: s.ents[r.To]}
 		if rec.from == nil || rec.to == nil {
 			return fmt.Errorf("relationship %s: %w", id, errNoEndpoint)
 		}
+		rank, ok := typeRank(r.Type)
+		if !ok {
+			return fmt.Errorf("relationship %s: unknown type %q", id, r.Type)
+		}
 		s.rels[id] = rec
-		add(s.out, r.From, adj{id: id, typ: r.Type, other: r.To, rel: rec})
-		add(s.in, r.To, adj{id: id, typ: r.Type, other: r.From, rel: rec})
+		add(s.out, r.From, adj{rel: rec, rank: rank})
+		add(s.in, r.To, adj{rel: rec, rank: rank, in: true})
 	}
 	for id := range touched {
 		slices.SortFunc(s.out[id], adjOrder)
@@ -705,8 +713,9 @@ func (s *Store) related(rf store.RelatedFilter, at store.At, candidates []string
 		if !a.rel.visibleAt(at.AsOf, at.KnownAt) {
 			continue
 		}
-		if _, ok := slices.BinarySearch(candidates, a.other); ok {
-			ids = append(ids, a.other)
+		other := a.other()
+		if _, ok := slices.BinarySearch(candidates, other); ok {
+			ids = append(ids, other)
 		}
 	}
 	slices.Sort(ids)
@@ -913,7 +922,7 @@ func (s *Store) walk(ctx context.Context, at store.At, v store.FactVisitor) erro
 		err := each(func(id string) error {
 			for _, a := range s.out[id] {
 				if r, ok := s.relAt(a.rel, at); ok {
-					if err := v.Relationship(a.id, r); err != nil {
+					if err := v.Relationship(a.rel.id, r); err != nil {
 						return err
 					}
 				}

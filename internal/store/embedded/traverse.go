@@ -120,7 +120,7 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 					}
 					if !seen[other] {
 						seen[other] = true
-						next = append(next, reached{a.other, other})
+						next = append(next, reached{other.id(), other})
 					}
 				})
 			}
@@ -185,7 +185,7 @@ func (s *Store) Paths(ctx context.Context, q store.PathQuery) ([]store.Path, err
 		for _, run := range s.adjacentRuns(id, kg.Both, q.Types) {
 			for _, a := range run {
 				if r, ok := s.relAt(a.rel, at); ok {
-					hs = append(hs, hop{r, a.other})
+					hs = append(hs, hop{r, a.other()})
 				}
 			}
 		}
