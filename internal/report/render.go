@@ -88,11 +88,12 @@ func writeList[T any](w *bufio.Writer, rows []T, prefix string, write func(row T
 	}
 	w.WriteByte('[')
 	inner := prefix + "  "
+	sep := "\n" + inner
 	for i, row := range rows {
 		if i > 0 {
 			w.WriteByte(',')
 		}
-		w.WriteString("\n" + inner)
+		w.WriteString(sep)
 		if err := write(row, inner); err != nil {
 			return err
 		}
@@ -101,14 +102,23 @@ func writeList[T any](w *bufio.Writer, rows []T, prefix string, write func(row T
 	return err
 }
 
-// marshalInto writes one row with encoding/json, indented under prefix.
+// marshalInto writes one row with encoding/json, indented under prefix, as MarshalIndent
+// would. One encoder and its buffer serve every row of a list, so a list of a million rows
+// does not allocate a buffer per row.
 func marshalInto[T any](w *bufio.Writer) func(row T, prefix string) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	indented := "\x00" // the prefix enc indents with; none is NUL
 	return func(row T, prefix string) error {
-		b, err := json.MarshalIndent(row, prefix, "  ")
-		if err != nil {
+		if prefix != indented {
+			enc.SetIndent(prefix, "  ")
+			indented = prefix
+		}
+		buf.Reset()
+		if err := enc.Encode(row); err != nil {
 			return err
 		}
-		_, err = w.Write(b)
+		_, err := w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))) // Encode ends the value with a newline
 		return err
 	}
 }
