@@ -70,6 +70,24 @@ type Link struct {
 
 // Explain returns the contributions that make up the entity's score in dimension d.
 func (r *Result) Explain(entityID string, d kg.Dimension) (Explanation, error) {
+	ex, err := r.Sources(entityID, d)
+	if err != nil {
+		return ex, err
+	}
+	all := make([]int, len(ex.Contributions))
+	for i := range all {
+		all[i] = i
+	}
+	if err := r.DrawChains(&ex, all...); err != nil {
+		return Explanation{}, err
+	}
+	return ex, nil
+}
+
+// Sources is Explain without the chains: every Contribution's Chain is nil. Drawing a chain
+// is most of an explanation's cost, and a caller that needs only some of them (a report's
+// causes need those of the sources that moved) draws those with DrawChains.
+func (r *Result) Sources(entityID string, d kg.Dimension) (Explanation, error) {
 	v, di, err := r.lookup(entityID, d)
 	if err != nil {
 		return Explanation{}, err
@@ -80,45 +98,83 @@ func (r *Result) Explain(entityID string, d kg.Dimension) (Explanation, error) {
 		EntityID: entityID, Dimension: d, AsOf: g.asOf, ModelVersion: g.model.version, MaxHops: r.hops,
 		Score: s.Score, Intrinsic: s.Intrinsic, Propagated: s.Propagated,
 	}
-	L := r.dims[di]
-	if L == nil || L.slot[v] < 0 {
-		return ex, nil
-	}
-	l := L.slot[v]
-	var own, far []entry // each group already strongest first
-	depth := 0           // the longest chain to find
-	for _, e := range L.entries(l) {
-		if e.hop == 0 {
-			own = append(own, e)
-		} else {
-			far = append(far, e)
-			depth = max(depth, int(e.hop))
-		}
-	}
-	var sc *scratch
-	var ball []int32
-	if len(far) > 0 {
-		// Every entity on a chain of h links to v is within h links upstream of v, so the
-		// ball need only reach as far as the longest chain, not the hop cap: around a hub,
-		// each extra hop can multiply the ball.
-		sc = g.getScratch()
-		ball = g.denseBall(di, v, depth, sc, L.slot)
-		defer func() { clearBall(sc, ball); g.putScratch(sc) }()
+	es := r.ordered(v, di)
+	if len(es) > 0 {
+		ex.Contributions = make([]Contribution, 0, len(es))
 	}
 	rest := 1.0
-	for _, e := range append(own, far...) {
+	for _, e := range es {
 		c := Contribution{Signal: g.signal(e.src), Strength: e.str}
 		c.Share = c.Strength * rest
 		rest *= 1 - c.Strength
-		if e.hop > 0 {
-			c.Chain, err = g.chain(di, e.src, v, int(e.hop), sc, ball)
-			if err != nil {
-				return Explanation{}, fmt.Errorf("explain %s %s: %w", entityID, d, err)
-			}
-		}
 		ex.Contributions = append(ex.Contributions, c)
 	}
 	return ex, nil
+}
+
+// ordered returns v's label entries in dimension di in the order of Explanation.Contributions:
+// its own signals, then the sources brought in by chains, each group strongest first.
+func (r *Result) ordered(v int32, di int) []entry {
+	L := r.dims[di]
+	if L == nil || L.slot[v] < 0 {
+		return nil
+	}
+	es := L.entries(L.slot[v])
+	out := make([]entry, 0, len(es))
+	for _, e := range es {
+		if e.hop == 0 {
+			out = append(out, e)
+		}
+	}
+	for _, e := range es {
+		if e.hop > 0 {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// DrawChains sets the Chain of the contributions at positions idx of ex, an explanation
+// Sources gave for this result. The entities around ex's entity are gathered once for all of
+// them.
+func (r *Result) DrawChains(ex *Explanation, idx ...int) error {
+	v, di, err := r.lookup(ex.EntityID, ex.Dimension)
+	if err != nil {
+		return err
+	}
+	g := r.g
+	es := r.ordered(v, di)
+	if len(es) != len(ex.Contributions) {
+		return fmt.Errorf("explain %s %s: the explanation has %d contributions, the result %d",
+			ex.EntityID, ex.Dimension, len(ex.Contributions), len(es))
+	}
+	// Every entity on a chain of h links to v is within h links upstream of v, so the ball
+	// need only reach as far as the longest chain drawn, not the hop cap: around a hub, each
+	// extra hop can multiply the ball.
+	depth := 0
+	for _, i := range idx {
+		if i < 0 || i >= len(es) {
+			return fmt.Errorf("explain %s %s: no contribution %d", ex.EntityID, ex.Dimension, i)
+		}
+		depth = max(depth, int(es[i].hop))
+	}
+	if depth == 0 {
+		return nil
+	}
+	sc := g.getScratch()
+	ball := g.denseBall(di, v, depth, sc, r.dims[di].slot)
+	defer func() { clearBall(sc, ball); g.putScratch(sc) }()
+	for _, i := range idx {
+		e := es[i]
+		if e.hop == 0 {
+			continue
+		}
+		ex.Contributions[i].Chain, err = g.chain(di, e.src, v, int(e.hop), sc, ball)
+		if err != nil {
+			return fmt.Errorf("explain %s %s: %w", ex.EntityID, ex.Dimension, err)
+		}
+	}
+	return nil
 }
 
 // signal returns source src as a kg.RiskSignal.

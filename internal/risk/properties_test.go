@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"reflect"
+	"slices"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -218,6 +219,44 @@ func TestPropertyExplanationRecomposes(t *testing.T) {
 					t.Fatal(err)
 				}
 				checkExplanation(t, m, e.ID, x)
+			}
+		}
+	})
+}
+
+// Property 6b: Sources with the chains of any subset drawn is Explain with the other
+// chains left out: the same contributions in the same order, and the same chains.
+func TestPropertyChainsDrawnApart(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		m := drawModel(t).model(t)
+		s := drawSnapshot(t)
+		r := run(t, m, s)
+		for _, e := range s.Entities {
+			for _, d := range testDims {
+				full, err := r.Explain(e.ID, d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				part, err := r.Sources(e.ID, d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var idx []int
+				want := full
+				want.Contributions = slices.Clone(full.Contributions)
+				for i := range want.Contributions {
+					if rapid.Bool().Draw(t, "draw") {
+						idx = append(idx, i)
+					} else {
+						want.Contributions[i].Chain = nil
+					}
+				}
+				if err := r.DrawChains(&part, idx...); err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(part, want) {
+					t.Fatalf("%s %s, chains %v drawn:\n got %+v\nwant %+v", e.ID, d, idx, part, want)
+				}
 			}
 		}
 	})

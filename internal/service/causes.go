@@ -256,15 +256,11 @@ func (c *comparison) explain(ctx context.Context, cs []report.Change) error {
 				if err := gctx.Err(); err != nil {
 					return err
 				}
-				old, err := explainIn(before, cs[i].EntityID, cs[i].Dimension)
+				causes, err := c.causes(before, after, cs[i].EntityID, cs[i].Dimension)
 				if err != nil {
 					return err
 				}
-				cur, err := explainIn(after, cs[i].EntityID, cs[i].Dimension)
-				if err != nil {
-					return err
-				}
-				cs[i].Causes = c.causes(old, cur)
+				cs[i].Causes = causes
 			}
 		})
 	}
@@ -280,22 +276,31 @@ func (c *comparison) explain(ctx context.Context, cs []report.Change) error {
 	return c.name(ctx, cs, names)
 }
 
-// explainIn explains an entity's score in a pass; an entity the pass does not hold has no
-// contributions.
-func explainIn(res *risk.Result, id string, d kg.Dimension) (risk.Explanation, error) {
+// sourcesIn lists the sources of an entity's score in a pass, without their chains; an
+// entity the pass does not hold has none.
+func sourcesIn(res *risk.Result, id string, d kg.Dimension) (risk.Explanation, error) {
 	if _, ok := res.Graph().Index(id); !ok {
 		return risk.Explanation{EntityID: id, Dimension: d}, nil
 	}
-	ex, err := res.Explain(id, d)
+	ex, err := res.Sources(id, d)
 	if err != nil {
 		return ex, fmt.Errorf("explain %s in %s: %w", id, d, err)
 	}
 	return ex, nil
 }
 
-// causes compares the contributions of one score in the two snapshots.
-func (c *comparison) causes(old, cur risk.Explanation) []report.Cause {
-	type pair struct{ old, cur *risk.Contribution }
+// causes compares the contributions of one score in the two snapshots' passes. Only the
+// sources that moved are looked at closely, so only their chains are drawn.
+func (c *comparison) causes(before, after *risk.Result, id string, d kg.Dimension) ([]report.Cause, error) {
+	old, err := sourcesIn(before, id, d)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := sourcesIn(after, id, d)
+	if err != nil {
+		return nil, err
+	}
+	type pair struct{ old, cur int } // positions in old's and cur's contributions, -1 if none
 	bySignal := map[string]*pair{}
 	var order []string
 	add := func(cs []risk.Contribution, now bool) {
@@ -303,14 +308,14 @@ func (c *comparison) causes(old, cur risk.Explanation) []report.Cause {
 			id := cs[i].Signal.ID
 			p, ok := bySignal[id]
 			if !ok {
-				p = &pair{}
+				p = &pair{-1, -1}
 				bySignal[id] = p
 				order = append(order, id)
 			}
 			if now {
-				p.cur = &cs[i]
+				p.cur = i
 			} else {
-				p.old = &cs[i]
+				p.old = i
 			}
 		}
 	}
@@ -320,28 +325,49 @@ func (c *comparison) causes(old, cur risk.Explanation) []report.Cause {
 	// strength held but whose share moved was only pushed aside by a mover: the mover's
 	// cause is its cause too, so the movers share the whole change of the score.
 	type mover struct {
-		p     *pair
-		delta float64
+		old, cur *risk.Contribution
+		delta    float64
 	}
 	var movers []mover
+	var drawOld, drawCur []int // the chains sourceCauses looks at
 	sum := 0.0
 	for _, id := range order {
 		p := bySignal[id]
+		var m mover
 		var was, is float64
-		if p.old != nil {
-			was = p.old.Share
+		if p.old >= 0 {
+			m.old = &old.Contributions[p.old]
+			was = m.old.Share
 		}
-		if p.cur != nil {
-			is = p.cur.Share
+		if p.cur >= 0 {
+			m.cur = &cur.Contributions[p.cur]
+			is = m.cur.Share
 		}
-		if p.old != nil && p.cur != nil && math.Abs(p.cur.Strength-p.old.Strength) < shareEpsilon {
+		if m.old != nil && m.cur != nil && math.Abs(m.cur.Strength-m.old.Strength) < shareEpsilon {
 			continue
 		}
 		if math.Abs(is-was) < shareEpsilon {
 			continue
 		}
-		movers = append(movers, mover{p, is - was})
+		if lookAtCur(m.old, m.cur) {
+			drawCur = append(drawCur, p.cur)
+		} else {
+			drawOld = append(drawOld, p.old)
+		}
+		m.delta = is - was
+		movers = append(movers, m)
 		sum += is - was
+	}
+	for _, side := range []struct {
+		res *risk.Result
+		ex  *risk.Explanation
+		idx []int
+	}{{before, &old, drawOld}, {after, &cur, drawCur}} {
+		if len(side.idx) > 0 {
+			if err := side.res.DrawChains(side.ex, side.idx...); err != nil {
+				return nil, fmt.Errorf("explain %s in %s: %w", id, d, err)
+			}
+		}
 	}
 	if total := cur.Score - old.Score; math.Abs(sum) > shareEpsilon && sum*total > 0 {
 		for i := range movers {
@@ -350,7 +376,7 @@ func (c *comparison) causes(old, cur risk.Explanation) []report.Cause {
 	}
 	var all []report.Cause
 	for _, m := range movers {
-		all = append(all, c.sourceCauses(m.p.old, m.p.cur, m.delta)...)
+		all = append(all, c.sourceCauses(m.old, m.cur, m.delta)...)
 	}
 	// One fact that moved several sources (a relationship every chain crosses) is one cause.
 	out := []report.Cause{}
@@ -365,7 +391,13 @@ func (c *comparison) causes(old, cur risk.Explanation) []report.Cause {
 		out = append(out, ca)
 	}
 	slices.SortStableFunc(out, func(a, b report.Cause) int { return cmp.Compare(math.Abs(b.Delta), math.Abs(a.Delta)) })
-	return out
+	return out, nil
+}
+
+// lookAtCur says which side of a moving source sourceCauses inspects: the later one when the
+// source rose (or came), the earlier one when it fell (or went).
+func lookAtCur(old, cur *risk.Contribution) bool {
+	return cur != nil && (old == nil || cur.Strength >= old.Strength)
 }
 
 // sourceCauses finds the facts behind one source's move: what on its chain now was not
@@ -376,7 +408,7 @@ func (c *comparison) sourceCauses(old, cur *risk.Contribution, delta float64) []
 		visible func(kg.Validity, *kg.Version) bool
 		moment  report.SnapshotInfo // the moment at which the facts of look must be missing
 	)
-	if cur != nil && (old == nil || cur.Strength >= old.Strength) {
+	if lookAtCur(old, cur) {
 		look, moment = cur, c.from
 	} else {
 		look, moment = old, c.to
