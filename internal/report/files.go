@@ -5,8 +5,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+
+	"golang.org/x/sync/errgroup"
 
 	"riskgraph/internal/atomicfile"
 )
@@ -51,29 +54,40 @@ func FileName(r Report, ext string) string { return "report-" + r.Snapshot.AsOf.
 
 // Save renders the report in each of the formats into files staged beside their targets in
 // dir, and only when all are rendered puts each under its name (atomically), so a run that
-// fails leaves the previous files as they were; nothing is held in memory whole. top bounds
-// the Markdown lists. It returns the paths written.
-func Save(dir string, r Report, exts []string, top int) (_ []string, err error) {
+// fails leaves the previous files as they were; nothing is held in memory whole. The formats
+// render side by side, one per core: they only read the report. top bounds the Markdown
+// lists. It returns the paths written.
+func Save(dir string, r Report, exts []string, top int) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create report directory: %w", err)
 	}
-	var staged []*atomicfile.Staged
+	var paths []string
+	var write []func(io.Writer) error
+	for _, f := range formats {
+		if slices.Contains(exts, f.ext) {
+			paths = append(paths, filepath.Join(dir, FileName(r, f.ext)))
+			write = append(write, func(w io.Writer) error { return f.write(w, r, top) })
+		}
+	}
+	staged := make([]*atomicfile.Staged, len(paths))
 	defer func() {
 		for _, s := range staged {
-			s.Discard() // a no-op for a committed file
+			if s != nil {
+				s.Discard() // a no-op for a committed file
+			}
 		}
 	}()
-	var paths []string
-	for _, f := range formats {
-		if !slices.Contains(exts, f.ext) {
-			continue
-		}
-		path := filepath.Join(dir, FileName(r, f.ext))
-		s, err := atomicfile.Stage(path, func(w io.Writer) error { return f.write(w, r, top) })
-		if err != nil {
-			return nil, err
-		}
-		staged, paths = append(staged, s), append(paths, path)
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range paths {
+		g.Go(func() error {
+			s, err := atomicfile.Stage(paths[i], write[i])
+			staged[i] = s
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	for i, s := range staged {
 		if err := s.Commit(); err != nil {
