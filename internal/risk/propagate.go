@@ -531,9 +531,33 @@ func (r *Result) TopSource(entityID string, d kg.Dimension) (Source, bool, error
 	if L == nil || L.slot[v] < 0 || L.hdr[L.slot[v]].cnt == 0 {
 		return Source{}, false, nil
 	}
+	return r.top(L, v), true, nil
+}
+
+// top is the strongest source of v, which L reached.
+func (r *Result) top(L *labels, v int32) Source {
 	e := L.entries(L.slot[v])[0]
 	return Source{SignalID: r.g.sigID[e.src], EntityID: r.g.ids[r.g.sigEnt[e.src]], Severity: r.g.sigSev[e.src],
-		Strength: e.str, Hops: int(e.hop)}, true, nil
+		Strength: e.str, Hops: int(e.hop)}
+}
+
+// RankingTops is Ranking of every entity with a score in dimension d, and beside each score
+// its strongest source, as TopSource gives it (a zero Source, with no SignalID, when it has
+// none). It spares a caller that wants both for every entity a lookup by id per entity.
+func (r *Result) RankingTops(d kg.Dimension) ([]Score, []Source, error) {
+	scores, err := r.Ranking(d, 0, 0)
+	if err != nil || len(scores) == 0 {
+		return scores, nil, err
+	}
+	di, _ := dimIndex(d) // Ranking checked it
+	L := r.dims[di]
+	tops := make([]Source, len(scores))
+	for i, v := range r.ranked[di].idx {
+		if L.hdr[L.slot[v]].cnt > 0 {
+			tops[i] = r.top(L, v)
+		}
+	}
+	return scores, tops, nil
 }
 
 func (r *Result) score(v int32, di int, withSources bool) Score {

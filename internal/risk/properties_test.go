@@ -205,6 +205,39 @@ func TestPropertyTopSourceIsScoresFirst(t *testing.T) {
 	})
 }
 
+// RankingTops pairs Ranking's scores, in the same order, with TopSource's answers.
+func TestPropertyRankingTopsIsRankingAndTopSource(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := drawSnapshot(t)
+		r := run(t, drawModel(t).model(t), s)
+		for _, d := range testDims {
+			want, err := r.Ranking(d, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, tops, err := r.RankingTops(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) || len(tops) != len(want) {
+				t.Fatalf("%s: RankingTops gave %d scores and %d tops, Ranking %d scores", d, len(got), len(tops), len(want))
+			}
+			for i, sc := range want {
+				top, ok, err := r.TopSource(sc.EntityID, d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !ok {
+					top = Source{}
+				}
+				if tops[i] != top {
+					t.Fatalf("%s %s: top %+v, TopSource %+v", sc.EntityID, d, tops[i], top)
+				}
+			}
+		}
+	})
+}
+
 // Property 6: every explanation recomposes its score, and each chain really carries its
 // signal with the stated strength within the hop cap.
 func TestPropertyExplanationRecomposes(t *testing.T) {

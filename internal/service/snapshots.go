@@ -10,9 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"riskgraph/internal/kg"
 	"riskgraph/internal/report"
@@ -171,7 +174,7 @@ func (s *Service) scoreRows(ctx context.Context, at At) ([]snapRow, error) {
 	}
 	rows := make([]snapRow, 0, n)
 	for _, d := range s.model.Dimensions() {
-		ranked, err := res.Ranking(d, 0, 0)
+		ranked, tops, err := res.RankingTops(d)
 		if err != nil {
 			return nil, fmt.Errorf("rank %s: %w", d, err)
 		}
@@ -189,13 +192,9 @@ func (s *Service) scoreRows(ctx context.Context, at At) ([]snapRow, error) {
 			names[e.ID] = named{e.Name, e.Kind}
 		}
 		for i, sc := range ranked {
-			top, ok, err := res.TopSource(sc.EntityID, d)
-			if err != nil {
-				return nil, fmt.Errorf("score %s: %w", sc.EntityID, err)
-			}
 			nm := names[sc.EntityID]
 			r := snapRow{E: sc.EntityID, N: nm.name, K: nm.kind, D: d, R: i + 1, S: sc.Score, I: sc.Intrinsic, P: sc.Propagated}
-			if ok {
+			if top := tops[i]; top.SignalID != "" {
 				r.Top = &snapSource{Sig: top.SignalID, E: top.EntityID, N: names[top.EntityID].name, Str: top.Strength, Hops: top.Hops}
 			}
 			rows = append(rows, r)
@@ -206,23 +205,33 @@ func (s *Service) scoreRows(ctx context.Context, at At) ([]snapRow, error) {
 
 // encodeRows packs rows into gzip-compressed JSON-lines chunks.
 func encodeRows(rows []snapRow) ([][]byte, error) {
-	var chunks [][]byte
-	for start := 0; start < len(rows); start += snapshotRowsPerChunk {
-		var buf bytes.Buffer
-		zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-		if err != nil {
-			return nil, err
-		}
-		enc := json.NewEncoder(zw)
-		for _, r := range rows[start:min(start+snapshotRowsPerChunk, len(rows))] {
-			if err := enc.Encode(r); err != nil {
-				return nil, fmt.Errorf("encode snapshot row: %w", err)
+	chunks := make([][]byte, (len(rows)+snapshotRowsPerChunk-1)/snapshotRowsPerChunk)
+	// Chunks are compressed apart: encode them side by side, one per core.
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range chunks {
+		g.Go(func() error {
+			var buf bytes.Buffer
+			zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+			if err != nil {
+				return err
 			}
-		}
-		if err := zw.Close(); err != nil {
-			return nil, fmt.Errorf("compress snapshot chunk: %w", err)
-		}
-		chunks = append(chunks, buf.Bytes())
+			enc := json.NewEncoder(zw)
+			start := i * snapshotRowsPerChunk
+			for _, r := range rows[start:min(start+snapshotRowsPerChunk, len(rows))] {
+				if err := enc.Encode(r); err != nil {
+					return fmt.Errorf("encode snapshot row: %w", err)
+				}
+			}
+			if err := zw.Close(); err != nil {
+				return fmt.Errorf("compress snapshot chunk: %w", err)
+			}
+			chunks[i] = buf.Bytes()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return chunks, nil
 }
