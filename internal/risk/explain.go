@@ -70,15 +70,16 @@ type Link struct {
 
 // Explain returns the contributions that make up the entity's score in dimension d.
 func (r *Result) Explain(entityID string, d kg.Dimension) (Explanation, error) {
-	ex, err := r.Sources(entityID, d)
+	v, di, err := r.lookup(entityID, d)
 	if err != nil {
-		return ex, err
+		return Explanation{}, err
 	}
-	all := make([]int, len(ex.Contributions))
+	ex, es := r.sources(entityID, v, di)
+	all := make([]int, len(es))
 	for i := range all {
 		all[i] = i
 	}
-	if err := r.DrawChains(&ex, all...); err != nil {
+	if err := r.drawChains(&ex, v, di, es, all); err != nil {
 		return Explanation{}, err
 	}
 	return ex, nil
@@ -92,10 +93,17 @@ func (r *Result) Sources(entityID string, d kg.Dimension) (Explanation, error) {
 	if err != nil {
 		return Explanation{}, err
 	}
+	ex, _ := r.sources(entityID, v, di)
+	return ex, nil
+}
+
+// sources is Sources of entity v in dimension di, with the label entries of its
+// contributions, in their order.
+func (r *Result) sources(entityID string, v int32, di int) (Explanation, []entry) {
 	g := r.g
 	s := r.score(v, di, false)
 	ex := Explanation{
-		EntityID: entityID, Dimension: d, AsOf: g.asOf, ModelVersion: g.model.version, MaxHops: r.hops,
+		EntityID: entityID, Dimension: kg.Dimensions[di], AsOf: g.asOf, ModelVersion: g.model.version, MaxHops: r.hops,
 		Score: s.Score, Intrinsic: s.Intrinsic, Propagated: s.Propagated,
 	}
 	es := r.ordered(v, di)
@@ -109,7 +117,7 @@ func (r *Result) Sources(entityID string, d kg.Dimension) (Explanation, error) {
 		rest *= 1 - c.Strength
 		ex.Contributions = append(ex.Contributions, c)
 	}
-	return ex, nil
+	return ex, es
 }
 
 // ordered returns v's label entries in dimension di in the order of Explanation.Contributions:
@@ -142,12 +150,18 @@ func (r *Result) DrawChains(ex *Explanation, idx ...int) error {
 	if err != nil {
 		return err
 	}
-	g := r.g
 	es := r.ordered(v, di)
 	if len(es) != len(ex.Contributions) {
 		return fmt.Errorf("explain %s %s: the explanation has %d contributions, the result %d",
 			ex.EntityID, ex.Dimension, len(ex.Contributions), len(es))
 	}
+	return r.drawChains(ex, v, di, es, idx)
+}
+
+// drawChains is DrawChains for entity v in dimension di, whose label entries, in the order of
+// ex's contributions, are es.
+func (r *Result) drawChains(ex *Explanation, v int32, di int, es []entry, idx []int) error {
+	g := r.g
 	// Every entity on a chain of h links to v is within h links upstream of v, so the ball
 	// need only reach as far as the longest chain drawn, not the hop cap: around a hub, each
 	// extra hop can multiply the ball.
@@ -169,6 +183,7 @@ func (r *Result) DrawChains(ex *Explanation, idx ...int) error {
 		if e.hop == 0 {
 			continue
 		}
+		var err error
 		ex.Contributions[i].Chain, err = g.chain(di, e.src, v, int(e.hop), sc, ball)
 		if err != nil {
 			return fmt.Errorf("explain %s %s: %w", ex.EntityID, ex.Dimension, err)
