@@ -105,13 +105,15 @@ func uniqueTypes(ts []kg.RelType) []kg.RelType {
 // adjacentRuns returns the runs of the relationships at an entity in a direction (Both: out
 // and in), of the given types or of all.
 func (s *Store) adjacentRuns(id string, dir kg.Direction, types []kg.RelType) [][]adj {
-	switch dir {
-	case kg.Out:
-		return runs(s.out[id], types)
-	case kg.In:
-		return runs(s.in[id], types)
+	e := s.ents[id]
+	if e == nil {
+		return nil
 	}
-	return append(runs(s.out[id], types), runs(s.in[id], types)...)
+	switch dir {
+	case kg.Out, kg.In:
+		return runs(e.adjacent(dir), types)
+	}
+	return append(runs(e.out, types), runs(e.in, types)...)
 }
 
 // byID yields the entries of rs, each run sorted by id, in id order, from the first id after

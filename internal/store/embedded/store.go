@@ -51,8 +51,6 @@ type Store struct {
 	ids      []string             // every entity id, sorted
 	byKind   map[kg.Kind][]string // entity ids per kind, sorted
 	rels     map[string]*relRec
-	out      map[string][]adj // entity id → relationships starting there, by type and id
-	in       map[string][]adj // entity id → relationships ending there, by type and id
 	sigs     map[string]*signalRec
 	sigsOf   map[string][]string // entity id → ids of signals any row of which is on it, sorted
 	search   *textIndex
@@ -105,6 +103,18 @@ func fastOf[T kg.Fact](rs []T) fast {
 type entityRec struct {
 	fast
 	rows rows[kg.Entity]
+	// The relationships starting (out) and ending (in) here, by type and id: kept on the
+	// record rather than in maps by id, which saves a lookup per step of a walk and, at a
+	// million entities, two maps of a million keys.
+	out, in []adj
+}
+
+// adjacent is the entity's adjacency list in direction dir (Out or In).
+func (e *entityRec) adjacent(dir kg.Direction) []adj {
+	if dir == kg.In {
+		return e.in
+	}
+	return e.out
 }
 
 // id is the entity's id.
@@ -160,7 +170,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s := &Store{db: db, ents: map[string]*entityRec{}, byKind: map[kg.Kind][]string{},
-		rels: map[string]*relRec{}, out: map[string][]adj{}, in: map[string][]adj{},
+		rels: map[string]*relRec{},
 		sigs: map[string]*signalRec{}, sigsOf: map[string][]string{}, search: newTextIndex(), keys: newKeyIndex(),
 		versions: map[kg.Version]*kg.Version{}, writers: writers{index: map[string]uint64{}}}
 	err = db.Update(func(tx *bolt.Tx) error {
@@ -215,7 +225,6 @@ func (s *Store) load() error {
 		h := store.Histories{Entities: make(map[string][]kg.Entity, nEnt), Relationships: make(map[string][]kg.Relationship, nRel),
 			Signals: make(map[string][]kg.RiskSignal, nSig)}
 		s.ents, s.rels, s.sigs = make(map[string]*entityRec, nEnt), make(map[string]*relRec, nRel), make(map[string]*signalRec, nSig)
-		s.out, s.in = make(map[string][]adj, nEnt), make(map[string][]adj, nEnt)
 		s.search.whole = make(map[string]wholeNames, nEnt)
 		if err := loadBucket(tx.Bucket(bucketEntities), h.Entities, &s.writers); err != nil {
 			return fmt.Errorf("decode entity: %w", err)
@@ -226,7 +235,7 @@ func (s *Store) load() error {
 		if err := loadBucket(tx.Bucket(bucketSignals), h.Signals, &s.writers); err != nil {
 			return fmt.Errorf("decode signal: %w", err)
 		}
-		return s.index(h)
+		return s.index(h, true)
 	})
 }
 
@@ -343,7 +352,7 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch, by string) (store.WriteRe
 		return store.WriteResult{}, err
 	}
 	s.lastAt = at
-	if err := s.index(changed); err != nil {
+	if err := s.index(changed, false); err != nil {
 		return store.WriteResult{}, err // cannot happen: the endpoints were checked above
 	}
 	return res, nil
@@ -423,15 +432,18 @@ const bulkIndex = 256
 
 // index puts histories into the in-memory indexes (callers hold the write lock or own s),
 // entities first so that relationships find their endpoints. Existing records are updated in
-// place, so pointers held by the adjacency stay valid.
-func (s *Store) index(h store.Histories) error {
+// place, so pointers held by the adjacency stay valid. decoded says the rows were just read
+// from the file and are the store's alone (see sharer).
+func (s *Store) index(h store.Histories, decoded bool) error {
 	if len(h.Entities) > bulkIndex {
 		s.search.beginBulk()
 		defer s.search.endBulk()
 	}
+	sh := newSharer(s, decoded)
 	for _, id := range slices.Sorted(maps.Keys(h.Entities)) {
 		rs := intern(s, h.Entities[id])
 		noteStamps(s, rs)
+		sh.entity(id, rs)
 		old := s.ents[id]
 		if old == nil {
 			s.ids = insertSorted(s.ids, id)
@@ -448,47 +460,46 @@ func (s *Store) index(h store.Histories) error {
 		s.search.add(id, rs)
 		s.keys.add(id, rs)
 	}
+	sh.entityCites(h.Entities)
 	// A few relationships go into their adjacency lists one by one. Many (a load, a bulk
 	// write) are appended and each list they touched is sorted once at the end: inserting one
 	// at a time costs a hub's whole list per insert, which made opening a store of 5M
 	// relationships take minutes.
 	bulk := len(h.Relationships) > bulkIndex
-	touched := map[string]bool{}
-	add := func(lists map[string][]adj, at string, a adj) {
+	touched := map[*entityRec]bool{}
+	add := func(list *[]adj, at *entityRec, a adj) {
 		if !bulk {
-			lists[at] = insertAdj(lists[at], a)
+			*list = insertAdj(*list, a)
 			return
 		}
-		lists[at] = append(lists[at], a)
+		*list = append(*list, a)
 		touched[at] = true
 	}
 	for id, rs := range h.Relationships {
 		rs = intern(s, rs)
 		noteStamps(s, rs)
+		if err := sh.rels(id, rs); err != nil {
+			return err
+		}
 		if old := s.rels[id]; old != nil {
 			old.rows, old.fast = rs, fastOf(rs)
 			continue
 		}
 		r := rs[0]
 		rec := &relRec{id: id, rows: rs, fast: fastOf(rs), from: s.ents[r.From], to: s.ents[r.To]}
-		if rec.from == nil || rec.to == nil {
-			return fmt.Errorf("relationship %s: %w", id, errNoEndpoint)
-		}
-		rank, ok := typeRank(r.Type)
-		if !ok {
-			return fmt.Errorf("relationship %s: unknown type %q", id, r.Type)
-		}
+		rank, _ := typeRank(r.Type) // sh.rels checked the type and the endpoints
 		s.rels[id] = rec
-		add(s.out, r.From, adj{rel: rec, rank: rank})
-		add(s.in, r.To, adj{rel: rec, rank: rank, in: true})
+		add(&rec.from.out, rec.from, adj{rel: rec, rank: rank})
+		add(&rec.to.in, rec.to, adj{rel: rec, rank: rank, in: true})
 	}
-	for id := range touched {
-		slices.SortFunc(s.out[id], adjOrder)
-		slices.SortFunc(s.in[id], adjOrder)
+	for e := range touched {
+		slices.SortFunc(e.out, adjOrder)
+		slices.SortFunc(e.in, adjOrder)
 	}
 	for id, rs := range h.Signals {
 		rs = intern(s, rs)
 		noteStamps(s, rs)
+		sh.signals(rs)
 		if s.sigs[id] == nil {
 			s.sigs[id] = &signalRec{}
 		}
@@ -704,9 +715,13 @@ func nameContains(e kg.Entity, lower string) bool {
 
 // related narrows sorted candidate ids to those with the relationship the filter names.
 func (s *Store) related(rf store.RelatedFilter, at store.At, candidates []string) []string {
-	list := s.out[rf.EntityID]
+	e := s.ents[rf.EntityID]
+	if e == nil {
+		return nil
+	}
+	list := e.out
 	if rf.Direction == kg.Out { // the listed entity is the From; the named entity is the To
-		list = s.in[rf.EntityID]
+		list = e.in
 	}
 	var ids []string
 	for _, a := range ofType(list, rf.Type) {
@@ -920,7 +935,11 @@ func (s *Store) walk(ctx context.Context, at store.At, v store.FactVisitor) erro
 	}
 	if v.Relationship != nil {
 		err := each(func(id string) error {
-			for _, a := range s.out[id] {
+			e := s.ents[id]
+			if e == nil {
+				return nil
+			}
+			for _, a := range e.out {
 				if r, ok := s.relAt(a.rel, at); ok {
 					if err := v.Relationship(a.rel.id, r); err != nil {
 						return err

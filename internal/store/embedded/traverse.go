@@ -44,12 +44,12 @@ func (st stepper) twoWay() bool {
 	return false
 }
 
-// each calls fn with every relationship at entity id that the walk may take in direction
+// each calls fn with every relationship at entity e that the walk may take in direction
 // dir: only the runs of the types walked, so a hub's other relationships are not read.
-func (st stepper) each(s *Store, id string, dir kg.Direction, fn func(adj)) {
-	list, types := s.out[id], st.out
+func (st stepper) each(e *entityRec, dir kg.Direction, fn func(adj)) {
+	list, types := e.out, st.out
 	if dir == kg.In {
-		list, types = s.in[id], st.in
+		list, types = e.in, st.in
 	}
 	if st.any {
 		for _, a := range list {
@@ -104,7 +104,7 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 				return kg.Snapshot{}, err
 			}
 			for _, dir := range [2]kg.Direction{kg.Out, kg.In} {
-				st.each(s, x.id, dir, func(a adj) {
+				st.each(x.rec, dir, func(a adj) {
 					if !a.rel.visibleAt(at.AsOf, at.KnownAt) {
 						return
 					}
