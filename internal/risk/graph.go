@@ -45,11 +45,13 @@ type Graph struct {
 }
 
 // csr is a compressed adjacency: the neighbours of node u are at [start[u], start[u+1]).
+// A reverse adjacency (Graph.reverse) only says who is upstream, to bound an explanation's
+// search: it has no edge or fac, which at 5M relationships would be about 100 MB per dimension.
 type csr struct {
 	start []int32
 	node  []int32
-	edge  []int32   // edge index, for explanations
-	fac   []float64 // weight × confidence in the flow direction
+	edge  []int32   // edge index, for explanations; nil when reverse
+	fac   []float64 // weight × confidence in the flow direction; nil when reverse
 }
 
 // Model returns the model the graph was compiled for.
@@ -322,7 +324,10 @@ func (g *Graph) buildCSR(di int, reverse bool) *csr {
 	for u := 2; u < len(a.start); u++ {
 		a.start[u] += a.start[u-1]
 	}
-	a.node, a.edge, a.fac = make([]int32, m), make([]int32, m), make([]float64, m)
+	a.node = make([]int32, m)
+	if !reverse {
+		a.edge, a.fac = make([]int32, m), make([]float64, m)
+	}
 	for e := range g.eFrom {
 		for fi := range 2 {
 			wt := w[g.eType[e]][di][fi]
@@ -336,7 +341,10 @@ func (g *Graph) buildCSR(di int, reverse bool) *csr {
 			}
 			p := a.start[t+1]
 			a.start[t+1]++
-			a.node[p], a.edge[p], a.fac[p] = h, int32(e), wt*g.eConf[e]*g.shareFactor(di, e)
+			a.node[p] = h
+			if !reverse {
+				a.edge[p], a.fac[p] = int32(e), wt*g.eConf[e]*g.shareFactor(di, e)
+			}
 		}
 	}
 	a.start = a.start[:n+1]
