@@ -18,14 +18,15 @@ import (
 // citations are left as they are; the fields of a row, which Plan copied, are the store's.
 type sharer struct {
 	s       *Store
-	decoded bool              // the rows were just decoded from the file, and nothing else holds them
-	text    map[string]string // free text met so far, when decoded
+	decoded bool                          // the rows were just decoded from the file, and nothing else holds them
+	text    map[string]string             // free text met so far, when decoded
+	single  map[kg.Citation][]kg.Citation // lists of one citation met so far, when decoded
 }
 
 func newSharer(s *Store, decoded bool) *sharer {
 	sh := &sharer{s: s, decoded: decoded}
 	if decoded {
-		sh.text = map[string]string{}
+		sh.text, sh.single = map[string]string{}, map[kg.Citation][]kg.Citation{}
 	}
 	return sh
 }
@@ -50,14 +51,24 @@ func (sh *sharer) free(x string) string {
 	return x
 }
 
-func (sh *sharer) cites(cs []kg.Citation) {
+// cites returns citations cs with their strings shared and, when cs is one citation met
+// before in this call, the list met before. Rows must not change the lists they share;
+// none does: a new row is a new list.
+func (sh *sharer) cites(cs []kg.Citation) []kg.Citation {
 	if !sh.decoded {
-		return
+		return cs
 	}
 	for i := range cs {
 		cs[i].SourceID = sh.id(cs[i].SourceID)
 		cs[i].Excerpt = sh.free(cs[i].Excerpt)
 	}
+	if len(cs) == 1 {
+		if seen, ok := sh.single[cs[0]]; ok {
+			return seen
+		}
+		sh.single[cs[0]] = cs
+	}
+	return cs
 }
 
 // entity shares the strings of entity id's rows; the rows' id becomes id itself. Their
@@ -78,8 +89,8 @@ func (sh *sharer) entityCites(ents map[string][]kg.Entity) {
 		return
 	}
 	for _, rs := range ents {
-		for _, e := range rs {
-			sh.cites(e.Sources)
+		for i := range rs {
+			rs[i].Sources = sh.cites(rs[i].Sources)
 		}
 	}
 }
@@ -99,7 +110,7 @@ func (sh *sharer) rels(id string, rs []kg.Relationship) error {
 		}
 		r.Type, r.From, r.To = typeOrder[rank], from.id(), to.id()
 		r.Note = sh.free(r.Note)
-		sh.cites(r.Sources)
+		r.Sources = sh.cites(r.Sources)
 	}
 	return nil
 }
@@ -110,6 +121,6 @@ func (sh *sharer) signals(rs []kg.RiskSignal) {
 		g := &rs[i]
 		g.EntityID = sh.id(g.EntityID)
 		g.Reason = sh.free(g.Reason)
-		sh.cites(g.Sources)
+		g.Sources = sh.cites(g.Sources)
 	}
 }

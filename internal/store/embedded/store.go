@@ -133,6 +133,9 @@ type relRec struct {
 	id       string
 	rows     rows[kg.Relationship]
 	from, to *entityRec // the endpoints' records; records are updated in place, so these stay current
+	// one holds the row of a relationship that had one when indexed, as most have: rows
+	// points into it, one object per relationship instead of two (5M fewer at 5M).
+	one [1]kg.Relationship
 }
 
 // visibleAt reports whether the relationship and both its entities hold on day d as known at k.
@@ -487,6 +490,10 @@ func (s *Store) index(h store.Histories, decoded bool) error {
 		}
 		r := rs[0]
 		rec := &relRec{id: id, rows: rs, fast: fastOf(rs), from: s.ents[r.From], to: s.ents[r.To]}
+		if len(rs) == 1 {
+			rec.one[0] = r
+			rec.rows = rec.one[:]
+		}
 		rank, _ := typeRank(r.Type) // sh.rels checked the type and the endpoints
 		s.rels[id] = rec
 		add(&rec.from.out, rec.from, adj{rel: rec, rank: rank})
