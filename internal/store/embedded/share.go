@@ -96,23 +96,29 @@ func (sh *sharer) entityCites(ents map[string][]kg.Entity) {
 }
 
 // rels shares the strings of relationship id's rows, checking that its type is known and
-// that its endpoints are stored (entities are indexed first).
-func (sh *sharer) rels(id string, rs []kg.Relationship) error {
+// that its endpoints are stored (entities are indexed first). It returns the endpoints'
+// records and the type's rank. Every row of a relationship has the same type and ends,
+// which its id names.
+func (sh *sharer) rels(id string, rs []kg.Relationship) (from, to *entityRec, rank uint8, err error) {
+	r0 := rs[0]
+	rank, ok := typeRank(r0.Type)
+	if !ok {
+		return nil, nil, 0, fmt.Errorf("relationship %s: unknown type %q", id, r0.Type)
+	}
+	from, to = sh.s.ents[r0.From], sh.s.ents[r0.To]
+	if from == nil || to == nil {
+		return nil, nil, 0, fmt.Errorf("relationship %s: %w", id, errNoEndpoint)
+	}
 	for i := range rs {
 		r := &rs[i]
-		rank, ok := typeRank(r.Type)
-		if !ok {
-			return fmt.Errorf("relationship %s: unknown type %q", id, r.Type)
-		}
-		from, to := sh.s.ents[r.From], sh.s.ents[r.To]
-		if from == nil || to == nil {
-			return fmt.Errorf("relationship %s: %w", id, errNoEndpoint)
+		if r.Type != r0.Type || r.From != r0.From || r.To != r0.To {
+			return nil, nil, 0, fmt.Errorf("relationship %s: row %d has other ends or type", id, i)
 		}
 		r.Type, r.From, r.To = typeOrder[rank], from.id(), to.id()
 		r.Note = sh.free(r.Note)
 		r.Sources = sh.cites(r.Sources)
 	}
-	return nil
+	return from, to, rank, nil
 }
 
 // signals shares the strings of a signal's rows.

@@ -481,20 +481,19 @@ func (s *Store) index(h store.Histories, decoded bool) error {
 	for id, rs := range h.Relationships {
 		rs = intern(s, rs)
 		noteStamps(s, rs)
-		if err := sh.rels(id, rs); err != nil {
+		from, to, rank, err := sh.rels(id, rs)
+		if err != nil {
 			return err
 		}
 		if old := s.rels[id]; old != nil {
 			old.rows, old.fast = rs, fastOf(rs)
 			continue
 		}
-		r := rs[0]
-		rec := &relRec{id: id, rows: rs, fast: fastOf(rs), from: s.ents[r.From], to: s.ents[r.To]}
+		rec := &relRec{id: id, rows: rs, fast: fastOf(rs), from: from, to: to}
 		if len(rs) == 1 {
-			rec.one[0] = r
+			rec.one[0] = rs[0]
 			rec.rows = rec.one[:]
 		}
-		rank, _ := typeRank(r.Type) // sh.rels checked the type and the endpoints
 		s.rels[id] = rec
 		add(&rec.from.out, rec.from, adj{rel: rec, rank: rank})
 		add(&rec.to.in, rec.to, adj{rel: rec, rank: rank, in: true})
