@@ -17,6 +17,11 @@ import (
 // relationship id inside the server, runs its own branches from each far end, and collects
 // the page into one list. The server so returns one record per root, holding the whole tree,
 // and nothing of an entity beyond what the projections ask for.
+//
+// A page's rows are lists, not maps: [relationship, far end, the far end's branch lists...].
+// The far end's id is not sent, since the relationship's id names both ends, and a far end
+// asked for by name alone is its name (a string) unless it has a history. On nested3 this
+// halves what the server writes and the driver builds per row: no map and no key per row.
 func (s *Store) Tree(ctx context.Context, q store.TreeQuery) (map[string]store.TreeNode, error) {
 	out := make(map[string]store.TreeNode, len(q.Roots))
 	if len(q.Roots) == 0 {
@@ -68,19 +73,26 @@ func (c *treeCompiler) branches(b *strings.Builder, from string, bs []store.Bran
 		k := c.next
 		c.next++
 		r, m, list := fmt.Sprintf("r%d", k), fmt.Sprintf("m%d", k), fmt.Sprintf("b%d", k)
-		after, limit := fmt.Sprintf("a%d", k), fmt.Sprintf("l%d", k)
-		c.params[after] = afterID(br.Page)
+		limit := fmt.Sprintf("l%d", k)
 		c.params[limit] = int64(br.Page.First + 1)
+		where := ""
+		if a := afterID(br.Page); a != "" { // on a first page every id qualifies
+			// coalesce hides the comparison from the planner, which would otherwise seek the
+			// relationship id index by range instead of expanding from the entity.
+			after := fmt.Sprintf("a%d", k)
+			c.params[after] = a
+			where = fmt.Sprintf("coalesce(%s.id, '') > $%s AND ", r, after)
+		}
 		pad := strings.Repeat("  ", depth)
-		fmt.Fprintf(b, "\n%sCALL (%s) {\n%s  MATCH %s\n%s  WHERE coalesce(%s.id, '') > $%s AND %s AND %s\n%s  WITH %s, %s ORDER BY %s.id LIMIT $%s",
-			pad, from, pad, treePattern(from, r, m, br), pad, r, after, c.mo.rel(r), c.mo.node(m), pad, r, m, r, limit)
+		fmt.Fprintf(b, "\n%sCALL (%s) {\n%s  MATCH %s\n%s  WHERE %s%s AND %s\n%s  WITH %s, %s ORDER BY %s.id LIMIT $%s",
+			pad, from, pad, treePattern(from, r, m, br), pad, where, c.mo.rel(r), c.mo.node(m), pad, r, m, r, limit)
 		sub := c.branches(b, m, br.Branches, depth+1)
 		rel := r + " {.*}"
 		if br.IDsOnly {
 			rel = r + ".id"
 		}
-		fmt.Fprintf(b, "\n%s  RETURN collect({r: %s, m: %s, b: [%s]}) AS %s\n%s}",
-			pad, rel, project(m, br.End), strings.Join(sub, ", "), list, pad)
+		row := append([]string{rel, projectEnd(m, br.End)}, sub...)
+		fmt.Fprintf(b, "\n%s  RETURN collect([%s]) AS %s\n%s}", pad, strings.Join(row, ", "), list, pad)
 		names[i] = list
 	}
 	return names
@@ -110,6 +122,19 @@ func project(v string, p store.Projection) string {
 	return v + " {.*}"
 }
 
+// projectEnd is the expression returning what p asks of far end m in a page row: nothing
+// (the relationship names it), its name, or its properties. A far end with a history returns
+// every property, as in project.
+func projectEnd(m string, p store.Projection) string {
+	switch p {
+	case store.ProjectNone:
+		return "null"
+	case store.ProjectName:
+		return fmt.Sprintf("CASE WHEN %[1]s.history IS NULL THEN %[1]s.name ELSE %[1]s {.*} END", m)
+	}
+	return m + " {.*}"
+}
+
 // treeNode decodes an entity (n) and its lists of branch rows (b) as the query asked them.
 func treeNode(n, b any, p store.Projection, bs []store.Branch, at store.At) (store.TreeNode, bool, error) {
 	var node store.TreeNode
@@ -122,32 +147,67 @@ func treeNode(n, b any, p store.Projection, bs []store.Branch, at store.At) (sto
 		if err != nil || !ok {
 			return node, false, err
 		}
-		if p == store.ProjectName {
-			e = kg.Entity{ID: e.ID, Kind: e.Kind, Name: e.Name}
-			if e.Kind == "" { // not stored in the projection: the id says it
-				e.Kind, _ = kg.KindOfID(e.ID)
-			}
-		}
-		node.Entity = e
+		node.Entity = projected(e, p)
 	}
 	lists, _ := b.([]any)
+	return node, true, treeBranches(&node, lists, bs, at)
+}
+
+// projected is e cut to what p asks for.
+func projected(e kg.Entity, p store.Projection) kg.Entity {
+	if p != store.ProjectName {
+		return e
+	}
+	e = kg.Entity{ID: e.ID, Kind: e.Kind, Name: e.Name}
+	if e.Kind == "" { // not stored in the projection: the id says it
+		e.Kind, _ = kg.KindOfID(e.ID)
+	}
+	return e
+}
+
+// treeBranches decodes node's lists of branch rows.
+func treeBranches(node *store.TreeNode, lists []any, bs []store.Branch, at store.At) error {
 	if len(lists) != len(bs) {
-		return node, false, fmt.Errorf("decode tree at %s: %d branch lists, want %d", node.Entity.ID, len(lists), len(bs))
+		return fmt.Errorf("decode tree at %s: %d branch lists, want %d", node.Entity.ID, len(lists), len(bs))
 	}
 	node.Branches = make([]store.TreePage, len(bs))
 	for i, br := range bs {
-		page, err := treePage(lists[i], br, at)
+		page, err := treePage(lists[i], node.Entity.ID, br, at)
 		if err != nil {
-			return node, false, err
+			return err
 		}
 		node.Branches[i] = page
 	}
-	return node, true, nil
+	return nil
 }
 
-// treePage decodes one branch's rows into its page: in relationship id order,
-// cut at the page size, each relationship with its far end.
-func treePage(v any, br store.Branch, at store.At) (store.TreePage, error) {
+// treeEnd decodes the far end of a page row: v is what projectEnd returned for the entity
+// with id id.
+func treeEnd(v any, id string, p store.Projection, at store.At) (kg.Entity, bool, error) {
+	switch v := v.(type) {
+	case nil:
+		e := kg.Entity{ID: id}
+		if p != store.ProjectNone {
+			e.Kind, _ = kg.KindOfID(id)
+		}
+		return e, true, nil
+	case string:
+		kind, _ := kg.KindOfID(id)
+		return kg.Entity{ID: id, Kind: kind, Name: v}, true, nil
+	}
+	e, ok, err := entityAt(v, at)
+	if err != nil || !ok {
+		return e, ok, err
+	}
+	if e.ID != id {
+		return e, false, fmt.Errorf("decode tree: far end %s of a relationship to %s", e.ID, id)
+	}
+	return projected(e, p), true, nil
+}
+
+// treePage decodes one branch's rows from entity near into its page: in relationship id
+// order, cut at the page size, each relationship with its far end.
+func treePage(v any, near string, br store.Branch, at store.At) (store.TreePage, error) {
 	rows, _ := v.([]any)
 	type item struct {
 		id  string
@@ -156,20 +216,31 @@ func treePage(v any, br store.Branch, at store.At) (store.TreePage, error) {
 	}
 	items := make([]item, 0, len(rows))
 	for _, row := range rows {
-		m, _ := row.(map[string]any)
-		rel, ok, err := treeRel(m["r"], br.IDsOnly, at)
+		cols, _ := row.([]any)
+		if len(cols) != 2+len(br.Branches) {
+			return store.TreePage{}, fmt.Errorf("decode tree at %s: a row of %d columns, want %d", near, len(cols), 2+len(br.Branches))
+		}
+		rel, ok, err := treeRel(cols[0], br.IDsOnly, at)
 		if err != nil {
 			return store.TreePage{}, err
 		}
 		if !ok {
 			continue
 		}
-		end, ok, err := treeNode(m["m"], m["b"], br.End, br.Branches, at)
+		far := rel.To
+		if br.Direction == kg.In || (br.Direction != kg.Out && rel.To == near) {
+			far = rel.From
+		}
+		var end store.TreeNode
+		end.Entity, ok, err = treeEnd(cols[1], far, br.End, at)
 		if err != nil {
 			return store.TreePage{}, err
 		}
 		if !ok {
 			continue
+		}
+		if err := treeBranches(&end, cols[2:], br.Branches, at); err != nil {
+			return store.TreePage{}, err
 		}
 		items = append(items, item{rel.ID(), rel, end})
 	}
