@@ -96,9 +96,12 @@ func (r *entityResolver) Relationships(ctx context.Context, obj *model.Entity, d
 	}
 	conn := &model.RelationshipConnection{Edges: make([]model.RelationshipEdge, len(p.Items)),
 		PageInfo: pageInfo(p.HasNext, p.EndCursor)}
+	cursors := edgeCursors(ctx, "RelationshipConnection", "RelationshipEdge")
 	for i, rel := range p.Items {
-		conn.Edges[i] = model.RelationshipEdge{Cursor: service.Cursor(rel.ID()),
-			Node: &model.Relationship{Relationship: rel, Moment: m}}
+		conn.Edges[i] = model.RelationshipEdge{Node: &model.Relationship{Relationship: rel, Moment: m}}
+		if cursors {
+			conn.Edges[i].Cursor = service.Cursor(rel.ID())
+		}
 	}
 	return conn, nil
 }
@@ -307,8 +310,12 @@ func (r *queryResolver) Entities(ctx context.Context, kind *kg.Kind, filter *mod
 	}
 	conn := &model.EntityConnection{Edges: make([]model.EntityEdge, len(res.Items)),
 		PageInfo: pageInfo(res.HasNext, res.EndCursor)}
+	cursors := edgeCursors(ctx, "EntityConnection", "EntityEdge")
 	for i, e := range res.Items {
-		conn.Edges[i] = model.EntityEdge{Cursor: service.Cursor(e.ID), Node: &model.Entity{Entity: e, Moment: m}}
+		conn.Edges[i] = model.EntityEdge{Node: &model.Entity{Entity: e, Moment: m}}
+		if cursors {
+			conn.Edges[i].Cursor = service.Cursor(e.ID)
+		}
 	}
 	return conn, nil
 }
