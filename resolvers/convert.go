@@ -1,10 +1,7 @@
 package resolvers
 
 import (
-	"context"
 	"fmt"
-
-	"github.com/99designs/gqlgen/graphql"
 
 	"riskgraph/graph/model"
 	"riskgraph/internal/kg"
@@ -52,28 +49,6 @@ func intOr(n *int) int {
 // pageArg is a page of the arguments first and after; the service checks them.
 func pageArg(first *int, after *string) service.Page {
 	return service.Page{First: intOr(first), After: str(after)}
-}
-
-// edgeCursors reports whether the connection field being resolved (of GraphQL type conn,
-// whose edges are of type edge) asks for its edges' cursors. Most reads page with
-// pageInfo.endCursor alone, and encoding a cursor per edge costs a JSON and base64 encoding
-// each: about 4% of the CPU of a nested read of a thousand relationships.
-func edgeCursors(ctx context.Context, conn, edge string) bool {
-	fc, oc := graphql.GetFieldContext(ctx), graphql.GetOperationContext(ctx)
-	if fc == nil || oc == nil {
-		return true
-	}
-	for _, f := range graphql.CollectFields(oc, fc.Field.Selections, []string{conn}) {
-		if f.Name != "edges" {
-			continue
-		}
-		for _, g := range graphql.CollectFields(oc, f.Selections, []string{edge}) {
-			if g.Name == "cursor" {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 func pageInfo(hasNext bool, end string) *model.PageInfo {

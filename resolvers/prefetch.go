@@ -3,6 +3,7 @@ package resolvers
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -126,21 +127,40 @@ func intArg(v any) (int, bool) {
 	return 0, false
 }
 
-// nodeSelections collects what a connection's edges select on their nodes (conn is the
-// connection type, edge its edge type).
-func nodeSelections(op *graphql.OperationContext, sel ast.SelectionSet, conn, edge string) ast.SelectionSet {
-	var out ast.SelectionSet
+// edgeFields collects the fields a connection selection asks of its edges (conn is the
+// connection type, edge its edge type), fragments and @include resolved.
+func edgeFields(op *graphql.OperationContext, sel ast.SelectionSet, conn, edge string) []graphql.CollectedField {
+	var out []graphql.CollectedField
 	for _, edges := range graphql.CollectFields(op, sel, []string{conn}) {
-		if edges.Name != "edges" {
-			continue
-		}
-		for _, n := range graphql.CollectFields(op, edges.Selections, []string{edge}) {
-			if n.Name == "node" {
-				out = append(out, n.Selections...)
-			}
+		if edges.Name == "edges" {
+			out = append(out, graphql.CollectFields(op, edges.Selections, []string{edge})...)
 		}
 	}
 	return out
+}
+
+// nodeSelections collects what a connection's edges select on their nodes.
+func nodeSelections(op *graphql.OperationContext, sel ast.SelectionSet, conn, edge string) ast.SelectionSet {
+	var out ast.SelectionSet
+	for _, f := range edgeFields(op, sel, conn, edge) {
+		if f.Name == "node" {
+			out = append(out, f.Selections...)
+		}
+	}
+	return out
+}
+
+// edgeCursors reports whether the connection field being resolved asks for its edges'
+// cursors. Most reads page with pageInfo.endCursor alone, and encoding a cursor per edge
+// costs a JSON and base64 encoding each: about 4% of the CPU of a nested read of a thousand
+// relationships.
+func edgeCursors(ctx context.Context, conn, edge string) bool {
+	fc, op := graphql.GetFieldContext(ctx), graphql.GetOperationContext(ctx)
+	if fc == nil || op == nil {
+		return true
+	}
+	return slices.ContainsFunc(edgeFields(op, fc.Field.Selections, conn, edge),
+		func(f graphql.CollectedField) bool { return f.Name == "cursor" })
 }
 
 // relFields are the fields a RelationshipConnection selection asks of its relationships.

@@ -184,16 +184,11 @@ func treeBranches(node *store.TreeNode, lists []any, bs []store.Branch, at store
 // treeEnd decodes the far end of a page row: v is what projectEnd returned for the entity
 // with id id.
 func treeEnd(v any, id string, p store.Projection, at store.At) (kg.Entity, bool, error) {
-	switch v := v.(type) {
-	case nil:
-		e := kg.Entity{ID: id}
-		if p != store.ProjectNone {
-			e.Kind, _ = kg.KindOfID(id)
+	if name, ok := v.(string); ok || v == nil { // a name, or nothing: the id says the rest
+		if p == store.ProjectNone {
+			return kg.Entity{ID: id}, true, nil
 		}
-		return e, true, nil
-	case string:
-		kind, _ := kg.KindOfID(id)
-		return kg.Entity{ID: id, Kind: kind, Name: v}, true, nil
+		return projected(kg.Entity{ID: id, Name: name}, store.ProjectName), true, nil
 	}
 	e, ok, err := entityAt(v, at)
 	if err != nil || !ok {
