@@ -12,6 +12,7 @@ import (
 	"pgregory.net/rapid"
 
 	"riskgraph/internal/kg"
+	"riskgraph/internal/store"
 )
 
 // testDims are the dimensions random graphs use: two keep runs quick and still exercise the
@@ -299,6 +300,20 @@ func neighbourhood(m *Model, s kg.Snapshot, root string, hops int) kg.Snapshot {
 		}
 	}
 	return out
+}
+
+// signalWalks is root's neighbourhood (see neighbourhood) cut by store.CutToSignalWalks as
+// the service asks for it: walked for dims, to what lies on walks from their signals to root.
+// It also says how many entities the cut left out.
+func signalWalks(m *Model, s kg.Snapshot, root string, hops int, dims []kg.Dimension) (kg.Snapshot, int) {
+	nb := neighbourhood(m, s, root, hops)
+	var steps []store.Step
+	for _, st := range m.UpstreamSteps(dims...) {
+		steps = append(steps, store.Step{Type: st.Type, Direction: st.Dir})
+	}
+	cut := store.CutToSignalWalks(nb, store.NeighbourhoodQuery{Roots: []string{root}, Steps: steps, MaxHops: hops,
+		SignalWalks: true, SignalDimensions: dims})
+	return cut, len(nb.Entities) - len(cut.Entities)
 }
 
 // tb is what both *testing.T and *rapid.T offer.

@@ -402,6 +402,35 @@ func TestPropertyNeighbourhoodEqualsWhole(t *testing.T) {
 	})
 }
 
+// Property 8b: the same holds for the neighbourhood cut to the walks from signals to the
+// entity (store.SignalWalkCut, what the service reads), for the walk of one dimension or all.
+func TestPropertySignalWalkCutEqualsWhole(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		m := drawModel(t).model(t)
+		s := drawSnapshot(t)
+		whole := run(t, m, s)
+		e := rapid.SampledFrom(s.Entities).Draw(t, "entity")
+		dims := testDims
+		if rapid.Bool().Draw(t, "one dimension") {
+			dims = []kg.Dimension{rapid.SampledFrom(testDims).Draw(t, "dimension")}
+		}
+		nb, cut := signalWalks(m, s, e.ID, m.HopCap(), dims)
+		exps, err := Exposure(context.Background(), m, nb, e.ID, 0, dims...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, d := range dims {
+			want, err := whole.Explain(e.ID, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(exps[i], want) {
+				t.Fatalf("%s %s (%d entities cut): cut neighbourhood\n%+v\nwhole graph\n%+v", e.ID, d, cut, exps[i], want)
+			}
+		}
+	})
+}
+
 // The whole-graph relaxation gives the same labels as the one-entity relaxation over every
 // entity, whatever the number of shards it splits the entities into.
 func TestPropertyShardsDoNotMatter(t *testing.T) {

@@ -92,7 +92,8 @@ func (s *Service) Exposures(ctx context.Context, q ExposureQuery) (map[string][]
 	for i, st := range steps {
 		walk[i] = store.Step{Type: st.Type, Direction: st.Dir}
 	}
-	nb, err := s.store.Neighbourhood(ctx, store.NeighbourhoodQuery{Roots: q.IDs, Steps: walk, MaxHops: hops, AsOf: at.AsOf, KnownAt: at.KnownAt, Lean: true})
+	nb, err := s.store.Neighbourhood(ctx, store.NeighbourhoodQuery{Roots: q.IDs, Steps: walk, MaxHops: hops, AsOf: at.AsOf, KnownAt: at.KnownAt,
+		Lean: true, SignalWalks: true, SignalDimensions: q.Dimensions})
 	if err != nil {
 		return nil, fmt.Errorf("read upstream neighbourhood of %d entities: %w", len(q.IDs), err)
 	}

@@ -185,6 +185,12 @@ type NeighbourhoodQuery struct {
 	// and signals are whole), in no particular order. The risk engine needs no more, and a
 	// neighbourhood of ten thousand entities is then not read and sent in full.
 	Lean bool
+	// SignalWalks asks for only the part of the neighbourhood that can bring risk to the
+	// roots: the roots, and the entities and relationships on a walk of at most MaxHops
+	// steps that starts at an entity carrying a signal (of SignalDimensions; none = any)
+	// and ends at a root (see SignalWalkCut). A backend may return more, never less.
+	SignalWalks      bool
+	SignalDimensions []kg.Dimension
 }
 
 // PathQuery asks for simple paths (no entity twice) between two entities, ignoring direction.

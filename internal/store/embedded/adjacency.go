@@ -71,9 +71,30 @@ func ofType(list []adj, t kg.RelType) []adj {
 	if !ok {
 		return nil
 	}
-	lo := sort.Search(len(list), func(i int) bool { return list[i].rank >= rank })
-	n := sort.Search(len(list)-lo, func(i int) bool { return list[lo+i].rank != rank })
-	return list[lo : lo+n]
+	return ofRank(list, rank)
+}
+
+// ofRank returns the run of list whose type has this rank.
+func ofRank(list []adj, rank uint8) []adj {
+	lo := firstAbove(list, rank-1, rank == 0)
+	return list[lo : firstAbove(list[lo:], rank, false)+lo]
+}
+
+// firstAbove is the index of list's first entry of a rank above r (of any rank, with all).
+func firstAbove(list []adj, r uint8, all bool) int {
+	if all {
+		return 0
+	}
+	lo, hi := 0, len(list)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if list[m].rank <= r {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
 }
 
 // runs splits list into its runs of one type; with types, only the runs of those types.

@@ -140,6 +140,12 @@ type relRec struct {
 
 // visibleAt reports whether the relationship and both its entities hold on day d as known at k.
 func (r *relRec) visibleAt(d kg.Date, k kg.Stamp) bool {
+	return r.from.visible(d, k) && r.reaches(r.to, d, k)
+}
+
+// reaches reports whether a walk standing at one end of the relationship, an entity visible
+// on day d as known at k, may take it to far, the other end.
+func (r *relRec) reaches(far *entityRec, d kg.Date, k kg.Stamp) bool {
 	if !r.multi {
 		if (k != 0 && r.recAt > k) || !r.valid.ValidAt(d) {
 			return false
@@ -147,7 +153,7 @@ func (r *relRec) visibleAt(d kg.Date, k kg.Stamp) bool {
 	} else if !r.rows.visible(d, k) {
 		return false
 	}
-	return r.from.visible(d, k) && r.to.visible(d, k)
+	return far.visible(d, k)
 }
 
 type signalRec struct {

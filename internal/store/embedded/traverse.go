@@ -13,6 +13,8 @@ import (
 type stepper struct {
 	any     bool
 	out, in []kg.RelType // types that may be walked from From to To, and from To to From
+	// The ranks of those types (see typeRank), which each looks up a run by.
+	outRank, inRank []uint8
 }
 
 // newStepper indexes a checked query's steps.
@@ -27,6 +29,16 @@ func newStepper(steps []store.Step) stepper {
 		}
 	}
 	st.out, st.in = uniqueTypes(st.out), uniqueTypes(st.in)
+	ranks := func(ts []kg.RelType) []uint8 {
+		var out []uint8
+		for _, t := range ts {
+			if r, ok := typeRank(t); ok {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	st.outRank, st.inRank = ranks(st.out), ranks(st.in)
 	return st
 }
 
@@ -47,9 +59,9 @@ func (st stepper) twoWay() bool {
 // each calls fn with every relationship at entity e that the walk may take in direction
 // dir: only the runs of the types walked, so a hub's other relationships are not read.
 func (st stepper) each(e *entityRec, dir kg.Direction, fn func(adj)) {
-	list, types := e.out, st.out
+	list, ranks := e.out, st.outRank
 	if dir == kg.In {
-		list, types = e.in, st.in
+		list, ranks = e.in, st.inRank
 	}
 	if st.any {
 		for _, a := range list {
@@ -57,8 +69,8 @@ func (st stepper) each(e *entityRec, dir kg.Direction, fn func(adj)) {
 		}
 		return
 	}
-	for _, t := range types {
-		for _, a := range ofType(list, t) {
+	for _, r := range ranks {
+		for _, a := range ofRank(list, r) {
 			fn(a)
 		}
 	}
@@ -67,7 +79,8 @@ func (st stepper) each(e *entityRec, dir kg.Direction, fn func(adj)) {
 // Neighbourhood walks breadth-first from the roots, at most q.MaxHops relationships, taking
 // only q.Steps. It returns the entities reached, every relationship taken from an entity
 // closer than MaxHops (so every walk of at most MaxHops into a root is there), and their
-// signals, all visible at q.AsOf.
+// signals, all visible at q.AsOf. With q.SignalWalks it keeps only what store.SignalWalkCut
+// keeps: around a hub, where thousands of suppliers carry no risk, a tenth of the walk.
 func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (kg.Snapshot, error) {
 	st, at := newStepper(q.Steps), store.At{AsOf: q.AsOf, KnownAt: q.KnownAt}
 	s.mu.RLock()
@@ -75,78 +88,125 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 	if err := s.usable(ctx); err != nil {
 		return kg.Snapshot{}, err
 	}
-	// reached is an entity the walk came to: its id and record.
-	type reached struct {
-		id  string
-		rec *entityRec
+	// The entities reached, in the order reached, with their distance from the roots and
+	// their place in that order.
+	var recs []*entityRec
+	var hop []int32
+	index := map[*entityRec]int32{}
+	reach := func(rec *entityRec, h int32) int32 {
+		i, ok := index[rec]
+		if !ok {
+			i = int32(len(recs))
+			index[rec] = i
+			recs, hop = append(recs, rec), append(hop, h)
+		}
+		return i
 	}
-	seen := map[*entityRec]bool{}
-	var frontier, all []reached
 	for _, id := range q.Roots {
-		if rec := s.ents[id]; rec != nil && rec.visible(at.AsOf, at.KnownAt) && !seen[rec] {
-			seen[rec] = true
-			frontier = append(frontier, reached{id, rec})
+		if rec := s.ents[id]; rec != nil && rec.visible(at.AsOf, at.KnownAt) {
+			reach(rec, 0)
 		}
 	}
-	if q.MaxEntities > 0 && len(seen) > q.MaxEntities {
+	if q.MaxEntities > 0 && len(recs) > q.MaxEntities {
 		return kg.Snapshot{}, tooLarge(q.MaxEntities, 0)
 	}
-	all = append(all, frontier...)
-	var taken []*relRec // relationships walked
+	// walked is a relationship the walk took: from the entity it stood at (near) to the one
+	// it reached (far), by their places in recs.
+	type walked struct {
+		rel       *relRec
+		near, far int32
+	}
+	var taken []walked  // each relationship once
+	var arcs [][2]int32 // every step, for the cut: a relationship walkable both ways may be two
 	var met map[*relRec]bool
 	if st.twoWay() {
 		met = map[*relRec]bool{}
 	}
-	for hop := 0; hop < q.MaxHops && len(frontier) > 0; hop++ {
-		var next []reached
-		for i, x := range frontier {
+	for h, first := int32(0), 0; int(h) < q.MaxHops && first < len(recs); h++ {
+		last := len(recs)
+		for i := first; i < last; i++ {
 			if err := stopped(ctx, i); err != nil {
 				return kg.Snapshot{}, err
 			}
+			x := recs[i]
 			for _, dir := range [2]kg.Direction{kg.Out, kg.In} {
-				st.each(x.rec, dir, func(a adj) {
-					if !a.rel.visibleAt(at.AsOf, at.KnownAt) {
+				st.each(x, dir, func(a adj) {
+					other := a.rel.to
+					if dir == kg.In {
+						other = a.rel.from
+					}
+					if !a.rel.reaches(other, at.AsOf, at.KnownAt) {
 						return
+					}
+					j := reach(other, h+1)
+					if q.SignalWalks {
+						arcs = append(arcs, [2]int32{int32(i), j})
 					}
 					if met == nil || !met[a.rel] {
 						if met != nil {
 							met[a.rel] = true
 						}
-						taken = append(taken, a.rel)
-					}
-					other := a.rel.to
-					if dir == kg.In {
-						other = a.rel.from
-					}
-					if !seen[other] {
-						seen[other] = true
-						next = append(next, reached{other.id(), other})
+						taken = append(taken, walked{a.rel, int32(i), j})
 					}
 				})
 			}
 		}
-		if q.MaxEntities > 0 && len(seen) > q.MaxEntities {
-			return kg.Snapshot{}, tooLarge(q.MaxEntities, hop+1)
+		if q.MaxEntities > 0 && len(recs) > q.MaxEntities {
+			return kg.Snapshot{}, tooLarge(q.MaxEntities, int(h)+1)
 		}
-		all = append(all, next...)
-		frontier = next
+		first = last
 	}
+	sigs := make([][]kg.RiskSignal, len(recs))
+	for i, rec := range recs {
+		sigs[i] = s.signalsAt(rec.id(), at)
+	}
+	var keep []bool
+	if q.SignalWalks {
+		carries := make([]bool, len(recs))
+		for i, gs := range sigs {
+			carries[i] = slices.ContainsFunc(gs, func(g kg.RiskSignal) bool {
+				return len(q.SignalDimensions) == 0 || slices.Contains(q.SignalDimensions, g.Dimension)
+			})
+		}
+		keep = store.SignalWalkCut(hop, arcs, carries, q.MaxHops)
+	}
+	kept := func(i int32) bool { return keep == nil || keep[i] }
 	// In no particular order: the risk engine, the one reader of large neighbourhoods, orders
 	// what it compiles itself, and sorting strings here cost a quarter of the read.
-	snap := kg.Snapshot{AsOf: at.AsOf, KnownAt: at.KnownAt, Entities: make([]kg.Entity, 0, len(all)), Relationships: make([]kg.Relationship, 0, len(taken))}
-	for _, x := range all {
+	nents, nrels := len(recs), len(taken)
+	if keep != nil {
+		nents, nrels = 0, 0
+		for _, k := range keep {
+			if k {
+				nents++
+			}
+		}
+		for _, w := range taken {
+			if keep[w.near] && keep[w.far] {
+				nrels++
+			}
+		}
+	}
+	snap := kg.Snapshot{AsOf: at.AsOf, KnownAt: at.KnownAt, Entities: make([]kg.Entity, 0, nents), Relationships: make([]kg.Relationship, 0, nrels)}
+	for i, rec := range recs {
+		if !kept(int32(i)) {
+			continue
+		}
 		var e kg.Entity
 		if q.Lean {
-			e.ID, e.Kind = x.id, kindOf(x.id)
+			e.ID = rec.id()
+			e.Kind = kindOf(e.ID)
 		} else {
-			e, _ = x.rec.rows.at(at.AsOf, at.KnownAt)
+			e, _ = rec.rows.at(at.AsOf, at.KnownAt)
 		}
 		snap.Entities = append(snap.Entities, e)
-		snap.Signals = append(snap.Signals, s.signalsAt(x.id, at)...)
+		snap.Signals = append(snap.Signals, sigs[i]...)
 	}
-	for _, r := range taken {
-		row, _ := r.rows.at(at.AsOf, at.KnownAt)
-		snap.Relationships = append(snap.Relationships, row)
+	for _, w := range taken {
+		if kept(w.near) && kept(w.far) {
+			row, _ := w.rel.rows.at(at.AsOf, at.KnownAt)
+			snap.Relationships = append(snap.Relationships, row)
+		}
 	}
 	return snap, nil
 }

@@ -74,7 +74,8 @@ func leanEntity(id string) kg.Entity {
 }
 
 // Neighbourhood walks breadth-first from the roots, one statement per hop inside one read
-// transaction, so a call costs at most MaxHops+2 round trips whatever the graph's size.
+// transaction, so a call costs at most MaxHops+2 round trips whatever the graph's size. With
+// q.SignalWalks it reads the whole walk and cuts it afterwards (store.CutToSignalWalks).
 func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (kg.Snapshot, error) {
 	mo := moment{AsOf: q.AsOf, KnownAt: q.KnownAt}
 	expand, at, roots := expandQuery(q.Steps, mo, q.Lean), mo.at(), q.Roots
@@ -164,6 +165,9 @@ RETURN n.id AS owner, g {.*} AS g`, mo.params(map[string]any{"ids": ids}))
 	})
 	if err != nil {
 		return kg.Snapshot{}, fmt.Errorf("neighbourhood of %d roots within %d hops: %w", len(roots), q.MaxHops, err)
+	}
+	if q.SignalWalks { // read whole, then cut here: the engine then compiles a tenth of a hub's walk
+		snap = store.CutToSignalWalks(snap, q)
 	}
 	if !q.Lean { // the risk engine, the reader of lean neighbourhoods, orders what it compiles
 		sortSnapshot(&snap)

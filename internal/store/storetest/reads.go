@@ -445,6 +445,44 @@ func testNeighbourhood(t *testing.T, s *store.Checked) {
 		}
 	}
 
+	// SignalWalks: a backend may cut what lies on no walk from a signal to a root, and must
+	// keep all that does: within 3 hops, the chain ru→v1→p1→o1 carries the FOREIGN_INFLUENCE
+	// signal on ru; law:l1 carries none and leads to none. With only SANCTIONS signals asked
+	// for, only the root must stay. Nothing may come back that the plain walk does not reach.
+	for _, tc := range []struct {
+		dims           []kg.Dimension
+		ents, rels, sg []string
+	}{
+		{nil, []string{"government:ru", "organization:o1", "product:p1", "vendor:v1"}, []string{"organization:o1-USES->product:p1",
+			"vendor:v1-HEADQUARTERED_IN->government:ru", "vendor:v1-MAKES->product:p1"}, []string{"signal:ru-fi"}},
+		{[]kg.Dimension{kg.DimForeignInfluence}, []string{"government:ru", "organization:o1", "product:p1", "vendor:v1"}, nil, []string{"signal:ru-fi"}},
+		{[]kg.Dimension{kg.DimSanctions}, []string{"organization:o1"}, nil, nil},
+	} {
+		q := store.NeighbourhoodQuery{Steps: steps, MaxHops: 3, AsOf: d20180101, SignalWalks: true, SignalDimensions: tc.dims}
+		cut := nb(q)
+		q.SignalWalks, q.SignalDimensions = false, nil
+		full := nb(q)
+		for _, c := range []struct {
+			what            string
+			got, want, most []string
+		}{
+			{"entities", entityIDs(cut.Entities), tc.ents, entityIDs(full.Entities)},
+			{"relationships", relIDs(cut.Relationships), tc.rels, relIDs(full.Relationships)},
+			{"signals", signalIDs(cut.Signals), tc.sg, signalIDs(full.Signals)},
+		} {
+			for _, id := range c.want {
+				if !slices.Contains(c.got, id) {
+					t.Errorf("signal walks of %v: %s %v lack %s", tc.dims, c.what, c.got, id)
+				}
+			}
+			for _, id := range c.got {
+				if !slices.Contains(c.most, id) {
+					t.Errorf("signal walks of %v: %s %v hold %s, which the walk does not reach", tc.dims, c.what, c.got, id)
+				}
+			}
+		}
+	}
+
 	if got := nb(store.NeighbourhoodQuery{Steps: steps, MaxHops: 3, AsOf: d20180101, MaxEntities: 5}); len(got.Entities) != 5 {
 		t.Errorf("cap equal to the size: %d entities", len(got.Entities))
 	}

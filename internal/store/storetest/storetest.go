@@ -185,6 +185,14 @@ func relIDs(rs []kg.Relationship) []string {
 	return ids
 }
 
+func signalIDs(gs []kg.RiskSignal) []string {
+	ids := make([]string, len(gs))
+	for i, g := range gs {
+		ids[i] = g.ID
+	}
+	return ids
+}
+
 func wantIDs(t *testing.T, what string, got, want []string) {
 	t.Helper()
 	if len(got) == 0 && len(want) == 0 {
