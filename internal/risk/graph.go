@@ -412,6 +412,7 @@ type Compiler struct {
 	b     *Builder
 	asOf  kg.Date
 	index map[string]int32 // entity id → index, until Graph
+	byArg []int32          // per Entity call, the entity's index, or -1 when it was left out
 	later bool             // a relationship or signal was added: no more entities
 	// the From of the last relationship and its index: a walk hands over the relationships
 	// of one entity one after another.
@@ -450,12 +451,15 @@ func (c *Compiler) Entity(e kg.Entity) error {
 		return fmt.Errorf("compile risk graph: entity %q after relationships or signals", e.ID)
 	}
 	if !c.valid(e.Validity) {
+		c.byArg = append(c.byArg, -1)
 		return nil
 	}
 	if _, dup := c.index[e.ID]; dup {
 		return fmt.Errorf("compile risk graph: %w", kg.Invalid("entities", "entity %q appears twice", e.ID))
 	}
-	c.index[e.ID] = c.b.Entity(e.ID)
+	i := c.b.Entity(e.ID)
+	c.index[e.ID] = i
+	c.byArg = append(c.byArg, i)
 	return nil
 }
 
@@ -467,11 +471,42 @@ func (c *Compiler) Relationship(r kg.Relationship) error {
 		c.lastFrom = r.From
 	}
 	c.later = true
-	from, okf := c.lastIdx, c.lastOK
-	to, okt := c.index[r.To]
-	if !okf || !okt || !c.valid(r.Validity) || r.Type.Valid() && !c.b.model.carries(r.Type) {
+	if !c.wanted(r) {
 		return nil
 	}
+	to, okt := c.index[r.To]
+	if !c.lastOK || !okt {
+		return nil
+	}
+	return c.relationship(c.lastIdx, to, r)
+}
+
+// RelationshipBetween is Relationship for a relationship whose ends were the from-th and the
+// to-th entity handed to Entity (counting from 0), as store.FactVisitor.RelationshipBetween
+// names them.
+func (c *Compiler) RelationshipBetween(from, to int, r kg.Relationship) error {
+	if from < 0 || to < 0 || from >= len(c.byArg) || to >= len(c.byArg) {
+		return fmt.Errorf("compile risk graph: relationship %q names entity %d or %d of %d handed over", r.ID(), from, to, len(c.byArg))
+	}
+	c.later = true
+	if !c.wanted(r) {
+		return nil
+	}
+	f, t := c.byArg[from], c.byArg[to]
+	if f < 0 || t < 0 {
+		return nil
+	}
+	return c.relationship(f, t, r)
+}
+
+// wanted says whether a relationship can be an edge: valid on the date, of a type the model
+// gives weight (BINDS, COMPLIED_WITH… are on no chain).
+func (c *Compiler) wanted(r kg.Relationship) bool {
+	return c.valid(r.Validity) && (!r.Type.Valid() || c.b.model.carries(r.Type))
+}
+
+// relationship adds relationship r between the entities of indexes from and to.
+func (c *Compiler) relationship(from, to int32, r kg.Relationship) error {
 	if r.From == r.To {
 		return fmt.Errorf("compile risk graph: %w", kg.Invalid("relationships", "relationship %q joins an entity to itself", r.ID()))
 	}
@@ -495,7 +530,7 @@ func (c *Compiler) Signal(g kg.RiskSignal) error {
 
 // Graph compiles what was added. The Compiler must not be used afterwards.
 func (c *Compiler) Graph() (*Graph, error) {
-	c.index = nil
+	c.index, c.byArg = nil, nil
 	return c.b.Build()
 }
 

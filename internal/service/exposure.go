@@ -290,10 +290,11 @@ func (s *Service) runPass(p *pass, k passKey) {
 func (s *Service) pass(ctx context.Context, at At, hops int) (*risk.Result, error) {
 	c := risk.NewCompiler(s.model, at.AsOf, 0, 0)
 	err := s.store.Walk(ctx, at, store.FactVisitor{
-		Sizes:        c.Reserve,
-		Entity:       c.Entity,
-		Relationship: func(_ string, r kg.Relationship) error { return c.Relationship(r) },
-		Signal:       c.Signal,
+		Sizes:               c.Reserve,
+		Entity:              c.Entity,
+		Relationship:        func(_ string, r kg.Relationship) error { return c.Relationship(r) },
+		RelationshipBetween: c.RelationshipBetween,
+		Signal:              c.Signal,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read the facts as of %s: %w", at.AsOf, err)

@@ -306,7 +306,12 @@ type FactVisitor struct {
 	Sizes        func(entities, relationships int)
 	Entity       func(kg.Entity) error
 	Relationship func(id string, r kg.Relationship) error
-	Signal       func(kg.RiskSignal) error
+	// RelationshipBetween, when set with Entity, may be called instead of Relationship: it
+	// names the relationship's ends by the order in which Entity received them (0 for the
+	// first), which spares the visitor a lookup of each end by id. A walker that does not
+	// number its entities calls Relationship.
+	RelationshipBetween func(from, to int, r kg.Relationship) error
+	Signal              func(kg.RiskSignal) error
 }
 
 // Versioned is implemented by a backend that other processes may write but that can say,

@@ -18,6 +18,7 @@ import (
 // 5M relationships is 400 MB smaller and its collector follows 30M fewer pointers.
 type adj struct {
 	rel  *relRec
+	far  int32 // the far end's entityRec.seq, so a whole-graph walk need not read its record
 	rank uint8 // of the type, in typeOrder
 	in   bool  // the entity is the relationship's To
 }

@@ -102,6 +102,9 @@ func fastOf[T kg.Fact](rs []T) fast {
 
 type entityRec struct {
 	fast
+	// seq numbers the record in creation order: dense and never reused, as no entity is ever
+	// deleted, so a walk can keep a table by it instead of a map.
+	seq  int32
 	rows rows[kg.Entity]
 	// The relationships starting (out) and ending (in) here, by type and id: kept on the
 	// record rather than in maps by id, which saves a lookup per step of a walk and, at a
@@ -458,7 +461,7 @@ func (s *Store) index(h store.Histories, decoded bool) error {
 			s.ids = insertSorted(s.ids, id)
 			k, _ := kg.KindOfID(id)
 			s.byKind[k] = insertSorted(s.byKind[k], id)
-			s.ents[id] = &entityRec{rows: rs, fast: fastOf(rs)}
+			s.ents[id] = &entityRec{rows: rs, fast: fastOf(rs), seq: int32(len(s.ents))}
 			s.search.add(id, rs)
 			s.keys.add(id, rs)
 			continue
@@ -501,8 +504,8 @@ func (s *Store) index(h store.Histories, decoded bool) error {
 			rec.rows = rec.one[:]
 		}
 		s.rels[id] = rec
-		add(&rec.from.out, rec.from, adj{rel: rec, rank: rank})
-		add(&rec.to.in, rec.to, adj{rel: rec, rank: rank, in: true})
+		add(&rec.from.out, rec.from, adj{rel: rec, far: rec.to.seq, rank: rank})
+		add(&rec.to.in, rec.to, adj{rel: rec, far: rec.from.seq, rank: rank, in: true})
 	}
 	for e := range touched {
 		slices.SortFunc(e.out, adjOrder)
@@ -934,9 +937,28 @@ func (s *Store) walk(ctx context.Context, at store.At, v store.FactVisitor) erro
 	if v.Sizes != nil {
 		v.Sizes(len(s.ids), len(s.rels))
 	}
+	// With RelationshipBetween, the entities handed over are numbered by record (see
+	// entityRec.seq): -1 for those not handed over.
+	var num []int32
+	between := v.RelationshipBetween != nil && v.Entity != nil
+	if between {
+		num = make([]int32, len(s.ents))
+		for i := range num {
+			num[i] = -1
+		}
+	}
 	if v.Entity != nil {
+		n := int32(0)
 		err := each(func(id string) error {
-			if e, ok := s.entityAt(id, at); ok {
+			rec := s.ents[id]
+			if rec == nil {
+				return nil
+			}
+			if e, ok := rec.rows.at(at.AsOf, at.KnownAt); ok {
+				if between {
+					num[rec.seq] = n
+					n++
+				}
 				return v.Entity(e)
 			}
 			return nil
@@ -945,10 +967,28 @@ func (s *Store) walk(ctx context.Context, at store.At, v store.FactVisitor) erro
 			return err
 		}
 	}
-	if v.Relationship != nil {
+	if v.Relationship != nil || between {
 		err := each(func(id string) error {
 			e := s.ents[id]
 			if e == nil {
+				return nil
+			}
+			if between {
+				// An end is visible if and only if it was handed over: the far end's number
+				// says so without a read of its record.
+				from := num[e.seq]
+				if from < 0 {
+					return nil
+				}
+				for _, a := range e.out {
+					if to := num[a.far]; to >= 0 {
+						if r, ok := a.rel.rows.at(at.AsOf, at.KnownAt); ok {
+							if err := v.RelationshipBetween(int(from), int(to), r); err != nil {
+								return err
+							}
+						}
+					}
+				}
 				return nil
 			}
 			for _, a := range e.out {

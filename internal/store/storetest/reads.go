@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"riskgraph/internal/kg"
@@ -328,6 +329,34 @@ func testWalk(t *testing.T, s *store.Checked) {
 		if len(want.Entities) == 0 || len(want.Relationships) == 0 || len(want.Signals) == 0 || !reflect.DeepEqual(got, want) {
 			t.Errorf("walk %v: %d entities, %d relationships, %d signals; the snapshot has %d, %d, %d (or other rows)", at,
 				len(got.Entities), len(got.Relationships), len(got.Signals), len(want.Entities), len(want.Relationships), len(want.Signals))
+		}
+	}
+	// With RelationshipBetween, each relationship still comes once, by one callback or the
+	// other, and the ends it names are the entities handed over at those places.
+	for _, at := range []store.At{store.AsOf(d20170101), store.AsOf(d20180101)} {
+		var ents []kg.Entity
+		var rels []kg.Relationship
+		err := s.Walk(t.Context(), at, store.FactVisitor{
+			Entity: func(e kg.Entity) error { ents = append(ents, e); return nil },
+			Relationship: func(_ string, r kg.Relationship) error {
+				rels = append(rels, r)
+				return nil
+			},
+			RelationshipBetween: func(from, to int, r kg.Relationship) error {
+				if from < 0 || to < 0 || from >= len(ents) || to >= len(ents) || ents[from].ID != r.From || ents[to].ID != r.To {
+					return fmt.Errorf("relationship %s handed over between entities %d and %d of %d", r.ID(), from, to, len(ents))
+				}
+				rels = append(rels, r)
+				return nil
+			},
+		})
+		if err != nil {
+			t.Fatalf("numbered walk %v: %v", at, err)
+		}
+		want := get(t, s.Snapshot, at)
+		slices.SortFunc(rels, func(a, b kg.Relationship) int { return strings.Compare(a.ID(), b.ID()) })
+		if !reflect.DeepEqual(rels, want.Relationships) {
+			t.Errorf("numbered walk %v: relationships %v, want %v", at, relIDs(rels), relIDs(want.Relationships))
 		}
 	}
 	stop := errors.New("stop")
