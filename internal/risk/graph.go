@@ -20,7 +20,8 @@ type Graph struct {
 	model *Model
 	asOf  kg.Date
 
-	ids []string // entity ids, ascending; an entity is its index here
+	ids   []string // entity ids, ascending; an entity is its index here
+	names []string // their names, when compiled from entities (see Compiler); else nil
 
 	eFrom, eTo []int32
 	eType      []uint8
@@ -63,6 +64,18 @@ func (g *Graph) AsOf() kg.Date { return g.asOf }
 // Len is the number of entities.
 func (g *Graph) Len() int { return len(g.ids) }
 
+// Named reports whether the graph keeps its entities' names (one compiled from entities
+// does; one built from ids alone does not).
+func (g *Graph) Named() bool { return g.names != nil }
+
+// name is entity v's name, "" when the graph keeps none.
+func (g *Graph) name(v int32) string {
+	if g.names == nil {
+		return ""
+	}
+	return g.names[v]
+}
+
 // Index returns the index of the entity with id, or false.
 func (g *Graph) Index(id string) (int32, bool) {
 	i, ok := slices.BinarySearch(g.ids, id)
@@ -76,6 +89,7 @@ type Builder struct {
 	model  *Model
 	asOf   kg.Date
 	ids    []string
+	names  []string // beside ids, once an entity came with its name
 	sorted bool
 
 	eFrom, eTo []int32
@@ -116,6 +130,16 @@ func (b *Builder) Entity(id string) int32 {
 		b.sorted = false
 	}
 	b.ids = append(b.ids, id)
+	return int32(len(b.ids) - 1)
+}
+
+// nameLast gives the last entity added a name, which the graph then keeps, and returns its
+// index.
+func (b *Builder) nameLast(name string) int32 {
+	for len(b.names) < len(b.ids)-1 {
+		b.names = append(b.names, "")
+	}
+	b.names = append(b.names, name)
 	return int32(len(b.ids) - 1)
 }
 
@@ -195,7 +219,12 @@ func (b *Builder) Build() (*Graph, error) {
 	g := &Graph{model: b.model, asOf: b.asOf, sigs: b.sigs}
 
 	// Entities in id order; remap edge and signal ends when they came in another order.
-	g.ids = b.ids
+	if b.names != nil {
+		for len(b.names) < len(b.ids) {
+			b.names = append(b.names, "")
+		}
+	}
+	g.ids, g.names = b.ids, b.names
 	if !b.sorted {
 		perm := make([]int32, len(b.ids))
 		for i := range perm {
@@ -203,9 +232,15 @@ func (b *Builder) Build() (*Graph, error) {
 		}
 		slices.SortFunc(perm, func(x, y int32) int { return strings.Compare(b.ids[x], b.ids[y]) })
 		g.ids = make([]string, len(perm))
+		if b.names != nil {
+			g.names = make([]string, len(perm))
+		}
 		where := make([]int32, len(perm))
 		for to, from := range perm {
 			g.ids[to] = b.ids[from]
+			if b.names != nil {
+				g.names[to] = b.names[from]
+			}
 			where[from] = int32(to)
 		}
 		for i := range b.eFrom {
@@ -458,6 +493,9 @@ func (c *Compiler) Entity(e kg.Entity) error {
 		return fmt.Errorf("compile risk graph: %w", kg.Invalid("entities", "entity %q appears twice", e.ID))
 	}
 	i := c.b.Entity(e.ID)
+	if e.Name != "" || c.b.names != nil { // a lean entity (id and kind only) keeps no name
+		i = c.b.nameLast(e.Name)
+	}
 	c.index[e.ID] = i
 	c.byArg = append(c.byArg, i)
 	return nil

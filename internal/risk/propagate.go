@@ -15,16 +15,18 @@ import (
 // Source is one risk source of a score: a signal and the strength with which its strongest
 // chain (within the hop cap) brings it to the entity.
 type Source struct {
-	SignalID string
-	EntityID string  // the entity carrying the signal
-	Severity float64 // the signal's severity
-	Strength float64 // severity × Π weight × confidence along the strongest chain
-	Hops     int     // length of that chain; 0 for the entity's own signal
+	SignalID   string
+	EntityID   string  // the entity carrying the signal
+	EntityName string  // its name, when the graph keeps names (see TopSource, RankingTops)
+	Severity   float64 // the signal's severity
+	Strength   float64 // severity × Π weight × confidence along the strongest chain
+	Hops       int     // length of that chain; 0 for the entity's own signal
 }
 
 // Score is one entity's exposure in one dimension.
 type Score struct {
 	EntityID   string
+	Name       string // the entity's name on the graph's date, when the graph keeps names (Graph.Named)
 	Dimension  kg.Dimension
 	Score      float64  // 1 − Π(1 − strength) over Sources
 	Intrinsic  float64  // the part due to the entity's own signals: 1 − Π(1 − strength) over them
@@ -537,8 +539,8 @@ func (r *Result) TopSource(entityID string, d kg.Dimension) (Source, bool, error
 // top is the strongest source of v, which L reached.
 func (r *Result) top(L *labels, v int32) Source {
 	e := L.entries(L.slot[v])[0]
-	return Source{SignalID: r.g.sigID[e.src], EntityID: r.g.ids[r.g.sigEnt[e.src]], Severity: r.g.sigSev[e.src],
-		Strength: e.str, Hops: int(e.hop)}
+	return Source{SignalID: r.g.sigID[e.src], EntityID: r.g.ids[r.g.sigEnt[e.src]], EntityName: r.g.name(r.g.sigEnt[e.src]),
+		Severity: r.g.sigSev[e.src], Strength: e.str, Hops: int(e.hop)}
 }
 
 // RankingTops is Ranking of every entity with a score in dimension d, and beside each score
@@ -561,7 +563,7 @@ func (r *Result) RankingTops(d kg.Dimension) ([]Score, []Source, error) {
 }
 
 func (r *Result) score(v int32, di int, withSources bool) Score {
-	s := Score{EntityID: r.g.ids[v], Dimension: kg.Dimensions[di]}
+	s := Score{EntityID: r.g.ids[v], Name: r.g.name(v), Dimension: kg.Dimensions[di]}
 	L := r.dims[di]
 	if L == nil || L.slot[v] < 0 {
 		return s
@@ -572,11 +574,12 @@ func (r *Result) score(v int32, di int, withSources bool) Score {
 	if withSources {
 		for _, e := range L.entries(l) {
 			s.Sources = append(s.Sources, Source{
-				SignalID: r.g.sigID[e.src],
-				EntityID: r.g.ids[r.g.sigEnt[e.src]],
-				Severity: r.g.sigSev[e.src],
-				Strength: e.str,
-				Hops:     int(e.hop),
+				SignalID:   r.g.sigID[e.src],
+				EntityID:   r.g.ids[r.g.sigEnt[e.src]],
+				EntityName: r.g.name(r.g.sigEnt[e.src]),
+				Severity:   r.g.sigSev[e.src],
+				Strength:   e.str,
+				Hops:       int(e.hop),
 			})
 		}
 	}

@@ -178,6 +178,17 @@ func (s *Service) scoreRows(ctx context.Context, at At) ([]snapRow, error) {
 		if err != nil {
 			return nil, fmt.Errorf("rank %s: %w", d, err)
 		}
+		if res.Graph().Named() { // the pass kept the names of its date: no read
+			for i, sc := range ranked {
+				k, _ := kg.KindOfID(sc.EntityID)
+				r := snapRow{E: sc.EntityID, N: sc.Name, K: k, D: d, R: i + 1, S: sc.Score, I: sc.Intrinsic, P: sc.Propagated}
+				if top := tops[i]; top.SignalID != "" {
+					r.Top = &snapSource{Sig: top.SignalID, E: top.EntityID, N: top.EntityName, Str: top.Strength, Hops: top.Hops}
+				}
+				rows = append(rows, r)
+			}
+			continue
+		}
 		var missing []string
 		for _, sc := range ranked {
 			if _, ok := names[sc.EntityID]; !ok {
