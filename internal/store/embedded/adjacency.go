@@ -41,6 +41,15 @@ func (a adj) other() string {
 // that order, so the relationships leaving an entity are in id order (from-TYPE->to).
 var typeOrder = slices.Sorted(slices.Values(kg.RelTypes))
 
+// typeIndex is, by rank, the type's place in kg.RelTypes.
+var typeIndex = func() []int {
+	out := make([]int, len(typeOrder))
+	for r, t := range typeOrder {
+		out[r] = slices.Index(kg.RelTypes, t)
+	}
+	return out
+}()
+
 // typeRank is t's place in typeOrder, or false for a type riskgraph does not know.
 func typeRank(t kg.RelType) (uint8, bool) {
 	i, ok := slices.BinarySearch(typeOrder, t)

@@ -11,6 +11,7 @@
 package embedded
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -941,6 +942,12 @@ func (s *Store) walk(ctx context.Context, at store.At, v store.FactVisitor) erro
 	// entityRec.seq): -1 for those not handed over.
 	var num []int32
 	between := v.RelationshipBetween != nil && v.Entity != nil
+	// farEnd is a relationship leaving an entity, with the number of its far end.
+	type farEnd struct {
+		a  adj
+		to int32
+	}
+	var ends []farEnd
 	if between {
 		num = make([]int32, len(s.ents))
 		for i := range num {
@@ -980,12 +987,24 @@ func (s *Store) walk(ctx context.Context, at store.At, v store.FactVisitor) erro
 				if from < 0 {
 					return nil
 				}
+				ends = ends[:0]
 				for _, a := range e.out {
 					if to := num[a.far]; to >= 0 {
-						if r, ok := a.rel.rows.at(at.AsOf, at.KnownAt); ok {
-							if err := v.RelationshipBetween(int(from), int(to), r); err != nil {
-								return err
-							}
+						ends = append(ends, farEnd{a, to})
+					}
+				}
+				if len(ends) > 1 && ends[0].a.rank != ends[len(ends)-1].a.rank {
+					// By far end, then type, as a graph orders its edges: within one type the
+					// list is in far end order already, and a compiler handed edges in order
+					// need not sort them all.
+					slices.SortFunc(ends, func(x, y farEnd) int {
+						return cmp.Or(cmp.Compare(x.to, y.to), cmp.Compare(typeIndex[x.a.rank], typeIndex[y.a.rank]))
+					})
+				}
+				for _, x := range ends {
+					if r, ok := x.a.rel.rows.at(at.AsOf, at.KnownAt); ok {
+						if err := v.RelationshipBetween(int(from), int(x.to), r); err != nil {
+							return err
 						}
 					}
 				}
