@@ -938,17 +938,13 @@ func (s *Store) walk(ctx context.Context, at store.At, v store.FactVisitor) erro
 	if v.Sizes != nil {
 		v.Sizes(len(s.ids), len(s.rels))
 	}
-	// With RelationshipBetween, the entities handed over are numbered by record (see
-	// entityRec.seq): -1 for those not handed over.
+	// When entities are handed over first, they are numbered by record (entityRec.seq; -1
+	// for those not handed over, as not visible): the relationships' and signals' phases
+	// then tell an entity's visibility by a table read, not a read of its record, and
+	// RelationshipBetween gets the numbers.
 	var num []int32
-	between := v.RelationshipBetween != nil && v.Entity != nil
-	// farEnd is a relationship leaving an entity, with the number of its far end.
-	type farEnd struct {
-		a  adj
-		to int32
-	}
-	var ends []farEnd
-	if between {
+	numbered := v.Entity != nil && (v.Relationship != nil || v.RelationshipBetween != nil || v.Signal != nil)
+	if numbered {
 		num = make([]int32, len(s.ents))
 		for i := range num {
 			num[i] = -1
@@ -962,7 +958,7 @@ func (s *Store) walk(ctx context.Context, at store.At, v store.FactVisitor) erro
 				return nil
 			}
 			if e, ok := rec.rows.at(at.AsOf, at.KnownAt); ok {
-				if between {
+				if numbered {
 					num[rec.seq] = n
 					n++
 				}
@@ -974,47 +970,60 @@ func (s *Store) walk(ctx context.Context, at store.At, v store.FactVisitor) erro
 			return err
 		}
 	}
+	between := v.RelationshipBetween != nil && numbered
+	// farEnd is a relationship leaving an entity, with the number of its far end.
+	type farEnd struct {
+		a  adj
+		to int32
+	}
+	var ends []farEnd
 	if v.Relationship != nil || between {
 		err := each(func(id string) error {
 			e := s.ents[id]
 			if e == nil {
 				return nil
 			}
-			if between {
-				// An end is visible if and only if it was handed over: the far end's number
-				// says so without a read of its record.
-				from := num[e.seq]
-				if from < 0 {
-					return nil
-				}
-				ends = ends[:0]
+			if !numbered {
 				for _, a := range e.out {
-					if to := num[a.far]; to >= 0 {
-						ends = append(ends, farEnd{a, to})
-					}
-				}
-				if len(ends) > 1 && ends[0].a.rank != ends[len(ends)-1].a.rank {
-					// By far end, then type, as a graph orders its edges: within one type the
-					// list is in far end order already, and a compiler handed edges in order
-					// need not sort them all.
-					slices.SortFunc(ends, func(x, y farEnd) int {
-						return cmp.Or(cmp.Compare(x.to, y.to), cmp.Compare(typeIndex[x.a.rank], typeIndex[y.a.rank]))
-					})
-				}
-				for _, x := range ends {
-					if r, ok := x.a.rel.rows.at(at.AsOf, at.KnownAt); ok {
-						if err := v.RelationshipBetween(int(from), int(x.to), r); err != nil {
+					if r, ok := s.relAt(a.rel, at); ok {
+						if err := v.Relationship(a.rel.id, r); err != nil {
 							return err
 						}
 					}
 				}
 				return nil
 			}
+			from := num[e.seq]
+			if from < 0 {
+				return nil
+			}
+			ends = ends[:0]
 			for _, a := range e.out {
-				if r, ok := s.relAt(a.rel, at); ok {
-					if err := v.Relationship(a.rel.id, r); err != nil {
-						return err
-					}
+				if to := num[a.far]; to >= 0 {
+					ends = append(ends, farEnd{a, to})
+				}
+			}
+			if between && len(ends) > 1 && ends[0].a.rank != ends[len(ends)-1].a.rank {
+				// By far end, then type, as a graph orders its edges: within one type the list
+				// is in far end order already, and a compiler handed edges in order need not
+				// sort them all.
+				slices.SortFunc(ends, func(x, y farEnd) int {
+					return cmp.Or(cmp.Compare(x.to, y.to), cmp.Compare(typeIndex[x.a.rank], typeIndex[y.a.rank]))
+				})
+			}
+			for _, x := range ends {
+				r, ok := x.a.rel.rows.at(at.AsOf, at.KnownAt)
+				if !ok {
+					continue
+				}
+				var err error
+				if between {
+					err = v.RelationshipBetween(int(from), int(x.to), r)
+				} else {
+					err = v.Relationship(x.a.rel.id, r)
+				}
+				if err != nil {
+					return err
 				}
 			}
 			return nil
@@ -1025,7 +1034,11 @@ func (s *Store) walk(ctx context.Context, at store.At, v store.FactVisitor) erro
 	}
 	if v.Signal != nil {
 		return each(func(id string) error {
-			if _, ok := s.entityAt(id, at); !ok {
+			if numbered {
+				if rec := s.ents[id]; rec == nil || num[rec.seq] < 0 {
+					return nil
+				}
+			} else if _, ok := s.entityAt(id, at); !ok {
 				return nil
 			}
 			for _, g := range s.signalsAt(id, at) {
