@@ -10,6 +10,7 @@ import (
 
 	"riskgraph/internal/benchutil"
 	"riskgraph/internal/kg"
+	"riskgraph/internal/report"
 	"riskgraph/internal/risk"
 	"riskgraph/internal/service"
 	"riskgraph/internal/store"
@@ -21,6 +22,7 @@ import (
 // 500k-relationship graph, shared by the benchmarks of this file.
 var graph100k struct {
 	once       sync.Once
+	store      *embedded.Store
 	svc        *service.Service
 	askable    []string // organisations and retailers: what analysts ask about
 	directives []string
@@ -43,7 +45,7 @@ func load100k(b *testing.B) (*service.Service, []string, []string) {
 			g.err = err
 			return
 		}
-		g.svc = service.New(s, risk.DefaultModel())
+		g.store, g.svc = s, service.New(s, risk.DefaultModel())
 		batch := synth.Generate(synth.Config{Entities: 100_000, Relationships: 500_000, Seed: 7, SignalRate: 0.01})
 		if _, g.err = g.svc.Load(context.Background(), batch, service.LoadOptions{BatchSize: 50_000, Workers: 1}); g.err != nil {
 			return
@@ -108,6 +110,31 @@ func BenchmarkExposure(b *testing.B) {
 			lat.Report(b)
 		})
 	}
+}
+
+// BenchmarkSnapshotRead measures reading back a stored snapshot of every score on the
+// 100k-entity graph (about 111k rows) in a service that has not read it before, as a nightly
+// run reads the previous night's snapshot to compare with.
+func BenchmarkSnapshotRead(b *testing.B) {
+	ctx := context.Background()
+	svc, _, _ := load100k(b)
+	snap, _, err := svc.RecordSnapshot(ctx, 20160101, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rows := 0
+	for b.Loop() {
+		fresh := service.New(graph100k.store, risk.DefaultModel()) // nothing decoded yet; not closed: it shares the store
+		n := 0
+		if err := fresh.SnapshotScores(ctx, snap.ID, func(_ kg.Dimension, s []report.Score) error { n += len(s); return nil }); err != nil {
+			b.Fatal(err)
+		}
+		if n != snap.Scores {
+			b.Fatalf("read %d scores of %d", n, snap.Scores)
+		}
+		rows += n
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 }
 
 // BenchmarkCoverage measures what a directive covers (targets, control within the hop cap,

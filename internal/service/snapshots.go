@@ -247,30 +247,66 @@ func encodeRows(rows []snapRow) ([][]byte, error) {
 	return chunks, nil
 }
 
-// snapshotRows reads a stored snapshot's rows, calling fn with each.
+// snapshotRows reads a stored snapshot's rows, calling fn with each, in order. The chunks,
+// compressed apart, are decoded side by side, one per core: decoding is most of a read (at 1M
+// entities about 10 CPU-seconds), and a nightly run decodes the previous night's snapshot.
 func (s *Service) snapshotRows(ctx context.Context, id string, fn func(snapRow) error) error {
-	err := s.store.SnapshotChunks(ctx, id, func(i int, b []byte) error {
-		zr, err := gzip.NewReader(bytes.NewReader(b))
-		if err != nil {
-			return fmt.Errorf("chunk %d: %w", i, err)
-		}
-		dec := json.NewDecoder(bufio.NewReader(zr))
-		for {
-			var r snapRow
-			if err := dec.Decode(&r); errors.Is(err, io.EOF) {
-				return nil
-			} else if err != nil {
-				return fmt.Errorf("chunk %d: %w", i, err)
-			}
-			if err := fn(r); err != nil {
-				return err
-			}
-		}
+	var chunks [][]byte
+	err := s.store.SnapshotChunks(ctx, id, func(_ int, b []byte) error {
+		chunks = append(chunks, bytes.Clone(b)) // b is the store's only during the call
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("read snapshot %s: %w", id, err)
 	}
+	rows := make([][]snapRow, len(chunks))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range chunks {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			var err error
+			rows[i], err = decodeChunk(chunks[i])
+			chunks[i] = nil
+			if err != nil {
+				return fmt.Errorf("read snapshot %s: chunk %d: %w", id, i, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for i, rs := range rows {
+		for _, r := range rs {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		rows[i] = nil
+	}
 	return nil
+}
+
+// decodeChunk decodes one gzip-compressed JSON-lines chunk of snapshot rows.
+func decodeChunk(b []byte) ([]snapRow, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bufio.NewReader(zr))
+	var out []snapRow
+	for {
+		var r snapRow
+		if err := dec.Decode(&r); errors.Is(err, io.EOF) {
+			return out, nil
+		} else if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
 }
 
 // SnapshotScores calls fn with snapshot id's scores, dimension by dimension in model order,
