@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 
 	"riskgraph/internal/kg"
 	"riskgraph/internal/store"
@@ -76,6 +77,12 @@ func (st stepper) each(e *entityRec, dir kg.Direction, fn func(adj)) {
 	}
 }
 
+// walkPlaces holds tables of the places of entities in a walk, by entityRec.seq (-1: not
+// reached), for Neighbourhood: an array read instead of a map lookup per step, and no map to
+// grow around a hub. A walk sets only the entries of the entities it reaches, and resets
+// them before it puts its table back.
+var walkPlaces = sync.Pool{New: func() any { return new([]int32) }}
+
 // Neighbourhood walks breadth-first from the roots, at most q.MaxHops relationships, taking
 // only q.Steps. It returns the entities reached, every relationship taken from an entity
 // closer than MaxHops (so every walk of at most MaxHops into a root is there), and their
@@ -89,15 +96,25 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 		return kg.Snapshot{}, err
 	}
 	// The entities reached, in the order reached, with their distance from the roots and
-	// their place in that order.
+	// their place in that order (in a table by entityRec.seq, reset for the next walk).
 	var recs []*entityRec
 	var hop []int32
-	index := map[*entityRec]int32{}
+	table := walkPlaces.Get().(*[]int32)
+	for len(*table) < len(s.ents) {
+		*table = append(*table, -1)
+	}
+	place := *table
+	defer func() {
+		for _, rec := range recs {
+			place[rec.seq] = -1
+		}
+		walkPlaces.Put(table)
+	}()
 	reach := func(rec *entityRec, h int32) int32 {
-		i, ok := index[rec]
-		if !ok {
+		i := place[rec.seq]
+		if i < 0 {
 			i = int32(len(recs))
-			index[rec] = i
+			place[rec.seq] = i
 			recs, hop = append(recs, rec), append(hop, h)
 		}
 		return i
