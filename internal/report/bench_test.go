@@ -74,7 +74,7 @@ func openBench(b *testing.B, path string) *service.Service {
 // benchReport times whole nightly runs through src: a first run as of 2015-01-01, then, timed,
 // the run as of 2016-01-01 (about a year of the synthetic graph's facts begin and end in
 // between): pass, snapshot stored, causes against the previous snapshot, all four formats.
-func benchReport(b *testing.B, svc *service.Service, src report.Source) {
+func benchReport(b *testing.B, src report.Source) {
 	benchReportAfter(b, src, func() report.Source { return src })
 }
 
@@ -130,7 +130,7 @@ func benchReportAfter(b *testing.B, src report.Source, next func() report.Source
 // relationships: under 30 s and 3 GB.
 func BenchmarkNightlyReport(b *testing.B) {
 	svc := benchService(b)
-	benchReport(b, svc, svc)
+	benchReport(b, svc)
 }
 
 // BenchmarkNightlyReportNextDay runs the second night as a nightly job does, in a process
@@ -153,5 +153,5 @@ func BenchmarkNightlyReportServer(b *testing.B) {
 	svc := benchService(b)
 	srv := httptest.NewServer(api.New(api.Config{Service: svc, Limits: api.Limits{RatePerSecond: -1}}))
 	b.Cleanup(srv.Close)
-	benchReport(b, svc, &report.Client{URL: srv.URL + "/graphql"})
+	benchReport(b, &report.Client{URL: srv.URL + "/graphql"})
 }

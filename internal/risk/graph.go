@@ -64,10 +64,6 @@ func (g *Graph) AsOf() kg.Date { return g.asOf }
 // Len is the number of entities.
 func (g *Graph) Len() int { return len(g.ids) }
 
-// Named reports whether the graph keeps its entities' names (one compiled from entities
-// does; one built from ids alone does not).
-func (g *Graph) Named() bool { return g.names != nil }
-
 // name is entity v's name, "" when the graph keeps none.
 func (g *Graph) name(v int32) string {
 	if g.names == nil {

@@ -20,9 +20,6 @@ func TestCompiledGraphKeepsNames(t *testing.T) {
 			Severity: 0.5}},
 	}
 	res := run(t, m, snap)
-	if !res.Graph().Named() {
-		t.Fatal("a graph compiled from named entities keeps no names")
-	}
 	sc, err := res.Score("vendor:v", kg.DimForeignInfluence)
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +40,11 @@ func TestCompiledGraphKeepsNames(t *testing.T) {
 	for i := range snap.Entities {
 		snap.Entities[i].Name = ""
 	}
-	if run(t, m, snap).Graph().Named() {
-		t.Error("a graph compiled from lean entities says it keeps names")
+	lean := run(t, m, snap)
+	if lean.g.names != nil {
+		t.Error("a graph compiled from lean entities keeps names")
+	}
+	if sc, err := lean.Score("vendor:v", kg.DimForeignInfluence); err != nil || sc.Name != "" || sc.Score == 0 {
+		t.Errorf("lean score %+v (%v): want no name and a score", sc, err)
 	}
 }

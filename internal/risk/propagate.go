@@ -17,7 +17,7 @@ import (
 type Source struct {
 	SignalID   string
 	EntityID   string  // the entity carrying the signal
-	EntityName string  // its name, when the graph keeps names (see TopSource, RankingTops)
+	EntityName string  // its name, as Score.Name
 	Severity   float64 // the signal's severity
 	Strength   float64 // severity × Π weight × confidence along the strongest chain
 	Hops       int     // length of that chain; 0 for the entity's own signal
@@ -26,7 +26,7 @@ type Source struct {
 // Score is one entity's exposure in one dimension.
 type Score struct {
 	EntityID   string
-	Name       string // the entity's name on the graph's date, when the graph keeps names (Graph.Named)
+	Name       string // the entity's name on the graph's date, when the graph was compiled from named entities
 	Dimension  kg.Dimension
 	Score      float64  // 1 − Π(1 − strength) over Sources
 	Intrinsic  float64  // the part due to the entity's own signals: 1 − Π(1 − strength) over them

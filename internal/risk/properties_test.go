@@ -2,6 +2,7 @@ package risk
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"reflect"
 	"slices"
@@ -385,21 +386,26 @@ func TestPropertyNeighbourhoodEqualsWhole(t *testing.T) {
 		s := drawSnapshot(t)
 		whole := run(t, m, s)
 		e := rapid.SampledFrom(s.Entities).Draw(t, "entity")
-		nb := neighbourhood(m, s, e.ID, m.HopCap())
-		exps, err := Exposure(context.Background(), m, nb, e.ID, 0, testDims...)
+		sameAsWhole(t, m, whole, neighbourhood(m, s, e.ID, m.HopCap()), e.ID, testDims, "neighbourhood")
+	})
+}
+
+// sameAsWhole checks that id's exposure in dims from neighbourhood nb is the whole-graph
+// pass's, explanation included.
+func sameAsWhole(t *rapid.T, m *Model, whole *Result, nb kg.Snapshot, id string, dims []kg.Dimension, what string) {
+	exps, err := Exposure(context.Background(), m, nb, id, 0, dims...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range dims {
+		want, err := whole.Explain(id, d)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i, d := range testDims {
-			want, err := whole.Explain(e.ID, d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(exps[i], want) {
-				t.Fatalf("%s %s: neighbourhood\n%+v\nwhole graph\n%+v", e.ID, d, exps[i], want)
-			}
+		if !reflect.DeepEqual(exps[i], want) {
+			t.Fatalf("%s %s: %s\n%+v\nwhole graph\n%+v", id, d, what, exps[i], want)
 		}
-	})
+	}
 }
 
 // Property 8b: the same holds for the neighbourhood cut to the walks from signals to the
@@ -415,19 +421,7 @@ func TestPropertySignalWalkCutEqualsWhole(t *testing.T) {
 			dims = []kg.Dimension{rapid.SampledFrom(testDims).Draw(t, "dimension")}
 		}
 		nb, cut := signalWalks(m, s, e.ID, m.HopCap(), dims)
-		exps, err := Exposure(context.Background(), m, nb, e.ID, 0, dims...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, d := range dims {
-			want, err := whole.Explain(e.ID, d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(exps[i], want) {
-				t.Fatalf("%s %s (%d entities cut): cut neighbourhood\n%+v\nwhole graph\n%+v", e.ID, d, cut, exps[i], want)
-			}
-		}
+		sameAsWhole(t, m, whole, nb, e.ID, dims, fmt.Sprintf("neighbourhood with %d entities cut", cut))
 	})
 }
 

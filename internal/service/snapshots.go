@@ -157,17 +157,13 @@ func (s *Service) prune(ctx context.Context, all []store.SnapshotMeta, keep int,
 }
 
 // scoreRows runs the whole-graph pass for at and returns every non-zero score with names,
-// by dimension in model order, each in rank order.
+// by dimension in model order, each in rank order. The names are the pass's own: its graph
+// was compiled from the entities as of at, each with its name (a write requires one).
 func (s *Service) scoreRows(ctx context.Context, at At) ([]snapRow, error) {
 	res, err := s.wholePass(ctx, at)
 	if err != nil {
 		return nil, err
 	}
-	type named struct {
-		name string
-		kind kg.Kind
-	}
-	names := map[string]named{}
 	n := 0
 	for _, d := range s.model.Dimensions() {
 		n += res.Reached(d)
@@ -178,35 +174,11 @@ func (s *Service) scoreRows(ctx context.Context, at At) ([]snapRow, error) {
 		if err != nil {
 			return nil, fmt.Errorf("rank %s: %w", d, err)
 		}
-		if res.Graph().Named() { // the pass kept the names of its date: no read
-			for i, sc := range ranked {
-				k, _ := kg.KindOfID(sc.EntityID)
-				r := snapRow{E: sc.EntityID, N: sc.Name, K: k, D: d, R: i + 1, S: sc.Score, I: sc.Intrinsic, P: sc.Propagated}
-				if top := tops[i]; top.SignalID != "" {
-					r.Top = &snapSource{Sig: top.SignalID, E: top.EntityID, N: top.EntityName, Str: top.Strength, Hops: top.Hops}
-				}
-				rows = append(rows, r)
-			}
-			continue
-		}
-		var missing []string
-		for _, sc := range ranked {
-			if _, ok := names[sc.EntityID]; !ok {
-				missing = append(missing, sc.EntityID)
-			}
-		}
-		ents, err := s.entitiesByID(ctx, missing, at)
-		if err != nil {
-			return nil, fmt.Errorf("name the scored entities: %w", err)
-		}
-		for _, e := range ents {
-			names[e.ID] = named{e.Name, e.Kind}
-		}
 		for i, sc := range ranked {
-			nm := names[sc.EntityID]
-			r := snapRow{E: sc.EntityID, N: nm.name, K: nm.kind, D: d, R: i + 1, S: sc.Score, I: sc.Intrinsic, P: sc.Propagated}
+			k, _ := kg.KindOfID(sc.EntityID)
+			r := snapRow{E: sc.EntityID, N: sc.Name, K: k, D: d, R: i + 1, S: sc.Score, I: sc.Intrinsic, P: sc.Propagated}
 			if top := tops[i]; top.SignalID != "" {
-				r.Top = &snapSource{Sig: top.SignalID, E: top.EntityID, N: names[top.EntityID].name, Str: top.Strength, Hops: top.Hops}
+				r.Top = &snapSource{Sig: top.SignalID, E: top.EntityID, N: top.EntityName, Str: top.Strength, Hops: top.Hops}
 			}
 			rows = append(rows, r)
 		}

@@ -86,19 +86,17 @@ func ofType(list []adj, t kg.RelType) []adj {
 
 // ofRank returns the run of list whose type has this rank.
 func ofRank(list []adj, rank uint8) []adj {
-	lo := firstAbove(list, rank-1, rank == 0)
-	return list[lo : firstAbove(list[lo:], rank, false)+lo]
+	lo := firstFrom(list, int(rank))
+	return list[lo : lo+firstFrom(list[lo:], int(rank)+1)]
 }
 
-// firstAbove is the index of list's first entry of a rank above r (of any rank, with all).
-func firstAbove(list []adj, r uint8, all bool) int {
-	if all {
-		return 0
-	}
+// firstFrom is the index of list's first entry of rank r or above: a binary search without
+// sort.Search's closure, as a walk searches every entity's lists once per type it takes.
+func firstFrom(list []adj, r int) int {
 	lo, hi := 0, len(list)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if list[m].rank <= r {
+		if int(list[m].rank) < r {
 			lo = m + 1
 		} else {
 			hi = m
