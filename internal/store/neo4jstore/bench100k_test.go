@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"riskgraph/internal/kg"
 	"riskgraph/internal/risk"
@@ -38,15 +41,27 @@ func benchImport(b *testing.B, opt store.LoadOptions) {
 	s := openShared(b)
 	g := synth.Generate(bigGraph)
 	ctx := context.Background()
-	var relStart, relEnd time.Time
+	// Each phase's start and end, as Progress reports them ("entities", "relationships",
+	// "signals"); checking the batch comes before the first phase.
+	starts, ends := map[string]time.Time{}, map[string]time.Time{}
+	// The server's and this process's CPU time over the relationship phase: on a shared
+	// machine the phase's wall time varies by half from run to run, the CPU it costs less.
+	var srvCPU, ownCPU [2]time.Duration
 	opt.Progress = func(phase string, done, total int) {
-		if phase == "relationships" && done == 0 {
-			relStart = time.Now()
+		if done == 0 {
+			starts[phase] = time.Now()
+			if phase == "relationships" {
+				srvCPU[0], ownCPU[0] = serverCPU(b, s.raw), processCPU(b)
+			}
 		}
-		if phase == "relationships" && done == total {
-			relEnd = time.Now()
+		if done == total {
+			ends[phase] = time.Now()
+			if phase == "relationships" {
+				srvCPU[1], ownCPU[1] = serverCPU(b, s.raw), processCPU(b)
+			}
 		}
 	}
+	var srvTotal, ownTotal time.Duration
 	importOnce := func(what string) (rel, all time.Duration) {
 		b.StopTimer()
 		wipe(b, s.raw)
@@ -55,12 +70,23 @@ func benchImport(b *testing.B, opt store.LoadOptions) {
 		if _, err := s.Load(ctx, g, "bench", opt); err != nil {
 			b.Fatal(err)
 		}
-		all, rel = time.Since(start), relEnd.Sub(relStart)
-		b.Logf("%s: %s in all, %.0f relationships/s; relationship phase %s, %.0f relationships/s", what, all.Round(time.Millisecond),
-			float64(len(g.Relationships))/all.Seconds(), rel.Round(time.Millisecond), float64(len(g.Relationships))/rel.Seconds())
+		all = time.Since(start)
+		phase := func(p string) time.Duration { return ends[p].Sub(starts[p]) }
+		rel = phase("relationships")
+		srv, own := srvCPU[1]-srvCPU[0], ownCPU[1]-ownCPU[0]
+		srvTotal, ownTotal = srvTotal+srv, ownTotal+own
+		b.Logf("%s: %s in all, %.0f relationships/s; check %s, entities %s (%.0f/s), relationships %s (%.0f/s), signals %s (%.0f/s)",
+			what, all.Round(time.Millisecond), float64(len(g.Relationships))/all.Seconds(),
+			starts["entities"].Sub(start).Round(time.Millisecond),
+			phase("entities").Round(time.Millisecond), float64(len(g.Entities))/phase("entities").Seconds(),
+			rel.Round(time.Millisecond), float64(len(g.Relationships))/rel.Seconds(),
+			phase("signals").Round(time.Millisecond), float64(len(g.Signals))/phase("signals").Seconds())
+		b.Logf("%s: relationship phase CPU: Neo4j %s (%.1f µs a relationship), this process %s (%.1f µs)", what,
+			srv.Round(time.Millisecond), perRel(srv, len(g.Relationships)), own.Round(time.Millisecond), perRel(own, len(g.Relationships)))
 		return rel, all
 	}
 	importOnce("warm-up import (not counted)")
+	srvTotal, ownTotal = 0, 0
 	var relTime, allTime time.Duration
 	var rels, rows, n int
 	for b.Loop() {
@@ -74,6 +100,35 @@ func benchImport(b *testing.B, opt store.LoadOptions) {
 	b.ReportMetric(float64(rels)/relTime.Seconds(), "rels/s")
 	b.ReportMetric(float64(rels)/allTime.Seconds(), "e2e-rels/s")
 	b.ReportMetric(float64(rows)/allTime.Seconds(), "rows/s")
+	b.ReportMetric(perRel(srvTotal, rels), "neo4j-cpu-µs/rel")
+	b.ReportMetric(perRel(ownTotal, rels), "client-cpu-µs/rel")
+}
+
+// perRel is d per relationship of n, in microseconds.
+func perRel(d time.Duration, n int) float64 { return float64(d.Microseconds()) / float64(n) }
+
+// serverCPU is the CPU time the Neo4j server's process has used so far, from its JMX bean.
+func serverCPU(b *testing.B, s *Store) time.Duration {
+	res, err := neo4j.ExecuteQuery(context.Background(), s.driver,
+		`CALL dbms.queryJmx("java.lang:type=OperatingSystem") YIELD attributes RETURN attributes.ProcessCpuTime.value AS ns`,
+		nil, neo4j.EagerResultTransformer)
+	if err != nil {
+		b.Fatalf("read the server's CPU time: %v", err)
+	}
+	ns, ok := res.Records[0].Values[0].(int64)
+	if !ok {
+		b.Fatalf("server CPU time is %T, not an integer", res.Records[0].Values[0])
+	}
+	return time.Duration(ns)
+}
+
+// processCPU is the CPU time (user and system) this process has used so far.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatalf("getrusage: %v", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // bigStore is a store holding bigGraph; it imports the graph unless the database already
