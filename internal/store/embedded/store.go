@@ -271,6 +271,11 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
+	// Every read checks closed under s.mu first, so the indexes can go now: a process that
+	// closes a large store and carries on (a job opening it again, a test) does not keep
+	// gigabytes of them live for the collector to mark on every cycle.
+	s.ents, s.ids, s.byKind, s.rels, s.sigs, s.sigsOf = nil, nil, nil, nil, nil, nil
+	s.search, s.keys, s.versions = nil, nil, nil
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store file: %w", err)
 	}
