@@ -112,9 +112,19 @@ func (s *Service) Model() *risk.Model { return s.model }
 // Ping reports whether the store can serve requests.
 func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
 
-// Close stops any whole-graph pass and releases the store.
+// Close stops any whole-graph pass, drops the cached passes, snapshots and comparisons, and
+// releases the store.
 func (s *Service) Close() error {
 	s.stop()
+	s.mu.Lock()
+	s.passes = map[passKey]*pass{}
+	s.mu.Unlock()
+	s.snapMu.Lock()
+	s.snapCache = nil
+	s.snapMu.Unlock()
+	s.cmpMu.Lock()
+	s.cmpCache = nil
+	s.cmpMu.Unlock()
 	return s.store.Close()
 }
 
