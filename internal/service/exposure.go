@@ -30,12 +30,14 @@ type pass struct {
 	waiters atomic.Int32 // callers waiting for it now; an evicted pass nobody waits for is skipped
 }
 
-// Bounds of whole-graph passes: how many moments keep a result in memory, and how long one
-// pass may take. At most one pass runs at a time (Service.passSem), so distinct moments
-// asked for at once queue rather than multiply the memory.
+// Bounds of whole-graph passes: how many moments keep a result in memory, how many run at
+// once (Service.passSem), and how long one pass may take. Two run at once, so that a nightly
+// report replays the previous night's pass beside tonight's (each walk of the store takes one
+// core); more moments asked for at once queue rather than multiply the memory.
 const (
-	maxCachedPasses = 4
-	passTimeout     = 5 * time.Minute
+	maxCachedPasses  = 4
+	maxRunningPasses = 2
+	passTimeout      = 5 * time.Minute
 )
 
 // ExposureQuery asks for the exposure of some entities on a date.

@@ -87,7 +87,7 @@ type Service struct {
 	gen     atomic.Uint64 // bumped by every write that changed something
 	mu      sync.Mutex
 	passes  map[passKey]*pass // whole-graph results by moment and hop cap, for the current data version
-	passSem chan struct{}     // held by the one whole-graph pass that runs
+	passSem chan struct{}     // held by each whole-graph pass that runs
 
 	snapMu    sync.Mutex
 	snapCache []decoded // the last snapshots read, oldest first
@@ -103,7 +103,7 @@ type Service struct {
 // model m.
 func New(s store.Store, m *risk.Model) *Service {
 	life, stop := context.WithCancel(context.Background())
-	return &Service{store: store.Check(s), model: m, passes: map[passKey]*pass{}, passSem: make(chan struct{}, 1), life: life, stop: stop}
+	return &Service{store: store.Check(s), model: m, passes: map[passKey]*pass{}, passSem: make(chan struct{}, maxRunningPasses), life: life, stop: stop}
 }
 
 // Model is the risk model scores are computed with.

@@ -1,18 +1,23 @@
 package service_test
 
 import (
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"riskgraph/internal/kg"
 	"riskgraph/internal/report"
 	"riskgraph/internal/risk"
 	"riskgraph/internal/service"
 	"riskgraph/internal/store"
+	"riskgraph/internal/store/embedded"
 )
 
 // changesOf collects every change between two snapshots, keyed "DIMENSION entity".
@@ -473,5 +478,66 @@ func TestDataQualityListsTheFirstByID(t *testing.T) {
 	}
 	if q.UnsourcedCount != len(want) || !slices.Equal(got, want[:report.QualityListMax]) {
 		t.Errorf("unsourced: %d counted, listed %v; want %d, listing %v", q.UnsourcedCount, got, len(want), want[:report.QualityListMax])
+	}
+}
+
+// overlapStore is an embedded store whose walks of moment hold wait, up to 10 s, until a
+// walk of another moment has begun; it notes the moments walked.
+type overlapStore struct {
+	*embedded.Store
+	hold   kg.Date
+	mu     sync.Mutex
+	walked []store.At
+	other  chan struct{} // closed when a walk of another moment begins
+	once   sync.Once
+}
+
+func (o *overlapStore) Walk(ctx context.Context, at store.At, v store.FactVisitor) error {
+	o.mu.Lock()
+	o.walked = append(o.walked, at)
+	o.mu.Unlock()
+	if at.AsOf != o.hold {
+		o.once.Do(func() { close(o.other) })
+	} else {
+		select {
+		case <-o.other:
+		case <-time.After(10 * time.Second):
+		}
+	}
+	return o.Store.Walk(ctx, at, v)
+}
+
+// A new process recording tonight's snapshot replays the previous snapshot's pass beside
+// tonight's, and the comparison uses that replay instead of walking the store again.
+func TestRecordSnapshotReplaysThePreviousBeside(t *testing.T) {
+	svc, s := seeded(t)
+	ctx := t.Context()
+	a, _, err := svc.RecordSnapshot(ctx, 20170901, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &overlapStore{Store: s.(*embedded.Store), hold: 20171231, other: make(chan struct{})}
+	next := service.New(o, risk.DefaultModel()) // nothing of the first run cached
+	b, prev, err := next.RecordSnapshot(ctx, 20171231, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prev == nil || prev.ID != a.ID {
+		t.Fatalf("compared with %v, want %s", prev, a.ID)
+	}
+	select {
+	case <-o.other:
+	default:
+		t.Fatalf("tonight's walk ran without the previous snapshot's beside it; walked %v", o.walked)
+	}
+	got := changesOf(t, next, a.ID, b.ID)
+	if want := changesOf(t, svc, a.ID, b.ID); !reflect.DeepEqual(got, want) {
+		t.Errorf("changes with the replay started early differ from a service that replayed it itself:\n%v\nwant\n%v", got, want)
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	want := []store.At{{AsOf: a.AsOf, KnownAt: a.KnownAt}, {AsOf: b.AsOf, KnownAt: b.KnownAt}}
+	if !reflect.DeepEqual(slices.SortedFunc(slices.Values(o.walked), func(x, y store.At) int { return cmp.Compare(x.AsOf, y.AsOf) }), want) {
+		t.Errorf("walked %v, want each snapshot's moment once: %v", o.walked, want)
 	}
 }
