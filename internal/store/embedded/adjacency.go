@@ -37,6 +37,14 @@ func (a adj) other() string {
 	return a.rel.to.id()
 }
 
+// farRec is the record of the entity at the far end.
+func (a adj) farRec() *entityRec {
+	if a.in {
+		return a.rel.from
+	}
+	return a.rel.to
+}
+
 // typeOrder is the relationship types in the order of their names: adjacency lists are in
 // that order, so the relationships leaving an entity are in id order (from-TYPE->to).
 var typeOrder = slices.Sorted(slices.Values(kg.RelTypes))

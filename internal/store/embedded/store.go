@@ -58,6 +58,8 @@ type Store struct {
 	keys     *keyIndex
 	versions map[kg.Version]*kg.Version // one shared value per distinct version, to save memory
 	writers  writers
+	facts    uint64 // counts the writes that changed facts (index calls): what a signal bound was made at
+	bounds   bounds
 }
 
 // rows is the recorded history of one fact, with a fast path for the common fact that has
@@ -276,6 +278,9 @@ func (s *Store) Close() error {
 	// gigabytes of them live for the collector to mark on every cycle.
 	s.ents, s.ids, s.byKind, s.rels, s.sigs, s.sigsOf = nil, nil, nil, nil, nil, nil
 	s.search, s.keys, s.versions = nil, nil, nil
+	s.bounds.mu.Lock()
+	s.bounds.made, s.bounds.order = nil, nil
+	s.bounds.mu.Unlock()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store file: %w", err)
 	}
@@ -453,6 +458,7 @@ const bulkIndex = 256
 // place, so pointers held by the adjacency stay valid. decoded says the rows were just read
 // from the file and are the store's alone (see sharer).
 func (s *Store) index(h store.Histories, decoded bool) error {
+	s.facts++
 	if len(h.Entities) > bulkIndex {
 		s.search.beginBulk()
 		defer s.search.endBulk()

@@ -87,7 +87,8 @@ var walkPlaces = sync.Pool{New: func() any { return new([]int32) }}
 // only q.Steps. It returns the entities reached, every relationship taken from an entity
 // closer than MaxHops (so every walk of at most MaxHops into a root is there), and their
 // signals, all visible at q.AsOf. With q.SignalWalks it keeps only what store.SignalWalkCut
-// keeps: around a hub, where thousands of suppliers carry no risk, a tenth of the walk.
+// keeps: around a hub, where thousands of suppliers carry no risk, a tenth of the walk. Once
+// the walk's signal bound is made, it does not even read what the cut would drop.
 func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (kg.Snapshot, error) {
 	st, at := newStepper(q.Steps), store.At{AsOf: q.AsOf, KnownAt: q.KnownAt}
 	s.mu.RLock()
@@ -139,6 +140,10 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 	if st.twoWay() {
 		met = map[*relRec]bool{}
 	}
+	var bound []uint8 // see signalBound
+	if q.SignalWalks {
+		bound = s.signalBound(st, q.SignalDimensions)
+	}
 	for h, first := int32(0), 0; int(h) < q.MaxHops && first < len(recs); h++ {
 		last := len(recs)
 		for i := first; i < last; i++ {
@@ -148,6 +153,9 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 			x := recs[i]
 			for _, dir := range [2]kg.Direction{kg.Out, kg.In} {
 				st.each(x, dir, func(a adj) {
+					if bound != nil && int(h)+1+int(bound[a.far]) > q.MaxHops {
+						return // on no walk from a signal short enough
+					}
 					other := a.rel.to
 					if dir == kg.In {
 						other = a.rel.from

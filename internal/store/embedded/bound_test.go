@@ -1,0 +1,202 @@
+package embedded
+
+import (
+	"errors"
+	"math/rand/v2"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"riskgraph/internal/kg"
+	"riskgraph/internal/risk"
+	"riskgraph/internal/store"
+	"riskgraph/internal/synth"
+)
+
+// awaitBound asks for the signal bound of walks st looking for signals of dims until it is
+// made.
+func awaitBound(t *testing.T, s *Store, st stepper, dims []kg.Dimension) []uint8 {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		s.mu.RLock()
+		b := s.signalBound(st, dims)
+		s.mu.RUnlock()
+		if b != nil {
+			return b
+		}
+	}
+	t.Fatalf("no signal bound for %v after 20 s", dims)
+	return nil
+}
+
+// boundGraph is a synthetic graph whose facts hold at different times: a third of the
+// relationships and half the signals have validity windows, and a later write ends some
+// relationships and signals. It returns the store and a recorded time between the writes.
+func boundGraph(t *testing.T, seed uint64) (*Store, kg.Stamp) {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "riskgraph.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	b := synth.Generate(synth.Config{Entities: 1500, Relationships: 7000, Seed: int64(seed), SignalRate: 0.03})
+	rng := rand.New(rand.NewPCG(seed, 1))
+	window := func() kg.Validity {
+		from := kg.Date(20100101 + 10000*rng.IntN(8))
+		return kg.Validity{From: from, To: from + 10000*kg.Date(1+rng.IntN(4))}
+	}
+	for i := range b.Relationships {
+		if rng.IntN(3) == 0 {
+			b.Relationships[i].Validity = window()
+		}
+	}
+	for i := range b.Signals {
+		if rng.IntN(2) == 0 {
+			b.Signals[i].Validity = window()
+		}
+	}
+	ctx := t.Context()
+	if _, err := s.Apply(ctx, b, "test"); err != nil {
+		t.Fatal(err)
+	}
+	between := kg.StampOf(time.Now())
+	time.Sleep(time.Millisecond)
+	var ends kg.Batch
+	for i, r := range b.Relationships {
+		if i%7 == 0 && r.Validity == (kg.Validity{}) {
+			ends.Retractions = append(ends.Retractions, kg.Retraction{ID: r.ID(), On: 20160101})
+		}
+	}
+	for i, g := range b.Signals {
+		if i%3 == 0 && g.Validity == (kg.Validity{}) {
+			ends.Retractions = append(ends.Retractions, kg.Retraction{ID: g.ID, On: 20140101})
+		}
+	}
+	if _, err := s.Apply(ctx, ends, "test"); err != nil {
+		t.Fatal(err)
+	}
+	return s, between
+}
+
+// TestSignalBoundIsTheFewestStepsEver checks a bound against a plain breadth-first search
+// over every relationship and signal the store ever recorded.
+func TestSignalBoundIsTheFewestStepsEver(t *testing.T) {
+	s, _ := boundGraph(t, 3)
+	ctx := t.Context()
+	all, err := s.Export(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := risk.DefaultModel()
+	for _, dims := range [][]kg.Dimension{nil, {kg.DimForeignInfluence}, {kg.DimSanctions, kg.DimRegulatory}} {
+		var steps []store.Step
+		for _, st := range m.UpstreamSteps(dims...) {
+			steps = append(steps, store.Step{Type: st.Type, Direction: st.Dir})
+		}
+		st := newStepper(steps)
+		got := awaitBound(t, s, st, dims)
+		// x → y when a walk at x may step to y.
+		next := map[string][]string{}
+		for _, r := range all.Relationships {
+			if slices.Contains(st.out, r.Type) {
+				next[r.From] = append(next[r.From], r.To)
+			}
+			if slices.Contains(st.in, r.Type) {
+				next[r.To] = append(next[r.To], r.From)
+			}
+		}
+		carries := map[string]bool{}
+		for _, g := range all.Signals {
+			if len(dims) == 0 || slices.Contains(dims, g.Dimension) {
+				carries[g.EntityID] = true
+			}
+		}
+		fewest := func(id string) int { // breadth-first from id to the nearest carrier
+			seen, front := map[string]bool{id: true}, []string{id}
+			for d := 0; len(front) > 0; d++ {
+				var more []string
+				for _, x := range front {
+					if carries[x] {
+						return d
+					}
+					for _, y := range next[x] {
+						if !seen[y] {
+							seen[y] = true
+							more = append(more, y)
+						}
+					}
+				}
+				front = more
+			}
+			return farBound
+		}
+		kinds := map[int]int{}
+		for id, rec := range s.ents {
+			want := fewest(id)
+			if int(got[rec.seq]) != want {
+				t.Fatalf("%v: bound of %s is %d, want %d", dims, id, got[rec.seq], want)
+			}
+			kinds[min(want, 3)]++
+		}
+		if kinds[0] == 0 || kinds[1] == 0 || kinds[2] == 0 || kinds[3] == 0 {
+			t.Errorf("%v: bounds by distance (3 = 3 or more) %v: the graph tests too little", dims, kinds)
+		}
+	}
+}
+
+// TestSignalBoundChangesNoExposure compares exposure read from the walks the bound cuts with
+// exposure read from the whole neighbourhood, cut afterwards, on several dates as known now
+// and before the second write, around the biggest hubs and a sample of the rest.
+func TestSignalBoundChangesNoExposure(t *testing.T) {
+	ctx := t.Context()
+	m := risk.DefaultModel()
+	for _, seed := range []uint64{1, 2} {
+		s, between := boundGraph(t, seed)
+		var roots []string
+		for id := range s.ents {
+			roots = append(roots, id)
+		}
+		degree := func(id string) int { return len(s.ents[id].in) + len(s.ents[id].out) }
+		slices.SortFunc(roots, func(a, b string) int { return degree(b) - degree(a) })
+		roots = append(roots[:10], roots[10:][:len(roots)/40]...)
+		for _, dims := range [][]kg.Dimension{nil, {kg.DimForeignInfluence}, {kg.DimSanctions}} {
+			var steps []store.Step
+			for _, st := range m.UpstreamSteps(dims...) {
+				steps = append(steps, store.Step{Type: st.Type, Direction: st.Dir})
+			}
+			awaitBound(t, s, newStepper(steps), dims)
+			cuts, fulls := 0, 0
+			for _, root := range roots {
+				for _, at := range []store.At{{AsOf: 20120601}, {AsOf: 20150601}, {AsOf: 20170601}, {AsOf: 20170601, KnownAt: between}} {
+					q := store.NeighbourhoodQuery{Roots: []string{root}, Steps: steps, MaxHops: m.HopCap(), AsOf: at.AsOf, KnownAt: at.KnownAt,
+						Lean: true, SignalWalks: true, SignalDimensions: dims}
+					cut, err := s.Neighbourhood(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					q.SignalWalks = false
+					full, err := s.Neighbourhood(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					q.SignalWalks = true
+					full = store.CutToSignalWalks(full, q)
+					cuts, fulls = cuts+len(cut.Entities), fulls+len(full.Entities)
+					want, werr := risk.Exposure(ctx, m, full, root, 0, dims...)
+					got, gerr := risk.Exposure(ctx, m, cut, root, 0, dims...)
+					if !errors.Is(gerr, werr) && (gerr == nil || werr == nil || gerr.Error() != werr.Error()) {
+						t.Fatalf("%s at %+v in %v: error %v, want %v", root, at, dims, gerr, werr)
+					}
+					if !reflect.DeepEqual(got, want) {
+						t.Fatalf("%s at %+v in %v: exposure from the bounded walk\n%+v\nwant\n%+v", root, at, dims, got, want)
+					}
+				}
+			}
+			if cuts > fulls {
+				t.Errorf("%v: the bounded walks kept %d entities, the cut whole walks %d", dims, cuts, fulls)
+			}
+		}
+	}
+}
