@@ -122,6 +122,11 @@ type Store struct {
 	// indexes are known to hold (see awaitFulltext), ftMu lets one wait run at a time.
 	ftWritten, ftApplied atomic.Int64
 	ftMu                 sync.Mutex
+	// bounds are the signal bounds of exposure walks (see signalBound), made under bg,
+	// which Close cancels.
+	bounds bounds
+	bg     context.Context
+	stopBg context.CancelFunc
 }
 
 // Open connects to Neo4j, checks that it answers and sets up the schema.
@@ -171,11 +176,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		drv.Close(context.Background())
 		return nil, fmt.Errorf("neo4j: open %s: %w", cfg.URI, err)
 	}
+	s.bg, s.stopBg = context.WithCancel(context.Background())
 	return s, nil
 }
 
 // Close releases the driver's connections.
 func (s *Store) Close() error {
+	s.stopBg()
 	if err := s.driver.Close(context.Background()); err != nil {
 		return fmt.Errorf("neo4j: close: %w", err)
 	}

@@ -74,8 +74,10 @@ func leanEntity(id string) kg.Entity {
 }
 
 // Neighbourhood walks breadth-first from the roots, one statement per hop inside one read
-// transaction, so a call costs at most MaxHops+2 round trips whatever the graph's size. With
-// q.SignalWalks it reads the whole walk and cuts it afterwards (store.CutToSignalWalks).
+// transaction, so a call costs at most MaxHops+3 round trips whatever the graph's size. With
+// q.SignalWalks it does not walk on from a far end that its signal bound (see signalBound)
+// puts out of a signal's reach within the hop cap, when the store has one for the data
+// version the read finds, and cuts what it read afterwards (store.CutToSignalWalks).
 func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (kg.Snapshot, error) {
 	mo := moment{AsOf: q.AsOf, KnownAt: q.KnownAt}
 	expand, at, roots := expandQuery(q.Steps, mo, q.Lean), mo.at(), q.Roots
@@ -90,6 +92,14 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 		recs, err := tx.run(ctx, visibleEntitiesByID(mo), mo.params(map[string]any{"ids": roots}))
 		if err != nil {
 			return fmt.Errorf("roots: %w", err)
+		}
+		var bound map[string]uint8
+		if q.SignalWalks && len(q.Steps) > 0 {
+			v, err := dataVersion(ctx, tx)
+			if err != nil {
+				return fmt.Errorf("data version: %w", err)
+			}
+			bound = s.signalBound(v, q.Steps, q.SignalDimensions)
 		}
 		var frontier []string
 		for _, r := range recs {
@@ -135,7 +145,7 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 				} else if e, ok2, err = entityAt(g.get("m"), at); err != nil {
 					return err
 				}
-				if !ok || !ok2 {
+				if !ok || !ok2 || (bound != nil && beyondBound(bound, e.ID, hop+1, q.MaxHops)) {
 					continue
 				}
 				if id := rl.ID(); !rels[id] {

@@ -416,20 +416,24 @@ const noteWrite = "MERGE (v:DataVersion {id: 'facts'}) SET v.at = $at, v.writes 
 func (s *Store) DataVersion(ctx context.Context) (string, error) {
 	var v string
 	err := s.read(ctx, func(tx *txn) error {
-		recs, err := tx.run(ctx, "OPTIONAL MATCH (v:DataVersion {id: 'facts'}) RETURN coalesce(v.at, 0) AS at, coalesce(v.writes, 0) AS n", nil)
-		if err != nil {
-			return err
-		}
-		if len(recs) == 1 {
-			g := rec{recs[0]}
-			v = fmt.Sprintf("%v/%v", g.get("at"), g.get("n"))
-		}
-		return nil
+		var err error
+		v, err = dataVersion(ctx, tx)
+		return err
 	})
 	if err != nil {
 		return "", fmt.Errorf("read the data version: %w", err)
 	}
 	return v, nil
+}
+
+// dataVersion reads the data version (see DataVersion) in tx.
+func dataVersion(ctx context.Context, tx *txn) (string, error) {
+	recs, err := tx.run(ctx, "OPTIONAL MATCH (v:DataVersion {id: 'facts'}) RETURN coalesce(v.at, 0) AS at, coalesce(v.writes, 0) AS n", nil)
+	if err != nil || len(recs) != 1 {
+		return "", err
+	}
+	g := rec{recs[0]}
+	return fmt.Sprintf("%v/%v", g.get("at"), g.get("n")), nil
 }
 
 var _ store.Versioned = (*Store)(nil)

@@ -1,0 +1,200 @@
+package neo4jstore
+
+import (
+	"errors"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"riskgraph/internal/kg"
+	"riskgraph/internal/risk"
+	"riskgraph/internal/store"
+	"riskgraph/internal/synth"
+)
+
+// awaitBound asks for the signal bound of walks over steps looking for signals of dims
+// until it is made for the store's data version.
+func awaitBound(t *testing.T, s *Store, steps []store.Step, dims []kg.Dimension) map[string]uint8 {
+	t.Helper()
+	v, err := s.DataVersion(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if b := s.signalBound(v, steps, dims); b != nil {
+			return b
+		}
+	}
+	t.Fatalf("no signal bound for %v after 60 s", dims)
+	return nil
+}
+
+// boundGraph writes a synthetic graph whose facts hold at different times: a third of the
+// relationships and half the signals have validity windows, and a later write ends some
+// relationships and signals. It returns a recorded time between the writes.
+func boundGraph(t *testing.T, s testStore, seed uint64) kg.Stamp {
+	t.Helper()
+	b := synth.Generate(synth.Config{Entities: 1500, Relationships: 7000, Seed: int64(seed), SignalRate: 0.03})
+	rng := rand.New(rand.NewPCG(seed, 1))
+	window := func() kg.Validity {
+		from := kg.Date(20100101 + 10000*rng.IntN(8))
+		return kg.Validity{From: from, To: from + 10000*kg.Date(1+rng.IntN(4))}
+	}
+	for i := range b.Relationships {
+		if rng.IntN(3) == 0 {
+			b.Relationships[i].Validity = window()
+		}
+	}
+	for i := range b.Signals {
+		if rng.IntN(2) == 0 {
+			b.Signals[i].Validity = window()
+		}
+	}
+	ctx := t.Context()
+	if _, err := s.Apply(ctx, b, "test"); err != nil {
+		t.Fatal(err)
+	}
+	between := kg.StampOf(time.Now())
+	time.Sleep(time.Millisecond)
+	var ends kg.Batch
+	for i, r := range b.Relationships {
+		if i%7 == 0 && r.Validity == (kg.Validity{}) {
+			ends.Retractions = append(ends.Retractions, kg.Retraction{ID: r.ID(), On: 20160101})
+		}
+	}
+	for i, g := range b.Signals {
+		if i%3 == 0 && g.Validity == (kg.Validity{}) {
+			ends.Retractions = append(ends.Retractions, kg.Retraction{ID: g.ID, On: 20140101})
+		}
+	}
+	if _, err := s.Apply(ctx, ends, "test"); err != nil {
+		t.Fatal(err)
+	}
+	return between
+}
+
+func upstreamSteps(m *risk.Model, dims []kg.Dimension) []store.Step {
+	var steps []store.Step
+	for _, st := range m.UpstreamSteps(dims...) {
+		steps = append(steps, store.Step{Type: st.Type, Direction: st.Dir})
+	}
+	return steps
+}
+
+// TestSignalBound checks the bound of Neo4j's exposure walks: it is never more than the
+// fewest steps to a signal over every relationship and signal ever recorded (exactly that
+// when any dimension will do), and exposure read from the walks it cuts is exposure read
+// from the whole neighbourhood cut afterwards, on several dates as known now and before the
+// second write, around the biggest hubs and a sample of the rest.
+func TestSignalBound(t *testing.T) {
+	s := openShared(t)
+	between := boundGraph(t, s, 3)
+	ctx := t.Context()
+	all, err := s.Export(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := risk.DefaultModel()
+	degree := map[string]int{}
+	for _, r := range all.Relationships {
+		degree[r.From]++
+		degree[r.To]++
+	}
+	var roots []string
+	for _, e := range all.Entities {
+		roots = append(roots, e.ID)
+	}
+	slices.Sort(roots)
+	roots = slices.Compact(roots)
+	slices.SortStableFunc(roots, func(a, b string) int { return degree[b] - degree[a] })
+	roots = append(roots[:10], roots[10:][:len(roots)/80]...)
+	for _, dims := range [][]kg.Dimension{nil, {kg.DimForeignInfluence}, {kg.DimSanctions, kg.DimRegulatory}} {
+		steps := upstreamSteps(m, dims)
+		got := awaitBound(t, s.raw, steps, dims)
+		out, in, both := walkSides(steps)
+		next := map[string][]string{} // x → y when a walk at x may step to y
+		for _, r := range all.Relationships {
+			if slices.Contains(out, r.Type) || slices.Contains(both, r.Type) {
+				next[r.From] = append(next[r.From], r.To)
+			}
+			if slices.Contains(in, r.Type) || slices.Contains(both, r.Type) {
+				next[r.To] = append(next[r.To], r.From)
+			}
+		}
+		carries := map[string]bool{}
+		for _, g := range all.Signals {
+			if len(dims) == 0 || slices.Contains(dims, g.Dimension) {
+				carries[g.EntityID] = true
+			}
+		}
+		fewest := func(id string) int { // breadth-first from id to the nearest carrier
+			seen, front := map[string]bool{id: true}, []string{id}
+			for d := 0; len(front) > 0 && d < store.MaxHops; d++ {
+				var more []string
+				for _, x := range front {
+					if carries[x] {
+						return d
+					}
+					for _, y := range next[x] {
+						if !seen[y] {
+							seen[y] = true
+							more = append(more, y)
+						}
+					}
+				}
+				front = more
+			}
+			return store.MaxHops
+		}
+		near := 0
+		for _, e := range all.Entities {
+			want := fewest(e.ID)
+			d, ok := got[e.ID]
+			bound := store.MaxHops
+			if ok {
+				bound = int(d)
+			}
+			if bound > want || (len(dims) == 0 && bound != want) {
+				t.Fatalf("%v: bound of %s is %d, fewest steps %d", dims, e.ID, bound, want)
+			}
+			if want > 0 && want < store.MaxHops {
+				near++
+			}
+		}
+		if near == 0 {
+			t.Fatalf("%v: no entity is a few steps from a signal: the graph tests too little", dims)
+		}
+		cuts, fulls := 0, 0
+		for _, root := range roots {
+			for _, at := range []store.At{{AsOf: 20120601}, {AsOf: 20170601}, {AsOf: 20170601, KnownAt: between}} {
+				q := store.NeighbourhoodQuery{Roots: []string{root}, Steps: steps, MaxHops: m.HopCap(), AsOf: at.AsOf, KnownAt: at.KnownAt,
+					Lean: true, SignalWalks: true, SignalDimensions: dims}
+				cut, err := s.Neighbourhood(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				q.SignalWalks = false
+				full, err := s.Neighbourhood(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				q.SignalWalks = true
+				full = store.CutToSignalWalks(full, q)
+				cuts, fulls = cuts+len(cut.Entities), fulls+len(full.Entities)
+				want, werr := risk.Exposure(ctx, m, full, root, 0, dims...)
+				got, gerr := risk.Exposure(ctx, m, cut, root, 0, dims...)
+				if !errors.Is(gerr, werr) && (gerr == nil || werr == nil || gerr.Error() != werr.Error()) {
+					t.Fatalf("%s at %+v in %v: error %v, want %v", root, at, dims, gerr, werr)
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("%s at %+v in %v: exposure from the bounded walk\n%+v\nwant\n%+v", root, at, dims, got, want)
+				}
+			}
+		}
+		if cuts > fulls {
+			t.Errorf("%v: the bounded walks kept %d entities, the cut whole walks %d", dims, cuts, fulls)
+		}
+	}
+}
