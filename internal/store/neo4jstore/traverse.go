@@ -19,25 +19,7 @@ func expandQuery(steps []store.Step, mo moment, lean bool) string {
 			steps = append(steps, store.Step{Type: t, Direction: kg.Both})
 		}
 	}
-	dirs := map[kg.RelType]map[kg.Direction]bool{}
-	for _, st := range steps {
-		if dirs[st.Type] == nil {
-			dirs[st.Type] = map[kg.Direction]bool{}
-		}
-		dirs[st.Type][st.Direction] = true
-	}
-	var out, in, both []kg.RelType
-	for _, t := range kg.RelTypes { // fixed order keeps the statement text stable
-		switch d := dirs[t]; {
-		case d == nil:
-		case d[kg.Both] || (d[kg.Out] && d[kg.In]):
-			both = append(both, t)
-		case d[kg.Out]:
-			out = append(out, t)
-		default:
-			in = append(in, t)
-		}
-	}
+	out, in, both := walkSides(steps)
 	// Each branch knows which end n is, so the ends' ids need no lookups of startNode and
 	// endNode, and the branches are disjoint (types, directions), so UNION ALL, with no
 	// Distinct to build.
