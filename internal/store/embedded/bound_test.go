@@ -2,7 +2,6 @@ package embedded
 
 import (
 	"errors"
-	"math/rand/v2"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"riskgraph/internal/kg"
 	"riskgraph/internal/risk"
 	"riskgraph/internal/store"
+	"riskgraph/internal/store/storetest"
 	"riskgraph/internal/synth"
 )
 
@@ -31,9 +31,8 @@ func awaitBound(t *testing.T, s *Store, st stepper, dims []kg.Dimension) []uint8
 	return nil
 }
 
-// boundGraph is a synthetic graph whose facts hold at different times: a third of the
-// relationships and half the signals have validity windows, and a later write ends some
-// relationships and signals. It returns the store and a recorded time between the writes.
+// boundGraph opens a store holding storetest.WriteDatedGraph's graph and returns it with a
+// recorded time between its two writes.
 func boundGraph(t *testing.T, seed uint64) (*Store, kg.Stamp) {
 	t.Helper()
 	s, err := Open(filepath.Join(t.TempDir(), "riskgraph.db"))
@@ -41,43 +40,7 @@ func boundGraph(t *testing.T, seed uint64) (*Store, kg.Stamp) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	b := synth.Generate(synth.Config{Entities: 1500, Relationships: 7000, Seed: int64(seed), SignalRate: 0.03})
-	rng := rand.New(rand.NewPCG(seed, 1))
-	window := func() kg.Validity {
-		from := kg.Date(20100101 + 10000*rng.IntN(8))
-		return kg.Validity{From: from, To: from + 10000*kg.Date(1+rng.IntN(4))}
-	}
-	for i := range b.Relationships {
-		if rng.IntN(3) == 0 {
-			b.Relationships[i].Validity = window()
-		}
-	}
-	for i := range b.Signals {
-		if rng.IntN(2) == 0 {
-			b.Signals[i].Validity = window()
-		}
-	}
-	ctx := t.Context()
-	if _, err := s.Apply(ctx, b, "test"); err != nil {
-		t.Fatal(err)
-	}
-	between := kg.StampOf(time.Now())
-	time.Sleep(time.Millisecond)
-	var ends kg.Batch
-	for i, r := range b.Relationships {
-		if i%7 == 0 && r.Validity == (kg.Validity{}) {
-			ends.Retractions = append(ends.Retractions, kg.Retraction{ID: r.ID(), On: 20160101})
-		}
-	}
-	for i, g := range b.Signals {
-		if i%3 == 0 && g.Validity == (kg.Validity{}) {
-			ends.Retractions = append(ends.Retractions, kg.Retraction{ID: g.ID, On: 20140101})
-		}
-	}
-	if _, err := s.Apply(ctx, ends, "test"); err != nil {
-		t.Fatal(err)
-	}
-	return s, between
+	return s, storetest.WriteDatedGraph(t, s, seed)
 }
 
 // TestSignalBoundIsTheFewestStepsEver checks a bound against a plain breadth-first search

@@ -2,7 +2,6 @@ package neo4jstore
 
 import (
 	"errors"
-	"math/rand/v2"
 	"reflect"
 	"slices"
 	"testing"
@@ -11,7 +10,7 @@ import (
 	"riskgraph/internal/kg"
 	"riskgraph/internal/risk"
 	"riskgraph/internal/store"
-	"riskgraph/internal/synth"
+	"riskgraph/internal/store/storetest"
 )
 
 // awaitBound asks for the signal bound of walks over steps looking for signals of dims
@@ -31,50 +30,7 @@ func awaitBound(t *testing.T, s *Store, steps []store.Step, dims []kg.Dimension)
 	return nil
 }
 
-// boundGraph writes a synthetic graph whose facts hold at different times: a third of the
-// relationships and half the signals have validity windows, and a later write ends some
-// relationships and signals. It returns a recorded time between the writes.
-func boundGraph(t *testing.T, s testStore, seed uint64) kg.Stamp {
-	t.Helper()
-	b := synth.Generate(synth.Config{Entities: 1500, Relationships: 7000, Seed: int64(seed), SignalRate: 0.03})
-	rng := rand.New(rand.NewPCG(seed, 1))
-	window := func() kg.Validity {
-		from := kg.Date(20100101 + 10000*rng.IntN(8))
-		return kg.Validity{From: from, To: from + 10000*kg.Date(1+rng.IntN(4))}
-	}
-	for i := range b.Relationships {
-		if rng.IntN(3) == 0 {
-			b.Relationships[i].Validity = window()
-		}
-	}
-	for i := range b.Signals {
-		if rng.IntN(2) == 0 {
-			b.Signals[i].Validity = window()
-		}
-	}
-	ctx := t.Context()
-	if _, err := s.Apply(ctx, b, "test"); err != nil {
-		t.Fatal(err)
-	}
-	between := kg.StampOf(time.Now())
-	time.Sleep(time.Millisecond)
-	var ends kg.Batch
-	for i, r := range b.Relationships {
-		if i%7 == 0 && r.Validity == (kg.Validity{}) {
-			ends.Retractions = append(ends.Retractions, kg.Retraction{ID: r.ID(), On: 20160101})
-		}
-	}
-	for i, g := range b.Signals {
-		if i%3 == 0 && g.Validity == (kg.Validity{}) {
-			ends.Retractions = append(ends.Retractions, kg.Retraction{ID: g.ID, On: 20140101})
-		}
-	}
-	if _, err := s.Apply(ctx, ends, "test"); err != nil {
-		t.Fatal(err)
-	}
-	return between
-}
-
+// upstreamSteps are the store steps of m's exposure walks looking for signals of dims.
 func upstreamSteps(m *risk.Model, dims []kg.Dimension) []store.Step {
 	var steps []store.Step
 	for _, st := range m.UpstreamSteps(dims...) {
@@ -90,7 +46,7 @@ func upstreamSteps(m *risk.Model, dims []kg.Dimension) []store.Step {
 // second write, around the biggest hubs and a sample of the rest.
 func TestSignalBound(t *testing.T) {
 	s := openShared(t)
-	between := boundGraph(t, s, 3)
+	between := storetest.WriteDatedGraph(t, s, 3)
 	ctx := t.Context()
 	all, err := s.Export(ctx)
 	if err != nil {
