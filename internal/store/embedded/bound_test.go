@@ -1,9 +1,7 @@
 package embedded
 
 import (
-	"errors"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -54,10 +52,7 @@ func TestSignalBoundIsTheFewestStepsEver(t *testing.T) {
 	}
 	m := risk.DefaultModel()
 	for _, dims := range [][]kg.Dimension{nil, {kg.DimForeignInfluence}, {kg.DimSanctions, kg.DimRegulatory}} {
-		var steps []store.Step
-		for _, st := range m.UpstreamSteps(dims...) {
-			steps = append(steps, store.Step{Type: st.Type, Direction: st.Dir})
-		}
+		steps := storetest.UpstreamSteps(m, dims)
 		st := newStepper(steps)
 		got := awaitBound(t, s, st, dims)
 		// x → y when a walk at x may step to y.
@@ -113,7 +108,6 @@ func TestSignalBoundIsTheFewestStepsEver(t *testing.T) {
 // exposure read from the whole neighbourhood, cut afterwards, on several dates as known now
 // and before the second write, around the biggest hubs and a sample of the rest.
 func TestSignalBoundChangesNoExposure(t *testing.T) {
-	ctx := t.Context()
 	m := risk.DefaultModel()
 	for _, seed := range []uint64{1, 2} {
 		s, between := boundGraph(t, seed)
@@ -125,41 +119,10 @@ func TestSignalBoundChangesNoExposure(t *testing.T) {
 		slices.SortFunc(roots, func(a, b string) int { return degree(b) - degree(a) })
 		roots = append(roots[:10], roots[10:][:len(roots)/40]...)
 		for _, dims := range [][]kg.Dimension{nil, {kg.DimForeignInfluence}, {kg.DimSanctions}} {
-			var steps []store.Step
-			for _, st := range m.UpstreamSteps(dims...) {
-				steps = append(steps, store.Step{Type: st.Type, Direction: st.Dir})
-			}
+			steps := storetest.UpstreamSteps(m, dims)
 			awaitBound(t, s, newStepper(steps), dims)
-			cuts, fulls := 0, 0
-			for _, root := range roots {
-				for _, at := range []store.At{{AsOf: 20120601}, {AsOf: 20150601}, {AsOf: 20170601}, {AsOf: 20170601, KnownAt: between}} {
-					q := store.NeighbourhoodQuery{Roots: []string{root}, Steps: steps, MaxHops: m.HopCap(), AsOf: at.AsOf, KnownAt: at.KnownAt,
-						Lean: true, SignalWalks: true, SignalDimensions: dims}
-					cut, err := s.Neighbourhood(ctx, q)
-					if err != nil {
-						t.Fatal(err)
-					}
-					q.SignalWalks = false
-					full, err := s.Neighbourhood(ctx, q)
-					if err != nil {
-						t.Fatal(err)
-					}
-					q.SignalWalks = true
-					full = store.CutToSignalWalks(full, q)
-					cuts, fulls = cuts+len(cut.Entities), fulls+len(full.Entities)
-					want, werr := risk.Exposure(ctx, m, full, root, 0, dims...)
-					got, gerr := risk.Exposure(ctx, m, cut, root, 0, dims...)
-					if !errors.Is(gerr, werr) && (gerr == nil || werr == nil || gerr.Error() != werr.Error()) {
-						t.Fatalf("%s at %+v in %v: error %v, want %v", root, at, dims, gerr, werr)
-					}
-					if !reflect.DeepEqual(got, want) {
-						t.Fatalf("%s at %+v in %v: exposure from the bounded walk\n%+v\nwant\n%+v", root, at, dims, got, want)
-					}
-				}
-			}
-			if cuts > fulls {
-				t.Errorf("%v: the bounded walks kept %d entities, the cut whole walks %d", dims, cuts, fulls)
-			}
+			storetest.BoundedWalksKeepExposure(t, s, m, roots, dims,
+				[]store.At{{AsOf: 20120601}, {AsOf: 20150601}, {AsOf: 20170601}, {AsOf: 20170601, KnownAt: between}})
 		}
 	}
 }
@@ -180,11 +143,7 @@ func BenchmarkSignalBound(b *testing.B) {
 	if _, err := s.Apply(b.Context(), batch, "bench"); err != nil {
 		b.Fatal(err)
 	}
-	var steps []store.Step
-	for _, st := range risk.DefaultModel().UpstreamSteps() {
-		steps = append(steps, store.Step{Type: st.Type, Direction: st.Dir})
-	}
-	st := newStepper(steps)
+	st := newStepper(storetest.UpstreamSteps(risk.DefaultModel(), nil))
 	k := newBoundKey(st, nil)
 	s.bounds.made, s.bounds.building = map[boundKey]*signalBound{}, map[boundKey]bool{}
 	b.ReportAllocs()

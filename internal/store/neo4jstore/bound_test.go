@@ -1,8 +1,6 @@
 package neo4jstore
 
 import (
-	"errors"
-	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -28,15 +26,6 @@ func awaitBound(t *testing.T, s *Store, steps []store.Step, dims []kg.Dimension)
 	}
 	t.Fatalf("no signal bound for %v after 60 s", dims)
 	return nil
-}
-
-// upstreamSteps are the store steps of m's exposure walks looking for signals of dims.
-func upstreamSteps(m *risk.Model, dims []kg.Dimension) []store.Step {
-	var steps []store.Step
-	for _, st := range m.UpstreamSteps(dims...) {
-		steps = append(steps, store.Step{Type: st.Type, Direction: st.Dir})
-	}
-	return steps
 }
 
 // TestSignalBound checks the bound of Neo4j's exposure walks: it is never more than the
@@ -67,7 +56,7 @@ func TestSignalBound(t *testing.T) {
 	slices.SortStableFunc(roots, func(a, b string) int { return degree[b] - degree[a] })
 	roots = append(roots[:10], roots[10:][:len(roots)/80]...)
 	for _, dims := range [][]kg.Dimension{nil, {kg.DimForeignInfluence}, {kg.DimSanctions, kg.DimRegulatory}} {
-		steps := upstreamSteps(m, dims)
+		steps := storetest.UpstreamSteps(m, dims)
 		got := awaitBound(t, s.raw, steps, dims)
 		out, in, both := walkSides(steps)
 		next := map[string][]string{} // x → y when a walk at x may step to y
@@ -122,35 +111,7 @@ func TestSignalBound(t *testing.T) {
 		if near == 0 {
 			t.Fatalf("%v: no entity is a few steps from a signal: the graph tests too little", dims)
 		}
-		cuts, fulls := 0, 0
-		for _, root := range roots {
-			for _, at := range []store.At{{AsOf: 20120601}, {AsOf: 20170601}, {AsOf: 20170601, KnownAt: between}} {
-				q := store.NeighbourhoodQuery{Roots: []string{root}, Steps: steps, MaxHops: m.HopCap(), AsOf: at.AsOf, KnownAt: at.KnownAt,
-					Lean: true, SignalWalks: true, SignalDimensions: dims}
-				cut, err := s.Neighbourhood(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				q.SignalWalks = false
-				full, err := s.Neighbourhood(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				q.SignalWalks = true
-				full = store.CutToSignalWalks(full, q)
-				cuts, fulls = cuts+len(cut.Entities), fulls+len(full.Entities)
-				want, werr := risk.Exposure(ctx, m, full, root, 0, dims...)
-				got, gerr := risk.Exposure(ctx, m, cut, root, 0, dims...)
-				if !errors.Is(gerr, werr) && (gerr == nil || werr == nil || gerr.Error() != werr.Error()) {
-					t.Fatalf("%s at %+v in %v: error %v, want %v", root, at, dims, gerr, werr)
-				}
-				if !reflect.DeepEqual(got, want) {
-					t.Fatalf("%s at %+v in %v: exposure from the bounded walk\n%+v\nwant\n%+v", root, at, dims, got, want)
-				}
-			}
-		}
-		if cuts > fulls {
-			t.Errorf("%v: the bounded walks kept %d entities, the cut whole walks %d", dims, cuts, fulls)
-		}
+		storetest.BoundedWalksKeepExposure(t, s, m, roots, dims,
+			[]store.At{{AsOf: 20120601}, {AsOf: 20170601}, {AsOf: 20170601, KnownAt: between}})
 	}
 }
