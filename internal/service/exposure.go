@@ -204,7 +204,13 @@ func (s *Service) passFor(k passKey, v string) *pass {
 			s.evictOne()
 		}
 		p = &pass{version: v, done: make(chan struct{})}
+		if s.life.Err() != nil { // closed: fail at once, start nothing
+			p.err = fmt.Errorf("whole-graph pass: %w", store.ErrUnavailable)
+			close(p.done)
+			return p
+		}
 		s.passes[k] = p
+		s.passWork.Add(1)
 		go s.runPass(p, k)
 	}
 	return p
@@ -262,6 +268,7 @@ func (s *Service) evictOne() {
 
 // runPass computes p, one pass at a time; a failure is not kept in the cache.
 func (s *Service) runPass(p *pass, k passKey) {
+	defer s.passWork.Done()
 	defer close(p.done)
 	select {
 	case s.passSem <- struct{}{}:

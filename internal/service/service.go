@@ -97,6 +97,9 @@ type Service struct {
 
 	life context.Context // ends when the service closes: passes run under it
 	stop context.CancelFunc
+	// passWork counts the running pass goroutines, which Close waits for before it closes
+	// the store; they start only under mu while life is live.
+	passWork sync.WaitGroup
 }
 
 // New returns a Service over backend s (every call goes through store.Check) scoring with
@@ -115,10 +118,11 @@ func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
 // Close stops any whole-graph pass, drops the cached passes, snapshots and comparisons, and
 // releases the store.
 func (s *Service) Close() error {
-	s.stop()
 	s.mu.Lock()
+	s.stop()
 	s.passes = map[passKey]*pass{}
 	s.mu.Unlock()
+	s.passWork.Wait() // no pass reads the store once it is closed
 	s.snapMu.Lock()
 	s.snapCache = nil
 	s.snapMu.Unlock()

@@ -94,6 +94,7 @@ func (s *Store) signalBound(v string, steps []store.Step, dims []kg.Dimension) m
 			s.bounds.made, s.bounds.building = map[string]*signalBound{}, map[string]bool{}
 		}
 		s.bounds.building[k] = true
+		s.bgWork.Add(1)
 		go s.makeBound(k, slices.Clone(steps), slices.Clone(dims))
 	}
 	return nil
@@ -103,6 +104,7 @@ func (s *Store) signalBound(v string, steps []store.Step, dims []kg.Dimension) m
 // under k. It keeps nothing when the data version changes while it reads (the facts it read
 // may then be a mix), when a read fails, or when the store closes.
 func (s *Store) makeBound(k string, steps []store.Step, dims []kg.Dimension) {
+	defer s.bgWork.Done()
 	var b *signalBound
 	defer func() {
 		s.bounds.mu.Lock()

@@ -123,10 +123,12 @@ type Store struct {
 	ftWritten, ftApplied atomic.Int64
 	ftMu                 sync.Mutex
 	// bounds are the signal bounds of exposure walks (see signalBound), made under bg,
-	// which Close cancels.
+	// which Close cancels; bgWork counts the goroutines making them, which Close waits for
+	// so that none uses the driver after it is closed.
 	bounds bounds
 	bg     context.Context
 	stopBg context.CancelFunc
+	bgWork sync.WaitGroup
 }
 
 // Open connects to Neo4j, checks that it answers and sets up the schema.
@@ -180,9 +182,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// Close releases the driver's connections.
+// Close stops the store's background reads, waits for them and releases the driver's
+// connections.
 func (s *Store) Close() error {
+	s.bounds.mu.Lock() // signalBound starts work only under this lock, while bg is live
 	s.stopBg()
+	s.bounds.mu.Unlock()
+	s.bgWork.Wait()
 	if err := s.driver.Close(context.Background()); err != nil {
 		return fmt.Errorf("neo4j: close: %w", err)
 	}
