@@ -48,7 +48,6 @@ type ResolverRoot interface {
 	PartyObligation() PartyObligationResolver
 	Path() PathResolver
 	Query() QueryResolver
-	Relationship() RelationshipResolver
 	RiskCause() RiskCauseResolver
 	RiskReport() RiskReportResolver
 	RiskSignal() RiskSignalResolver
@@ -324,6 +323,7 @@ type ComplexityRoot struct {
 	Relationship struct {
 		EffectiveConfidence func(childComplexity int) int
 		From                func(childComplexity int) int
+		FromEntity          func(childComplexity int) int
 		ID                  func(childComplexity int) int
 		Inferred            func(childComplexity int) int
 		Note                func(childComplexity int) int
@@ -331,6 +331,7 @@ type ComplexityRoot struct {
 		Share               func(childComplexity int) int
 		Sources             func(childComplexity int) int
 		To                  func(childComplexity int) int
+		ToEntity            func(childComplexity int) int
 		Type                func(childComplexity int) int
 		ValidFrom           func(childComplexity int) int
 		ValidTo             func(childComplexity int) int
@@ -584,10 +585,6 @@ type QueryResolver interface {
 	RiskSnapshots(ctx context.Context, first *int, after *string) (*model.RiskSnapshotConnection, error)
 	RiskReport(ctx context.Context, asOf *kg.Date, snapshot *string) (*model.RiskReport, error)
 	RiskChanges(ctx context.Context, from *kg.Date, to *kg.Date, fromSnapshot *string, toSnapshot *string, dimension *kg.Dimension, minDelta *float64, first *int, after *string) (*model.RiskChangeConnection, error)
-}
-type RelationshipResolver interface {
-	From(ctx context.Context, obj *model.Relationship) (*model.Entity, error)
-	To(ctx context.Context, obj *model.Relationship) (*model.Entity, error)
 }
 type RiskCauseResolver interface {
 	FactID(ctx context.Context, obj *report.Cause) (*string, error)
@@ -1801,12 +1798,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Relationship.EffectiveConfidence(childComplexity), true
-	case "Relationship.fromId", "Relationship.from":
+	case "Relationship.fromId":
 		if e.ComplexityRoot.Relationship.From == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Relationship.From(childComplexity), true
+	case "Relationship.from":
+		if e.ComplexityRoot.Relationship.FromEntity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.FromEntity(childComplexity), true
 	case "Relationship.id":
 		if e.ComplexityRoot.Relationship.ID == nil {
 			break
@@ -1843,12 +1846,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Relationship.Sources(childComplexity), true
-	case "Relationship.toId", "Relationship.to":
+	case "Relationship.toId":
 		if e.ComplexityRoot.Relationship.To == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Relationship.To(childComplexity), true
+	case "Relationship.to":
+		if e.ComplexityRoot.Relationship.ToEntity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relationship.ToEntity(childComplexity), true
 	case "Relationship.type":
 		if e.ComplexityRoot.Relationship.Type == nil {
 			break
@@ -10874,7 +10883,7 @@ func (ec *executionContext) _Relationship_from(ctx context.Context, field graphq
 			return ec.fieldContext_Relationship_from(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Relationship().From(ctx, obj)
+			return obj.FromEntity()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Entity) graphql.Marshaler {
@@ -10889,7 +10898,7 @@ func (ec *executionContext) fieldContext_Relationship_from(_ context.Context, fi
 		Object:     "Relationship",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Entity(ctx, field)
 		},
@@ -10906,7 +10915,7 @@ func (ec *executionContext) _Relationship_to(ctx context.Context, field graphql.
 			return ec.fieldContext_Relationship_to(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Relationship().To(ctx, obj)
+			return obj.ToEntity()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Entity) graphql.Marshaler {
@@ -10921,7 +10930,7 @@ func (ec *executionContext) fieldContext_Relationship_to(_ context.Context, fiel
 		Object:     "Relationship",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Entity(ctx, field)
 		},
@@ -17477,79 +17486,77 @@ func (ec *executionContext) _Relationship(ctx context.Context, sel ast.Selection
 		case "id":
 			out.Values[i] = ec._Relationship_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "type":
 			out.Values[i] = ec._Relationship_type(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "fromId":
 			out.Values[i] = ec._Relationship_fromId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "toId":
 			out.Values[i] = ec._Relationship_toId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "from":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Relationship_from(ctx, field, obj)
-				})
+			out.Values[i] = ec._Relationship_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "to":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Relationship_to(ctx, field, obj)
-				})
+			out.Values[i] = ec._Relationship_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "confidence":
 			out.Values[i] = ec._Relationship_confidence(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "inferred":
 			out.Values[i] = ec._Relationship_inferred(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "share":
 			out.Values[i] = ec._Relationship_share(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "obligationId":
 			out.Values[i] = ec._Relationship_obligationId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "note":
 			out.Values[i] = ec._Relationship_note(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "validFrom":
 			out.Values[i] = ec._Relationship_validFrom(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "validTo":
 			out.Values[i] = ec._Relationship_validTo(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "version":
 			out.Values[i] = ec._Relationship_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "sources":
 			out.Values[i] = ec._Relationship_sources(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -1,6 +1,7 @@
 package resolvers
 
 import (
+	"context"
 	"fmt"
 
 	"riskgraph/graph/model"
@@ -169,11 +170,41 @@ func optDate(d kg.Date) *kg.Date {
 	return &d
 }
 
-// relationshipsAt wraps relationships read for a moment.
-func relationshipsAt(rels []kg.Relationship, m model.Moment) []model.Relationship {
+// relationshipsAt wraps relationships read for a moment by the request of ctx.
+func (r *Resolver) relationshipsAt(ctx context.Context, rels []kg.Relationship, m model.Moment) []model.Relationship {
 	out := make([]model.Relationship, len(rels))
-	for i, r := range rels {
-		out[i] = model.Relationship{Relationship: r, Moment: m}
+	for i, rel := range rels {
+		out[i] = r.relationship(ctx, rel, m)
 	}
 	return out
+}
+
+// relationship wraps a relationship read for a moment by the request of ctx; its ends are
+// read through the loaders.
+func (r *Resolver) relationship(ctx context.Context, rel kg.Relationship, m model.Moment) model.Relationship {
+	return model.Relationship{Relationship: rel, Moment: m, Ends: &requestEnds{ctx: ctx, r: r}}
+}
+
+// requestEnds finds relationships' ends for one request. It keeps the request's context
+// because model.Ends takes none; it lives no longer than the request. When the
+// relationships came from a tree read whose far ends answer every selection of their from
+// (or to) fields, those ends come from the tree.
+type requestEnds struct {
+	ctx                  context.Context
+	r                    *Resolver
+	startNamed, endNamed bool
+}
+
+// End is the entity at one end of rel, as it stood at rel's moment.
+func (e *requestEnds) End(rel *model.Relationship, start bool) (*model.Entity, error) {
+	id := rel.To
+	if start {
+		id = rel.From
+	}
+	if start && e.startNamed || !start && e.endNamed {
+		if got, ok := loadersFrom(e.ctx).names.lookup(entityKey{ID: id, At: service.At(rel.Moment)}); ok {
+			return &model.Entity{Entity: got, Moment: rel.Moment}, nil
+		}
+	}
+	return e.r.endpoint(e.ctx, id, rel.Moment)
 }

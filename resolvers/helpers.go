@@ -52,15 +52,15 @@ func rowMoment(v kg.Validity, ver *kg.Version) model.Moment {
 }
 
 // historyOf translates a fact's rows into its GraphQL history.
-func historyOf(id string, b kg.Batch) *model.History {
+func (r *Resolver) historyOf(ctx context.Context, id string, b kg.Batch) *model.History {
 	h := &model.History{ID: id}
 	for _, e := range b.Entities {
 		h.Versions = append(h.Versions, model.HistoryEntry{Version: model.VersionOf(e.Version, e.Validity),
 			Entity: &model.Entity{Entity: e, Moment: rowMoment(e.Validity, e.Version)}})
 	}
-	for _, r := range b.Relationships {
-		h.Versions = append(h.Versions, model.HistoryEntry{Version: model.VersionOf(r.Version, r.Validity),
-			Relationship: &model.Relationship{Relationship: r, Moment: rowMoment(r.Validity, r.Version)}})
+	for _, rel := range b.Relationships {
+		node := r.relationship(ctx, rel, rowMoment(rel.Validity, rel.Version))
+		h.Versions = append(h.Versions, model.HistoryEntry{Version: model.VersionOf(rel.Version, rel.Validity), Relationship: &node})
 	}
 	for _, g := range b.Signals {
 		h.Versions = append(h.Versions, model.HistoryEntry{Version: model.VersionOf(g.Version, g.Validity),

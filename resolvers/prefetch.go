@@ -11,7 +11,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"riskgraph/graph/model"
 	"riskgraph/internal/kg"
 	"riskgraph/internal/service"
 )
@@ -337,26 +336,53 @@ func (p *partial[K, V]) prime(vals map[K]V) {
 // get returns the value for k when a tree read returned it and the field being resolved
 // asks no more of it.
 func (p *partial[K, V]) get(ctx context.Context, k K) (V, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	v, ok := p.vals[k]
+	v, ok := p.lookup(k)
 	if !ok {
 		return v, false
 	}
 	fc := graphql.GetFieldContext(ctx)
-	fits, known := p.fits[fc.Field.Field]
-	if !known {
-		fits = p.covers(graphql.GetOperationContext(ctx), fc.Field.Selections)
-		p.fits[fc.Field.Field] = fits
-	}
-	return v, fits
+	return v, p.answers(graphql.GetOperationContext(ctx), fc.Field)
 }
 
-// end resolves a relationship's endpoint: from a tree read's far ends when they answer the
-// field, else through the entity loader.
-func (r *Resolver) end(ctx context.Context, id string, m model.Moment) (*model.Entity, error) {
-	if e, ok := loadersFrom(ctx).names.get(ctx, entityKey{ID: id, At: service.At(m)}); ok {
-		return &model.Entity{Entity: e, Moment: m}, nil
+// lookup returns the value a tree read returned for k, whatever the field asks of it.
+func (p *partial[K, V]) lookup(k K) (V, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	v, ok := p.vals[k]
+	return v, ok
+}
+
+// answers reports whether the values answer each of fields: their selections ask no more.
+func (p *partial[K, V]) answers(op *graphql.OperationContext, fields ...graphql.CollectedField) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, f := range fields {
+		fits, known := p.fits[f.Field]
+		if !known {
+			fits = p.covers(op, f.Selections)
+			p.fits[f.Field] = fits
+		}
+		if !fits {
+			return false
+		}
 	}
-	return r.endpoint(ctx, id, m)
+	return true
+}
+
+// pageEnds finds the ends of the relationships on a page read for the RelationshipConnection
+// field of ctx: from the tree's far ends for a side (from, to) when every field of the
+// selection that asks for that side is answered by them, else through the loaders.
+func (r *Resolver) pageEnds(ctx context.Context) *requestEnds {
+	op := graphql.GetOperationContext(ctx)
+	var from, to []graphql.CollectedField
+	for _, f := range relFields(op, graphql.GetFieldContext(ctx).Field.Selections) {
+		switch f.Name {
+		case "from":
+			from = append(from, f)
+		case "to":
+			to = append(to, f)
+		}
+	}
+	names := loadersFrom(ctx).names
+	return &requestEnds{ctx: ctx, r: r, startNamed: names.answers(op, from...), endNamed: names.answers(op, to...)}
 }

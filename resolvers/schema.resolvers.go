@@ -73,7 +73,7 @@ func (r *coveredEntityResolver) Node(ctx context.Context, obj *service.CoveredEn
 }
 
 func (r *coveredEntityResolver) Chain(ctx context.Context, obj *service.CoveredEntity) ([]model.Relationship, error) {
-	return relationshipsAt(obj.Chain, model.Moment(obj.At)), nil
+	return r.relationshipsAt(ctx, obj.Chain, model.Moment(obj.At)), nil
 }
 
 func (r *entityResolver) Obligations(ctx context.Context, obj *model.Entity) ([]service.ObligationState, error) {
@@ -97,8 +97,9 @@ func (r *entityResolver) Relationships(ctx context.Context, obj *model.Entity, d
 	conn := &model.RelationshipConnection{Edges: make([]model.RelationshipEdge, len(p.Items)),
 		PageInfo: pageInfo(p.HasNext, p.EndCursor)}
 	cursors := edgeCursors(ctx, "RelationshipConnection", "RelationshipEdge")
+	ends := r.pageEnds(ctx)
 	for i, rel := range p.Items {
-		conn.Edges[i] = model.RelationshipEdge{Node: &model.Relationship{Relationship: rel, Moment: m}}
+		conn.Edges[i] = model.RelationshipEdge{Node: &model.Relationship{Relationship: rel, Moment: m, Ends: ends}}
 		if cursors {
 			conn.Edges[i].Cursor = service.Cursor(rel.ID())
 		}
@@ -212,7 +213,8 @@ func (r *ownerShareResolver) Owner(ctx context.Context, obj *service.OwnerShare)
 }
 
 func (r *ownerShareResolver) Relationship(ctx context.Context, obj *service.OwnerShare) (*model.Relationship, error) {
-	return &model.Relationship{Relationship: obj.Relationship, Moment: model.Moment(obj.At)}, nil
+	rel := r.relationship(ctx, obj.Relationship, model.Moment(obj.At))
+	return &rel, nil
 }
 
 func (r *partyComplianceResolver) Party(ctx context.Context, obj *service.PartyCompliance) (*model.Entity, error) {
@@ -220,18 +222,20 @@ func (r *partyComplianceResolver) Party(ctx context.Context, obj *service.PartyC
 }
 
 func (r *partyComplianceResolver) Offending(ctx context.Context, obj *service.PartyCompliance) ([]model.Relationship, error) {
-	return relationshipsAt(obj.Offending, model.Moment{AsOf: obj.AsOf, KnownAt: obj.KnownAt}), nil
+	return r.relationshipsAt(ctx, obj.Offending, model.Moment{AsOf: obj.AsOf, KnownAt: obj.KnownAt}), nil
 }
 
 func (r *partyComplianceResolver) Binding(ctx context.Context, obj *service.PartyCompliance) (*model.Relationship, error) {
-	return &model.Relationship{Relationship: obj.Binding, Moment: model.Moment{AsOf: obj.AsOf, KnownAt: obj.KnownAt}}, nil
+	rel := r.relationship(ctx, obj.Binding, model.Moment{AsOf: obj.AsOf, KnownAt: obj.KnownAt})
+	return &rel, nil
 }
 
 func (r *partyObligationResolver) Evidence(ctx context.Context, obj *service.ObligationCompliance) (*model.Relationship, error) {
 	if obj.Evidence == nil {
 		return nil, nil
 	}
-	return &model.Relationship{Relationship: *obj.Evidence, Moment: model.Moment(obj.State.At)}, nil
+	rel := r.relationship(ctx, *obj.Evidence, model.Moment(obj.State.At))
+	return &rel, nil
 }
 
 func (r *partyObligationResolver) MetOn(ctx context.Context, obj *service.ObligationCompliance) (*kg.Date, error) {
@@ -269,7 +273,8 @@ func (r *queryResolver) Relationship(ctx context.Context, id string, asOf *kg.Da
 		return nil, err
 	}
 	loadersFrom(ctx).entities.Hint([]string{rel.From, rel.To})
-	return &model.Relationship{Relationship: rel, Moment: m}, nil
+	node := r.relationship(ctx, rel, m)
+	return &node, nil
 }
 
 func (r *queryResolver) Signal(ctx context.Context, id string, asOf *kg.Date, knownAt *kg.Stamp) (*model.RiskSignal, error) {
@@ -286,7 +291,7 @@ func (r *queryResolver) History(ctx context.Context, id string) (*model.History,
 	if err != nil {
 		return nil, err
 	}
-	return historyOf(id, b), nil
+	return r.historyOf(ctx, id, b), nil
 }
 
 func (r *queryResolver) Entities(ctx context.Context, kind *kg.Kind, filter *model.EntityFilter, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) (*model.EntityConnection, error) {
@@ -350,7 +355,7 @@ func (r *queryResolver) Paths(ctx context.Context, fromID string, toID string, m
 	out := make([]model.Path, len(paths))
 	var ids []string
 	for i, p := range paths {
-		out[i] = model.Path{EntityIDs: p.EntityIDs, Moment: m, Relationships: relationshipsAt(p.Relationships, m)}
+		out[i] = model.Path{EntityIDs: p.EntityIDs, Moment: m, Relationships: r.relationshipsAt(ctx, p.Relationships, m)}
 		ids = append(ids, p.EntityIDs...)
 	}
 	loadersFrom(ctx).entities.Hint(ids)
@@ -468,14 +473,6 @@ func (r *queryResolver) RiskChanges(ctx context.Context, from *kg.Date, to *kg.D
 		PageInfo: pageInfo(res.HasNext, res.EndCursor)}, nil
 }
 
-func (r *relationshipResolver) From(ctx context.Context, obj *model.Relationship) (*model.Entity, error) {
-	return r.end(ctx, obj.From, obj.Moment)
-}
-
-func (r *relationshipResolver) To(ctx context.Context, obj *model.Relationship) (*model.Entity, error) {
-	return r.end(ctx, obj.To, obj.Moment)
-}
-
 func (r *riskCauseResolver) FactID(ctx context.Context, obj *report.Cause) (*string, error) {
 	if obj.FactID == "" {
 		return nil, nil
@@ -563,8 +560,6 @@ func (r *Resolver) Path() graph.PathResolver { return &pathResolver{r} }
 
 func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
 
-func (r *Resolver) Relationship() graph.RelationshipResolver { return &relationshipResolver{r} }
-
 func (r *Resolver) RiskCause() graph.RiskCauseResolver { return &riskCauseResolver{r} }
 
 func (r *Resolver) RiskReport() graph.RiskReportResolver { return &riskReportResolver{r} }
@@ -592,7 +587,6 @@ type (
 	partyObligationResolver  struct{ *Resolver }
 	pathResolver             struct{ *Resolver }
 	queryResolver            struct{ *Resolver }
-	relationshipResolver     struct{ *Resolver }
 	riskCauseResolver        struct{ *Resolver }
 	riskReportResolver       struct{ *Resolver }
 	riskSignalResolver       struct{ *Resolver }

@@ -150,6 +150,29 @@ func (e Entity) Sources() []Citation { return citations(e.Entity.Sources, e.Mome
 type Relationship struct {
 	kg.Relationship
 	Moment
+	// Ends finds the entities at its ends for the request that read it.
+	Ends Ends
+}
+
+// Ends finds the entities at a relationship's ends for one request, as they stood at the
+// moment the relationship was read for (start: its from end, else its to end). from and to go
+// through it without a context of their own, so the GraphQL executor resolves them in line
+// instead of starting a goroutine for each (a page of 600 sellers would start 600).
+type Ends interface {
+	End(r *Relationship, start bool) (*Entity, error)
+}
+
+// FromEntity is the entity the relationship starts at.
+func (r *Relationship) FromEntity() (*Entity, error) { return r.end(true) }
+
+// ToEntity is the entity the relationship ends at.
+func (r *Relationship) ToEntity() (*Entity, error) { return r.end(false) }
+
+func (r *Relationship) end(start bool) (*Entity, error) {
+	if r.Ends == nil {
+		return nil, fmt.Errorf("relationship %s: no way to find its ends", r.ID())
+	}
+	return r.Ends.End(r, start)
 }
 
 // ValidFrom is the first day the relationship holds, or nil.
