@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"sync"
 	"testing"
@@ -106,12 +105,7 @@ func BenchmarkNested3Neo4j100k(b *testing.B) {
 	h := api.New(api.Config{Service: svc, Limits: api.Limits{RatePerSecond: -1}})
 	post := func(id string) error {
 		body, _ := json.Marshal(map[string]any{"query": nested3, "variables": map[string]any{"id": id}})
-		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Host = "localhost"
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		if w.Code != http.StatusOK || bytes.Contains(w.Body.Bytes(), []byte(`"errors"`)) {
+		if w := serve(h, body); w.Code != http.StatusOK || bytes.Contains(w.Body.Bytes(), []byte(`"errors"`)) {
 			b.Errorf("%s: status %d: %.300s", id, w.Code, w.Body.Bytes())
 		}
 		return nil
