@@ -13,6 +13,7 @@ import (
 	"riskgraph/internal/report"
 	"riskgraph/internal/risk"
 	"riskgraph/internal/service"
+	"riskgraph/internal/store"
 	"strconv"
 	"sync/atomic"
 
@@ -293,7 +294,7 @@ type ComplexityRoot struct {
 	Query struct {
 		Compliance    func(childComplexity int, directiveID string, asOf *kg.Date, knownAt *kg.Stamp) int
 		Coverage      func(childComplexity int, ruleID string, asOf *kg.Date, knownAt *kg.Stamp) int
-		Entities      func(childComplexity int, kind *kg.Kind, filter *model.EntityFilter, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) int
+		Entities      func(childComplexity int, kind *kg.Kind, filter *model.EntityFilter, orderBy *store.ListOrder, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) int
 		Entity        func(childComplexity int, id string, asOf *kg.Date, knownAt *kg.Stamp) int
 		Exposure      func(childComplexity int, entityID string, dimension kg.Dimension, asOf *kg.Date, knownAt *kg.Stamp, maxHops *int) int
 		History       func(childComplexity int, id string) int
@@ -574,7 +575,7 @@ type QueryResolver interface {
 	Relationship(ctx context.Context, id string, asOf *kg.Date, knownAt *kg.Stamp) (*model.Relationship, error)
 	Signal(ctx context.Context, id string, asOf *kg.Date, knownAt *kg.Stamp) (*model.RiskSignal, error)
 	History(ctx context.Context, id string) (*model.History, error)
-	Entities(ctx context.Context, kind *kg.Kind, filter *model.EntityFilter, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) (*model.EntityConnection, error)
+	Entities(ctx context.Context, kind *kg.Kind, filter *model.EntityFilter, orderBy *store.ListOrder, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) (*model.EntityConnection, error)
 	Search(ctx context.Context, text string, kinds []kg.Kind, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) (*model.SearchConnection, error)
 	Paths(ctx context.Context, fromID string, toID string, maxHops *int, types []kg.RelType, asOf *kg.Date, knownAt *kg.Stamp, first *int) ([]model.Path, error)
 	Exposure(ctx context.Context, entityID string, dimension kg.Dimension, asOf *kg.Date, knownAt *kg.Stamp, maxHops *int) (*model.Exposure, error)
@@ -1619,7 +1620,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Entities(childComplexity, args["kind"].(*kg.Kind), args["filter"].(*model.EntityFilter), args["asOf"].(*kg.Date), args["knownAt"].(*kg.Stamp), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Entities(childComplexity, args["kind"].(*kg.Kind), args["filter"].(*model.EntityFilter), args["orderBy"].(*store.ListOrder), args["asOf"].(*kg.Date), args["knownAt"].(*kg.Stamp), args["first"].(*int), args["after"].(*string)), true
 	case "Query.entity":
 		if e.ComplexityRoot.Query.Entity == nil {
 			break
@@ -2692,6 +2693,14 @@ enum Stance {
   DISPUTES
 }
 
+"The order of an entity list."
+enum EntityOrder {
+  "By id."
+  ID
+  "By name on the date asked for, ignoring case (Unicode code point order of the lower-cased name), ties by id. A renamed entity sits at its name of that date."
+  NAME
+}
+
 """Which way to walk relationships from an entity."""
 enum Direction {
   "Relationships that start at the entity."
@@ -2743,12 +2752,14 @@ type Query {
   ): RiskSignal
   "Every recorded version of one fact (entity, relationship or signal), superseded and corrected ones included, in the order they were recorded."
   history("The fact's id." id: ID!): History
-  "Entities ordered by id, one page at a time."
+  "Entities in the order orderBy names (by id when omitted), one page at a time."
   entities(
     "Only this kind; all kinds when omitted."
     kind: EntityKind
     "Further conditions."
     filter: EntityFilter
+    "The order of the pages; a cursor only continues the order it was handed out in."
+    orderBy: EntityOrder = ID
     "The date to answer for; default today."
     asOf: Date
     "Answer as the graph stood at this moment (recorded time); default now. Later writes and corrections are not seen."
@@ -5225,38 +5236,46 @@ func (ec *executionContext) field_Query_entities_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["filter"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*store.ListOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖriskgraphᚋinternalᚋstoreᚐListOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
 		func(ctx context.Context, v any) (*kg.Date, error) {
 			return ec.unmarshalODate2ᚖriskgraphᚋinternalᚋkgᚐDate(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["asOf"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "knownAt",
+	args["asOf"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "knownAt",
 		func(ctx context.Context, v any) (*kg.Stamp, error) {
 			return ec.unmarshalODateTime2ᚖriskgraphᚋinternalᚋkgᚐStamp(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["knownAt"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["knownAt"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg5
+	args["after"] = arg6
 	return args, nil
 }
 
@@ -10076,7 +10095,7 @@ func (ec *executionContext) _Query_entities(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Entities(ctx, fc.Args["kind"].(*kg.Kind), fc.Args["filter"].(*model.EntityFilter), fc.Args["asOf"].(*kg.Date), fc.Args["knownAt"].(*kg.Stamp), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Entities(ctx, fc.Args["kind"].(*kg.Kind), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*store.ListOrder), fc.Args["asOf"].(*kg.Date), fc.Args["knownAt"].(*kg.Stamp), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.EntityConnection) graphql.Marshaler {
@@ -20547,6 +20566,25 @@ func (ec *executionContext) unmarshalOEntityKind2ᚖriskgraphᚋinternalᚋkgᚐ
 }
 
 func (ec *executionContext) marshalOEntityKind2ᚖriskgraphᚋinternalᚋkgᚐKind(ctx context.Context, sel ast.SelectionSet, v *kg.Kind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
+}
+
+func (ec *executionContext) unmarshalOEntityOrder2ᚖriskgraphᚋinternalᚋstoreᚐListOrder(ctx context.Context, v any) (*store.ListOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := store.ListOrder(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEntityOrder2ᚖriskgraphᚋinternalᚋstoreᚐListOrder(ctx context.Context, sel ast.SelectionSet, v *store.ListOrder) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

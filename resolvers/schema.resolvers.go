@@ -13,6 +13,7 @@ import (
 	"riskgraph/internal/match"
 	"riskgraph/internal/report"
 	"riskgraph/internal/service"
+	"riskgraph/internal/store"
 	"slices"
 )
 
@@ -294,11 +295,14 @@ func (r *queryResolver) History(ctx context.Context, id string) (*model.History,
 	return r.historyOf(ctx, id, b), nil
 }
 
-func (r *queryResolver) Entities(ctx context.Context, kind *kg.Kind, filter *model.EntityFilter, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) (*model.EntityConnection, error) {
+func (r *queryResolver) Entities(ctx context.Context, kind *kg.Kind, filter *model.EntityFilter, orderBy *store.ListOrder, asOf *kg.Date, knownAt *kg.Stamp, first *int, after *string) (*model.EntityConnection, error) {
 	m := momentArg(asOf, knownAt)
 	q := service.ListQuery{AsOf: m.AsOf, KnownAt: m.KnownAt, Page: pageArg(first, after)}
 	if kind != nil {
 		q.Kind = *kind
+	}
+	if orderBy != nil {
+		q.Order = *orderBy
 	}
 	if filter != nil {
 		q.Filter.NameContains = str(filter.NameContains)
@@ -319,7 +323,7 @@ func (r *queryResolver) Entities(ctx context.Context, kind *kg.Kind, filter *mod
 	for i, e := range res.Items {
 		conn.Edges[i] = model.EntityEdge{Node: &model.Entity{Entity: e, Moment: m}}
 		if cursors {
-			conn.Edges[i].Cursor = service.Cursor(e.ID)
+			conn.Edges[i].Cursor = service.ListCursor(q.Order, e)
 		}
 	}
 	return conn, nil

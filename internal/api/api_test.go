@@ -161,6 +161,8 @@ func TestErrorsHaveCodes(t *testing.T) {
 		{"too deep", deep, "LIMIT_EXCEEDED", "levels deep"},
 		{"hops above max", `{ paths(fromId: "retailer:best-buy", toId: "government:russian-federation", maxHops: 7) { length } }`, "LIMIT_EXCEEDED", "maxHops"},
 		{"bad cursor", `{ entities(after: "nope") { edges { node { id } } } }`, "INVALID_INPUT", "cursor"},
+		{"id cursor by name", `{ entities(orderBy: NAME, after: "WyJ2ZW5kb3I6a2FzcGVyc2t5LWxhYiJd") { edges { node { id } } } }`, "INVALID_INPUT", "cursor"},
+		{"unknown order", `{ entities(orderBy: SIZE) { edges { node { id } } } }`, "INVALID_INPUT", "SIZE"},
 		{"syntax", `{ entity(id: `, "INVALID_INPUT", ""},
 	}
 	for _, tc := range tests {

@@ -43,7 +43,7 @@ func weighComplexity(c *graph.ComplexityRoot) {
 		}
 		return *first
 	}
-	c.Query.Entities = func(child int, _ *kg.Kind, _ *model.EntityFilter, _ *kg.Date, _ *kg.Stamp, first *int, _ *string) int {
+	c.Query.Entities = func(child int, _ *kg.Kind, _ *model.EntityFilter, _ *service.ListOrder, _ *kg.Date, _ *kg.Stamp, first *int, _ *string) int {
 		return 1 + page(first)*child
 	}
 	c.Query.Search = func(child int, _ string, _ []kg.Kind, _ *kg.Date, _ *kg.Stamp, first *int, _ *string) int {

@@ -91,3 +91,76 @@ func TestEdgeCursorsWhenAsked(t *testing.T) {
 		t.Errorf("entities after the first cursor: %+v, want %s", next.Edges, got.Edges[1].Node.ID)
 	}
 }
+
+// TestEntitiesByName: entities(orderBy: NAME) pages through the seed in name order ignoring
+// case, ties by id; the edge cursors and the end cursors both continue the order.
+func TestEntitiesByName(t *testing.T) {
+	f := newFixture(t)
+	type page struct {
+		Edges []struct {
+			Cursor string `json:"cursor"`
+			Node   struct {
+				ID   string `json:"id"`
+				Name string `json:"name"`
+			} `json:"node"`
+		} `json:"edges"`
+		PageInfo struct {
+			HasNextPage bool   `json:"hasNextPage"`
+			EndCursor   string `json:"endCursor"`
+		} `json:"pageInfo"`
+	}
+	const q = `query($first: Int, $after: String) { entities(orderBy: NAME, asOf: "2017-12-31", first: $first, after: $after) {
+	  edges { cursor node { id name } } pageInfo { hasNextPage endCursor } } }`
+	read := func(first int, after string) page {
+		t.Helper()
+		vars := map[string]any{"first": first}
+		if after != "" {
+			vars["after"] = after
+		}
+		res := f.do(t, q, vars)
+		if len(res.Errors) > 0 {
+			t.Fatalf("entities by name: %+v", res.Errors)
+		}
+		var data struct {
+			Entities page `json:"entities"`
+		}
+		if err := json.Unmarshal(res.Data, &data); err != nil {
+			t.Fatal(err)
+		}
+		return data.Entities
+	}
+	all := read(1000, "")
+	if len(all.Edges) < 5 || all.PageInfo.HasNextPage {
+		t.Fatalf("the whole seed by name: %d entities, hasNextPage %v", len(all.Edges), all.PageInfo.HasNextPage)
+	}
+	for i := 1; i < len(all.Edges); i++ {
+		a, b := all.Edges[i-1].Node, all.Edges[i].Node
+		ka, kb := strings.ToLower(a.Name), strings.ToLower(b.Name)
+		if ka > kb || (ka == kb && a.ID >= b.ID) {
+			t.Errorf("%s (%q) comes before %s (%q)", a.ID, a.Name, b.ID, b.Name)
+		}
+	}
+	var paged []string
+	for p, after := (page{}), ""; ; after = p.PageInfo.EndCursor {
+		p = read(3, after)
+		for _, e := range p.Edges {
+			paged = append(paged, e.Node.ID)
+		}
+		if !p.PageInfo.HasNextPage {
+			break
+		}
+		if len(paged) > len(all.Edges) {
+			t.Fatal("pagination does not end")
+		}
+	}
+	for i, e := range all.Edges {
+		if i >= len(paged) || paged[i] != e.Node.ID {
+			t.Fatalf("pages of 3 by end cursor: %v, want the order of one page", paged)
+		}
+		if i+1 < len(all.Edges) {
+			if next := read(1, e.Cursor); len(next.Edges) != 1 || next.Edges[0].Node.ID != all.Edges[i+1].Node.ID {
+				t.Errorf("after the cursor of %s: %+v, want %s", e.Node.ID, next.Edges, all.Edges[i+1].Node.ID)
+			}
+		}
+	}
+}

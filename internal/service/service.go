@@ -27,6 +27,7 @@ import (
 type (
 	Page          = store.Page
 	ListQuery     = store.ListQuery
+	ListOrder     = store.ListOrder
 	Filter        = store.Filter
 	RelatedFilter = store.RelatedFilter
 	SearchQuery   = store.SearchQuery
@@ -78,6 +79,9 @@ func ResolveAsOf(d kg.Date) kg.Date { return store.ResolveAsOf(d) }
 
 // Cursor is the opaque cursor of an item in a list ordered by id.
 func Cursor(id string) string { return store.EncodeCursor(id) }
+
+// ListCursor is the cursor of e in an entity list in order o.
+func ListCursor(o ListOrder, e kg.Entity) string { return store.ListCursor(o, e) }
 
 // Service runs the use cases over one store and one risk model. Safe for concurrent use.
 type Service struct {

@@ -239,10 +239,20 @@ func (c *Checked) Exists(ctx context.Context, ids []string) (map[string]bool, er
 	return c.s.Exists(ctx, ids)
 }
 
-// List checks the kind, filter and page and resolves the date.
+// List checks the order, kind, filter and page and resolves the date.
 func (c *Checked) List(ctx context.Context, q ListQuery) (EntityPage, error) {
 	var err error
-	if q.Page, err = CheckPage(q.Page, 1); err != nil {
+	keyParts := 1
+	switch q.Order {
+	case "":
+		q.Order = ByID
+	case ByID:
+	case ByName:
+		keyParts = 2
+	default:
+		return EntityPage{}, kg.Invalid("orderBy", "unknown order %q: use ID or NAME", q.Order)
+	}
+	if q.Page, err = CheckPage(q.Page, keyParts); err != nil {
 		return EntityPage{}, err
 	}
 	if err := checkKind("kind", q.Kind); err != nil {

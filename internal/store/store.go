@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"riskgraph/internal/kg"
 )
@@ -52,8 +53,8 @@ type Page struct {
 }
 
 // EncodeCursor makes an opaque cursor from the sort key of the last item of a page.
-// In List and Relationships the sort key is the item's id alone, so the cursor of any item
-// there is EncodeCursor(id): the API hands it out per edge.
+// In Relationships, and List by id, the sort key is the item's id alone, so the cursor of any
+// item there is EncodeCursor(id): the API hands it out per edge (see ListCursor).
 func EncodeCursor(key ...string) string {
 	b, _ := json.Marshal(key)
 	return base64.RawURLEncoding.EncodeToString(b)
@@ -98,12 +99,38 @@ type RelatedFilter struct {
 	EntityID  string
 }
 
-// ListQuery lists entities, ordered by id, with keyset pagination.
+// ListOrder is the order List returns entities in.
+type ListOrder string
+
+// Orders of List.
+const (
+	// ByID orders entities by id; the zero ListOrder means ByID.
+	ByID ListOrder = "ID"
+	// ByName orders entities by their name at the moment read, ignoring case (NameOrderKey),
+	// ties by id.
+	ByName ListOrder = "NAME"
+)
+
+// NameOrderKey is what ByName sorts a name by: the name in lower case, compared byte by byte
+// (Unicode code point order).
+func NameOrderKey(name string) string { return strings.ToLower(name) }
+
+// ListCursor is the cursor of e in a List page in order o: its sort key, as EncodeCursor
+// makes it (the id alone by id; the name key and the id by name).
+func ListCursor(o ListOrder, e kg.Entity) string {
+	if o == ByName {
+		return EncodeCursor(NameOrderKey(e.Name), e.ID)
+	}
+	return EncodeCursor(e.ID)
+}
+
+// ListQuery lists entities in Order, with keyset pagination.
 type ListQuery struct {
 	Kind    kg.Kind // "" = all kinds
 	Filter  Filter
-	AsOf    kg.Date  // only entities valid at this date; 0 means today
-	KnownAt kg.Stamp // as recorded then; 0 means now
+	Order   ListOrder // ByID when empty; Checked sets it
+	AsOf    kg.Date   // only entities valid at this date; 0 means today
+	KnownAt kg.Stamp  // as recorded then; 0 means now
 	Page    Page
 }
 
@@ -222,7 +249,7 @@ type WriteResult = kg.WriteResult
 type Reader interface {
 	// Entities returns the entities with these ids visible at at, keyed by id; missing ids are absent.
 	Entities(ctx context.Context, ids []string, at At) (map[string]kg.Entity, error)
-	// List pages through entities ordered by id.
+	// List pages through entities in q.Order.
 	List(ctx context.Context, q ListQuery) (EntityPage, error)
 	// Search finds entities by text, best match first.
 	Search(ctx context.Context, q SearchQuery) (SearchPage, error)

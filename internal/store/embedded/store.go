@@ -51,6 +51,7 @@ type Store struct {
 	ents     map[string]*entityRec
 	ids      []string             // every entity id, sorted
 	byKind   map[kg.Kind][]string // entity ids per kind, sorted
+	names    *nameIndex           // entities by name, for List by name
 	rels     map[string]*relRec
 	sigs     map[string]*signalRec
 	sigsOf   map[string][]string // entity id → ids of signals any row of which is on it, sorted
@@ -184,7 +185,7 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db, ents: map[string]*entityRec{}, byKind: map[kg.Kind][]string{},
+	s := &Store{db: db, ents: map[string]*entityRec{}, byKind: map[kg.Kind][]string{}, names: newNameIndex(),
 		rels: map[string]*relRec{},
 		sigs: map[string]*signalRec{}, sigsOf: map[string][]string{}, search: newTextIndex(), keys: newKeyIndex(),
 		versions: map[kg.Version]*kg.Version{}, writers: writers{index: map[string]uint64{}}}
@@ -277,7 +278,7 @@ func (s *Store) Close() error {
 	// closes a large store and carries on (a job opening it again, a test) does not keep
 	// gigabytes of them live for the collector to mark on every cycle.
 	s.ents, s.ids, s.byKind, s.rels, s.sigs, s.sigsOf = nil, nil, nil, nil, nil, nil
-	s.search, s.keys, s.versions = nil, nil, nil
+	s.search, s.keys, s.versions, s.names = nil, nil, nil, nil
 	s.bounds.mu.Lock()
 	s.bounds.made, s.bounds.order = nil, nil
 	s.bounds.mu.Unlock()
@@ -474,16 +475,19 @@ func (s *Store) index(h store.Histories, decoded bool) error {
 			k, _ := kg.KindOfID(id)
 			s.byKind[k] = insertSorted(s.byKind[k], id)
 			s.ents[id] = &entityRec{rows: rs, fast: fastOf(rs), seq: int32(len(s.ents))}
+			s.names.change(id, nil, rs)
 			s.search.add(id, rs)
 			s.keys.add(id, rs)
 			continue
 		}
 		s.search.remove(id, old.rows)
 		s.keys.remove(id, old.rows)
+		s.names.change(id, old.rows, rs)
 		old.rows, old.fast = rs, fastOf(rs)
 		s.search.add(id, rs)
 		s.keys.add(id, rs)
 	}
+	s.names.flush()
 	sh.entityCites(h.Entities)
 	// A few relationships go into their adjacency lists one by one. Many (a load, a bulk
 	// write) are appended and each list they touched is sorted once at the end: inserting one
@@ -690,7 +694,9 @@ func afterKey[T any](list []T, id func(T) string, p store.Page) int {
 
 func self(id string) string { return id }
 
-// List pages through entities ordered by id.
+// List pages through entities in q.Order: by id, the sorted ids from the cursor on; by
+// name, the name index's entries from the cursor on, each entity at the entry of its name at
+// the moment read.
 func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, error) {
 	page, at := q.Page, store.At{AsOf: q.AsOf, KnownAt: q.KnownAt}
 	s.mu.RLock()
@@ -705,25 +711,53 @@ func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, 
 	if rf := q.Filter.Related; rf != nil {
 		candidates = s.related(*rf, at, candidates)
 	}
-	start := afterKey(candidates, self, page)
 	needle := strings.ToLower(q.Filter.NameContains)
 	var out store.EntityPage
-	for i, id := range candidates[start:] {
-		if err := stopped(ctx, i); err != nil {
-			return store.EntityPage{}, err
-		}
+	// take adds the entity id when it is visible and passes the name filter, and reports
+	// whether the page is full; key, when not empty, must be the entity's name key then.
+	take := func(id, key string) bool {
 		e, ok := s.entityAt(id, at)
 		if !ok || (needle != "" && !nameContains(e, needle)) {
-			continue
+			return false
+		}
+		if key != "" && len(s.ents[id].rows) > 1 && store.NameOrderKey(e.Name) != key {
+			return false
 		}
 		if len(out.Items) == page.First {
 			out.HasNext = true
-			break
+			return true
 		}
 		out.Items = append(out.Items, e)
+		return false
+	}
+	if q.Order == store.ByName {
+		entries := s.names.lists[q.Kind]
+		filtered := q.Filter.Related != nil
+		for i, en := range entries[after(entries, page):] {
+			if err := stopped(ctx, i); err != nil {
+				return store.EntityPage{}, err
+			}
+			if filtered {
+				if _, ok := slices.BinarySearch(candidates, en.id); !ok {
+					continue
+				}
+			}
+			if take(en.id, en.key) {
+				break
+			}
+		}
+	} else {
+		for i, id := range candidates[afterKey(candidates, self, page):] {
+			if err := stopped(ctx, i); err != nil {
+				return store.EntityPage{}, err
+			}
+			if take(id, "") {
+				break
+			}
+		}
 	}
 	if n := len(out.Items); n > 0 {
-		out.EndCursor = store.EncodeCursor(out.Items[n-1].ID)
+		out.EndCursor = store.ListCursor(q.Order, out.Items[n-1])
 	}
 	return out, nil
 }

@@ -204,12 +204,27 @@ func entityProps(rows []kg.Entity) map[string]any {
 		}
 	}
 	p["nameKey"], p["hNames"], p["hWords"] = strings.Join(names, nameSep), hNames, hWords
+	if renamed(rows) {
+		p["renamed"] = true
+	}
 	p["matchKeys"] = matchKeysOf(rows)
 	delete(p, "aliasesText")
 	if len(text) > 0 {
 		p["aliasesText"] = strings.Join(text, "\n")
 	}
 	return p
+}
+
+// renamed reports whether rows have names that List by name sorts apart. The nameOrder
+// property holds the top row's key, which the ordered index walk uses; a renamed entity is
+// placed by the key of the row of the moment instead (see List).
+func renamed(rows []kg.Entity) bool {
+	for _, e := range rows[1:] {
+		if store.NameOrderKey(e.Name) != store.NameOrderKey(rows[0].Name) {
+			return true
+		}
+	}
+	return false
 }
 
 // matchKeysOf is the matchKeys property of an entity with these rows: the search keys of
@@ -231,6 +246,7 @@ func entityContentProps(e kg.Entity) map[string]any {
 		"kind":      string(e.Kind),
 		"name":      e.Name,
 		"nameKey":   nameKey(e),
+		"nameOrder": store.NameOrderKey(e.Name),
 		"validFrom": toFrom(e.Validity.From),
 		"validTo":   toTo(e.Validity.To),
 		"hash":      contentHash(e),

@@ -42,15 +42,16 @@ RETURN n {.*} AS n`
 	return out, nil
 }
 
-// backfillMatchKeys gives entities written before search keys were stored their matchKeys,
-// in batches, so that MatchTargets finds them. A store written since has none to do.
-func (s *Store) backfillMatchKeys(ctx context.Context) error {
+// backfill gives entities written before search keys and name order were stored their
+// matchKeys (so that MatchTargets finds them), nameOrder and renamed (so that List by name
+// lists them), in batches. A store written since has none to do.
+func (s *Store) backfill(ctx context.Context) error {
 	const batch = 2000
 	for {
 		var rows []map[string]any
 		err := s.read(ctx, func(tx *txn) error {
 			rows = rows[:0]
-			recs, err := tx.run(ctx, "MATCH (n:Entity) WHERE n.matchKeys IS NULL RETURN n {.*} AS n LIMIT $limit",
+			recs, err := tx.run(ctx, "MATCH (n:Entity) WHERE n.matchKeys IS NULL OR n.nameOrder IS NULL RETURN n {.*} AS n LIMIT $limit",
 				map[string]any{"limit": int64(batch)})
 			if err != nil {
 				return err
@@ -60,22 +61,23 @@ func (s *Store) backfillMatchKeys(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
-				rows = append(rows, map[string]any{"id": es[0].ID, "k": matchKeysOf(es)})
+				p := entityProps(es)
+				rows = append(rows, map[string]any{"id": es[0].ID, "k": matchKeysOf(es), "o": p["nameOrder"], "r": p["renamed"]})
 			}
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("read entities without search keys: %w", err)
+			return fmt.Errorf("read entities without search keys or name order: %w", err)
 		}
 		if len(rows) == 0 {
 			return nil
 		}
 		err = s.write(ctx, func(tx *txn) error {
-			_, err := tx.run(ctx, "UNWIND $rows AS row MATCH (n:Entity {id: row.id}) SET n.matchKeys = row.k", map[string]any{"rows": rows})
+			_, err := tx.run(ctx, "UNWIND $rows AS row MATCH (n:Entity {id: row.id}) SET n.matchKeys = row.k, n.nameOrder = row.o, n.renamed = row.r", map[string]any{"rows": rows})
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("store search keys of %d entities: %w", len(rows), err)
+			return fmt.Errorf("store search keys and name order of %d entities: %w", len(rows), err)
 		}
 	}
 }

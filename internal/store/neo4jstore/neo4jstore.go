@@ -174,7 +174,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		drv.Close(context.Background())
 		return nil, fmt.Errorf("neo4j: open %s: %w", cfg.URI, err)
 	}
-	if err := s.backfillMatchKeys(ctx); err != nil {
+	if err := s.backfill(ctx); err != nil {
 		drv.Close(context.Background())
 		return nil, fmt.Errorf("neo4j: open %s: %w", cfg.URI, err)
 	}
@@ -233,6 +233,7 @@ func schemaStatements() []string {
 		"CREATE CONSTRAINT signal_id IF NOT EXISTS FOR (n:Signal) REQUIRE n.id IS UNIQUE",
 		"CREATE TEXT INDEX entity_name_key IF NOT EXISTS FOR (n:Entity) ON (n.nameKey)",
 		"CREATE CONSTRAINT data_version_id IF NOT EXISTS FOR (n:DataVersion) REQUIRE n.id IS UNIQUE",
+		"CREATE INDEX entity_renamed IF NOT EXISTS FOR (n:Entity) ON (n.renamed)",
 	}
 	st = append(st, snapshotSchema...)
 	for _, f := range fulltextIndexes {
@@ -240,7 +241,9 @@ func schemaStatements() []string {
 	}
 	for _, k := range kg.Kinds {
 		l := label(k)
-		st = append(st, fmt.Sprintf("CREATE CONSTRAINT %s_id IF NOT EXISTS FOR (n:%s) REQUIRE n.id IS UNIQUE", strings.ToLower(l), l))
+		st = append(st, fmt.Sprintf("CREATE CONSTRAINT %s_id IF NOT EXISTS FOR (n:%s) REQUIRE n.id IS UNIQUE", strings.ToLower(l), l),
+			// List by name walks this index in order (see List).
+			fmt.Sprintf("CREATE INDEX %s_name_order IF NOT EXISTS FOR (n:%s) ON (n.nameOrder)", strings.ToLower(l), l))
 	}
 	for _, t := range kg.RelTypes {
 		rt := relType(t)

@@ -63,17 +63,13 @@ func (s *Store) Entities(ctx context.Context, ids []string, at store.At) (map[st
 	return out, nil
 }
 
-// List pages through entities ordered by id. A NameContains filter is checked twice: on
+// List pages through entities in q.Order. A NameContains filter is checked twice: on
 // nameKey, which holds every name an entity ever had (so the TEXT index can serve it), and,
 // for an entity with a history, on the names of the row of the moment.
 func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, error) {
 	page, mo := q.Page, moment{AsOf: q.AsOf, KnownAt: q.KnownAt}
-	lbl := "Entity"
-	if q.Kind != "" {
-		lbl = label(q.Kind)
-	}
-	params := mo.params(map[string]any{"after": afterID(page), "limit": int64(page.First + 1)})
-	where := []string{"n.id > $after"}
+	params := mo.params(map[string]any{"limit": int64(page.First + 1)})
+	var where []string
 	if f := q.Filter.NameContains; f != "" {
 		params["name"] = strings.ToLower(f)
 		where = append(where, "n.nameKey CONTAINS $name", mo.nodeMatching("n", "n.hNames[vi] CONTAINS $name"))
@@ -88,9 +84,25 @@ func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, 
 		params["relID"] = rf.EntityID
 		where = append(where, "EXISTS { MATCH "+fmt.Sprintf(pat, relType(rf.Type))+" WHERE "+mo.rel("r")+" AND "+mo.node("m")+" }")
 	}
-	// Order and cut the page on the node's indexed id before projecting it: the planner then
-	// walks the id index in order and stops at the page, instead of projecting every node.
-	cypher := fmt.Sprintf("MATCH (n:%s) WHERE %s WITH n ORDER BY n.id LIMIT $limit RETURN n {.*} AS n", lbl, strings.Join(where, " AND "))
+	var cypher string
+	if q.Order == store.ByName {
+		cypher = listByName(q.Kind, mo, where)
+		params["afterKey"], params["afterID"], params["sep"] = "", "", nameSep
+		if k := page.Key; k != nil {
+			params["afterKey"], params["afterID"] = k[0], k[1]
+		}
+	} else {
+		lbl := "Entity"
+		if q.Kind != "" {
+			lbl = label(q.Kind)
+		}
+		params["after"] = afterID(page)
+		// Order and cut the page on the node's indexed id before projecting it: the planner
+		// then walks the id index in order and stops at the page, instead of projecting every
+		// node.
+		cypher = fmt.Sprintf("MATCH (n:%s) WHERE n.id > $after AND %s WITH n ORDER BY n.id LIMIT $limit RETURN n {.*} AS n",
+			lbl, strings.Join(where, " AND "))
+	}
 	items, err := s.readEntities(ctx, cypher, params, mo.at())
 	if err != nil {
 		return store.EntityPage{}, fmt.Errorf("list entities: %w", err)
@@ -100,9 +112,40 @@ func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, 
 		out.Items, out.HasNext = out.Items[:page.First], true
 	}
 	if n := len(out.Items); n > 0 {
-		out.EndCursor = store.EncodeCursor(out.Items[n-1].ID)
+		out.EndCursor = store.ListCursor(q.Order, out.Items[n-1])
 	}
 	return out, nil
+}
+
+// listByName is the statement of a List by name of entities of kind ("" for every kind)
+// that meet the conditions where, after ($afterKey, $afterID). For each kind it walks the
+// kind's nameOrder index in order from $afterKey and cuts the page there, before projecting;
+// entities whose rows differ in name (renamed, few) are found by the renamed index instead
+// and placed by the name of the row of the moment. The branches are merged and cut again.
+// Past the cursor is a CASE rather than an OR, so that the planner keeps one ordered seek.
+func listByName(kind kg.Kind, mo moment, where []string) string {
+	kinds := kg.Kinds
+	if kind != "" {
+		kinds = []kg.Kind{kind}
+	}
+	cond := strings.Join(where, " AND ")
+	var branches []string
+	for _, k := range kinds {
+		branches = append(branches, fmt.Sprintf(`MATCH (n:%s) WHERE n.nameOrder >= $afterKey AND n.renamed IS NULL
+  AND (CASE WHEN n.nameOrder > $afterKey THEN true ELSE n.id > $afterID END) AND %s
+  WITH n ORDER BY n.nameOrder, n.id LIMIT $limit
+  RETURN n, n.nameOrder AS k`, label(k), cond))
+	}
+	lbl := ""
+	if kind != "" {
+		lbl = " AND n:" + label(kind)
+	}
+	branches = append(branches, fmt.Sprintf(`MATCH (n:Entity) WHERE n.renamed = true%s AND %s
+  WITH n, split(n.hNames[head([vi IN range(0, size(n.hSup) - 1) WHERE %s])], $sep)[0] AS k
+  WHERE (CASE WHEN k > $afterKey THEN true WHEN k = $afterKey THEN n.id > $afterID ELSE false END)
+  WITH n, k ORDER BY k, n.id LIMIT $limit
+  RETURN n, k`, lbl, cond, mo.row("n", "vi")))
+	return "CALL () {\n  " + strings.Join(branches, "\n  UNION ALL\n  ") + "\n}\nWITH n, k ORDER BY k, n.id LIMIT $limit RETURN n {.*} AS n"
 }
 
 // readEntities runs a read returning nodes as "n" and keeps those that have a version at at,

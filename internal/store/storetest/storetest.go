@@ -86,6 +86,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Retract", testRetract, fixture},
 		{"ListPagination", testListPagination, empty},
 		{"ListFilters", testListFilters, fixture},
+		{"ListByName", testListByName, empty},
 		{"Search", testSearch, fixture},
 		{"MatchTargets", testMatchTargets, fixture},
 		{"RelationshipsBatch", testRelationships, fixture},
