@@ -33,10 +33,10 @@ export const examples = [
 `,
   },
   {
-    title: 'Everything headquartered in the Russian Federation',
-    query: `# Everything headquartered in the Russian Federation
+    title: 'Everything headquartered in the Russian Federation, by name',
+    query: `# Everything headquartered in the Russian Federation, by name
 {
-  entities(filter: {related: {type: HEADQUARTERED_IN, direction: OUT, entityId: "government:russian-federation"}}) {
+  entities(orderBy: NAME, filter: {related: {type: HEADQUARTERED_IN, direction: OUT, entityId: "government:russian-federation"}}) {
     edges { node { id name } }
     pageInfo { hasNextPage endCursor }
   }

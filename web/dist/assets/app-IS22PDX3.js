@@ -303,9 +303,9 @@ b`.split(/\n/).length!=3?function(a){for(var u=0,p=[],d=a.length;u<=d;){var g=a.
     obligations { title due status daysUntilDue }
   }
 }
-`},{title:"Everything headquartered in the Russian Federation",query:`# Everything headquartered in the Russian Federation
+`},{title:"Everything headquartered in the Russian Federation, by name",query:`# Everything headquartered in the Russian Federation, by name
 {
-  entities(filter: {related: {type: HEADQUARTERED_IN, direction: OUT, entityId: "government:russian-federation"}}) {
+  entities(orderBy: NAME, filter: {related: {type: HEADQUARTERED_IN, direction: OUT, entityId: "government:russian-federation"}}) {
     edges { node { id name } }
     pageInfo { hasNextPage endCursor }
   }
@@ -405,4 +405,4 @@ query Search {
   }
 }
 `}];var Ja=te(Kr(),1);function mfe(){let e=document.querySelector('meta[name="graphql-endpoint"]');return e&&e.getAttribute("content")||"/graphql"}function gfe(e){if(!e.operationName||typeof e.query!="string")return e;let t;try{t=Ao(e.query)}catch{return e}let r=t.definitions.filter(n=>n.kind===z.OPERATION_DEFINITION);return r.length!==1||r.some(n=>n.name?.value===e.operationName)?e:{...e,operationName:r[0].name?.value??null}}var yR={exact:!1};function bR(e){if(typeof e=="number")return Number.isInteger(e)?e:Number(e.toFixed(4));if(Array.isArray(e))return e.map(bR);if(e&&typeof e=="object"){let t={};for(let[r,n]of Object.entries(e))t[r]=bR(n);return t}return e}function vfe(e){return async(t,r)=>{let n=await fetch(e,{method:"POST",credentials:"same-origin",headers:{"Content-Type":"application/json",Accept:"application/graphql-response+json, application/json",...r&&r.headers},body:JSON.stringify(gfe(t))}),i=await n.text();try{let o=JSON.parse(i);return yR.exact?o:bR(o)}catch{return{errors:[{message:`HTTP ${n.status} ${n.statusText}: ${i.slice(0,500)}`}]}}}}var yfe=gW.map(e=>({query:e.query}));function bfe(){let e=qf(),t=e?.visiblePlugin===Bl;return(0,Ja.jsxs)("span",{className:"riskgraph-header",children:[(0,Ja.jsx)("span",{className:"riskgraph-title",children:"riskgraph playground"}),(0,Ja.jsx)("a",{href:"#docs",className:"riskgraph-docs-link",onClick:n=>{n.preventDefault();let i=e?.plugins.indexOf(Bl)??-1,o=n.currentTarget.closest(".graphiql-container")?.querySelector(`.graphiql-sidebar button[data-index="${i}"]`);o?o.click():e?.setVisiblePlugin(t?null:Bl)},"aria-pressed":t,children:t?"hide docs":"docs"}),(0,Ja.jsx)("a",{href:"explore",className:"riskgraph-explore-link",children:"explorer"}),(0,Ja.jsxs)("label",{className:"riskgraph-exact",title:"Responses show scores rounded to 4 decimals; tick to see them as the API sends them (from the next run)",children:[(0,Ja.jsx)("input",{type:"checkbox",defaultChecked:yR.exact,onChange:n=>yR.exact=n.target.checked})," exact numbers"]})]})}(0,vW.createRoot)(document.getElementById("graphiql")).render((0,Ja.jsx)(js,{fetcher:vfe(mfe()),defaultTabs:yfe,defaultEditorToolsVisibility:!1,shouldPersistHeaders:!1,children:(0,Ja.jsx)(js.Logo,{children:(0,Ja.jsx)(bfe,{})})}));})();
-/*! For license information please see app-KY2OTVSZ.js.LEGAL.txt */
+/*! For license information please see app-IS22PDX3.js.LEGAL.txt */
