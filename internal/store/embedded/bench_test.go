@@ -101,6 +101,26 @@ func BenchmarkSearch(b *testing.B) {
 	})
 }
 
+// BenchmarkListByName reads pages of 20 vendors by name, from the start and from cursors
+// spread over the list: each starts where the index walk finds its cursor.
+func BenchmarkListByName(b *testing.B) {
+	batch := namedBatch(5000)
+	s := openBench(b, batch)
+	ctx := context.Background()
+	timed(b, func(i int) error {
+		q := store.ListQuery{Kind: kg.KindVendor, Order: store.ByName, Page: store.Page{First: 20}}
+		if i%2 == 1 {
+			e := batch.Entities[i*7919%len(batch.Entities)]
+			q.Page.After = store.EncodeCursor(store.NameOrderKey(e.Name), e.ID)
+		}
+		p, err := s.List(ctx, q)
+		if err == nil && q.Page.After == "" && len(p.Items) != 20 {
+			err = fmt.Errorf("the first page holds %d vendors, want 20", len(p.Items))
+		}
+		return err
+	})
+}
+
 // BenchmarkNeighbourhood reads 4-hop neighbourhoods in a synthetic graph of 5,000 entities
 // and 15,000 relationships (no Steps, so every relationship is walked both ways).
 func BenchmarkNeighbourhood(b *testing.B) {

@@ -13,7 +13,7 @@ import (
 // the entries in order and keeps an entity only at the entry of its name at that moment: a
 // renamed entity sits at its old name for old dates and at its new one for later dates.
 type nameIndex struct {
-	lists map[kg.Kind][]nameEntry // per kind, and every kind under ""
+	lists map[kg.Kind][]nameEntry // per kind, sorted (a list of every kind is their merge)
 	// drop and add are the changes of the index call under way (see change and flush).
 	drop, add []nameEntry
 }
@@ -61,7 +61,7 @@ func (x *nameIndex) flush() {
 		return
 	}
 	type change struct{ drop, add []nameEntry }
-	byKind := map[kg.Kind]*change{"": {x.drop, x.add}}
+	byKind := map[kg.Kind]*change{}
 	for i, list := range [][]nameEntry{x.drop, x.add} {
 		for _, en := range list {
 			k, _ := kg.KindOfID(en.id)
@@ -120,6 +120,33 @@ func applyChanges(list, drop, add []nameEntry) []nameEntry {
 		out = append(out, en)
 	}
 	return out
+}
+
+// walk calls fn with the entries of kind ("" for every kind, the kinds' lists merged) in
+// order, from the first after the cursor key of p, until fn returns false.
+func (x *nameIndex) walk(kind kg.Kind, p store.Page, fn func(en nameEntry) bool) {
+	var lists [][]nameEntry
+	for k, list := range x.lists {
+		if kind == "" || k == kind {
+			lists = append(lists, list[after(list, p):])
+		}
+	}
+	for {
+		next := -1
+		for i, list := range lists {
+			if len(list) > 0 && (next < 0 || entryOrder(list[0], lists[next][0]) < 0) {
+				next = i
+			}
+		}
+		if next < 0 {
+			return
+		}
+		en := lists[next][0]
+		lists[next] = lists[next][1:]
+		if !fn(en) {
+			return
+		}
+	}
 }
 
 // after is the index in list of the first entry after the cursor key of p (0 without one).

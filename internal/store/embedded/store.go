@@ -731,20 +731,22 @@ func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, 
 		return false
 	}
 	if q.Order == store.ByName {
-		entries := s.names.lists[q.Kind]
-		filtered := q.Filter.Related != nil
-		for i, en := range entries[after(entries, page):] {
-			if err := stopped(ctx, i); err != nil {
-				return store.EntityPage{}, err
+		filtered, i := q.Filter.Related != nil, 0
+		var err error
+		s.names.walk(q.Kind, page, func(en nameEntry) bool {
+			if err = stopped(ctx, i); err != nil {
+				return false
 			}
+			i++
 			if filtered {
 				if _, ok := slices.BinarySearch(candidates, en.id); !ok {
-					continue
+					return true
 				}
 			}
-			if take(en.id, en.key) {
-				break
-			}
+			return !take(en.id, en.key)
+		})
+		if err != nil {
+			return store.EntityPage{}, err
 		}
 	} else {
 		for i, id := range candidates[afterKey(candidates, self, page):] {

@@ -213,6 +213,25 @@ func BenchmarkReads100k(b *testing.B) {
 			return err
 		})
 	})
+	for _, deep := range []bool{false, true} {
+		name := "List20VendorsByName"
+		q := store.ListQuery{Kind: kg.KindVendor, Order: store.ByName, Page: store.Page{First: 20}}
+		if deep {
+			// A page from the middle of the list costs what the first does: the index walk
+			// starts at the cursor.
+			name += "Deep"
+			q.Page.After = store.EncodeCursor("vendor 5", "vendor:005000")
+		}
+		b.Run(name, func(b *testing.B) {
+			latencies(b, func(int) error {
+				p, err := s.List(ctx, q)
+				if err == nil && len(p.Items) != 20 {
+					err = fmt.Errorf("listed %d vendors, want 20", len(p.Items))
+				}
+				return err
+			})
+		})
+	}
 	b.Run("TreeNested3", func(b *testing.B) {
 		// The peer benchmark's nested3 as one tree read: a vendor's products with every
 		// seller and user, its headquarters and the laws that apply to it, names only.
