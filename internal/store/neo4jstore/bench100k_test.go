@@ -44,22 +44,31 @@ func benchImport(b *testing.B, opt store.LoadOptions) {
 	// Each phase's start and end, as Progress reports them ("entities", "relationships",
 	// "signals"); checking the batch comes before the first phase.
 	starts, ends := map[string]time.Time{}, map[string]time.Time{}
-	// The server's and this process's CPU time over the relationship phase: on a shared
-	// machine the phase's wall time varies by half from run to run, the CPU it costs less.
-	var srvCPU, ownCPU [2]time.Duration
+	// The server's and this process's CPU time at the start and end of the entity and the
+	// relationship phases: on a shared machine a phase's wall time varies by half from run to
+	// run, the CPU it costs less.
+	type cpu struct{ srv, own time.Duration }
+	cpuAt := map[string][2]cpu{}
 	opt.Progress = func(phase string, done, total int) {
+		if phase != "entities" && phase != "relationships" {
+			if done == 0 {
+				starts[phase] = time.Now()
+			}
+			if done == total {
+				ends[phase] = time.Now()
+			}
+			return
+		}
+		at := cpuAt[phase]
 		if done == 0 {
 			starts[phase] = time.Now()
-			if phase == "relationships" {
-				srvCPU[0], ownCPU[0] = serverCPU(b, s.raw), processCPU(b)
-			}
+			at[0] = cpu{serverCPU(b, s.raw), processCPU(b)}
 		}
 		if done == total {
 			ends[phase] = time.Now()
-			if phase == "relationships" {
-				srvCPU[1], ownCPU[1] = serverCPU(b, s.raw), processCPU(b)
-			}
+			at[1] = cpu{serverCPU(b, s.raw), processCPU(b)}
 		}
+		cpuAt[phase] = at
 	}
 	var srvTotal, ownTotal time.Duration
 	importOnce := func(what string) (rel, all time.Duration) {
@@ -73,8 +82,13 @@ func benchImport(b *testing.B, opt store.LoadOptions) {
 		all = time.Since(start)
 		phase := func(p string) time.Duration { return ends[p].Sub(starts[p]) }
 		rel = phase("relationships")
-		srv, own := srvCPU[1]-srvCPU[0], ownCPU[1]-ownCPU[0]
+		spent := func(p string) (srv, own time.Duration) {
+			at := cpuAt[p]
+			return at[1].srv - at[0].srv, at[1].own - at[0].own
+		}
+		srv, own := spent("relationships")
 		srvTotal, ownTotal = srvTotal+srv, ownTotal+own
+		esrv, eown := spent("entities")
 		b.Logf("%s: %s in all, %.0f relationships/s; check %s, entities %s (%.0f/s), relationships %s (%.0f/s), signals %s (%.0f/s)",
 			what, all.Round(time.Millisecond), float64(len(g.Relationships))/all.Seconds(),
 			starts["entities"].Sub(start).Round(time.Millisecond),
@@ -82,7 +96,9 @@ func benchImport(b *testing.B, opt store.LoadOptions) {
 			rel.Round(time.Millisecond), float64(len(g.Relationships))/rel.Seconds(),
 			phase("signals").Round(time.Millisecond), float64(len(g.Signals))/phase("signals").Seconds())
 		b.Logf("%s: relationship phase CPU: Neo4j %s (%.1f µs a relationship), this process %s (%.1f µs)", what,
-			srv.Round(time.Millisecond), perRel(srv, len(g.Relationships)), own.Round(time.Millisecond), perRel(own, len(g.Relationships)))
+			srv.Round(time.Millisecond), perItem(srv, len(g.Relationships)), own.Round(time.Millisecond), perItem(own, len(g.Relationships)))
+		b.Logf("%s: entity phase CPU: Neo4j %s (%.1f µs an entity), this process %s (%.1f µs)", what,
+			esrv.Round(time.Millisecond), perItem(esrv, len(g.Entities)), eown.Round(time.Millisecond), perItem(eown, len(g.Entities)))
 		return rel, all
 	}
 	importOnce("warm-up import (not counted)")
@@ -100,12 +116,12 @@ func benchImport(b *testing.B, opt store.LoadOptions) {
 	b.ReportMetric(float64(rels)/relTime.Seconds(), "rels/s")
 	b.ReportMetric(float64(rels)/allTime.Seconds(), "e2e-rels/s")
 	b.ReportMetric(float64(rows)/allTime.Seconds(), "rows/s")
-	b.ReportMetric(perRel(srvTotal, rels), "neo4j-cpu-µs/rel")
-	b.ReportMetric(perRel(ownTotal, rels), "client-cpu-µs/rel")
+	b.ReportMetric(perItem(srvTotal, rels), "neo4j-cpu-µs/rel")
+	b.ReportMetric(perItem(ownTotal, rels), "client-cpu-µs/rel")
 }
 
-// perRel is d per relationship of n, in microseconds.
-func perRel(d time.Duration, n int) float64 { return float64(d.Microseconds()) / float64(n) }
+// perItem is d per item of n, in microseconds.
+func perItem(d time.Duration, n int) float64 { return float64(d.Microseconds()) / float64(n) }
 
 // serverCPU is the CPU time the Neo4j server's process has used so far, from its JMX bean.
 func serverCPU(b *testing.B, s *Store) time.Duration {

@@ -241,7 +241,12 @@ func schemaStatements() []string {
 	}
 	for _, k := range kg.Kinds {
 		l := label(k)
-		st = append(st, fmt.Sprintf("CREATE CONSTRAINT %s_id IF NOT EXISTS FOR (n:%s) REQUIRE n.id IS UNIQUE", strings.ToLower(l), l),
+		// Ids are unique by the entity_id constraint (every entity has the Entity label); a
+		// kind's index on id serves seeks and id order within the kind. Stores made before had
+		// a uniqueness constraint per kind as well, which checked every new node a second
+		// time (a seventh of an entity write's CPU went to the two checks): it goes first.
+		st = append(st, fmt.Sprintf("DROP CONSTRAINT %s_id IF EXISTS", strings.ToLower(l)),
+			fmt.Sprintf("CREATE INDEX %s_id_key IF NOT EXISTS FOR (n:%s) ON (n.id)", strings.ToLower(l), l),
 			// List by name walks this index in order (see List).
 			fmt.Sprintf("CREATE INDEX %s_name_order IF NOT EXISTS FOR (n:%s) ON (n.nameOrder)", strings.ToLower(l), l))
 	}
