@@ -155,15 +155,22 @@ func TestStatementsUseIndexes(t *testing.T) {
 	}
 }
 
-// explain returns the operator names of the plan of cypher, depth first.
 // wirePlan is the plan as the driver decoded it. The driver's Plan.Children (v5.28) hands
 // out its last child for every child (it takes the address of its loop variable, and its
 // module is on go 1.18), so a walk through it never sees the other branches of a Union or an
 // Apply; the walk reads the decoded children instead.
-func wirePlan(p neo4j.Plan) *db.Plan {
-	return (*db.Plan)(unsafe.Pointer(reflect.ValueOf(p).Elem().Field(0).Pointer()))
+func wirePlan(t *testing.T, p neo4j.Plan) *db.Plan {
+	t.Helper()
+	v := reflect.ValueOf(p)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct || v.Elem().NumField() == 0 ||
+		v.Elem().Field(0).Type() != reflect.TypeFor[*db.Plan]() {
+		t.Fatalf("the driver's plan is a %T, not a wrapper of *db.Plan: update wirePlan", p)
+	}
+	return (*db.Plan)(unsafe.Pointer(v.Elem().Field(0).Pointer()))
 }
 
+// explain returns the operator names of the plan of cypher, depth first; with
+// RISKGRAPH_TEST_PLANS set it also logs the plan, one operator a line.
 func explain(t *testing.T, s *Store, cypher string, params map[string]any) []string {
 	t.Helper()
 	ctx := context.Background()
@@ -191,6 +198,6 @@ func explain(t *testing.T, s *Store, cypher string, params map[string]any) []str
 			walk(c, depth+1)
 		}
 	}
-	walk(*wirePlan(sum.Plan()), 0)
+	walk(*wirePlan(t, sum.Plan()), 0)
 	return ops
 }
