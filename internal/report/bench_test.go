@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -98,6 +99,23 @@ func benchReportAfter(b *testing.B, src report.Source, next func() report.Source
 		}
 		last, step = time.Now(), s
 	}
+	// RISKGRAPH_BENCH_REPORT_CPUPROFILE names a file for a CPU profile of the timed runs
+	// alone (go test's -cpuprofile also covers loading the store and the first night).
+	if path := os.Getenv("RISKGRAPH_BENCH_REPORT_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() {
+			pprof.StopCPUProfile()
+			if err := f.Close(); err != nil {
+				b.Error(err)
+			}
+		})
+	}
 	b.ResetTimer()
 	for b.Loop() {
 		o.AsOf = 20160101
@@ -114,6 +132,7 @@ func benchReportAfter(b *testing.B, src report.Source, next func() report.Source
 		b.Logf("steps: %s", strings.Join(steps, "; "))
 	}
 	b.StopTimer()
+	pprof.StopCPUProfile()
 	changes := 0
 	for _, d := range r.Dimensions {
 		changes += len(d.Changes)

@@ -3,13 +3,14 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 )
 
-// TestWriteJSONStreamsTheEncodersBytes checks that the row-by-row JSON writer gives exactly
-// the bytes of encoding/json's indenting encoder, for a full report and for reports whose
-// lists are empty or missing.
-func TestWriteJSONStreamsTheEncodersBytes(t *testing.T) {
+// TestWriteJSONStreamsTheEncodersValue checks that the row-by-row JSON writer gives the
+// value encoding/json gives, for a full report and for reports whose lists are empty or
+// missing, indented as encoding/json indents, with each score and change on one line.
+func TestWriteJSONStreamsTheEncodersValue(t *testing.T) {
 	full := sampleReport()
 	empty := sampleReport()
 	empty.Dimensions[0].Scores, empty.Dimensions[0].Changes = []Score{}, nil
@@ -28,8 +29,39 @@ func TestWriteJSONStreamsTheEncodersBytes(t *testing.T) {
 		if err := WriteJSON(&got, r); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if !bytes.Equal(got.Bytes(), want.Bytes()) {
-			t.Errorf("%s: WriteJSON wrote\n%s\nwant\n%s", name, got.Bytes(), want.Bytes())
+		var gotV, wantV any
+		if err := json.Unmarshal(got.Bytes(), &gotV); err != nil {
+			t.Fatalf("%s: WriteJSON wrote no JSON: %v\n%s", name, err, got.Bytes())
+		}
+		if err := json.Unmarshal(want.Bytes(), &wantV); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(gotV, wantV) {
+			t.Errorf("%s: WriteJSON wrote\n%s\nwant the value of\n%s", name, got.Bytes(), want.Bytes())
+		}
+		// Re-indenting what it wrote gives the indenting encoder's bytes: only the rows'
+		// layout differs.
+		var again bytes.Buffer
+		if err := json.Indent(&again, got.Bytes(), "", "  "); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(again.Bytes(), want.Bytes()) {
+			t.Errorf("%s: re-indented, WriteJSON's output is\n%s\nwant\n%s", name, again.Bytes(), want.Bytes())
+		}
+		rows := 0
+		for _, d := range r.Dimensions {
+			rows += len(d.Scores) + len(d.Changes)
+		}
+		for _, line := range bytes.Split(got.Bytes(), []byte("\n")) {
+			if l := bytes.TrimSpace(bytes.TrimSuffix(bytes.TrimSpace(line), []byte(","))); bytes.HasPrefix(l, []byte(`{"entityId":`)) {
+				if !json.Valid(l) {
+					t.Errorf("%s: a row spans lines: %s", name, line)
+				}
+				rows--
+			}
+		}
+		if rows != 0 {
+			t.Errorf("%s: %d scores and changes are not on a line of their own", name, rows)
 		}
 	}
 }
