@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -105,19 +106,10 @@ RETURN count(n) AS n`
 // Relationship writes. A relationship's kg id (from-TYPE->to) is unique per type under a
 // relationship uniqueness constraint, so Apply finds the stored ones by index seek on id
 // instead of a MERGE that walks the relationship chains of both endpoints (costly around hubs).
-// New relationships in the compact encoding, the bulk of any import, are sent column by
-// column (one list per property) so neither side builds a map per row; a null in a column
-// leaves that property out (see relCols). Histories and rewrites, which are rare, send a
+// New relationships in the compact encoding, the bulk of any import, are created by
+// relCols.createRels, column by column; histories and rewrites, which are rare, send a
 // property map per row.
 const (
-	createRels = `
-UNWIND range(0, size($id) - 1) AS i
-MATCH (a) WHERE elementId(a) = $a[i]
-MATCH (b) WHERE elementId(b) = $b[i]
-CREATE (a)-[r:%s {id: $id[i], confidence: $confidence[i], inferred: $inferred[i],
-  validFrom: $validFrom[i], validTo: $validTo[i], note: $note[i], sources: $sources[i],
-  share: $share[i], obligation: $obligation[i], txFrom: $txFrom[i], txBy: $txBy[i]}]->(b)
-RETURN count(r) AS n`
 	createRelMaps = `
 UNWIND range(0, size($a) - 1) AS i
 MATCH (a) WHERE elementId(a) = $a[i]
@@ -189,10 +181,63 @@ func (c *relCols) add(r kg.Relationship, id string) {
 	c.txBy = append(c.txBy, unlessDefault(v.RecordedBy, ""))
 }
 
-func (c *relCols) params() map[string]any {
-	return map[string]any{"id": c.id, "a": c.a, "b": c.b, "confidence": c.confidence,
-		"validFrom": c.validFrom, "validTo": c.validTo, "inferred": c.inferred, "note": c.note, "sources": c.srcs,
-		"share": c.share, "obligation": c.obligation, "txFrom": c.txFrom, "txBy": c.txBy}
+// relColumns are relCols's property columns but id, in the order createRels writes them.
+func (c *relCols) relColumns() []relColumn {
+	return []relColumn{{"confidence", c.confidence}, {"inferred", c.inferred}, {"validFrom", c.validFrom},
+		{"validTo", c.validTo}, {"note", c.note}, {"sources", c.srcs}, {"share", c.share},
+		{"obligation", c.obligation}, {"txFrom", c.txFrom}, {"txBy", c.txBy}}
+}
+
+// relColumn is one property of the rows of a relCols, one value per row.
+type relColumn struct {
+	name string // a property name from relColumns, never from input
+	vals []any
+}
+
+// createRels returns the statement that creates the relationships of c, of type rt, and its
+// parameters. The rows' endpoints are found by element id and every row gets its id. A
+// property column follows in the statement only if some row holds it: a column all null
+// (most of them in a typical import) would store nothing. A column that holds one value for
+// every row, as the recorded time and writer of one write do, is sent once instead of once
+// per row (in alternated warm 100k/500k imports: 27.8 and 28.9 µs of Neo4j CPU a
+// relationship, 54–57k relationships/s, against 30.0 and 30.5 µs, 52–53k/s, with every
+// column sent as a list). The statement takes a few shapes per type, each planned once.
+func (c *relCols) createRels(rt string) (string, map[string]any) {
+	params := map[string]any{"id": c.id, "a": c.a, "b": c.b}
+	var props strings.Builder
+	props.WriteString("id: $id[i]")
+	for _, col := range c.relColumns() {
+		switch one, same := sameValue(col.vals); {
+		case same && one == nil:
+			continue
+		case same:
+			params[col.name] = one
+			fmt.Fprintf(&props, ", %[1]s: $%[1]s", col.name)
+		default:
+			params[col.name] = col.vals
+			fmt.Fprintf(&props, ", %[1]s: $%[1]s[i]", col.name)
+		}
+	}
+	return fmt.Sprintf(`
+UNWIND range(0, size($id) - 1) AS i
+MATCH (a) WHERE elementId(a) = $a[i]
+MATCH (b) WHERE elementId(b) = $b[i]
+CREATE (a)-[r:%s {%s}]->(b)
+RETURN count(r) AS n`, rt, props.String()), params
+}
+
+// sameValue returns the value every element of vals holds and true, or false if they differ.
+// The values are nil or of comparable types (strings, numbers, booleans).
+func sameValue(vals []any) (any, bool) {
+	if len(vals) == 0 {
+		return nil, true
+	}
+	for _, v := range vals[1:] {
+		if v != vals[0] {
+			return nil, false
+		}
+	}
+	return vals[0], true
 }
 
 // maxAttempts bounds how often Apply starts over after losing a race to create the same
@@ -813,7 +858,8 @@ func (a *applier) writeRels(ctx context.Context, out map[string][]kg.Relationshi
 			for k := i; k < j; k++ {
 				part.a[k-i], part.b[k-i] = a.nodes[c.from[k]], a.nodes[c.to[k]]
 			}
-			if err := a.runCount(ctx, fmt.Sprintf(createRels, rt), part.params(), j-i); err != nil {
+			stmt, params := part.createRels(rt)
+			if err := a.runCount(ctx, stmt, params, j-i); err != nil {
 				return fmt.Errorf("create %s relationships: %w", t, err)
 			}
 		}
