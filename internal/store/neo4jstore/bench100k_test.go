@@ -34,9 +34,11 @@ func BenchmarkLoad100k(b *testing.B) { benchImport(b, store.LoadOptions{}) }
 // benchImport imports bigGraph into an empty database with one store.Load, as `riskgraph
 // synth` and `riskgraph import` do. It reports relationships per second over the
 // relationship phase ("rels/s") and over the whole import, entities and signals included
-// ("e2e-rels/s"), and rows per second over the whole import. One import before the timed
-// ones warms the server's JIT up and is only logged: a fresh JVM runs the first import on
-// interpreted code, which says little about a server that has been up for a while.
+// ("e2e-rels/s"), and rows per second over the whole import. Two imports before the timed
+// ones warm the server's JIT up and are only logged: a fresh JVM runs the first import on
+// code not yet compiled (about 23k relationships/s) and is still compiling through the
+// second (41–51k/s, against 53–61k/s from the third on in runs of 4–6 imports on
+// 2026-12-06), which says little about a server that has been up for a while.
 func benchImport(b *testing.B, opt store.LoadOptions) {
 	s := openShared(b)
 	g := synth.Generate(bigGraph)
@@ -101,7 +103,8 @@ func benchImport(b *testing.B, opt store.LoadOptions) {
 			esrv.Round(time.Millisecond), perItem(esrv, len(g.Entities)), eown.Round(time.Millisecond), perItem(eown, len(g.Entities)))
 		return rel, all
 	}
-	importOnce("warm-up import (not counted)")
+	importOnce("warm-up import 1 (not counted)")
+	importOnce("warm-up import 2 (not counted)")
 	srvTotal, ownTotal = 0, 0
 	var relTime, allTime time.Duration
 	var rels, rows, n int
