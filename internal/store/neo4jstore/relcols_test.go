@@ -19,8 +19,7 @@ func TestCreateRelsShapesTheStatementByColumn(t *testing.T) {
 		r.Version = &kg.Version{RecordedAt: 42, RecordedBy: "loader"}
 		c.add(r, r.ID())
 	}
-	c.a, c.b = []string{"ea", "eb"}, []string{"pa", "pb"}
-	stmt, params := c.createRels("MAKES")
+	stmt, params := c.createRels("MAKES", 0, len(rows), []string{"ea", "eb"}, []string{"pa", "pb"})
 	for _, want := range []string{"id: $id[i]", "note: $note[i]", "confidence: $confidence[i]", "txFrom: $txFrom,", "txBy: $txBy}"} {
 		if !strings.Contains(stmt, want) {
 			t.Errorf("statement lacks %q:\n%s", want, stmt)

@@ -157,7 +157,6 @@ RETURN count(g) AS n`
 // moment.rel for the defaults on the way back).
 type relCols struct {
 	id, from, to                                         []string
-	a, b                                                 []string // element ids of from and to, filled in just before writing
 	confidence, inferred, validFrom, validTo, note, srcs []any
 	share, obligation                                    []any
 	txFrom, txBy                                         []any
@@ -181,11 +180,12 @@ func (c *relCols) add(r kg.Relationship, id string) {
 	c.txBy = append(c.txBy, unlessDefault(v.RecordedBy, ""))
 }
 
-// relColumns are relCols's property columns but id, in the order createRels writes them.
-func (c *relCols) relColumns() []relColumn {
-	return []relColumn{{"confidence", c.confidence}, {"inferred", c.inferred}, {"validFrom", c.validFrom},
-		{"validTo", c.validTo}, {"note", c.note}, {"sources", c.srcs}, {"share", c.share},
-		{"obligation", c.obligation}, {"txFrom", c.txFrom}, {"txBy", c.txBy}}
+// relColumns are rows i to j of relCols's property columns but id, in the order createRels
+// writes them.
+func (c *relCols) relColumns(i, j int) []relColumn {
+	return []relColumn{{"confidence", c.confidence[i:j]}, {"inferred", c.inferred[i:j]}, {"validFrom", c.validFrom[i:j]},
+		{"validTo", c.validTo[i:j]}, {"note", c.note[i:j]}, {"sources", c.srcs[i:j]}, {"share", c.share[i:j]},
+		{"obligation", c.obligation[i:j]}, {"txFrom", c.txFrom[i:j]}, {"txBy", c.txBy[i:j]}}
 }
 
 // relColumn is one property of the rows of a relCols, one value per row.
@@ -194,19 +194,20 @@ type relColumn struct {
 	vals []any
 }
 
-// createRels returns the statement that creates the relationships of c, of type rt, and its
-// parameters. The rows' endpoints are found by element id and every row gets its id. A
+// createRels returns the statement that creates rows i to j of c, relationships of type rt,
+// and its parameters; a and b are the element ids of those rows' endpoints, by which the
+// statement finds them. Every row gets its id. A
 // property column follows in the statement only if some row holds it: a column all null
 // (most of them in a typical import) would store nothing. A column that holds one value for
 // every row, as the recorded time and writer of one write do, is sent once instead of once
 // per row (in alternated warm 100k/500k imports: 27.8 and 28.9 µs of Neo4j CPU a
 // relationship, 54–57k relationships/s, against 30.0 and 30.5 µs, 52–53k/s, with every
 // column sent as a list). The statement takes a few shapes per type, each planned once.
-func (c *relCols) createRels(rt string) (string, map[string]any) {
-	params := map[string]any{"id": c.id, "a": c.a, "b": c.b}
+func (c *relCols) createRels(rt string, i, j int, a, b []string) (string, map[string]any) {
+	params := map[string]any{"id": c.id[i:j], "a": a, "b": b}
 	var props strings.Builder
 	props.WriteString("id: $id[i]")
-	for _, col := range c.relColumns() {
+	for _, col := range c.relColumns(i, j) {
 		switch one, same := sameValue(col.vals); {
 		case same && one == nil:
 			continue
@@ -852,13 +853,11 @@ func (a *applier) writeRels(ctx context.Context, out map[string][]kg.Relationshi
 		c := &p.create
 		for i := 0; i < len(c.id); i += chunkSize {
 			j := min(i+chunkSize, len(c.id))
-			part := relCols{id: c.id[i:j], confidence: c.confidence[i:j], inferred: c.inferred[i:j], validFrom: c.validFrom[i:j],
-				validTo: c.validTo[i:j], note: c.note[i:j], srcs: c.srcs[i:j], share: c.share[i:j], obligation: c.obligation[i:j], txFrom: c.txFrom[i:j], txBy: c.txBy[i:j],
-				a: make([]string, j-i), b: make([]string, j-i)}
+			from, to := make([]string, j-i), make([]string, j-i)
 			for k := i; k < j; k++ {
-				part.a[k-i], part.b[k-i] = a.nodes[c.from[k]], a.nodes[c.to[k]]
+				from[k-i], to[k-i] = a.nodes[c.from[k]], a.nodes[c.to[k]]
 			}
-			stmt, params := part.createRels(rt)
+			stmt, params := c.createRels(rt, i, j, from, to)
 			if err := a.runCount(ctx, stmt, params, j-i); err != nil {
 				return fmt.Errorf("create %s relationships: %w", t, err)
 			}
