@@ -213,7 +213,8 @@ func New(cfg Config) http.Handler {
 }
 
 func newGraphQL(svc *service.Service, log *slog.Logger, lim Limits, intro Introspection, docs *byteCache[*ast.QueryDocument], m *metrics) http.Handler {
-	cfg := graph.Config{Resolvers: &resolvers.Resolver{Service: svc}}
+	res := &resolvers.Resolver{Service: svc}
+	cfg := graph.Config{Resolvers: res}
 	weighComplexity(&cfg.Complexity)
 	srv := handler.New(graph.NewExecutableSchema(cfg))
 	srv.AddTransport(transport{maxBody: lim.MaxBodyBytes, slots: newExpensiveSlots(lim.MaxExpensive, lim.ExpensiveWait),
@@ -231,6 +232,9 @@ func newGraphQL(svc *service.Service, log *slog.Logger, lim Limits, intro Intros
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(resolvers.WithLoaders(ctx, svc))
 	})
+	// An entity root field whose whole selection a tree read holds is written from the tree,
+	// not walked field by field (see resolvers.AnswerTrees).
+	srv.AroundRootFields(res.AnswerTrees)
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := m.observe(ctx, next)
 		if resp != nil {
