@@ -225,12 +225,42 @@ func (r *Resolver) treeRoot(ctx context.Context, id string, at service.At) (kg.E
 		loadersFrom(ctx).seen([]kg.Entity{e}, &at)
 		return e, nil
 	}
-	root, err := r.Service.EntityTree(ctx, q)
+	root, err := readBefore(ctx, id, at)
+	if root == nil {
+		var n service.TreeNode
+		n, err = r.Service.EntityTree(ctx, q)
+		root = &n
+	}
 	if err != nil {
 		return kg.Entity{}, err
 	}
-	loadersFrom(ctx).primeTree(root, q.Branches, at, service.ProjectFull)
+	loadersFrom(ctx).primeTree(*root, q.Branches, at, service.ProjectFull)
 	return root.Entity, nil
+}
+
+// treeRead is a tree read of an entity root field that AnswerTrees made and then handed to
+// the executor, which answers with it instead of reading again.
+type treeRead struct {
+	id   string
+	at   service.At
+	root service.TreeNode
+	err  error
+}
+
+type treeReadKey struct{}
+
+// withTreeRead hands a tree read to the executor's resolver of the same root field.
+func withTreeRead(ctx context.Context, r treeRead) context.Context {
+	return context.WithValue(ctx, treeReadKey{}, r)
+}
+
+// readBefore returns the tree read already made for entity id at at, or a nil root.
+func readBefore(ctx context.Context, id string, at service.At) (*service.TreeNode, error) {
+	r, ok := ctx.Value(treeReadKey{}).(treeRead)
+	if !ok || r.id != id || r.at != at {
+		return nil, nil
+	}
+	return &r.root, r.err
 }
 
 // treeBelow reads, for a page of entities already read at at (a list, a search), the tree

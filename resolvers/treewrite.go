@@ -23,8 +23,9 @@ import (
 // instead, when every field below it is one whose value the tree holds as it is: the
 // entity's id, kind and name; relationships pages with their edges, cursors and page info;
 // a relationship's id, type, end ids and far end. Any other field, argument or shape goes to
-// the executor, as does any read that fails (the executor reads again, and reports the
-// error as it reports every error). Both give the same bytes: the tests compare them.
+// the executor, as does a read that fails (with the read, so that the executor reports its
+// error as it reports every error, without reading again). Both give the same bytes: the
+// tests compare them.
 
 // AnswerTrees is a root field middleware (handler.Server.AroundRootFields) that answers
 // the Query's entity field from its tree read when the selection allows, and hands every
@@ -50,12 +51,11 @@ func (r *Resolver) AnswerTrees(ctx context.Context, next graphql.RootResolver) g
 		return next(ctx)
 	}
 	root, err := r.Service.EntityTree(ctx, q)
-	if err != nil {
-		return next(ctx)
-	}
 	var w bytes.Buffer
-	if !writeEntity(&w, plan, root) {
-		return next(ctx)
+	if err != nil || !writeEntity(&w, plan, root) {
+		// The executor answers with this read (see treeRoot), reporting its error as it
+		// reports every error, without reading again.
+		return next(withTreeRead(ctx, treeRead{id: id, at: service.At(m), root: root, err: err}))
 	}
 	return graphql.WriterFunc(func(out io.Writer) { _, _ = out.Write(w.Bytes()) })
 }

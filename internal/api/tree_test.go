@@ -58,11 +58,15 @@ func testNestedReadIsOneTree(t *testing.T, f *fixture) {
 			t.Errorf("nested3 cost %d Cypher statements, want 1", n)
 		}
 	}
-	// A missing root is NOT_FOUND, as without the tree.
+	// A missing root is NOT_FOUND, as without the tree, after one read.
 	for _, query := range []string{nestedQuery, namesQuery} {
+		reads := f.store.reads.Load()
 		r := f.do(t, strings.ReplaceAll(query, "NESTED_AS_OF", ""), map[string]any{"id": "vendor:nobody", "asOf": "2017-09-01", "first": 5})
 		if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "NOT_FOUND" {
 			t.Errorf("missing root: %+v", r.Errors)
+		}
+		if n := f.store.reads.Load() - reads; n != 1 {
+			t.Errorf("missing root: %d store reads, want 1", n)
 		}
 	}
 }
