@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"runtime"
@@ -98,20 +99,46 @@ func BenchmarkExposureNeo4j100k(b *testing.B) {
 // handler on Neo4j holding the 100k/500k synthetic graph, from 10 concurrent callers (as the
 // peer benchmark's 10 connections), on random vendors. It reports requests/s and latency.
 func BenchmarkNested3Neo4j100k(b *testing.B) {
+	benchNeo4jQuery(b, nested3, func(vendors []string, rng *rand.Rand) map[string]any {
+		return map[string]any{"id": vendors[rng.IntN(len(vendors))]}
+	})
+}
+
+// BenchmarkPointNeo4j100k is the peer benchmark's point read (one vendor by id) run as
+// BenchmarkNested3Neo4j100k runs nested3.
+func BenchmarkPointNeo4j100k(b *testing.B) {
+	benchNeo4jQuery(b, `query($id: ID!) { entity(id: $id) { id name kind } }`, func(vendors []string, rng *rand.Rand) map[string]any {
+		return map[string]any{"id": vendors[rng.IntN(len(vendors))]}
+	})
+}
+
+// BenchmarkSearchNeo4j100k is the peer benchmark's search (ten vendors by a name's words,
+// best first) run as BenchmarkNested3Neo4j100k runs nested3.
+func BenchmarkSearchNeo4j100k(b *testing.B) {
+	benchNeo4jQuery(b, `query($name: String!) { search(text: $name, kinds: [Vendor], first: 10) { edges { score node { id name kind } } } }`,
+		func(vendors []string, rng *rand.Rand) map[string]any {
+			return map[string]any{"name": fmt.Sprintf("Vendor %d", rng.IntN(len(vendors)))}
+		})
+}
+
+// benchNeo4jQuery posts query with the variables vars picks, from 10 concurrent callers,
+// through the whole HTTP handler on Neo4j holding the 100k/500k graph.
+func benchNeo4jQuery(b *testing.B, query string, vars func(vendors []string, rng *rand.Rand) map[string]any) {
 	s, ids := neo4j100k(b)
 	vendors := ids[kg.KindVendor]
 	svc := service.New(s, risk.DefaultModel())
 	defer svc.Close()
 	h := api.New(api.Config{Service: svc, Limits: api.Limits{RatePerSecond: -1}})
-	post := func(id string) error {
-		body, _ := json.Marshal(map[string]any{"query": nested3, "variables": map[string]any{"id": id}})
+	post := func(rng *rand.Rand) {
+		v := vars(vendors, rng)
+		body, _ := json.Marshal(map[string]any{"query": query, "variables": v})
 		if w := serve(h, body); w.Code != http.StatusOK || bytes.Contains(w.Body.Bytes(), []byte(`"errors"`)) {
-			b.Errorf("%s: status %d: %.300s", id, w.Code, w.Body.Bytes())
+			b.Errorf("%v: status %d: %.300s", v, w.Code, w.Body.Bytes())
 		}
-		return nil
 	}
-	for i := range 200 { // warm the server's caches and the JIT
-		_ = post(vendors[i*31%len(vendors)])
+	warm := rand.New(rand.NewPCG(7, 7))
+	for range 200 { // warm the server's caches and the JIT
+		post(warm)
 	}
 	var mu sync.Mutex
 	var lat benchutil.Latencies
@@ -122,7 +149,7 @@ func BenchmarkNested3Neo4j100k(b *testing.B) {
 		rng := rand.New(rand.NewPCG(rand.Uint64(), 1))
 		var mine benchutil.Latencies
 		for pb.Next() {
-			mine.Time(func() { _ = post(vendors[rng.IntN(len(vendors))]) })
+			mine.Time(func() { post(rng) })
 		}
 		mu.Lock()
 		lat = append(lat, mine...)

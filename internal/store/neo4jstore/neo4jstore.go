@@ -154,7 +154,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		// A busy pool is waited on for as long as the request may wait (its context), not
 		// failed as if the server were unreachable.
 		c.ConnectionAcquisitionTimeout = 2 * time.Minute
-		c.ConnectionLivenessCheckTimeout = 0 // check idle connections before reuse
+		// A connection idle for this long is checked (one round trip) before it is used again,
+		// so that one left over from a server that went away is replaced; one in steady use is
+		// not (at 0, every read paid the check).
+		c.ConnectionLivenessCheckTimeout = 5 * time.Second
 		c.MaxTransactionRetryTime = cfg.MaxRetryTime
 		c.MaxConnectionPoolSize = 50
 	})
@@ -414,6 +417,50 @@ func (s *Store) read(ctx context.Context, work func(tx *txn) error) error {
 		})
 		return mapErr(ctx, err)
 	})
+}
+
+// readOne runs work, which sends one statement, as an auto-commit read: one round trip, where
+// a managed transaction takes two (BEGIN and the statement, then COMMIT) and costs Neo4j a
+// third more CPU (a point read by id, 3,000 in a row on the 100k graph: 647 against 957 µs of
+// server CPU, 0.9 against 1.3 ms). One statement sees one snapshot either way; a second one
+// is refused, since it would not see the first one's. Retryable failures (a dropped
+// connection, a leader switch) are tried again, as the driver does for managed transactions.
+func (s *Store) readOne(ctx context.Context, work func(tx *txn) error) error {
+	return s.guarded(ctx, func() error {
+		sess := s.session(ctx, neo4j.AccessModeRead)
+		defer sess.Close(context.Background())
+		var err error
+		for attempt := 1; ; attempt++ {
+			if err = work(&txn{tx: &autoCommit{sess: sess}, s: s}); err == nil || !neo4j.IsRetryable(err) || attempt == readAttempts {
+				break
+			}
+			wait := time.NewTimer(time.Duration(attempt*attempt) * 20 * time.Millisecond)
+			select {
+			case <-ctx.Done():
+				wait.Stop()
+				return mapErr(ctx, err)
+			case <-wait.C:
+			}
+		}
+		return mapErr(ctx, err)
+	})
+}
+
+// readAttempts is how many times readOne tries a read that fails in a retryable way.
+const readAttempts = 4
+
+// autoCommit runs one statement as a transaction of its own.
+type autoCommit struct {
+	sess neo4j.SessionWithContext
+	used bool
+}
+
+func (a *autoCommit) Run(ctx context.Context, cypher string, params map[string]any) (neo4j.ResultWithContext, error) {
+	if a.used {
+		return nil, errors.New("neo4jstore: a second statement in a one-statement read")
+	}
+	a.used = true
+	return a.sess.Run(ctx, cypher, params)
 }
 
 // write runs work in a write transaction, retrying transient failures: all of it commits, or

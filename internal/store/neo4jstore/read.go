@@ -40,7 +40,7 @@ func (s *Store) Entities(ctx context.Context, ids []string, at store.At) (map[st
 	}
 	mo := moment(at)
 	q := visibleEntitiesByID(mo)
-	err := s.read(ctx, func(tx *txn) error {
+	err := s.readOne(ctx, func(tx *txn) error {
 		clear(out)
 		recs, err := tx.run(ctx, q, mo.params(map[string]any{"ids": ids}))
 		if err != nil {
@@ -152,7 +152,7 @@ func listByName(kind kg.Kind, mo moment, where []string) string {
 // in the query's order.
 func (s *Store) readEntities(ctx context.Context, cypher string, params map[string]any, at store.At) ([]kg.Entity, error) {
 	var out []kg.Entity
-	err := s.read(ctx, func(tx *txn) error {
+	err := s.readOne(ctx, func(tx *txn) error {
 		out = out[:0]
 		recs, err := tx.run(ctx, cypher, params)
 		if err != nil {
@@ -218,7 +218,7 @@ RETURN n {.*} AS n, score`
 		return store.SearchPage{}, mapErr(ctx, err)
 	}
 	var out store.SearchPage
-	err := s.read(ctx, func(tx *txn) error {
+	err := s.readOne(ctx, func(tx *txn) error {
 		out = store.SearchPage{}
 		recs, err := tx.run(ctx, cypher, params)
 		if err != nil {
@@ -280,7 +280,7 @@ CALL (n) {
 }
 RETURN n.id AS id, ` + relReturn
 	params := mo.params(map[string]any{"ids": ids, "after": afterID(page), "limit": int64(page.First + 1)})
-	err := s.read(ctx, func(tx *txn) error {
+	err := s.readOne(ctx, func(tx *txn) error {
 		clear(out)
 		recs, err := tx.run(ctx, cypher, params)
 		if err != nil {
@@ -331,7 +331,7 @@ func (s *Store) RelationshipsByID(ctx context.Context, ids []string, at store.At
 			rt, seek, mo.rel("r"), mo.node("a"), mo.node("b"))
 	})
 	cypher += "\nRETURN " + relReturn
-	err := s.read(ctx, func(tx *txn) error {
+	err := s.readOne(ctx, func(tx *txn) error {
 		clear(out)
 		recs, err := tx.run(ctx, cypher, mo.params(params))
 		if err != nil {
@@ -389,7 +389,7 @@ func (s *Store) Signals(ctx context.Context, ids []string, at store.At) (map[str
 	cypher := `MATCH (n:Entity)-[:HAS_SIGNAL]->(g:Signal) USING INDEX SEEK n:Entity(id)
 WHERE n.id IN $ids AND ` + mo.node("n") + ` AND ` + mo.node("g") + `
 RETURN n.id AS owner, g {.*} AS g ORDER BY g.id`
-	err := s.read(ctx, func(tx *txn) error {
+	err := s.readOne(ctx, func(tx *txn) error {
 		clear(out)
 		recs, err := tx.run(ctx, cypher, mo.params(map[string]any{"ids": ids}))
 		if err != nil {
@@ -413,7 +413,7 @@ func (s *Store) SignalsByID(ctx context.Context, ids []string, at store.At) (map
 	cypher := `MATCH (n:Entity)-[:HAS_SIGNAL]->(g:Signal) USING INDEX SEEK g:Signal(id)
 WHERE g.id IN $ids AND ` + mo.node("g") + ` AND ` + mo.node("n") + `
 RETURN n.id AS owner, g {.*} AS g`
-	err := s.read(ctx, func(tx *txn) error {
+	err := s.readOne(ctx, func(tx *txn) error {
 		clear(out)
 		recs, err := tx.run(ctx, cypher, mo.params(map[string]any{"ids": ids}))
 		if err != nil {
@@ -558,7 +558,7 @@ func (s *Store) Exists(ctx context.Context, ids []string) (map[string]bool, erro
 	}
 	cypher, params := f.lookup(func(v, _ string) string { return v + ".id AS id" })
 	cypher += "\nRETURN collect(id) AS ids"
-	err := s.read(ctx, func(tx *txn) error {
+	err := s.readOne(ctx, func(tx *txn) error {
 		clear(out)
 		recs, err := tx.run(ctx, cypher, params)
 		if err != nil {
@@ -593,7 +593,7 @@ func (s *Store) History(ctx context.Context, ids []string) (kg.Batch, error) {
 	}
 	cypher, params := f.lookup(historyReturn)
 	cypher += "\nRETURN kind, r, type, from, to"
-	err := s.read(ctx, func(tx *txn) error {
+	err := s.readOne(ctx, func(tx *txn) error {
 		b = kg.Batch{}
 		recs, err := tx.run(ctx, cypher, params)
 		if err != nil {

@@ -191,7 +191,7 @@ RETURN ids, [r IN relationships(p) | {r: r {.*}, type: type(r), from: startNode(
 		mo.node("a"), mo.node("b"), min(limit, q.MaxHops), relTypes(q.Types), mo.rel("r"), mo.node("x"), q.MaxHops)
 	params := mo.params(map[string]any{"from": q.From, "to": q.To, "limit": int64(limit)})
 	var out []store.Path
-	err := s.read(ctx, func(tx *txn) error {
+	err := s.readOne(ctx, func(tx *txn) error {
 		out = nil
 		recs, err := tx.run(ctx, cypher, params)
 		if err != nil {

@@ -34,7 +34,7 @@ func (s *Store) Tree(ctx context.Context, q store.TreeQuery) (map[string]store.T
 	names := c.branches(&b, "n", q.Branches, 1)
 	fmt.Fprintf(&b, "\nRETURN %s AS n, [%s] AS b", project("n", q.Root), strings.Join(names, ", "))
 	cypher := b.String()
-	err := s.read(ctx, func(tx *txn) error {
+	err := s.readOne(ctx, func(tx *txn) error {
 		clear(out)
 		recs, err := tx.run(ctx, cypher, c.params)
 		if err != nil {
