@@ -145,6 +145,10 @@ func TestTreeAnswersAsTheExecutor(t *testing.T) {
 		`{ a: entity(id: "vendor:kaspersky-lab", asOf: "2017-10-01", knownAt: "2030-01-01T00:00:00Z") { name makes: relationships(direction: OUT, types: [MAKES]) { edges { node { id to { id } } } } }
 		   b: entity(id: "directive:bod-17-01") { id relationships(direction: OUT) { edges { node { toId to { name } } } } }
 		   search(text: "kaspersky", first: 3) { edges { node { id } } } }`, nil, 0)
+	ts.same(t, "one page under two aliases, asking different things of it",
+		`{ entity(id: "vendor:kaspersky-lab") { a: relationships(direction: OUT, types: [MAKES]) { edges { node { id } } }
+		   b: relationships(direction: OUT, types: [MAKES]) { edges { node { to { __typename } } } }
+		   c: relationships(direction: OUT, types: [MAKES], first: 1) { pageInfo { hasNextPage endCursor } } } }`, nil, 0)
 	for _, tc := range []struct{ what, query string }{
 		{"a field the tree does not hold", `{ entity(id: "vendor:kaspersky-lab") { id description relationships(direction: OUT) { edges { node { id } } } } }`},
 		{"a field of a relationship the tree does not hold", `{ entity(id: "vendor:kaspersky-lab") { relationships(direction: OUT) { edges { node { id validFrom } } } } }`},
