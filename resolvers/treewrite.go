@@ -30,12 +30,19 @@ import (
 // AnswerTrees is a root field middleware (handler.Server.AroundRootFields) that answers
 // the Query's entity field from its tree read when the selection allows, and hands every
 // other root field to next.
-func (r *Resolver) AnswerTrees(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+func (r *Resolver) AnswerTrees(ctx context.Context, next graphql.RootResolver) (answer graphql.Marshaler) {
 	op := graphql.GetOperationContext(ctx)
 	rf := graphql.GetRootFieldContext(ctx)
 	if op == nil || rf == nil || op.Operation == nil || op.Operation.Operation != ast.Query || rf.Field.Name != "entity" {
 		return next(ctx)
 	}
+	// A panic here is reported as the executor reports a resolver's: logged, the field null.
+	defer func() {
+		if p := recover(); p != nil {
+			op.Error(ctx, op.Recover(ctx, p))
+			answer = graphql.Null
+		}
+	}()
 	id, m, ok := entityArgs(rf.Field.ArgumentMap(op.Variables))
 	if !ok {
 		return next(ctx)
