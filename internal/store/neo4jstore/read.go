@@ -203,12 +203,14 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 		where = append(where, "(score < $afterScore OR (score = $afterScore AND n.id > $afterID))")
 	}
 	if len(q.Kinds) > 0 {
-		kinds := make([]string, len(q.Kinds))
+		// By label, first: a hit of another kind is dropped without reading its properties.
+		// A short prefix ("Vendor 1") brings thousands of hits, and reading each one's kind
+		// cost a tenth of such a search's time.
+		labels := make([]string, len(q.Kinds))
 		for i, k := range q.Kinds {
-			kinds[i] = string(k)
+			labels[i] = "n:" + label(k)
 		}
-		params["kinds"] = kinds
-		where = append(where, "n.kind IN $kinds")
+		where = append([]string{"(" + strings.Join(labels, " OR ") + ")"}, where...)
 	}
 	cypher := `CALL db.index.fulltext.queryNodes('entity_text', $q) YIELD node AS n, score
 WHERE ` + strings.Join(where, " AND ") + `

@@ -175,6 +175,12 @@ func testSearch(t *testing.T, s *store.Checked) {
 	if k := search(store.SearchQuery{Text: "acme", Kinds: []kg.Kind{kg.KindRetailer}}); len(k.Items) != 1 || k.Items[0].Entity.ID != "retailer:zeta" {
 		t.Errorf("kind filter: %+v", k.Items)
 	}
+	if k := search(store.SearchQuery{Text: "acme", Kinds: []kg.Kind{kg.KindProduct, kg.KindRetailer}}); len(k.Items) != 1 || k.Items[0].Entity.ID != "retailer:zeta" {
+		t.Errorf("two kinds, one with no match: %+v", k.Items)
+	}
+	if k := search(store.SearchQuery{Text: "acme", Kinds: []kg.Kind{kg.KindRetailer, kg.KindVendor}}); len(k.Items) != 3 {
+		t.Errorf("two kinds: %+v, want all three", k.Items)
+	}
 	first := search(store.SearchQuery{Text: "acme", Page: store.Page{First: 2}})
 	if len(first.Items) != 2 || !first.HasNext {
 		t.Fatalf("first page: %+v", first)
