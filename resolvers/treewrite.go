@@ -104,33 +104,24 @@ type out struct {
 // planEntity plans the answer of an Entity selection whose tree pages are those of bs; ok
 // is false when the tree does not hold all it asks.
 func planEntity(op *graphql.OperationContext, sel ast.SelectionSet, bs []service.Branch) ([]out, bool) {
-	fields, ok := collect(op, sel, "Entity")
-	if !ok {
-		return nil, false
-	}
-	plan := make([]out, 0, len(fields))
-	for _, f := range fields {
-		o := out{key: f.Alias, name: f.Name}
+	return planFields(op, sel, "Entity", func(f graphql.CollectedField, o *out) bool {
 		switch f.Name {
 		case "__typename", "id", "kind", "name":
+			return true
 		case "relationships":
 			b, ok := branchArgs(f.ArgumentMap(op.Variables))
 			if !ok {
-				return nil, false
+				return false
 			}
 			o.branch = slices.IndexFunc(bs, func(x service.Branch) bool { return branchKey(x) == branchKey(b) })
 			if o.branch < 0 {
-				return nil, false
+				return false
 			}
-			if o.sub, ok = planConnection(op, f.Selections, bs[o.branch]); !ok {
-				return nil, false
-			}
-		default:
-			return nil, false
+			o.sub, ok = planConnection(op, f.Selections, bs[o.branch])
+			return ok
 		}
-		plan = append(plan, o)
-	}
-	return plan, true
+		return false
+	})
 }
 
 // branchKey is what planBranches merges relationships fields by.
@@ -139,110 +130,74 @@ func branchKey(b service.Branch) string {
 }
 
 func planConnection(op *graphql.OperationContext, sel ast.SelectionSet, b service.Branch) ([]out, bool) {
-	fields, ok := collect(op, sel, "RelationshipConnection")
-	if !ok {
-		return nil, false
-	}
-	plan := make([]out, 0, len(fields))
-	for _, f := range fields {
-		o := out{key: f.Alias, name: f.Name}
+	return planFields(op, sel, "RelationshipConnection", func(f graphql.CollectedField, o *out) bool {
 		var ok bool
 		switch f.Name {
 		case "__typename":
+			return true
 		case "edges":
-			if o.sub, ok = planEdge(op, f.Selections, b); !ok {
-				return nil, false
-			}
+			o.sub, ok = planEdge(op, f.Selections, b)
 		case "pageInfo":
-			if o.sub, ok = planLeaves(op, f.Selections, "PageInfo", "hasNextPage", "endCursor"); !ok {
-				return nil, false
-			}
-		default:
-			return nil, false
+			o.sub, ok = planLeaves(op, f.Selections, "PageInfo", "hasNextPage", "endCursor")
 		}
-		plan = append(plan, o)
-	}
-	return plan, true
+		return ok
+	})
 }
 
 func planEdge(op *graphql.OperationContext, sel ast.SelectionSet, b service.Branch) ([]out, bool) {
-	fields, ok := collect(op, sel, "RelationshipEdge")
-	if !ok {
-		return nil, false
-	}
-	plan := make([]out, 0, len(fields))
-	for _, f := range fields {
-		o := out{key: f.Alias, name: f.Name}
-		var ok bool
+	return planFields(op, sel, "RelationshipEdge", func(f graphql.CollectedField, o *out) bool {
 		switch f.Name {
 		case "__typename", "cursor":
+			return true
 		case "node":
-			if o.sub, ok = planRelationship(op, f.Selections, b); !ok {
-				return nil, false
-			}
-		default:
-			return nil, false
+			var ok bool
+			o.sub, ok = planRelationship(op, f.Selections, b)
+			return ok
 		}
-		plan = append(plan, o)
-	}
-	return plan, true
+		return false
+	})
 }
 
 // planRelationship plans a Relationship selection of branch b: the end the tree read is the
 // far one, to for OUT and from for IN; the near end, or either end of a BOTH page, is the
 // executor's.
 func planRelationship(op *graphql.OperationContext, sel ast.SelectionSet, b service.Branch) ([]out, bool) {
-	fields, ok := collect(op, sel, "Relationship")
-	if !ok {
-		return nil, false
-	}
-	plan := make([]out, 0, len(fields))
-	for _, f := range fields {
-		o := out{key: f.Alias, name: f.Name}
+	return planFields(op, sel, "Relationship", func(f graphql.CollectedField, o *out) bool {
 		switch f.Name {
 		case "__typename", "id", "type", "fromId", "toId":
+			return true
 		case "from", "to":
 			if f.Name == "to" && b.Direction != kg.Out || f.Name == "from" && b.Direction != kg.In {
-				return nil, false
+				return false
 			}
 			var ok bool
-			if o.sub, ok = planEntity(op, f.Selections, b.Branches); !ok {
-				return nil, false
-			}
-		default:
-			return nil, false
+			o.sub, ok = planEntity(op, f.Selections, b.Branches)
+			return ok
 		}
-		plan = append(plan, o)
-	}
-	return plan, true
+		return false
+	})
 }
 
 // planLeaves plans a selection on typ of scalar fields, each one of names (or __typename).
 func planLeaves(op *graphql.OperationContext, sel ast.SelectionSet, typ string, names ...string) ([]out, bool) {
-	fields, ok := collect(op, sel, typ)
-	if !ok {
-		return nil, false
-	}
-	plan := make([]out, 0, len(fields))
-	for _, f := range fields {
-		if f.Name != "__typename" && !slices.Contains(names, f.Name) {
-			return nil, false
-		}
-		plan = append(plan, out{key: f.Alias, name: f.Name})
-	}
-	return plan, true
+	return planFields(op, sel, typ, func(f graphql.CollectedField, _ *out) bool {
+		return f.Name == "__typename" || slices.Contains(names, f.Name)
+	})
 }
 
-// collect collects the fields a selection on typ asks, fragments and @include resolved; ok
-// is false when one is deferred (@defer), which only the executor answers.
-func collect(op *graphql.OperationContext, sel ast.SelectionSet, typ string) ([]graphql.CollectedField, bool) {
+// planFields plans the fields a selection on typ asks, fragments and @include resolved. field
+// plans one, filling in what it selects, and is false when the tree does not answer it; ok is
+// false for such a field, and for a deferred one (@defer), which only the executor answers.
+func planFields(op *graphql.OperationContext, sel ast.SelectionSet, typ string, field func(graphql.CollectedField, *out) bool) ([]out, bool) {
 	fields := graphql.CollectFields(op, sel, []string{typ})
-	for _, f := range fields {
-		if len(f.Deferrables) > 0 && !f.IsNonDeferrable {
+	plan := make([]out, len(fields))
+	for i, f := range fields {
+		plan[i] = out{key: f.Alias, name: f.Name}
+		if len(f.Deferrables) > 0 && !f.IsNonDeferrable || !field(f, &plan[i]) {
 			return nil, false
 		}
 	}
-	return fields, true
+	return plan, true
 }
 
 // writeEntity writes n's answer to plan as gqlgen would: fields in order, each response key

@@ -429,21 +429,27 @@ func (s *Store) readOne(ctx context.Context, work func(tx *txn) error) error {
 	return s.guarded(ctx, func() error {
 		sess := s.session(ctx, neo4j.AccessModeRead)
 		defer sess.Close(context.Background())
-		var err error
-		for attempt := 1; ; attempt++ {
-			if err = work(&txn{tx: &autoCommit{sess: sess}, s: s}); err == nil || !neo4j.IsRetryable(err) || attempt == readAttempts {
-				break
-			}
-			wait := time.NewTimer(time.Duration(attempt*attempt) * 20 * time.Millisecond)
-			select {
-			case <-ctx.Done():
-				wait.Stop()
-				return mapErr(ctx, err)
-			case <-wait.C:
-			}
-		}
-		return mapErr(ctx, err)
+		return retried(ctx, readAttempts, func() error { return work(&txn{tx: &autoCommit{sess: sess}, s: s}) })
 	})
+}
+
+// retried runs try until it succeeds, fails in a way that is not retryable, or has been
+// tried attempts times, waiting a little longer before each new try, and maps its error.
+func retried(ctx context.Context, attempts int, try func() error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		if err = try(); err == nil || !neo4j.IsRetryable(err) || attempt == attempts {
+			break
+		}
+		wait := time.NewTimer(time.Duration(attempt*attempt) * 20 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			wait.Stop()
+			return mapErr(ctx, err)
+		case <-wait.C:
+		}
+	}
+	return mapErr(ctx, err)
 }
 
 // readAttempts is how many times readOne tries a read that fails in a retryable way.
@@ -478,22 +484,9 @@ func (s *Store) write(ctx context.Context, work func(tx *txn) error) error {
 func (s *Store) writeGuarded(ctx context.Context, work func(tx *txn) error) error {
 	sess := s.session(ctx, neo4j.AccessModeWrite)
 	defer sess.Close(context.Background())
-	var err error
-	for attempt := 1; ; attempt++ {
-		if err = s.writeOnce(ctx, sess, work); err == nil || !neo4j.IsRetryable(err) || attempt == writeAttempts {
-			break
-		}
-		// A transient failure (a deadlock, a leader switch, a dropped connection): the
-		// transaction did not commit, or committed a plan that finds nothing left to do.
-		wait := time.NewTimer(time.Duration(attempt*attempt) * 20 * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			wait.Stop()
-			return mapErr(ctx, err)
-		case <-wait.C:
-		}
-	}
-	return mapErr(ctx, err)
+	// A transient failure (a deadlock, a leader switch, a dropped connection): the
+	// transaction did not commit, or committed a plan that finds nothing left to do.
+	return retried(ctx, writeAttempts, func() error { return s.writeOnce(ctx, sess, work) })
 }
 
 // Bounds of a write transaction: how many times a transient failure is retried, and how long
