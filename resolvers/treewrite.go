@@ -203,10 +203,8 @@ func planFields(op *graphql.OperationContext, sel ast.SelectionSet, typ string, 
 // writeEntity writes n's answer to plan as gqlgen would: fields in order, each response key
 // once, values by gqlgen's own marshallers. It is false when the tree lacks a far end.
 func writeEntity(w *bytes.Buffer, plan []out, n service.TreeNode) bool {
-	return writeObject(w, plan, func(f out) bool {
+	return writeObject(w, "Entity", plan, func(f out) bool {
 		switch f.name {
-		case "__typename":
-			graphql.MarshalString("Entity").MarshalGQL(w)
 		case "id":
 			graphql.MarshalID(n.Entity.ID).MarshalGQL(w)
 		case "kind":
@@ -224,15 +222,11 @@ func writeEntity(w *bytes.Buffer, plan []out, n service.TreeNode) bool {
 }
 
 func writeConnection(w *bytes.Buffer, plan []out, p service.TreePage) bool {
-	return writeObject(w, plan, func(f out) bool {
+	return writeObject(w, "RelationshipConnection", plan, func(f out) bool {
 		switch f.name {
-		case "__typename":
-			graphql.MarshalString("RelationshipConnection").MarshalGQL(w)
 		case "pageInfo":
-			return writeObject(w, f.sub, func(f out) bool {
+			return writeObject(w, "PageInfo", f.sub, func(f out) bool {
 				switch f.name {
-				case "__typename":
-					graphql.MarshalString("PageInfo").MarshalGQL(w)
 				case "hasNextPage":
 					graphql.MarshalBoolean(p.HasNext).MarshalGQL(w)
 				case "endCursor":
@@ -264,17 +258,13 @@ func writeConnection(w *bytes.Buffer, plan []out, p service.TreePage) bool {
 }
 
 func writeEdge(w *bytes.Buffer, plan []out, rel kg.Relationship, end service.TreeNode) bool {
-	return writeObject(w, plan, func(f out) bool {
+	return writeObject(w, "RelationshipEdge", plan, func(f out) bool {
 		switch f.name {
-		case "__typename":
-			graphql.MarshalString("RelationshipEdge").MarshalGQL(w)
 		case "cursor":
 			graphql.MarshalString(service.Cursor(rel.ID())).MarshalGQL(w)
 		case "node":
-			return writeObject(w, f.sub, func(f out) bool {
+			return writeObject(w, "Relationship", f.sub, func(f out) bool {
 				switch f.name {
-				case "__typename":
-					graphql.MarshalString("Relationship").MarshalGQL(w)
 				case "id":
 					graphql.MarshalID(rel.ID()).MarshalGQL(w)
 				case "type":
@@ -293,9 +283,10 @@ func writeEdge(w *bytes.Buffer, plan []out, rel kg.Relationship, end service.Tre
 	})
 }
 
-// writeObject writes {"key":value,...} for plan, each response key once, value writing one
-// field's value; it stops at the first value that cannot be written.
-func writeObject(w *bytes.Buffer, plan []out, value func(out) bool) bool {
+// writeObject writes {"key":value,...} for plan on type typ, each response key once:
+// __typename itself, every other field's value by value. It stops at the first value that
+// cannot be written.
+func writeObject(w *bytes.Buffer, typ string, plan []out, value func(out) bool) bool {
 	w.WriteByte('{')
 	for i, f := range plan {
 		if slices.ContainsFunc(plan[:i], func(o out) bool { return o.key == f.key }) {
@@ -306,7 +297,9 @@ func writeObject(w *bytes.Buffer, plan []out, value func(out) bool) bool {
 		}
 		graphql.MarshalString(f.key).MarshalGQL(w)
 		w.WriteByte(':')
-		if !value(f) {
+		if f.name == "__typename" {
+			graphql.MarshalString(typ).MarshalGQL(w)
+		} else if !value(f) {
 			return false
 		}
 	}
