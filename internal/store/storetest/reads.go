@@ -211,8 +211,44 @@ func testSearch(t *testing.T, s *store.Checked) {
 	if early := get(t, s.Search, store.SearchQuery{Text: "Directive", AsOf: d20170101}); len(early.Items) != 0 {
 		t.Errorf("search found the directive before it existed: %+v", early.Items)
 	}
+	testSearchSkipsHidden(t, s)
 	_, err := s.Search(ctx, store.SearchQuery{Text: "  "})
 	wantErr(t, "empty search", err, store.ErrInvalid)
+}
+
+// testSearchSkipsHidden pages through equally scored hits, some of which are not visible at
+// the moment asked: pages hold only visible hits, full until the last, in id order.
+func testSearchSkipsHidden(t *testing.T, s *store.Checked) {
+	var b kg.Batch
+	for i := 1; i <= 7; i++ {
+		e := kg.Entity{ID: fmt.Sprintf("vendor:widget%d", i), Kind: kg.KindVendor, Name: fmt.Sprintf("Widget %d", i)}
+		switch i {
+		case 2:
+			e.Validity = kg.Validity{From: 20190101} // not yet
+		case 3, 4:
+			e.Validity = kg.Validity{To: 20170601} // no longer
+		}
+		b.Entities = append(b.Entities, e)
+	}
+	mustApply(t, s, b)
+	var got []string
+	var pages []int
+	q := store.SearchQuery{Text: "widget", Kinds: []kg.Kind{kg.KindVendor}, AsOf: d20180101, Page: store.Page{First: 2}}
+	for range 4 {
+		p := get(t, s.Search, q)
+		pages = append(pages, len(p.Items))
+		for _, h := range p.Items {
+			got = append(got, h.Entity.ID)
+		}
+		if !p.HasNext {
+			break
+		}
+		q.Page.After = p.EndCursor
+	}
+	want := []string{"vendor:widget1", "vendor:widget5", "vendor:widget6", "vendor:widget7"}
+	if !slices.Equal(got, want) || !slices.Equal(pages, []int{2, 2}) {
+		t.Errorf("pages of 2 over hidden hits: %v in pages of %v, want %v in pages of [2 2]", got, pages, want)
+	}
 }
 
 func testRelationships(t *testing.T, s *store.Checked) {
