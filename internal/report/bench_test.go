@@ -10,6 +10,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -93,9 +94,18 @@ func benchReportAfter(b *testing.B, src report.Source, next func() report.Source
 	// Each step's time is logged, to say where a run goes.
 	var steps []string
 	last, step := time.Now(), ""
+	// RISKGRAPH_BENCH_REPORT_MEMPROFILE names a directory for a heap profile at the end of
+	// each step, taken after a collection (so it shows what the step leaves live, and the
+	// collection adds to the step's time).
+	memDir := os.Getenv("RISKGRAPH_BENCH_REPORT_MEMPROFILE")
+	peak := watchRSS(b)
 	o.Progress = func(s string, _, _ int) {
 		if step != "" {
-			steps = append(steps, fmt.Sprintf("%s %s", step, time.Since(last).Round(10*time.Millisecond)))
+			steps = append(steps, fmt.Sprintf("%s %s (peak RSS %d MiB)", step, time.Since(last).Round(10*time.Millisecond), peak()>>20))
+			if memDir != "" {
+				runtime.GC()
+				writeHeapProfile(b, filepath.Join(memDir, fmt.Sprintf("step%d.heap", len(steps))))
+			}
 		}
 		last, step = time.Now(), s
 	}
@@ -173,4 +183,72 @@ func BenchmarkNightlyReportServer(b *testing.B) {
 	srv := httptest.NewServer(api.New(api.Config{Service: svc, Limits: api.Limits{RatePerSecond: -1}}))
 	b.Cleanup(srv.Close)
 	benchReport(b, &report.Client{URL: srv.URL + "/graphql"})
+}
+
+// watchRSS samples the process's resident set every 50 ms until the benchmark ends. The
+// function it returns gives the largest sample since it was last called and starts a new
+// window. Where /proc is missing it gives 0.
+func watchRSS(b *testing.B) func() int64 {
+	var mu sync.Mutex
+	var high int64
+	done := make(chan struct{})
+	sample := func() {
+		if n := residentBytes(); n > 0 {
+			mu.Lock()
+			high = max(high, n)
+			mu.Unlock()
+		}
+	}
+	go func() {
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				sample()
+			}
+		}
+	}()
+	b.Cleanup(func() { close(done) })
+	return func() int64 {
+		sample()
+		mu.Lock()
+		defer mu.Unlock()
+		n := high
+		high = 0
+		return n
+	}
+}
+
+// residentBytes is the process's resident set from /proc/self/statm, or 0.
+func residentBytes() int64 {
+	raw, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(raw))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return pages * int64(os.Getpagesize())
+}
+
+// writeHeapProfile writes the heap profile to path.
+func writeHeapProfile(b *testing.B, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
 }
