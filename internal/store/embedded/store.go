@@ -238,22 +238,55 @@ func (s *Store) load() error {
 		// Maps sized for what the file holds: growing maps of millions of keys rehashed them
 		// over and over, a tenth of opening a store of 1M entities and 5M relationships.
 		nEnt, nRel, nSig := tx.Bucket(bucketEntities).Stats().KeyN, tx.Bucket(bucketRels).Stats().KeyN, tx.Bucket(bucketSignals).Stats().KeyN
-		h := store.Histories{Entities: make(map[string][]kg.Entity, nEnt), Relationships: make(map[string][]kg.Relationship, nRel),
-			Signals: make(map[string][]kg.RiskSignal, nSig)}
 		s.ents, s.rels, s.sigs = make(map[string]*entityRec, nEnt), make(map[string]*relRec, nRel), make(map[string]*signalRec, nSig)
 		s.search.whole = make(map[string]wholeNames, nEnt)
-		if err := loadBucket(tx.Bucket(bucketEntities), h.Entities, &s.writers); err != nil {
+		s.facts++
+		sh := newSharer(s, true)
+		ents := make(map[string][]kg.Entity, nEnt)
+		if err := loadBucket(tx.Bucket(bucketEntities), ents, &s.writers); err != nil {
 			return fmt.Errorf("decode entity: %w", err)
 		}
-		if err := loadBucket(tx.Bucket(bucketRels), h.Relationships, &s.writers); err != nil {
+		s.indexEntities(sh, ents)
+		clear(ents)
+		releaseRead(s.db, tx.Size())
+		// Relationships, most of a large store, go into the indexes as they are decoded:
+		// held in a map until all were read, they and the map were gigabytes more at the
+		// peak of opening 5M.
+		ri := s.relIndexer(sh, nRel > bulkIndex)
+		n := 0
+		var indexErr error
+		err = tx.Bucket(bucketRels).ForEach(func(k, v []byte) error {
+			rs, err := decodeRows[kg.Relationship](v, &s.writers)
+			if err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+			if indexErr = ri.add(string(k), rs); indexErr != nil {
+				return indexErr
+			}
+			if n++; n%releaseEvery == 0 {
+				releaseRead(s.db, tx.Size())
+			}
+			return nil
+		})
+		if indexErr != nil {
+			return indexErr
+		}
+		if err != nil {
 			return fmt.Errorf("decode relationship: %w", err)
 		}
-		if err := loadBucket(tx.Bucket(bucketSignals), h.Signals, &s.writers); err != nil {
+		ri.done()
+		sigs := make(map[string][]kg.RiskSignal, nSig)
+		if err := loadBucket(tx.Bucket(bucketSignals), sigs, &s.writers); err != nil {
 			return fmt.Errorf("decode signal: %w", err)
 		}
-		return s.index(h, true)
+		s.indexSignals(sh, sigs)
+		releaseRead(s.db, tx.Size())
+		return nil
 	})
 }
+
+// releaseEvery is how many relationships load decodes between releasing the file's pages.
+const releaseEvery = 1 << 18
 
 func loadBucket[T kg.Fact](b *bolt.Bucket, into map[string][]T, w *writers) error {
 	return b.ForEach(func(k, v []byte) error {
@@ -460,13 +493,27 @@ const bulkIndex = 256
 // from the file and are the store's alone (see sharer).
 func (s *Store) index(h store.Histories, decoded bool) error {
 	s.facts++
-	if len(h.Entities) > bulkIndex {
+	sh := newSharer(s, decoded)
+	s.indexEntities(sh, h.Entities)
+	ri := s.relIndexer(sh, len(h.Relationships) > bulkIndex)
+	for id, rs := range h.Relationships {
+		if err := ri.add(id, rs); err != nil {
+			return err
+		}
+	}
+	ri.done()
+	s.indexSignals(sh, h.Signals)
+	return nil
+}
+
+// indexEntities puts entities' histories into the indexes.
+func (s *Store) indexEntities(sh *sharer, ents map[string][]kg.Entity) {
+	if len(ents) > bulkIndex {
 		s.search.beginBulk()
 		defer s.search.endBulk()
 	}
-	sh := newSharer(s, decoded)
-	for _, id := range slices.Sorted(maps.Keys(h.Entities)) {
-		rs := intern(s, h.Entities[id])
+	for _, id := range slices.Sorted(maps.Keys(ents)) {
+		rs := intern(s, ents[id])
 		noteStamps(s, rs)
 		sh.entity(id, rs)
 		old := s.ents[id]
@@ -488,46 +535,70 @@ func (s *Store) index(h store.Histories, decoded bool) error {
 		s.keys.add(id, rs)
 	}
 	s.names.flush()
-	sh.entityCites(h.Entities)
-	// A few relationships go into their adjacency lists one by one. Many (a load, a bulk
-	// write) are appended and each list they touched is sorted once at the end: inserting one
-	// at a time costs a hub's whole list per insert, which made opening a store of 5M
-	// relationships take minutes.
-	bulk := len(h.Relationships) > bulkIndex
-	touched := map[*entityRec]bool{}
-	add := func(list *[]adj, at *entityRec, a adj) {
-		if !bulk {
-			*list = insertAdj(*list, a)
-			return
-		}
-		*list = append(*list, a)
-		touched[at] = true
+	sh.entityCites(ents)
+}
+
+// A relIndexer puts relationships' histories into the indexes, their endpoints indexed
+// before. A few relationships go into their adjacency lists one by one. Many (a load, a bulk
+// write) are appended, and done sorts each list they touched once: inserting one at a time
+// costs a hub's whole list per insert, which made opening a store of 5M relationships take
+// minutes.
+type relIndexer struct {
+	s       *Store
+	sh      *sharer
+	bulk    bool
+	touched map[*entityRec]bool
+}
+
+func (s *Store) relIndexer(sh *sharer, bulk bool) *relIndexer {
+	return &relIndexer{s: s, sh: sh, bulk: bulk, touched: map[*entityRec]bool{}}
+}
+
+// add indexes relationship id's rows.
+func (x *relIndexer) add(id string, rs []kg.Relationship) error {
+	s := x.s
+	rs = intern(s, rs)
+	noteStamps(s, rs)
+	from, to, rank, err := x.sh.rels(id, rs)
+	if err != nil {
+		return err
 	}
-	for id, rs := range h.Relationships {
-		rs = intern(s, rs)
-		noteStamps(s, rs)
-		from, to, rank, err := sh.rels(id, rs)
-		if err != nil {
-			return err
-		}
-		if old := s.rels[id]; old != nil {
-			old.rows, old.fast = rs, fastOf(rs)
-			continue
-		}
-		rec := &relRec{id: id, rows: rs, fast: fastOf(rs), from: from, to: to}
-		if len(rs) == 1 {
-			rec.one[0] = rs[0]
-			rec.rows = rec.one[:]
-		}
-		s.rels[id] = rec
-		add(&rec.from.out, rec.from, adj{rel: rec, far: rec.to.seq, rank: rank})
-		add(&rec.to.in, rec.to, adj{rel: rec, far: rec.from.seq, rank: rank, in: true})
+	if old := s.rels[id]; old != nil {
+		old.rows, old.fast = rs, fastOf(rs)
+		return nil
 	}
-	for e := range touched {
+	rec := &relRec{id: id, rows: rs, fast: fastOf(rs), from: from, to: to}
+	if len(rs) == 1 {
+		rec.one[0] = rs[0]
+		rec.rows = rec.one[:]
+	}
+	s.rels[id] = rec
+	x.link(&from.out, from, adj{rel: rec, far: to.seq, rank: rank})
+	x.link(&to.in, to, adj{rel: rec, far: from.seq, rank: rank, in: true})
+	return nil
+}
+
+func (x *relIndexer) link(list *[]adj, at *entityRec, a adj) {
+	if !x.bulk {
+		*list = insertAdj(*list, a)
+		return
+	}
+	*list = append(*list, a)
+	x.touched[at] = true
+}
+
+// done puts the adjacency lists that bulk adds appended to in order.
+func (x *relIndexer) done() {
+	for e := range x.touched {
 		slices.SortFunc(e.out, adjOrder)
 		slices.SortFunc(e.in, adjOrder)
 	}
-	for id, rs := range h.Signals {
+	clear(x.touched)
+}
+
+// indexSignals puts signals' histories into the indexes.
+func (s *Store) indexSignals(sh *sharer, sigs map[string][]kg.RiskSignal) {
+	for id, rs := range sigs {
 		rs = intern(s, rs)
 		noteStamps(s, rs)
 		sh.signals(rs)
@@ -539,7 +610,6 @@ func (s *Store) index(h store.Histories, decoded bool) error {
 			s.sigsOf[g.EntityID] = insertSorted(s.sigsOf[g.EntityID], id)
 		}
 	}
-	return nil
 }
 
 // noteStamps keeps lastAt at the latest recorded time of any stored row.
