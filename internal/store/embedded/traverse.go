@@ -229,7 +229,7 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 	}
 	for _, w := range taken {
 		if kept(w.near) && kept(w.far) {
-			row, _ := w.rel.rows.at(at.AsOf, at.KnownAt)
+			row, _ := w.rel.at(at.AsOf, at.KnownAt)
 			snap.Relationships = append(snap.Relationships, row)
 		}
 	}
