@@ -109,8 +109,9 @@ type entityRec struct {
 	fast
 	// seq numbers the record in creation order: dense and never reused, as no entity is ever
 	// deleted, so a walk can keep a table by it instead of a map.
-	seq  int32
-	rows rows[kg.Entity]
+	seq   int32
+	ident string // the id, which every row has: kept here, as walks read it for each relationship's far end
+	rows  rows[kg.Entity]
 	// The relationships starting (out) and ending (in) here, by type and id: kept on the
 	// record rather than in maps by id, which saves a lookup per step of a walk and, at a
 	// million entities, two maps of a million keys.
@@ -126,7 +127,7 @@ func (e *entityRec) adjacent(dir kg.Direction) []adj {
 }
 
 // id is the entity's id.
-func (e *entityRec) id() string { return e.rows[0].ID }
+func (e *entityRec) id() string { return e.ident }
 
 // visible reports whether the entity holds on day d as known at k.
 func (e *entityRec) visible(d kg.Date, k kg.Stamp) bool {
@@ -602,7 +603,7 @@ func (s *Store) indexEntities(sh *sharer, ents map[string][]kg.Entity) {
 			s.ids = insertSorted(s.ids, id)
 			k, _ := kg.KindOfID(id)
 			s.byKind[k] = insertSorted(s.byKind[k], id)
-			s.ents[id] = &entityRec{rows: rs, fast: fastOf(rs), seq: int32(len(s.ents))}
+			s.ents[id] = &entityRec{ident: id, rows: rs, fast: fastOf(rs), seq: int32(len(s.ents))}
 			s.names.change(id, nil, rs)
 			s.search.add(id, rs)
 			s.keys.add(id, rs)
