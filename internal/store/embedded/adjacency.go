@@ -189,3 +189,30 @@ func byID(rs [][]adj, after string) iter.Seq[adj] {
 		}
 	}
 }
+
+// rel is the record of the relationship with this id, or nil. An id names the relationship's
+// From, type and To (from-TYPE->to, then #obligation for COMPLIED_WITH), so the record is
+// found in its From's adjacency, in the run of its type, by binary search: the store keeps
+// no map of every relationship id, which at 5M relationships was 210 MB. An entity id may
+// itself hold "-TYPE->", so every place the id could split is tried.
+func (s *Store) rel(id string) *relRec {
+	for at := 0; ; {
+		i := strings.Index(id[at:], "->")
+		if i < 0 {
+			return nil
+		}
+		arrow := at + i
+		if dash := strings.LastIndexByte(id[:arrow], '-'); dash > 0 {
+			if rank, ok := typeRank(kg.RelType(id[dash+1 : arrow])); ok {
+				if from := s.ents[id[:dash]]; from != nil {
+					run := ofRank(from.out, rank)
+					j, found := slices.BinarySearchFunc(run, id, func(a adj, id string) int { return strings.Compare(a.rel.id, id) })
+					if found {
+						return run[j].rel
+					}
+				}
+			}
+		}
+		at = arrow + 2
+	}
+}

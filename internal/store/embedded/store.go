@@ -52,7 +52,7 @@ type Store struct {
 	ids      []string             // every entity id, sorted
 	byKind   map[kg.Kind][]string // entity ids per kind, sorted
 	names    *nameIndex           // entities by name, for List by name
-	rels     map[string]*relRec
+	nrels    int      // relationships stored, each found through its From entity (see rel)
 	relSlab  []relRec // where newRel takes records from
 	sigs     map[string]*signalRec
 	sigsOf   map[string][]string // entity id → ids of signals any row of which is on it, sorted
@@ -268,7 +268,6 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s := &Store{db: db, ents: map[string]*entityRec{}, byKind: map[kg.Kind][]string{}, names: newNameIndex(),
-		rels: map[string]*relRec{},
 		sigs: map[string]*signalRec{}, sigsOf: map[string][]string{}, search: newTextIndex(), keys: newKeyIndex(),
 		versions: map[kg.Version]*kg.Version{}, writers: writers{index: map[string]uint64{}}}
 	err = db.Update(func(tx *bolt.Tx) error {
@@ -320,7 +319,7 @@ func (s *Store) load() error {
 		// Maps sized for what the file holds: growing maps of millions of keys rehashed them
 		// over and over, a tenth of opening a store of 1M entities and 5M relationships.
 		nEnt, nRel, nSig := tx.Bucket(bucketEntities).Stats().KeyN, tx.Bucket(bucketRels).Stats().KeyN, tx.Bucket(bucketSignals).Stats().KeyN
-		s.ents, s.rels, s.sigs = make(map[string]*entityRec, nEnt), make(map[string]*relRec, nRel), make(map[string]*signalRec, nSig)
+		s.ents, s.sigs = make(map[string]*entityRec, nEnt), make(map[string]*signalRec, nSig)
 		s.search.whole = make(map[string]wholeNames, nEnt)
 		s.facts++
 		sh := newSharer(s, true)
@@ -393,7 +392,7 @@ func (s *Store) Close() error {
 	// Every read checks closed under s.mu first, so the indexes can go now: a process that
 	// closes a large store and carries on (a job opening it again, a test) does not keep
 	// gigabytes of them live for the collector to mark on every cycle.
-	s.ents, s.ids, s.byKind, s.rels, s.relSlab, s.sigs, s.sigsOf = nil, nil, nil, nil, nil, nil, nil
+	s.ents, s.ids, s.byKind, s.relSlab, s.sigs, s.sigsOf = nil, nil, nil, nil, nil, nil
 	s.search, s.keys, s.versions, s.names = nil, nil, nil, nil
 	s.bounds.mu.Lock()
 	s.bounds.made, s.bounds.order = nil, nil
@@ -452,7 +451,7 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch, by string) (store.WriteRe
 		}
 	}
 	for _, r := range b.Relationships {
-		if rec := s.rels[r.ID()]; rec != nil {
+		if rec := s.rel(r.ID()); rec != nil {
 			stored.Relationships[r.ID()] = rec.history()
 		}
 	}
@@ -465,8 +464,8 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch, by string) (store.WriteRe
 		switch {
 		case s.ents[r.ID] != nil:
 			stored.Entities[r.ID] = s.ents[r.ID].rows
-		case s.rels[r.ID] != nil:
-			stored.Relationships[r.ID] = s.rels[r.ID].history()
+		case s.rel(r.ID) != nil:
+			stored.Relationships[r.ID] = s.rel(r.ID).history()
 		case s.sigs[r.ID] != nil:
 			stored.Signals[r.ID] = s.sigs[r.ID].rows
 		}
@@ -578,9 +577,22 @@ func (s *Store) index(h store.Histories, decoded bool) error {
 	s.facts++
 	sh := newSharer(s, decoded)
 	s.indexEntities(sh, h.Entities)
+	// Relationships stored before are updated first: they are found by binary search in
+	// adjacency lists that a bulk add leaves out of order until done.
 	ri := s.relIndexer(sh, len(h.Relationships) > bulkIndex)
+	var fresh []string
 	for id, rs := range h.Relationships {
-		if err := ri.add(id, rs); err != nil {
+		old := s.rel(id)
+		if old == nil {
+			fresh = append(fresh, id)
+			continue
+		}
+		if err := ri.update(old, id, rs); err != nil {
+			return err
+		}
+	}
+	for _, id := range fresh {
+		if err := ri.add(id, h.Relationships[id]); err != nil {
 			return err
 		}
 	}
@@ -637,7 +649,19 @@ func (s *Store) relIndexer(sh *sharer, bulk bool) *relIndexer {
 	return &relIndexer{s: s, sh: sh, bulk: bulk, touched: map[*entityRec]bool{}}
 }
 
-// add indexes relationship id's rows.
+// update makes rs the rows of old, the record of relationship id.
+func (x *relIndexer) update(old *relRec, id string, rs []kg.Relationship) error {
+	rs = intern(x.s, rs)
+	noteStamps(x.s, rs)
+	_, _, rank, err := x.sh.rels(id, rs)
+	if err != nil {
+		return err
+	}
+	old.set(rs, rank)
+	return nil
+}
+
+// add indexes relationship id's rows, the id of none stored.
 func (x *relIndexer) add(id string, rs []kg.Relationship) error {
 	s := x.s
 	rs = intern(s, rs)
@@ -646,14 +670,10 @@ func (x *relIndexer) add(id string, rs []kg.Relationship) error {
 	if err != nil {
 		return err
 	}
-	if old := s.rels[id]; old != nil {
-		old.set(rs, rank)
-		return nil
-	}
 	rec := s.newRel()
 	rec.id, rec.from, rec.to = id, from, to
 	rec.set(rs, rank)
-	s.rels[id] = rec
+	s.nrels++
 	x.link(&from.out, from, adj{rel: rec, far: to.seq, rank: rank})
 	x.link(&to.in, to, adj{rel: rec, far: from.seq, rank: rank, in: true})
 	return nil
@@ -801,7 +821,7 @@ func (s *Store) RelationshipsByID(ctx context.Context, ids []string, at store.At
 	}
 	out := make(map[string]kg.Relationship, len(ids))
 	for _, id := range ids {
-		if r, ok := s.relAt(s.rels[id], at); ok {
+		if r, ok := s.relAt(s.rel(id), at); ok {
 			out[id] = r
 		}
 	}
@@ -839,7 +859,7 @@ func (s *Store) Exists(ctx context.Context, ids []string) (map[string]bool, erro
 	}
 	out := make(map[string]bool, len(ids))
 	for _, id := range ids {
-		if s.ents[id] != nil || s.rels[id] != nil || s.sigs[id] != nil {
+		if s.ents[id] != nil || s.rel(id) != nil || s.sigs[id] != nil {
 			out[id] = true
 		}
 	}
@@ -1031,8 +1051,8 @@ func (s *Store) History(ctx context.Context, ids []string) (kg.Batch, error) {
 		switch {
 		case s.ents[id] != nil:
 			b.Entities = append(b.Entities, archived(s.ents[id].rows)...)
-		case s.rels[id] != nil:
-			b.Relationships = append(b.Relationships, archived(s.rels[id].history())...)
+		case s.rel(id) != nil:
+			b.Relationships = append(b.Relationships, archived(s.rel(id).history())...)
 		case s.sigs[id] != nil:
 			b.Signals = append(b.Signals, archived(s.sigs[id].rows)...)
 		}
@@ -1068,8 +1088,15 @@ func (s *Store) Export(ctx context.Context) (kg.Batch, error) {
 		}
 		b.Entities = append(b.Entities, archived(s.ents[id].rows)...)
 	}
-	for _, id := range slices.Sorted(maps.Keys(s.rels)) {
-		b.Relationships = append(b.Relationships, archived(s.rels[id].history())...)
+	recs := make([]*relRec, 0, s.nrels)
+	for _, id := range s.ids {
+		for _, a := range s.ents[id].out {
+			recs = append(recs, a.rel)
+		}
+	}
+	slices.SortFunc(recs, func(a, b *relRec) int { return strings.Compare(a.id, b.id) })
+	for _, r := range recs {
+		b.Relationships = append(b.Relationships, archived(r.history())...)
 	}
 	for _, id := range slices.Sorted(maps.Keys(s.sigs)) {
 		b.Signals = append(b.Signals, archived(s.sigs[id].rows)...)
@@ -1087,8 +1114,8 @@ func (s *Store) Snapshot(ctx context.Context, at store.At) (kg.Snapshot, error) 
 	// Sized for everything, so that millions of rows are not copied again and again as the
 	// slices grow; the ids of the relationships come along, for the order.
 	snap := kg.Snapshot{AsOf: at.AsOf, KnownAt: at.KnownAt, Entities: make([]kg.Entity, 0, len(s.ids)),
-		Relationships: make([]kg.Relationship, 0, len(s.rels)), Signals: make([]kg.RiskSignal, 0, len(s.sigs))}
-	relIDs := make([]string, 0, len(s.rels))
+		Relationships: make([]kg.Relationship, 0, s.nrels), Signals: make([]kg.RiskSignal, 0, len(s.sigs))}
+	relIDs := make([]string, 0, s.nrels)
 	err := s.walk(ctx, at, store.FactVisitor{
 		Entity: func(e kg.Entity) error { snap.Entities = append(snap.Entities, e); return nil },
 		Relationship: func(id string, r kg.Relationship) error {
@@ -1145,7 +1172,7 @@ func (s *Store) walk(ctx context.Context, at store.At, v store.FactVisitor) erro
 		return nil
 	}
 	if v.Sizes != nil {
-		v.Sizes(len(s.ids), len(s.rels))
+		v.Sizes(len(s.ids), s.nrels)
 	}
 	// When entities are handed over first, they are numbered by record (entityRec.seq; -1
 	// for those not handed over, as not visible): the relationships' and signals' phases

@@ -1,0 +1,51 @@
+package embedded
+
+import (
+	"path/filepath"
+	"testing"
+
+	"riskgraph/internal/kg"
+	"riskgraph/internal/store"
+)
+
+// TestRelFindsIDsThatContainOthers checks the lookup of a relationship by id where an
+// entity's id itself reads like a relationship's, so the id splits in more than one place.
+func TestRelFindsIDsThatContainOthers(t *testing.T) {
+	ctx := t.Context()
+	s, err := Open(filepath.Join(t.TempDir(), "riskgraph.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	odd := "vendor:a-OWNED_BY->vendor:b"
+	b := kg.Batch{
+		Entities: []kg.Entity{{ID: "vendor:a", Kind: kg.KindVendor, Name: "A"}, {ID: "vendor:b", Kind: kg.KindVendor, Name: "B"},
+			{ID: "vendor:c", Kind: kg.KindVendor, Name: "C"}, {ID: odd, Kind: kg.KindVendor, Name: "Odd"}},
+		Relationships: []kg.Relationship{{Type: kg.RelOwnedBy, From: "vendor:a", To: "vendor:b"}, {Type: kg.RelOwnedBy, From: odd, To: "vendor:c"},
+			{Type: kg.RelControlledBy, From: "vendor:a", To: odd}},
+	}
+	if _, err := s.Apply(ctx, b, "test"); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range b.Relationships {
+		ids = append(ids, r.ID())
+	}
+	missing := append([]string{"vendor:a-OWNED_BY->vendor:c", "vendor:a-SELLS->vendor:b", "vendor:a", "nothing->here", "-OWNED_BY->vendor:b"}, "")
+	got, err := s.RelationshipsByID(ctx, append(ids, missing...), store.At{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(ids) {
+		t.Errorf("found %d relationships, want %d: %v", len(got), len(ids), got)
+	}
+	for _, r := range b.Relationships {
+		g, ok := got[r.ID()]
+		if !ok || g.From != r.From || g.To != r.To || g.Type != r.Type {
+			t.Errorf("%s: got %+v, %v", r.ID(), g, ok)
+		}
+	}
+	if n := s.nrels; n != len(ids) {
+		t.Errorf("the store counts %d relationships, want %d", n, len(ids))
+	}
+}
