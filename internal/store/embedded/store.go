@@ -52,8 +52,8 @@ type Store struct {
 	ids      []string             // every entity id, sorted
 	byKind   map[kg.Kind][]string // entity ids per kind, sorted
 	names    *nameIndex           // entities by name, for List by name
-	nrels    int      // relationships stored, each found through its From entity (see rel)
-	relSlab  []relRec // where newRel takes records from
+	nrels    int                  // relationships stored, each found through its From entity (see rel)
+	relSlab  []relRec             // where newRel takes records from
 	sigs     map[string]*signalRec
 	sigsOf   map[string][]string // entity id → ids of signals any row of which is on it, sorted
 	search   *textIndex
