@@ -209,6 +209,9 @@ func model(cmd *ucli.Command) (*risk.Model, error) {
 	return m, nil
 }
 
+// serves names the commands that run the server (the root command serves).
+var serves = map[string]bool{"riskgraph": true, "serve": true}
+
 // createsStore names the commands that may make a new embedded store (the root command serves).
 var createsStore = map[string]bool{"riskgraph": true, "serve": true, "seed": true, "synth": true, "import": true}
 
@@ -249,6 +252,14 @@ func openService(ctx context.Context, cmd *ucli.Command, m *risk.Model) (*servic
 		}
 		if err != nil {
 			return nil, fmt.Errorf("open embedded store %s: %w", path, err)
+		}
+		// A server builds its search indexes now, so the first search does not wait for
+		// them; the other commands never search and leave them unbuilt.
+		if serves[cmd.Name] {
+			if err := e.Warm(ctx); err != nil {
+				e.Close()
+				return nil, fmt.Errorf("build the search indexes of %s: %w", path, err)
+			}
 		}
 		s = e
 	}

@@ -349,8 +349,10 @@ func TestBulkIndexKeepsAdjacencyOrder(t *testing.T) {
 
 // TestBulkIndexKeepsSearch writes entities in batches large enough to be indexed in bulk (the
 // search index's word list settled once per batch), renaming some so that words leave the
-// index and come back, and checks that prefix searches find what they find in a store
-// written one entity at a time, and after reopening.
+// index and come back, and checks that prefix searches and name matches find what they find
+// in a store written one entity at a time, and after reopening. The bulk store searches and
+// matches after every round, so its indexes are built early and then kept current by the
+// writes; the other builds them from its records at the first search, after all writes.
 func TestBulkIndexKeepsSearch(t *testing.T) {
 	ctx := t.Context()
 	batch := func(round int) []kg.Entity {
@@ -384,6 +386,12 @@ func TestBulkIndexKeepsSearch(t *testing.T) {
 		if _, err := bulk.Apply(ctx, kg.Batch{Entities: rows}, "test"); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := bulk.Search(ctx, store.SearchQuery{Text: "acme", Page: store.Page{First: 1}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bulk.MatchTargets(ctx, store.MatchQuery{Names: []string{"Acme 1"}}); err != nil {
+			t.Fatal(err)
+		}
 		for _, e := range rows {
 			if _, err := single.Apply(ctx, kg.Batch{Entities: []kg.Entity{e}}, "test"); err != nil {
 				t.Fatal(err)
@@ -402,12 +410,30 @@ func TestBulkIndexKeepsSearch(t *testing.T) {
 		}
 		return ids
 	}
+	matches := func(s *store.Checked, name string) []string {
+		t.Helper()
+		es, err := s.MatchTargets(ctx, store.MatchQuery{Names: []string{name}, Limit: store.MaxMatchTargets})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, e := range es {
+			ids = append(ids, e.ID)
+		}
+		return ids
+	}
 	check := func(what string, s *store.Checked) {
 		t.Helper()
 		for _, text := range []string{"acme", "zeta3", "zet", "borealis", "bor", "acme 17", "v0"} {
 			got, want := find(s, text), find(single, text)
 			if len(want) == 0 || !reflect.DeepEqual(got, want) {
 				t.Errorf("%s: search %q found %d, want the %d the one-by-one store finds", what, text, len(got), len(want))
+			}
+		}
+		for _, name := range []string{"Acme 17 Zeta3", "Borealis 8", "Acme 100"} {
+			got, want := matches(s, name), matches(single, name)
+			if len(want) == 0 || !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: match %q found %v, want %v as the one-by-one store", what, name, got, want)
 			}
 		}
 	}

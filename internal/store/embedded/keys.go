@@ -13,8 +13,8 @@ import (
 
 // keyIndex maps the search keys of names (match.Keys) to the entities whose name or aliases,
 // in any row, have them. Postings hold entity numbers, not pointers, so the index costs the
-// garbage collector almost nothing to scan. Writers keep it current under the store's write
-// lock; MatchTargets only reads it.
+// garbage collector almost nothing to scan. Built by the first match (Store.keyIndex);
+// writers then keep it current under the store's write lock, and MatchTargets only reads it.
 type keyIndex struct {
 	post map[string][]uint32
 	ids  []string // entity number → id
@@ -22,6 +22,25 @@ type keyIndex struct {
 }
 
 func newKeyIndex() *keyIndex { return &keyIndex{post: map[string][]uint32{}, num: map[string]uint32{}} }
+
+// keyIndex returns the match key index, first building it from the entity records when no
+// read has yet. Callers hold s.mu, for reading or writing.
+func (s *Store) keyIndex() *keyIndex {
+	if x := s.keys.Load(); x != nil {
+		return x
+	}
+	s.lazyMu.Lock()
+	defer s.lazyMu.Unlock()
+	if x := s.keys.Load(); x != nil {
+		return x
+	}
+	x := &keyIndex{post: map[string][]uint32{}, ids: make([]string, 0, len(s.ids)), num: make(map[string]uint32, len(s.ids))}
+	for _, id := range s.ids {
+		x.add(id, s.ents[id].rows)
+	}
+	s.keys.Store(x)
+	return x
+}
 
 // keysOf is the union of the keys of every name and alias of every row.
 func keysOf(rows []kg.Entity) []string { return match.KeysOf(names(rows)...) }
@@ -36,8 +55,11 @@ func names(rows []kg.Entity) []string {
 	return out
 }
 
-// add indexes the entity with these rows; replace first removes what old rows indexed.
+// add indexes the entity with these rows; on a nil index (not built yet) it does nothing.
 func (x *keyIndex) add(id string, rows []kg.Entity) {
+	if x == nil {
+		return
+	}
 	n, ok := x.num[id]
 	if !ok {
 		n = uint32(len(x.ids))
@@ -49,8 +71,11 @@ func (x *keyIndex) add(id string, rows []kg.Entity) {
 	}
 }
 
-// remove drops the keys old rows of the entity indexed.
+// remove drops the keys old rows of the entity indexed; on a nil index it does nothing.
 func (x *keyIndex) remove(id string, rows []kg.Entity) {
+	if x == nil {
+		return
+	}
 	n, ok := x.num[id]
 	if !ok {
 		return
@@ -77,7 +102,7 @@ func (s *Store) MatchTargets(ctx context.Context, q store.MatchQuery) ([]kg.Enti
 	if err := s.usable(ctx); err != nil {
 		return nil, err
 	}
-	x := s.keys
+	x := s.keyIndex()
 	total := len(x.ids)
 	score := map[uint32]float64{}
 	for _, k := range q.Keys {

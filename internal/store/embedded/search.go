@@ -21,7 +21,8 @@ const (
 )
 
 // textIndex maps words to the entities whose name, aliases or description contain them.
-// Writers keep it current under the store's write lock; searches only read it.
+// Built by the first search (Store.textIndex); writers then keep it current under the
+// store's write lock, and searches only read it.
 type textIndex struct {
 	words  map[string]map[string]float64 // word → entity id → best field weight
 	sorted []string                      // the words, sorted, for prefix lookups
@@ -44,6 +45,41 @@ type wholeNames struct {
 
 func newTextIndex() *textIndex {
 	return &textIndex{words: map[string]map[string]float64{}, whole: map[string]wholeNames{}}
+}
+
+// textIndex returns the search index, first building it from the entity records when no
+// read has yet. Callers hold s.mu, for reading or writing.
+func (s *Store) textIndex() *textIndex {
+	if x := s.search.Load(); x != nil {
+		return x
+	}
+	s.lazyMu.Lock()
+	defer s.lazyMu.Unlock()
+	if x := s.search.Load(); x != nil {
+		return x
+	}
+	x := newTextIndex()
+	x.whole = make(map[string]wholeNames, len(s.ents))
+	x.beginBulk()
+	for _, id := range s.ids {
+		x.add(id, s.ents[id].rows)
+	}
+	x.endBulk()
+	s.search.Store(x)
+	return x
+}
+
+// Warm builds the indexes that reads otherwise build on first use (text search, match
+// keys), so that a server's first search does not wait for them.
+func (s *Store) Warm(ctx context.Context) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if err := s.usable(ctx); err != nil {
+		return err
+	}
+	s.textIndex()
+	s.keyIndex()
+	return nil
 }
 
 func tokens(s string) []string {
@@ -91,8 +127,11 @@ func wholeOf(e kg.Entity) wholeNames {
 	return wn
 }
 
-// add indexes the entity with these rows.
+// add indexes the entity with these rows; on a nil index (not built yet) it does nothing.
 func (x *textIndex) add(id string, rows []kg.Entity) {
+	if x == nil {
+		return
+	}
 	for t, w := range allWords(rows) {
 		m := x.words[t]
 		if m == nil {
@@ -148,8 +187,11 @@ func (x *textIndex) endBulk() {
 }
 
 // remove drops the words of the entity with these rows; a word no entity uses any more
-// leaves the index.
+// leaves the index. On a nil index it does nothing.
 func (x *textIndex) remove(id string, rows []kg.Entity) {
+	if x == nil {
+		return
+	}
 	for t := range allWords(rows) {
 		delete(x.words[t], id)
 		if len(x.words[t]) == 0 {
@@ -286,11 +328,12 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 	if err := s.usable(ctx); err != nil {
 		return store.SearchPage{}, err
 	}
+	x := s.textIndex()
 	// Start from the word with the fewest matches; every other word must match too, which
 	// is checked in the index per candidate rather than by building each word's set.
 	lists := make([]postings, len(words))
 	for i, w := range words {
-		lists[i] = s.search.lookup(w)
+		lists[i] = x.lookup(w)
 	}
 	slices.SortFunc(lists, func(a, b postings) int { return cmp.Compare(a.size, b.size) })
 	// top holds the best page.First+1 hits after the cursor, in order.
@@ -318,7 +361,7 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 		if !ok || (len(q.Kinds) > 0 && !slices.Contains(q.Kinds, e.Kind)) {
 			return true
 		}
-		wn, single := s.search.whole[id]
+		wn, single := x.whole[id]
 		if !single { // several versions: score the one read, as a single-version entity would be
 			if sc, ok = versionScore(e, words); !ok {
 				return true

@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -45,19 +46,23 @@ var (
 type Store struct {
 	db *bolt.DB
 
-	mu       sync.RWMutex
-	closed   bool
-	lastAt   kg.Stamp // the latest recorded time of any write: the next one comes after it
-	ents     map[string]*entityRec
-	ids      []string             // every entity id, sorted
-	byKind   map[kg.Kind][]string // entity ids per kind, sorted
-	names    *nameIndex           // entities by name, for List by name
-	nrels    int                  // relationships stored, each found through its From entity (see rel)
-	relSlab  []relRec             // where newRel takes records from
-	sigs     map[string]*signalRec
-	sigsOf   map[string][]string // entity id → ids of signals any row of which is on it, sorted
-	search   *textIndex
-	keys     *keyIndex
+	mu      sync.RWMutex
+	closed  bool
+	lastAt  kg.Stamp // the latest recorded time of any write: the next one comes after it
+	ents    map[string]*entityRec
+	ids     []string             // every entity id, sorted
+	byKind  map[kg.Kind][]string // entity ids per kind, sorted
+	names   *nameIndex           // entities by name, for List by name
+	nrels   int                  // relationships stored, each found through its From entity (see rel)
+	relSlab []relRec             // where newRel takes records from
+	sigs    map[string]*signalRec
+	sigsOf  map[string][]string // entity id → ids of signals any row of which is on it, sorted
+	// The text search and match key indexes are built by the first read that needs them
+	// (see textIndex and keyIndex), then kept current by writes: a job that never searches,
+	// as the nightly report, does not hold them (at 1M entities, about 450 MB).
+	search   atomic.Pointer[textIndex]
+	keys     atomic.Pointer[keyIndex]
+	lazyMu   sync.Mutex                 // serialises building them
 	versions map[kg.Version]*kg.Version // one shared value per distinct version, to save memory
 	writers  writers
 	facts    uint64 // counts the writes that changed facts (index calls): what a signal bound was made at
@@ -268,7 +273,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s := &Store{db: db, ents: map[string]*entityRec{}, byKind: map[kg.Kind][]string{}, names: newNameIndex(),
-		sigs: map[string]*signalRec{}, sigsOf: map[string][]string{}, search: newTextIndex(), keys: newKeyIndex(),
+		sigs: map[string]*signalRec{}, sigsOf: map[string][]string{},
 		versions: map[kg.Version]*kg.Version{}, writers: writers{index: map[string]uint64{}}}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketEntities, bucketRels, bucketSignals, bucketWriters, bucketSnapshots} {
@@ -320,7 +325,6 @@ func (s *Store) load() error {
 		// over and over, a tenth of opening a store of 1M entities and 5M relationships.
 		nEnt, nRel, nSig := tx.Bucket(bucketEntities).Stats().KeyN, tx.Bucket(bucketRels).Stats().KeyN, tx.Bucket(bucketSignals).Stats().KeyN
 		s.ents, s.sigs = make(map[string]*entityRec, nEnt), make(map[string]*signalRec, nSig)
-		s.search.whole = make(map[string]wholeNames, nEnt)
 		s.facts++
 		sh := newSharer(s, true)
 		ents := make(map[string][]kg.Entity, nEnt)
@@ -393,7 +397,9 @@ func (s *Store) Close() error {
 	// closes a large store and carries on (a job opening it again, a test) does not keep
 	// gigabytes of them live for the collector to mark on every cycle.
 	s.ents, s.ids, s.byKind, s.relSlab, s.sigs, s.sigsOf = nil, nil, nil, nil, nil, nil
-	s.search, s.keys, s.versions, s.names = nil, nil, nil, nil
+	s.versions, s.names = nil, nil
+	s.search.Store(nil)
+	s.keys.Store(nil)
 	s.bounds.mu.Lock()
 	s.bounds.made, s.bounds.order = nil, nil
 	s.bounds.mu.Unlock()
@@ -603,9 +609,11 @@ func (s *Store) index(h store.Histories, decoded bool) error {
 
 // indexEntities puts entities' histories into the indexes.
 func (s *Store) indexEntities(sh *sharer, ents map[string][]kg.Entity) {
-	if len(ents) > bulkIndex {
-		s.search.beginBulk()
-		defer s.search.endBulk()
+	// Under the write lock no read is building the lazy indexes: the ones built are current.
+	search, keys := s.search.Load(), s.keys.Load()
+	if search != nil && len(ents) > bulkIndex {
+		search.beginBulk()
+		defer search.endBulk()
 	}
 	for _, id := range slices.Sorted(maps.Keys(ents)) {
 		rs := intern(s, ents[id])
@@ -618,16 +626,16 @@ func (s *Store) indexEntities(sh *sharer, ents map[string][]kg.Entity) {
 			s.byKind[k] = insertSorted(s.byKind[k], id)
 			s.ents[id] = &entityRec{ident: id, rows: rs, fast: fastOf(rs), seq: int32(len(s.ents))}
 			s.names.change(id, nil, rs)
-			s.search.add(id, rs)
-			s.keys.add(id, rs)
+			search.add(id, rs)
+			keys.add(id, rs)
 			continue
 		}
-		s.search.remove(id, old.rows)
-		s.keys.remove(id, old.rows)
+		search.remove(id, old.rows)
+		keys.remove(id, old.rows)
 		s.names.change(id, old.rows, rs)
 		old.rows, old.fast = rs, fastOf(rs)
-		s.search.add(id, rs)
-		s.keys.add(id, rs)
+		search.add(id, rs)
+		keys.add(id, rs)
 	}
 	s.names.flush()
 	sh.entityCites(ents)
