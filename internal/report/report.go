@@ -108,14 +108,32 @@ func Build(ctx context.Context, src Source, o Options) (Report, error) {
 		}
 	}()
 	progress(1)
+	// The dimensions come one after another: their scores share one array of the snapshot's
+	// size, each dimension a run of it, instead of slices grown to up to twice their use.
+	all := make([]Score, 0, cur.Scores)
+	var open kg.Dimension
+	start := 0
+	settle := func() {
+		if open != "" {
+			dim(open).Scores = all[start:len(all):len(all)]
+		}
+	}
 	err = src.SnapshotScores(ctx, cur.ID, func(d kg.Dimension, s []Score) error {
-		dr := dim(d)
-		dr.Scores = append(dr.Scores, s...)
+		if d != open {
+			settle()
+			if _, seen := byDim[d]; seen {
+				return fmt.Errorf("the scores of dimension %s came in two runs", d)
+			}
+			open, start = d, len(all)
+			dim(d)
+		}
+		all = append(all, s...)
 		return nil
 	})
 	if err != nil {
 		return Report{}, fmt.Errorf("read the scores of snapshot %s: %w", cur.ID, err)
 	}
+	settle()
 	progress(2)
 	if prev != nil {
 		// By dimension, then entity: no key is built per score. The previous scores of one

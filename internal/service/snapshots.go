@@ -52,14 +52,6 @@ type snapSource struct {
 	Hops int     `json:"h"`
 }
 
-func (r snapRow) score() report.Score {
-	s := report.Score{EntityID: r.E, Name: r.N, Kind: r.K, Rank: r.R, Score: r.S, Intrinsic: r.I, Propagated: r.P}
-	if r.Top != nil {
-		s.TopSource = &report.SourceRef{SignalID: r.Top.Sig, EntityID: r.Top.E, EntityName: r.Top.N, Strength: r.Top.Str, Hops: r.Top.Hops}
-	}
-	return s
-}
-
 // snapshotInfo is the report's view of a stored snapshot's description.
 func snapshotInfo(m store.SnapshotMeta) report.SnapshotInfo {
 	return report.SnapshotInfo{ID: m.ID, AsOf: m.AsOf, KnownAt: m.KnownAt, ModelVersion: m.ModelVersion,
@@ -103,11 +95,7 @@ func (s *Service) RecordSnapshot(ctx context.Context, asOf kg.Date, keep int) (r
 	}
 	// The report reads the new snapshot next: keep its rows, as decoding them again would
 	// give them (at 1M entities, decoding took 10 CPU-seconds).
-	byDim := map[kg.Dimension][]report.Score{}
-	for _, r := range rows {
-		byDim[r.D] = append(byDim[r.D], r.score())
-	}
-	s.keepDecoded(m.ID, byDim)
+	s.keepDecoded(m.ID, scoresOf(rows))
 	all, err := s.store.ListSnapshots(ctx)
 	if err != nil {
 		return report.SnapshotInfo{}, nil, fmt.Errorf("list snapshots: %w", err)
@@ -249,17 +237,17 @@ func encodeRows(rows []snapRow) ([][]byte, error) {
 	return chunks, nil
 }
 
-// snapshotRows reads a stored snapshot's rows, calling fn with each, in order. The chunks,
+// decodeSnapshot reads a stored snapshot's rows, chunk by chunk, in order. The chunks,
 // compressed apart, are decoded side by side, one per core: decoding is most of a read (at 1M
 // entities about 10 CPU-seconds), and a nightly run decodes the previous night's snapshot.
-func (s *Service) snapshotRows(ctx context.Context, id string, fn func(snapRow) error) error {
+func (s *Service) decodeSnapshot(ctx context.Context, id string) ([][]snapRow, error) {
 	var chunks [][]byte
 	err := s.store.SnapshotChunks(ctx, id, func(_ int, b []byte) error {
 		chunks = append(chunks, bytes.Clone(b)) // b is the store's only during the call
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("read snapshot %s: %w", id, err)
+		return nil, fmt.Errorf("read snapshot %s: %w", id, err)
 	}
 	rows := make([][]snapRow, len(chunks))
 	g, gctx := errgroup.WithContext(ctx)
@@ -279,17 +267,9 @@ func (s *Service) snapshotRows(ctx context.Context, id string, fn func(snapRow) 
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return err
+		return nil, err
 	}
-	for i, rs := range rows {
-		for _, r := range rs {
-			if err := fn(r); err != nil {
-				return err
-			}
-		}
-		rows[i] = nil
-	}
-	return nil
+	return rows, nil
 }
 
 // decodeChunk decodes one gzip-compressed JSON-lines chunk of snapshot rows.
@@ -331,6 +311,38 @@ func (s *Service) SnapshotScores(ctx context.Context, id string, fn func(kg.Dime
 	return nil
 }
 
+// scoresOf groups snapshot rows by dimension, each dimension's scores in one array of their
+// number and the top sources of all in another: grown by appending, they held up to twice
+// the room they used, and the sources were an object each (a million at 1M entities).
+func scoresOf(chunks ...[]snapRow) map[kg.Dimension][]report.Score {
+	count, tops := map[kg.Dimension]int{}, 0
+	for _, rows := range chunks {
+		for i := range rows {
+			count[rows[i].D]++
+			if rows[i].Top != nil {
+				tops++
+			}
+		}
+	}
+	byDim := make(map[kg.Dimension][]report.Score, len(count))
+	for d, n := range count {
+		byDim[d] = make([]report.Score, 0, n)
+	}
+	refs := make([]report.SourceRef, 0, tops)
+	for _, rows := range chunks {
+		for i := range rows {
+			r := &rows[i]
+			sc := report.Score{EntityID: r.E, Name: r.N, Kind: r.K, Rank: r.R, Score: r.S, Intrinsic: r.I, Propagated: r.P}
+			if t := r.Top; t != nil {
+				refs = append(refs, report.SourceRef{SignalID: t.Sig, EntityID: t.E, EntityName: t.N, Strength: t.Str, Hops: t.Hops})
+				sc.TopSource = &refs[len(refs)-1]
+			}
+			byDim[r.D] = append(byDim[r.D], sc)
+		}
+	}
+	return byDim
+}
+
 // decodedSnapshots is how many decoded snapshots the service keeps: the two sides of the
 // comparison a report or a dashboard pages through.
 const decodedSnapshots = 2
@@ -346,14 +358,11 @@ func (s *Service) scoresByDimension(ctx context.Context, id string) (map[kg.Dime
 		}
 	}
 	s.snapMu.Unlock()
-	out := map[kg.Dimension][]report.Score{}
-	err := s.snapshotRows(ctx, id, func(r snapRow) error {
-		out[r.D] = append(out[r.D], r.score())
-		return nil
-	})
+	rows, err := s.decodeSnapshot(ctx, id)
 	if err != nil {
 		return nil, err
 	}
+	out := scoresOf(rows...)
 	s.keepDecoded(id, out)
 	return out, nil
 }
