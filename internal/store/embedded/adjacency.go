@@ -24,7 +24,7 @@ type adj struct {
 }
 
 // id is the relationship's id.
-func (a adj) id() string { return a.rel.id }
+func (a adj) id() string { return a.rel.id() }
 
 // typ is the relationship's type.
 func (a adj) typ() kg.RelType { return typeOrder[a.rank] }
@@ -72,7 +72,7 @@ func adjOrder(a, b adj) int {
 	if c := cmp.Compare(a.rank, b.rank); c != 0 {
 		return c
 	}
-	return strings.Compare(a.rel.id, b.rel.id)
+	return compareIDs(a.rel, b.rel)
 }
 
 func insertAdj(list []adj, a adj) []adj {
@@ -160,7 +160,7 @@ func byID(rs [][]adj, after string) iter.Seq[adj] {
 		heads := make([]int, len(rs))
 		if after != "" {
 			for i, r := range rs {
-				heads[i] = sort.Search(len(r), func(j int) bool { return r[j].rel.id > after })
+				heads[i] = sort.Search(len(r), func(j int) bool { return compareID(r[j].rel, after) > 0 })
 			}
 		}
 		if len(rs) == 1 { // one run: no merging
@@ -174,7 +174,7 @@ func byID(rs [][]adj, after string) iter.Seq[adj] {
 		for {
 			best := -1
 			for i, r := range rs {
-				if heads[i] < len(r) && (best < 0 || r[heads[i]].rel.id < rs[best][heads[best]].rel.id) {
+				if heads[i] < len(r) && (best < 0 || compareIDs(r[heads[i]].rel, rs[best][heads[best]].rel) < 0) {
 					best = i
 				}
 			}
@@ -206,7 +206,7 @@ func (s *Store) rel(id string) *relRec {
 			if rank, ok := typeRank(kg.RelType(id[dash+1 : arrow])); ok {
 				if from := s.ents[id[:dash]]; from != nil {
 					run := ofRank(from.out, rank)
-					j, found := slices.BinarySearchFunc(run, id, func(a adj, id string) int { return strings.Compare(a.rel.id, id) })
+					j, found := slices.BinarySearchFunc(run, id, func(a adj, id string) int { return compareID(a.rel, id) })
 					if found {
 						return run[j].rel
 					}

@@ -1,7 +1,9 @@
 package embedded
 
 import (
+	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"riskgraph/internal/kg"
@@ -47,5 +49,26 @@ func TestRelFindsIDsThatContainOthers(t *testing.T) {
 	}
 	if n := s.nrels; n != len(ids) {
 		t.Errorf("the store counts %d relationships, want %d", n, len(ids))
+	}
+}
+
+// TestComparePiecesIsStringOrder checks that comparing ids by their pieces orders them as
+// comparing the whole strings does, also where one piece is a prefix of the other's.
+func TestComparePiecesIsStringOrder(t *testing.T) {
+	words := []string{"", "a", "ab", "abc", "b", "-", "->", "a-", "#", "vendor:x", "vendor:x-"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func() []string {
+		p := make([]string, rng.IntN(4))
+		for i := range p {
+			p[i] = words[rng.IntN(len(words))]
+		}
+		return p
+	}
+	for range 20000 {
+		a, b := pick(), pick()
+		want := strings.Compare(strings.Join(a, ""), strings.Join(b, ""))
+		if got := comparePieces(a, b); got != want {
+			t.Fatalf("comparePieces(%q, %q) = %d, want %d", a, b, got, want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"fmt"
+	"strings"
 
 	"riskgraph/internal/kg"
 )
@@ -111,12 +112,20 @@ func (sh *sharer) rels(id string, rs []kg.Relationship) (from, to *entityRec, ra
 	}
 	for i := range rs {
 		r := &rs[i]
-		if r.Type != r0.Type || r.From != r0.From || r.To != r0.To {
-			return nil, nil, 0, fmt.Errorf("relationship %s: row %d has other ends or type", id, i)
+		if r.Type != r0.Type || r.From != r0.From || r.To != r0.To || r.Obligation != r0.Obligation {
+			return nil, nil, 0, fmt.Errorf("relationship %s: row %d has other ends, type or obligation", id, i)
 		}
 		r.Type, r.From, r.To = typeOrder[rank], from.id(), to.id()
 		r.Note = sh.free(r.Note)
 		r.Sources = sh.cites(r.Sources)
+	}
+	// The record keeps no id but makes it from these (relRec.id): they must make this one.
+	p := idPieces{from.ident, "-", string(typeOrder[rank]), "->", to.ident}
+	if r0.Obligation != "" {
+		p[5], p[6] = "#", r0.Obligation
+	}
+	if comparePieces(p[:], []string{id}) != 0 {
+		return nil, nil, 0, fmt.Errorf("relationship %s: its rows make the id %s", id, strings.Join(p[:], ""))
 	}
 	return from, to, rank, nil
 }
