@@ -72,6 +72,11 @@ type labels struct {
 	chunks [][]entry // labels in blocks of 1<<bits, k entries each, never moved once made
 	bits   int
 	score  []float64 // per label, filled after the relaxation
+	// Labels compacted from a whole-graph pass (dense.compact) no longer change: they hold
+	// only the slots in use, label l's at flat[off[l]:off[l+1]], and no chunks. Most labels
+	// use one or two of their k slots, so k slots each were most of a pass's memory.
+	flat []entry
+	off  []int32
 }
 
 // header is the bookkeeping of one label.
@@ -95,7 +100,12 @@ func (L *labels) all(l int32) []entry {
 }
 
 // entries returns label l's slots in use, strongest first.
-func (L *labels) entries(l int32) []entry { return L.all(l)[:L.hdr[l].cnt] }
+func (L *labels) entries(l int32) []entry {
+	if L.off != nil {
+		return L.flat[L.off[l]:L.off[l+1]:L.off[l+1]]
+	}
+	return L.all(l)[:L.hdr[l].cnt]
+}
 
 // Run scores every entity in every dimension. It stops, with ctx's error, when ctx ends.
 func (g *Graph) Run(ctx context.Context, o Options) (*Result, error) {
@@ -401,16 +411,19 @@ func newDense(n, k int) *dense {
 // compact turns the dense state into labels, in entity order.
 func (d *dense) compact() *labels {
 	n := len(d.cnt)
-	reached := 0
+	reached, used := 0, 0
 	for _, c := range d.cnt {
 		if c > 0 {
 			reached++
+			used += int(c)
 		}
 	}
 	L := &labels{k: d.k, slot: make([]int32, n), bits: 12,
-		owner: make([]int32, 0, reached), hdr: make([]header, 0, reached), score: make([]float64, 0, reached)}
+		owner: make([]int32, 0, reached), hdr: make([]header, 0, reached), score: make([]float64, 0, reached),
+		flat: make([]entry, 0, used), off: make([]int32, 1, reached+1)}
 	for v := range n {
-		if d.cnt[v] == 0 {
+		c := int(d.cnt[v])
+		if c == 0 {
 			L.slot[v] = -1
 			continue
 		}
@@ -418,10 +431,8 @@ func (d *dense) compact() *labels {
 		L.slot[v] = l
 		L.owner = append(L.owner, int32(v))
 		L.hdr = append(L.hdr, header{cnt: d.cnt[v]})
-		if int(l)>>L.bits == len(L.chunks) {
-			L.chunks = append(L.chunks, make([]entry, d.k<<L.bits))
-		}
-		copy(L.all(l), d.ent[v*d.k:(v+1)*d.k])
+		L.flat = append(L.flat, d.ent[v*d.k:v*d.k+c]...)
+		L.off = append(L.off, int32(len(L.flat)))
 		sc, _ := L.combine(l)
 		L.score = append(L.score, sc)
 	}
