@@ -117,6 +117,7 @@ func reportCommand() *ucli.Command {
 				}
 				return run(c)
 			}
+			limitMemory(logger(cmd)) // this process holds the whole graph
 			err := withService(ctx, cmd, func(svc *service.Service) error { return run(svc) })
 			if errors.Is(err, embedded.ErrLocked) {
 				return fmt.Errorf("%w\nwhile a service holds the file, run the report through it: riskgraph report --server http://HOST:PORT", err)
