@@ -327,7 +327,7 @@ func (g *Graph) chain(di int, src, v int32, hops int, sc *scratch, ball []int32)
 				if yi < 0 || yi >= within {
 					continue
 				}
-				if s := m.c * a.fac[p]; s > best[yi] {
+				if s := m.c * a.factor(p); s > best[yi] {
 					best[yi] = s
 					if head[yi] < 0 {
 						touched = append(touched, yi)

@@ -215,7 +215,7 @@ func (g *Graph) relax(ctx context.Context, di int, hops int, in map[int32]bool) 
 			}
 			ms := msgs[offs[i]:offs[i+1]]
 			for p := a.start[u]; p < a.start[u+1]; p++ {
-				v, f := a.node[p], a.fac[p]
+				v, f := a.node[p], a.factor(p)
 				if in != nil && !in[v] {
 					continue
 				}
@@ -358,7 +358,7 @@ func (g *Graph) relaxAll(ctx context.Context, di int, hops, shards int) *labels 
 						if v < lo || v >= hi {
 							continue
 						}
-						f := a.fac[p]
+						f := a.factor(p)
 						for _, m := range ms {
 							if d.merge(v, m.src, m.str*f, uint8(round)) {
 								d.mark[v], touched = mark, true
