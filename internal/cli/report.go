@@ -78,12 +78,16 @@ func reportCommand() *ucli.Command {
 				DueWindowDays: cmd.Int("due-window"), StaleAfterDays: cmd.Int("stale-after"), Now: time.Now()}
 			prog := newProgress(cmd.Root().ErrWriter, logger(cmd))
 			o.Progress = prog.step
-			run := func(src report.Source) error {
+			// run builds the report through src, calls built, when set, and writes the files.
+			run := func(src report.Source, built func()) error {
 				start := time.Now()
 				r, err := report.Build(ctx, src, o)
 				prog.done()
 				if err != nil {
 					return err
+				}
+				if built != nil {
+					built()
 				}
 				paths, err := report.Save(cmd.String("report-dir"), r, formats, cmd.Int("top"))
 				if err != nil {
@@ -115,10 +119,12 @@ func reportCommand() *ucli.Command {
 					}
 					c.APIKey = strings.TrimSpace(string(b))
 				}
-				return run(c)
+				return run(c, nil)
 			}
 			limitMemory(logger(cmd)) // this process holds the whole graph
-			err := withService(ctx, cmd, func(svc *service.Service) error { return run(svc) })
+			// Once the report is built, the passes and snapshots the service keeps are of no
+			// more use to this process: forgotten, they leave the heap to the file writers.
+			err := withService(ctx, cmd, func(svc *service.Service) error { return run(svc, svc.Forget) })
 			if errors.Is(err, embedded.ErrLocked) {
 				return fmt.Errorf("%w\nwhile a service holds the file, run the report through it: riskgraph report --server http://HOST:PORT", err)
 			}

@@ -541,3 +541,47 @@ func TestRecordSnapshotReplaysThePreviousBeside(t *testing.T) {
 		t.Errorf("walked %v, want each snapshot's moment once: %v", o.walked, want)
 	}
 }
+
+// TestForgetKeepsAnswers: after Forget drops the kept passes, snapshots and comparisons, the
+// service answers as before, computing again what it needs.
+func TestForgetKeepsAnswers(t *testing.T) {
+	svc, _ := seeded(t)
+	ctx := t.Context()
+	from, _, err := svc.RecordSnapshot(ctx, 20170901, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, _, err := svc.RecordSnapshot(ctx, 20171231, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func() ([]report.Score, []report.Change) {
+		t.Helper()
+		var scores []report.Score
+		var changes []report.Change
+		err := svc.SnapshotScores(ctx, to.ID, func(_ kg.Dimension, sc []report.Score) error {
+			scores = append(scores, sc...)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = svc.SnapshotChanges(ctx, from.ID, to.ID, 0.01, func(_ kg.Dimension, cs []report.Change) error {
+			changes = append(changes, cs...)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return scores, changes
+	}
+	scores, changes := read()
+	if len(scores) == 0 || len(changes) == 0 {
+		t.Fatalf("the seed has %d scores and %d changes from 2017-09-01 to 2017-12-31, want some of each", len(scores), len(changes))
+	}
+	svc.Forget()
+	again, changedAgain := read()
+	if !reflect.DeepEqual(scores, again) || !reflect.DeepEqual(changes, changedAgain) {
+		t.Errorf("after Forget: %d scores and %d changes, not the %d and %d of before", len(again), len(changedAgain), len(scores), len(changes))
+	}
+}
