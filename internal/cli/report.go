@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -123,8 +124,12 @@ func reportCommand() *ucli.Command {
 			}
 			limitMemory(logger(cmd)) // this process holds the whole graph
 			// Once the report is built, the passes and snapshots the service keeps are of no
-			// more use to this process: forgotten, they leave the heap to the file writers.
-			err := withService(ctx, cmd, func(svc *service.Service) error { return run(svc, svc.Forget) })
+			// more use to this process: forgotten, they leave the heap to the file writers. The
+			// collection makes their room reusable at once; else the writers' garbage grows the
+			// heap to twice what it was at the last collection, when they were live.
+			err := withService(ctx, cmd, func(svc *service.Service) error {
+				return run(svc, func() { svc.Forget(); runtime.GC() })
+			})
 			if errors.Is(err, embedded.ErrLocked) {
 				return fmt.Errorf("%w\nwhile a service holds the file, run the report through it: riskgraph report --server http://HOST:PORT", err)
 			}

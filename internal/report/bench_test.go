@@ -136,6 +136,7 @@ func benchReportAfter(b *testing.B, src report.Source, next func() report.Source
 		}
 		if f, ok := src.(interface{ Forget() }); ok {
 			f.Forget() // as riskgraph report does before it writes the files
+			runtime.GC()
 		}
 		o.Progress("write the four formats", 0, 0)
 		if _, err := report.Save(dir, r, report.Formats(), 20); err != nil {
