@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 
 	"github.com/KimMachineGun/automemlimit/memlimit"
+
+	"riskgraph/internal/report"
 )
 
 // serverGCPercent is the collector's target for a server whose GOGC is not set. A request
@@ -32,11 +34,18 @@ func tuneMemory(log *slog.Logger) {
 	limitMemory(log)
 }
 
+// tuneJobMemory sets the collector of the nightly report: GOGC, when the environment does not
+// set it, to report.JobGCPercent, and GOMEMLIMIT as for a server, so that near the machine's
+// memory the collector works harder instead of the job being killed.
+func tuneJobMemory(log *slog.Logger) {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(report.JobGCPercent)
+	}
+	limitMemory(log)
+}
+
 // limitMemory sets GOMEMLIMIT, when the environment does not, to memLimitRatio of the memory
-// available, and logs the collector's settings. A job (the nightly report) keeps GOGC's
-// default: on 1M entities its heap holds about 3 GB live, and the limit only makes the
-// collector work harder as the heap nears the machine's memory, instead of the job being
-// killed.
+// available, and logs the collector's settings.
 func limitMemory(log *slog.Logger) {
 	limit, err := memlimit.Set(memlimit.WithRatio(memLimitRatio),
 		memlimit.WithProvider(memlimit.ApplyFallback(memlimit.FromCgroup, memlimit.FromSystem)))

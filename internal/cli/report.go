@@ -122,7 +122,7 @@ func reportCommand() *ucli.Command {
 				}
 				return run(c, nil)
 			}
-			limitMemory(logger(cmd)) // this process holds the whole graph
+			tuneJobMemory(logger(cmd)) // this process holds the whole graph
 			// Once the report is built, the passes and snapshots the service keeps are of no
 			// more use to this process: forgotten, they leave the heap to the file writers. The
 			// collection makes their room reusable at once; else the writers' garbage grows the

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -40,6 +41,7 @@ func benchStore(b *testing.B) (*service.Service, string) {
 	if testing.Short() {
 		b.Skip("builds a large graph")
 	}
+	jobGC(b)
 	if path := os.Getenv("RISKGRAPH_BENCH_REPORT_DB"); path != "" {
 		return openBench(b, path), path
 	}
@@ -157,6 +159,14 @@ func benchReportAfter(b *testing.B, src report.Source, next func() report.Source
 	}
 	b.ReportMetric(float64(r.Snapshot.Scores), "scores")
 	b.ReportMetric(float64(changes), "changes")
+}
+
+// jobGC sets the collector as riskgraph report does (report.JobGCPercent), unless GOGC is set.
+func jobGC(b *testing.B) {
+	if os.Getenv("GOGC") == "" {
+		old := debug.SetGCPercent(report.JobGCPercent)
+		b.Cleanup(func() { debug.SetGCPercent(old) })
+	}
 }
 
 // BenchmarkNightlyReport runs the report on the service directly. Goal on 1M entities / 5M
