@@ -62,3 +62,41 @@ func TestFactorsBeyondCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedCitationsCitedByEachEdge: relationships handed the same citation list (as a store
+// shares one source's list among the facts it backs) and one with a list of its own each
+// cite theirs in an explanation's chain.
+func TestSharedCitationsCitedByEachEdge(t *testing.T) {
+	shared := []kg.Citation{{SourceID: "source:a", Excerpt: "makes both"}}
+	own := []kg.Citation{{SourceID: "source:b", Excerpt: "makes the third"}}
+	s := kg.Snapshot{
+		Entities: []kg.Entity{{ID: "vendor:v", Kind: kg.KindVendor, Name: "V"}, {ID: "product:p1", Kind: kg.KindProduct, Name: "P1"},
+			{ID: "product:p2", Kind: kg.KindProduct, Name: "P2"}, {ID: "product:p3", Kind: kg.KindProduct, Name: "P3"}},
+		Relationships: []kg.Relationship{
+			{Type: kg.RelMakes, From: "vendor:v", To: "product:p1", Sources: shared},
+			{Type: kg.RelMakes, From: "vendor:v", To: "product:p2", Sources: shared},
+			{Type: kg.RelMakes, From: "vendor:v", To: "product:p3", Sources: own},
+		},
+		Signals: []kg.RiskSignal{{ID: "signal:s", EntityID: "vendor:v", Dimension: kg.DimForeignInfluence, Severity: 0.5}},
+	}
+	g, err := Compile(DefaultModel(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := g.Run(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string][]kg.Citation{"product:p1": shared, "product:p2": shared, "product:p3": own} {
+		x, err := r.Explain(id, kg.DimForeignInfluence)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(x.Contributions) != 1 || len(x.Contributions[0].Chain) != 1 {
+			t.Fatalf("%s: contributions %+v, want one chain of one link", id, x.Contributions)
+		}
+		if got := x.Contributions[0].Chain[0].Sources; !slices.Equal(got, want) {
+			t.Errorf("%s: the link cites %v, want %v", id, got, want)
+		}
+	}
+}

@@ -353,7 +353,7 @@ func (b *Builder) Build() (*Graph, error) {
 			}
 		}
 	}
-	g.facts.verIndex, g.facts.lastVer = nil, nil
+	g.facts.verIndex, g.facts.lastVer, g.facts.srcIndex = nil, nil, nil
 
 	// Signals in id order: a risk source is its signal's index, so ties break by signal id.
 	perm := make([]int32, len(b.sigID))
@@ -649,6 +649,20 @@ type edgeFacts struct {
 	verIndex map[kg.Version]int32 // index in versions, while building
 	lastVer  *kg.Version          // the last version added, while building
 	lastIdx  int32                // and its index in versions
+	// srcIndex finds a citation list added before, by its array, while building: a store
+	// hands the same list to the many facts one source backs, and a list per edge was
+	// 24 bytes of each.
+	srcIndex map[citations]int32
+}
+
+// maxSharedCitations bounds srcIndex: facts whose lists no other fact shares (written one by
+// one rather than read from a file) would otherwise put every edge in it.
+const maxSharedCitations = 1 << 16
+
+// citations names a citation list by its array and length.
+type citations struct {
+	first *kg.Citation
+	n     int
 }
 
 type edgeMeta struct {
@@ -685,8 +699,19 @@ func (f *edgeFacts) add(e int, r kg.Relationship) {
 		m.version = f.lastIdx
 	}
 	if len(r.Sources) > 0 {
-		m.sources = int32(len(f.sources))
-		f.sources = append(f.sources, r.Sources)
+		key := citations{&r.Sources[0], len(r.Sources)}
+		i, ok := f.srcIndex[key]
+		if !ok {
+			if f.srcIndex == nil {
+				f.srcIndex = map[citations]int32{}
+			}
+			i = int32(len(f.sources))
+			f.sources = append(f.sources, r.Sources)
+			if len(f.srcIndex) < maxSharedCitations {
+				f.srcIndex[key] = i
+			}
+		}
+		m.sources = i
 	}
 	f.meta = append(f.meta, m)
 }
