@@ -189,14 +189,20 @@ func Build(ctx context.Context, src Source, o Options) (Report, error) {
 // one dimension, biggest move first (ties by entity id), without causes. Scores missing on
 // one side count as 0 there.
 func Compare(d kg.Dimension, before, after []Score, minDelta float64) []Change {
-	old := make(map[string]Score, len(before))
-	for _, s := range before {
-		old[s.EntityID] = s
+	// By index into before: a map of whole scores was 150 MB at 1M entities, at the peak of
+	// a report's memory.
+	old := make(map[string]int32, len(before))
+	for i := range before {
+		old[before[i].EntityID] = int32(i)
 	}
 	out := []Change{}
 	for _, s := range after {
-		p, was := old[s.EntityID]
-		delete(old, s.EntityID)
+		i, was := old[s.EntityID]
+		var p Score
+		if was {
+			p = before[i]
+			delete(old, s.EntityID)
+		}
 		c := Change{EntityID: s.EntityID, Name: s.Name, Kind: s.Kind, Dimension: d, Score: s.Score, Rank: s.Rank,
 			Previous: p.Score, PreviousRank: p.Rank, Delta: s.Score - p.Score, Causes: []Cause{}}
 		switch {
@@ -211,7 +217,8 @@ func Compare(d kg.Dimension, before, after []Score, minDelta float64) []Change {
 		}
 		out = append(out, c)
 	}
-	for _, p := range old {
+	for _, i := range old {
+		p := &before[i]
 		out = append(out, Change{EntityID: p.EntityID, Name: p.Name, Kind: p.Kind, Dimension: d, Change: Gone,
 			Previous: p.Score, PreviousRank: p.Rank, Delta: -p.Score, Causes: []Cause{}})
 	}
