@@ -134,6 +134,11 @@ func (s *Service) Forget() {
 		}
 	}
 	s.mu.Unlock()
+	s.dropDecoded()
+}
+
+// dropDecoded drops the decoded snapshots and the comparisons kept for paging.
+func (s *Service) dropDecoded() {
 	s.snapMu.Lock()
 	s.snapCache = nil
 	s.snapMu.Unlock()
@@ -150,12 +155,7 @@ func (s *Service) Close() error {
 	s.passes = map[passKey]*pass{}
 	s.mu.Unlock()
 	s.passWork.Wait() // no pass reads the store once it is closed
-	s.snapMu.Lock()
-	s.snapCache = nil
-	s.snapMu.Unlock()
-	s.cmpMu.Lock()
-	s.cmpCache = nil
-	s.cmpMu.Unlock()
+	s.dropDecoded()
 	return s.store.Close()
 }
 

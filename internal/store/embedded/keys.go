@@ -21,25 +21,17 @@ type keyIndex struct {
 	num  map[string]uint32
 }
 
-func newKeyIndex() *keyIndex { return &keyIndex{post: map[string][]uint32{}, num: map[string]uint32{}} }
 
 // keyIndex returns the match key index, first building it from the entity records when no
 // read has yet. Callers hold s.mu, for reading or writing.
 func (s *Store) keyIndex() *keyIndex {
-	if x := s.keys.Load(); x != nil {
+	return lazily(&s.keys, &s.lazyMu, func() *keyIndex {
+		x := &keyIndex{post: map[string][]uint32{}, ids: make([]string, 0, len(s.ids)), num: make(map[string]uint32, len(s.ids))}
+		for _, id := range s.ids {
+			x.add(id, s.ents[id].rows)
+		}
 		return x
-	}
-	s.lazyMu.Lock()
-	defer s.lazyMu.Unlock()
-	if x := s.keys.Load(); x != nil {
-		return x
-	}
-	x := &keyIndex{post: map[string][]uint32{}, ids: make([]string, 0, len(s.ids)), num: make(map[string]uint32, len(s.ids))}
-	for _, id := range s.ids {
-		x.add(id, s.ents[id].rows)
-	}
-	s.keys.Store(x)
-	return x
+	})
 }
 
 // keysOf is the union of the keys of every name and alias of every row.

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 
 	"riskgraph/internal/kg"
@@ -50,22 +52,30 @@ func newTextIndex() *textIndex {
 // textIndex returns the search index, first building it from the entity records when no
 // read has yet. Callers hold s.mu, for reading or writing.
 func (s *Store) textIndex() *textIndex {
-	if x := s.search.Load(); x != nil {
+	return lazily(&s.search, &s.lazyMu, func() *textIndex {
+		x := newTextIndex()
+		x.whole = make(map[string]wholeNames, len(s.ents))
+		x.beginBulk()
+		for _, id := range s.ids {
+			x.add(id, s.ents[id].rows)
+		}
+		x.endBulk()
+		return x
+	})
+}
+
+// lazily returns *p, first setting it to build() when it is nil; mu serialises the builds.
+func lazily[T any](p *atomic.Pointer[T], mu *sync.Mutex, build func() *T) *T {
+	if x := p.Load(); x != nil {
 		return x
 	}
-	s.lazyMu.Lock()
-	defer s.lazyMu.Unlock()
-	if x := s.search.Load(); x != nil {
+	mu.Lock()
+	defer mu.Unlock()
+	if x := p.Load(); x != nil {
 		return x
 	}
-	x := newTextIndex()
-	x.whole = make(map[string]wholeNames, len(s.ents))
-	x.beginBulk()
-	for _, id := range s.ids {
-		x.add(id, s.ents[id].rows)
-	}
-	x.endBulk()
-	s.search.Store(x)
+	x := build()
+	p.Store(x)
 	return x
 }
 
