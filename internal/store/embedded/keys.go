@@ -21,7 +21,6 @@ type keyIndex struct {
 	num  map[string]uint32
 }
 
-
 // keyIndex returns the match key index, first building it from the entity records when no
 // read has yet. Callers hold s.mu, for reading or writing.
 func (s *Store) keyIndex() *keyIndex {
