@@ -377,6 +377,13 @@ func (s *Service) keepDecoded(id string, scores map[kg.Dimension][]report.Score)
 	s.snapCache = append(s.snapCache, decoded{id, scores})
 }
 
+// forgetDecoded drops the decoded scores of the snapshots named, if kept.
+func (s *Service) forgetDecoded(ids ...string) {
+	s.snapMu.Lock()
+	defer s.snapMu.Unlock()
+	s.snapCache = slices.DeleteFunc(s.snapCache, func(d decoded) bool { return slices.Contains(ids, d.id) })
+}
+
 // decoded is one snapshot's scores, read.
 type decoded struct {
 	id     string

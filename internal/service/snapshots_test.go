@@ -579,6 +579,12 @@ func TestForgetKeepsAnswers(t *testing.T) {
 	if len(scores) == 0 || len(changes) == 0 {
 		t.Fatalf("the seed has %d scores and %d changes from 2017-09-01 to 2017-12-31, want some of each", len(scores), len(changes))
 	}
+	// The report's way in has both snapshots' rows dropped once it has listed the changes.
+	for _, id := range service.DecodedSnapshots(svc) {
+		if id == from.ID || id == to.ID {
+			t.Errorf("after SnapshotChanges the service still keeps the decoded rows of %s", id)
+		}
+	}
 	svc.Forget()
 	again, changedAgain := read()
 	if !reflect.DeepEqual(scores, again) || !reflect.DeepEqual(changes, changedAgain) {
