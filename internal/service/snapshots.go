@@ -1,15 +1,11 @@
 package service
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
-	"compress/gzip"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"runtime"
 	"slices"
 	"strings"
@@ -204,7 +200,7 @@ func (s *Service) scoreRows(ctx context.Context, at At) ([]snapRow, error) {
 	return rows, nil
 }
 
-// encodeRows packs rows into gzip-compressed JSON-lines chunks.
+// encodeRows packs rows into compressed chunks (see snapMagic).
 func encodeRows(rows []snapRow) ([][]byte, error) {
 	chunks := make([][]byte, (len(rows)+snapshotRowsPerChunk-1)/snapshotRowsPerChunk)
 	// Chunks are compressed apart: encode them side by side, one per core.
@@ -212,23 +208,10 @@ func encodeRows(rows []snapRow) ([][]byte, error) {
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i := range chunks {
 		g.Go(func() error {
-			var buf bytes.Buffer
-			zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-			if err != nil {
-				return err
-			}
-			enc := json.NewEncoder(zw)
 			start := i * snapshotRowsPerChunk
-			for _, r := range rows[start:min(start+snapshotRowsPerChunk, len(rows))] {
-				if err := enc.Encode(r); err != nil {
-					return fmt.Errorf("encode snapshot row: %w", err)
-				}
-			}
-			if err := zw.Close(); err != nil {
-				return fmt.Errorf("compress snapshot chunk: %w", err)
-			}
-			chunks[i] = buf.Bytes()
-			return nil
+			var err error
+			chunks[i], err = encodeChunk(rows[start:min(start+snapshotRowsPerChunk, len(rows))])
+			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -270,25 +253,6 @@ func (s *Service) decodeSnapshot(ctx context.Context, id string) ([][]snapRow, e
 		return nil, err
 	}
 	return rows, nil
-}
-
-// decodeChunk decodes one gzip-compressed JSON-lines chunk of snapshot rows.
-func decodeChunk(b []byte) ([]snapRow, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bufio.NewReader(zr))
-	var out []snapRow
-	for {
-		var r snapRow
-		if err := dec.Decode(&r); errors.Is(err, io.EOF) {
-			return out, nil
-		} else if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
 }
 
 // SnapshotScores calls fn with snapshot id's scores, dimension by dimension in model order,

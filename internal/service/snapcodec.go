@@ -1,0 +1,243 @@
+package service
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+
+	"riskgraph/internal/kg"
+)
+
+// Stored snapshot chunks. A chunk is gzip-compressed. Since 2026-12-07 its content is
+// snapMagic, then the chunk's distinct strings (a count, then each as its length and bytes),
+// then the rows (a count, then per row: the string numbers of entity, name, kind and
+// dimension, the rank, score, intrinsic and propagated parts as little-endian float64, and a
+// byte that says whether a top source follows: the string numbers of its signal, entity and
+// name, its strength and its hops). Counts, lengths, numbers, ranks and hops are uvarints.
+// Content that does not start with snapMagic is the earlier format, one JSON object per
+// line; both are read. Decoding JSON was most of reading a snapshot (at 1M entities about
+// 10 CPU-seconds), and each of its strings was an allocation of its own.
+const snapMagic = "RGSNAP2\n"
+
+var errBadChunk = errors.New("not a snapshot chunk")
+
+// encodeChunk packs rows into one compressed chunk.
+func encodeChunk(rows []snapRow) ([]byte, error) {
+	index := map[string]uint64{}
+	var table []string
+	ref := func(s string) uint64 {
+		i, ok := index[s]
+		if !ok {
+			i = uint64(len(table))
+			index[s] = i
+			table = append(table, s)
+		}
+		return i
+	}
+	body := make([]byte, 0, len(rows)*48)
+	for i := range rows {
+		r := &rows[i]
+		body = binary.AppendUvarint(body, ref(r.E))
+		body = binary.AppendUvarint(body, ref(r.N))
+		body = binary.AppendUvarint(body, ref(string(r.K)))
+		body = binary.AppendUvarint(body, ref(string(r.D)))
+		body = binary.AppendUvarint(body, uint64(r.R))
+		for _, f := range []float64{r.S, r.I, r.P} {
+			body = binary.LittleEndian.AppendUint64(body, math.Float64bits(f))
+		}
+		if t := r.Top; t == nil {
+			body = append(body, 0)
+		} else {
+			body = append(body, 1)
+			body = binary.AppendUvarint(body, ref(t.Sig))
+			body = binary.AppendUvarint(body, ref(t.E))
+			body = binary.AppendUvarint(body, ref(t.N))
+			body = binary.LittleEndian.AppendUint64(body, math.Float64bits(t.Str))
+			body = binary.AppendUvarint(body, uint64(t.Hops))
+		}
+	}
+	head := append([]byte(snapMagic), binary.AppendUvarint(nil, uint64(len(table)))...)
+	for _, s := range table {
+		head = binary.AppendUvarint(head, uint64(len(s)))
+		head = append(head, s...)
+	}
+	head = binary.AppendUvarint(head, uint64(len(rows)))
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range [][]byte{head, body} {
+		if _, err := zw.Write(b); err != nil {
+			return nil, fmt.Errorf("compress snapshot chunk: %w", err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("compress snapshot chunk: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// decodeChunk decodes one compressed chunk of snapshot rows, of either format.
+func decodeChunk(b []byte) ([]snapRow, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	br := bufio.NewReader(zr)
+	if head, err := br.Peek(len(snapMagic)); err != nil || string(head) != snapMagic {
+		return decodeJSONChunk(br)
+	}
+	data, err := io.ReadAll(br)
+	if err != nil {
+		return nil, err
+	}
+	return decodeRowsV2(data[len(snapMagic):])
+}
+
+// decodeRowsV2 decodes the content of a chunk after snapMagic. The strings are cut from one
+// string of the whole table: one allocation per chunk instead of one per string.
+func decodeRowsV2(data []byte) ([]snapRow, error) {
+	d := chunkReader{b: data}
+	n := d.count()
+	lens := make([]int, 0, min(n, len(data)))
+	start := d.at
+	for range n {
+		l := d.count()
+		if d.err == nil && l > len(d.b)-d.at {
+			d.err = errBadChunk
+		}
+		if d.err != nil {
+			return nil, fmt.Errorf("string table: %w", d.err)
+		}
+		lens = append(lens, l)
+		d.at += l
+	}
+	// The table as one string, with each string's length prefix left in it: it is small.
+	all := string(data[start:d.at])
+	table := make([]string, n)
+	p := 0
+	for i, l := range lens {
+		_, w := binary.Uvarint(data[start+p:])
+		p += w
+		table[i] = all[p : p+l]
+		p += l
+	}
+	str := func() string {
+		i := d.count()
+		if d.err == nil && i >= len(table) {
+			d.err = errBadChunk
+		}
+		if d.err != nil {
+			return ""
+		}
+		return table[i]
+	}
+	nRows := d.count()
+	if nRows > (len(data)-d.at)/minRowBytes {
+		d.fail() // more rows than the bytes left can hold: never allocated
+	}
+	if d.err != nil {
+		return nil, fmt.Errorf("rows: %w", d.err)
+	}
+	rows := make([]snapRow, nRows)
+	var tops []snapSource
+	for i := range rows {
+		if d.err != nil {
+			break
+		}
+		r := &rows[i]
+		r.E, r.N, r.K, r.D = str(), str(), kg.Kind(str()), kg.Dimension(str())
+		r.R = d.count()
+		r.S, r.I, r.P = d.float(), d.float(), d.float()
+		switch d.byte() {
+		case 0:
+		case 1:
+			if tops == nil {
+				tops = make([]snapSource, 0, len(rows)-i)
+			}
+			tops = append(tops, snapSource{Sig: str(), E: str(), N: str(), Str: d.float(), Hops: d.count()})
+			r.Top = &tops[len(tops)-1]
+		default:
+			d.fail()
+		}
+	}
+	if d.err == nil && d.at != len(data) {
+		d.err = errBadChunk
+	}
+	if d.err != nil {
+		return nil, fmt.Errorf("rows: %w", d.err)
+	}
+	return rows, nil
+}
+
+// minRowBytes is the least a row takes: four string numbers, a rank, three floats and the
+// top source's byte.
+const minRowBytes = 4 + 1 + 3*8 + 1
+
+// chunkReader reads a chunk's content; its first error sticks, and reads after it give 0.
+type chunkReader struct {
+	b   []byte
+	at  int
+	err error
+}
+
+func (d *chunkReader) fail() {
+	if d.err == nil {
+		d.err = errBadChunk
+	}
+}
+
+// count reads a uvarint that must fit an int.
+func (d *chunkReader) count() int {
+	if d.err != nil {
+		return 0
+	}
+	v, w := binary.Uvarint(d.b[d.at:])
+	if w <= 0 || v > math.MaxInt32 {
+		d.fail()
+		return 0
+	}
+	d.at += w
+	return int(v)
+}
+
+func (d *chunkReader) float() float64 {
+	if d.err != nil || len(d.b)-d.at < 8 {
+		d.fail()
+		return 0
+	}
+	f := math.Float64frombits(binary.LittleEndian.Uint64(d.b[d.at:]))
+	d.at += 8
+	return f
+}
+
+func (d *chunkReader) byte() byte {
+	if d.err != nil || d.at >= len(d.b) {
+		d.fail()
+		return 0
+	}
+	d.at++
+	return d.b[d.at-1]
+}
+
+// decodeJSONChunk decodes a chunk of the earlier format: one JSON object per row and line.
+func decodeJSONChunk(r io.Reader) ([]snapRow, error) {
+	dec := json.NewDecoder(r)
+	var out []snapRow
+	for {
+		var row snapRow
+		if err := dec.Decode(&row); errors.Is(err, io.EOF) {
+			return out, nil
+		} else if err != nil {
+			return nil, err
+		}
+		out = append(out, row)
+	}
+}
