@@ -1,6 +1,8 @@
 package risk
 
 import (
+	"cmp"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -79,5 +81,77 @@ func TestCompilerWantsEntitiesFirst(t *testing.T) {
 	err := c.Entity(kg.Entity{ID: "government:b", Kind: kg.KindGovernment, Name: "B"})
 	if err == nil || !strings.Contains(err.Error(), "after relationships") {
 		t.Fatalf("entity after a relationship: %v", err)
+	}
+}
+
+// TestCompiledGraphFitsItsEdges checks that a graph reserved for every relationship of a
+// store, most of them not valid on its day, keeps its edges in arrays of their number, and
+// still scores as a graph compiled without the reservation.
+func TestCompiledGraphFitsItsEdges(t *testing.T) {
+	s := kasperskyCase()
+	// In the order a store's walk hands them over, which Build keeps as it is.
+	slices.SortFunc(s.Entities, func(a, b kg.Entity) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(s.Relationships, func(a, b kg.Relationship) int {
+		return cmp.Or(strings.Compare(a.From, b.From), strings.Compare(a.To, b.To),
+			cmp.Compare(slices.Index(kg.RelTypes, a.Type), slices.Index(kg.RelTypes, b.Type)))
+	})
+	compile := func(reserve int) *Graph {
+		t.Helper()
+		c := NewCompiler(engineModel(t), 0, 0, 0)
+		c.Reserve(len(s.Entities), reserve)
+		for _, e := range s.Entities {
+			if err := c.Entity(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, r := range s.Relationships {
+			if err := c.Relationship(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, g := range s.Signals {
+			if err := c.Signal(g); err != nil {
+				t.Fatal(err)
+			}
+		}
+		g, err := c.Graph()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	g, plain := compile(100*len(s.Relationships)), compile(0)
+	n := len(g.eFrom)
+	if n == 0 {
+		t.Fatal("the case compiled to no edges")
+	}
+	for name, c := range map[string]int{"eFrom": cap(g.eFrom), "eTo": cap(g.eTo), "eType": cap(g.eType), "eConf": cap(g.eConf), "facts": cap(g.facts.meta)} {
+		if c > n+n/8+8 { // a small array is rounded up to its size class
+			t.Errorf("%s has room for %d edges, the graph has %d", name, c, n)
+		}
+	}
+	a, err := g.Run(t.Context(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := plain.Run(t.Context(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range kg.Dimensions {
+		ra, err := a.Ranking(d, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rb, err := b.Ranking(d, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ra) == 0 && d == kg.DimForeignInfluence {
+			t.Errorf("%s: nothing scored", d)
+		}
+		if !reflect.DeepEqual(ra, rb) {
+			t.Errorf("%s: ranking %v with the reservation, %v without", d, ra, rb)
+		}
 	}
 }

@@ -287,7 +287,7 @@ func (b *Builder) Build() (*Graph, error) {
 			b.names = append(b.names, "")
 		}
 	}
-	g.ids, g.names = b.ids, b.names
+	g.ids, g.names = fit(b.ids), fit(b.names)
 	if !b.sorted {
 		perm := make([]int32, len(b.ids))
 		for i := range perm {
@@ -334,7 +334,13 @@ func (b *Builder) Build() (*Graph, error) {
 	}
 	b.facts.pad(n)
 	g.eFrom, g.eTo, g.eType, g.eConf, g.eShare, g.facts = b.eFrom, b.eTo, b.eType, b.eConf, b.eShare, b.facts
-	if !inOrder {
+	if inOrder {
+		// Room was made for every relationship of the store (Compiler.Reserve), and those
+		// not valid on the day or of no weight left some of it unused: a fifth of 5M.
+		g.eFrom, g.eTo, g.eType, g.eConf, g.eShare = fit(g.eFrom), fit(g.eTo), fit(g.eType), fit(g.eConf), fit(g.eShare)
+		g.facts.meta = fit(g.facts.meta)
+		b.eFrom, b.eTo, b.eType, b.eConf, b.eShare, b.facts = nil, nil, nil, nil, nil, edgeFacts{}
+	} else {
 		perm := make([]int32, n)
 		for i := range perm {
 			perm[i] = int32(i)
@@ -381,6 +387,14 @@ func (b *Builder) Build() (*Graph, error) {
 		}
 	}
 	return g, nil
+}
+
+// fit returns s in an array of its length when s leaves more than an eighth of its own unused.
+func fit[T any](s []T) []T {
+	if cap(s)-len(s) > len(s)/8 {
+		return slices.Clone(s)
+	}
+	return s
 }
 
 func permute[T any](s []T, perm []int32) []T {
