@@ -41,11 +41,13 @@ type Source interface {
 }
 
 // JobGCPercent is the collector's target (GOGC) for a process that builds a report, when the
-// environment sets none: such a job holds the whole graph and both nights' passes (2.8 GB
-// live at 1M entities), and at the default 100 its heap grows to twice that before a
-// collection. Measured on 1M entities (BenchmarkNightlyReport): at 100 a peak of 5.6-6.0 GB in
-// 29.8-37.4 s, at 50 a peak of 5.0 GB in 28.3 s: the machine's noise is larger than the cost.
-const JobGCPercent = 50
+// environment sets none: such a job holds the whole graph and both nights' passes (2.6-3.1 GB
+// live at the top of a 1M-entity run), and at the default 100 its heap grows to twice that
+// before a collection. Measured with riskgraph report on 1M entities as a new process
+// (2026-12-07, 2 cores, after the store is open): at 50 a peak of 4.6-4.8 GB in 20-27 s, at 25
+// 3.7-3.8 GB in 23-25 s, at 15 3.4 GB in 30 s. The machine's noise is larger than the cost of
+// 25.
+const JobGCPercent = 25
 
 // Options tune one run.
 type Options struct {
