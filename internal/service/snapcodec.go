@@ -101,30 +101,69 @@ func decodeChunk(b []byte) ([]snapRow, error) {
 	return decodeRowsV2(data[len(snapMagic):])
 }
 
-// decodeRowsV2 decodes the content of a chunk after snapMagic. The strings are cut from one
-// string of the whole table: one allocation per chunk instead of one per string.
+// binaryContent decompresses a chunk and returns its content after snapMagic, or nil when
+// the chunk is of the JSON-lines format.
+func binaryContent(b []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.HasPrefix(data, []byte(snapMagic)) {
+		return nil, nil
+	}
+	return data[len(snapMagic):], nil
+}
+
+// decodeRowsV2 decodes the content of a chunk after snapMagic into rows.
 func decodeRowsV2(data []byte) ([]snapRow, error) {
+	var rows []snapRow
+	var tops []snapSource
+	err := parseRowsV2(data, func(n int) error {
+		rows = make([]snapRow, n)
+		return nil
+	}, func(i int, r *snapRow, top *snapSource) {
+		rows[i] = *r
+		if top != nil {
+			if tops == nil {
+				tops = make([]snapSource, 0, len(rows)-i)
+			}
+			tops = append(tops, *top)
+			rows[i].Top = &tops[len(tops)-1]
+		}
+	})
+	return rows, err
+}
+
+// parseRowsV2 reads the content of a chunk after snapMagic: it calls start with the number
+// of rows, then row for each, in order, with the row's top source or nil. r and top are
+// reused from row to row; their strings are cut from one string of the chunk's whole table
+// (one allocation per chunk instead of one per string).
+func parseRowsV2(data []byte, start func(n int) error, row func(i int, r *snapRow, top *snapSource)) error {
 	d := chunkReader{b: data}
 	n := d.count()
 	lens := make([]int, 0, min(n, len(data)))
-	start := d.at
+	from := d.at
 	for range n {
 		l := d.count()
 		if d.err == nil && l > len(d.b)-d.at {
 			d.err = errBadChunk
 		}
 		if d.err != nil {
-			return nil, fmt.Errorf("string table: %w", d.err)
+			return fmt.Errorf("string table: %w", d.err)
 		}
 		lens = append(lens, l)
 		d.at += l
 	}
 	// The table as one string, with each string's length prefix left in it: it is small.
-	all := string(data[start:d.at])
+	all := string(data[from:d.at])
 	table := make([]string, n)
 	p := 0
 	for i, l := range lens {
-		_, w := binary.Uvarint(data[start+p:])
+		_, w := binary.Uvarint(data[from+p:])
 		p += w
 		table[i] = all[p : p+l]
 		p += l
@@ -144,37 +183,39 @@ func decodeRowsV2(data []byte) ([]snapRow, error) {
 		d.fail() // more rows than the bytes left can hold: never allocated
 	}
 	if d.err != nil {
-		return nil, fmt.Errorf("rows: %w", d.err)
+		return fmt.Errorf("rows: %w", d.err)
 	}
-	rows := make([]snapRow, nRows)
-	var tops []snapSource
-	for i := range rows {
-		if d.err != nil {
-			break
-		}
-		r := &rows[i]
+	if err := start(nRows); err != nil {
+		return err
+	}
+	var r snapRow
+	var top snapSource
+	for i := range nRows {
 		r.E, r.N, r.K, r.D = str(), str(), kg.Kind(str()), kg.Dimension(str())
 		r.R = d.count()
 		r.S, r.I, r.P = d.float(), d.float(), d.float()
-		switch d.byte() {
-		case 0:
-		case 1:
-			if tops == nil {
-				tops = make([]snapSource, 0, len(rows)-i)
-			}
-			tops = append(tops, snapSource{Sig: str(), E: str(), N: str(), Str: d.float(), Hops: d.count()})
-			r.Top = &tops[len(tops)-1]
-		default:
+		has := d.byte()
+		if has == 1 {
+			top = snapSource{Sig: str(), E: str(), N: str(), Str: d.float(), Hops: d.count()}
+		} else if has != 0 {
 			d.fail()
+		}
+		if d.err != nil {
+			break
+		}
+		if has == 1 {
+			row(i, &r, &top)
+		} else {
+			row(i, &r, nil)
 		}
 	}
 	if d.err == nil && d.at != len(data) {
 		d.err = errBadChunk
 	}
 	if d.err != nil {
-		return nil, fmt.Errorf("rows: %w", d.err)
+		return fmt.Errorf("rows: %w", d.err)
 	}
-	return rows, nil
+	return nil
 }
 
 // minRowBytes is the least a row takes: four string numbers, a rank, three floats and the

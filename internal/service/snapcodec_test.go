@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"reflect"
+	"slices"
 	"testing"
 
 	"riskgraph/internal/kg"
@@ -70,7 +71,7 @@ func TestSnapshotChunkOfJSONLines(t *testing.T) {
 // TestSnapshotChunkDamaged: a chunk cut short, or with a byte changed, is an error (or, for
 // a changed number or text, other rows), never a panic or rows invented past its end.
 func TestSnapshotChunkDamaged(t *testing.T) {
-	content := chunkContent(t, codecRows())
+	content := chunkBody(t, codecRows())
 	for n := range len(content) {
 		if _, err := decodeRowsV2(content[:n]); err == nil {
 			t.Errorf("content cut to %d of %d bytes decoded without an error", n, len(content))
@@ -89,8 +90,8 @@ func TestSnapshotChunkDamaged(t *testing.T) {
 // FuzzSnapshotChunk: no content panics the decoder, and what it decodes encodes back to
 // rows that decode the same.
 func FuzzSnapshotChunk(f *testing.F) {
-	f.Add(chunkContent(f, codecRows()))
-	f.Add(chunkContent(f, nil))
+	f.Add(chunkBody(f, codecRows()))
+	f.Add(chunkBody(f, nil))
 	f.Fuzz(func(t *testing.T, content []byte) {
 		rows, err := decodeRowsV2(content)
 		if err != nil {
@@ -110,8 +111,8 @@ func FuzzSnapshotChunk(f *testing.F) {
 	})
 }
 
-// chunkContent is an encoded chunk's content after the magic, decompressed.
-func chunkContent(tb testing.TB, rows []snapRow) []byte {
+// chunkBody is an encoded chunk's content after the magic, decompressed.
+func chunkBody(tb testing.TB, rows []snapRow) []byte {
 	tb.Helper()
 	b, err := encodeChunk(rows)
 	if err != nil {
@@ -129,4 +130,63 @@ func chunkContent(tb testing.TB, rows []snapRow) []byte {
 		tb.Fatalf("chunk starts %q, not with the magic", all[:len(snapMagic)])
 	}
 	return all[len(snapMagic):]
+}
+
+// TestScoresFromChunks: binary chunks decode in place to the scores the rows give, grouped
+// by dimension even where a dimension spans chunks; chunks that cannot be decoded in place
+// say so, and the caller reads them row by row.
+func TestScoresFromChunks(t *testing.T) {
+	rows := codecRows()
+	more := codecRows()
+	for i := range more {
+		more[i].D, more[i].R = kg.DimRegulatory, i+1
+	}
+	rows = append(rows[:2], append(more, rows[2])...) // FOR FOR | REG REG | REG SAN
+	chunks := func(per int, rs []snapRow) [][]byte {
+		var out [][]byte
+		for start := 0; start < len(rs); start += per {
+			b, err := encodeChunk(rs[start:min(start+per, len(rs))])
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, b)
+		}
+		return out
+	}
+	for _, per := range []int{1, 2, 4, len(rows)} {
+		got, ok, err := scoresFromChunks(t.Context(), chunks(per, rows), per)
+		if err != nil || !ok {
+			t.Fatalf("%d rows a chunk: ok %v, %v", per, ok, err)
+		}
+		if want := scoresOf(rows); !reflect.DeepEqual(got, want) {
+			t.Errorf("%d rows a chunk: decoded\n%+v\nwant\n%+v", per, got, want)
+		}
+	}
+	// Not in place: a chunk short of per rows before the last, a dimension in two runs, JSON.
+	var legacy bytes.Buffer
+	zw := gzip.NewWriter(&legacy)
+	if err := json.NewEncoder(zw).Encode(rows[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	twoRuns := append(slices.Clone(rows), rows[0])
+	for name, c := range map[string]struct {
+		chunks [][]byte
+		per    int
+	}{
+		"short chunk":     {append(chunks(1, rows[:1]), chunks(2, rows[1:])...), 2},
+		"dimension twice": {chunks(2, twoRuns), 2},
+		"JSON lines":      {[][]byte{legacy.Bytes()}, 2},
+	} {
+		if _, ok, err := scoresFromChunks(t.Context(), c.chunks, c.per); err != nil || ok {
+			t.Errorf("%s: ok %v, %v; want not ok and no error", name, ok, err)
+		}
+	}
+	bad := chunks(2, rows)
+	bad[1] = bad[1][:len(bad[1])/2]
+	if _, _, err := scoresFromChunks(t.Context(), bad, 2); err == nil {
+		t.Error("a chunk cut short decoded without an error")
+	}
 }
