@@ -175,6 +175,10 @@ func testKnownAtReplays(t *testing.T, s *store.Checked) {
 		{Retractions: []kg.Retraction{{ID: "retailer:r1-DELISTED->product:p1", On: 20171015}, {ID: "signal:ru-fi", On: 20171001}}},
 		{Entities: []kg.Entity{d1}, Corrections: []string{"directive:d1"}},
 		{Relationships: []kg.Relationship{uses}},
+		// A relationship of one row, new in a later write: walks as known before must not
+		// take it.
+		{Relationships: []kg.Relationship{{Type: kg.RelHeadquarteredIn, From: "retailer:r1", To: "government:us", Confidence: 1,
+			Sources: Fixture().Relationships[0].Sources}}},
 		{Signals: []kg.RiskSignal{{ID: "signal:ru-fi", EntityID: "government:ru", Dimension: kg.DimForeignInfluence, Severity: 0.5,
 			Reason: "again", Validity: kg.Validity{From: 20180101}}}},
 	}
