@@ -591,3 +591,21 @@ func TestForgetKeepsAnswers(t *testing.T) {
 		t.Errorf("after Forget: %d scores and %d changes, not the %d and %d of before", len(again), len(changedAgain), len(scores), len(changes))
 	}
 }
+
+// TestQualityListKeepsTheFirst: a full list still takes a fact that comes before its last
+// (by group, then id), whatever order facts come in, and counts every fact it turns away.
+func TestQualityListKeepsTheFirst(t *testing.T) {
+	var facts []service.QualityFact
+	for i := range report.QualityListMax {
+		facts = append(facts, service.QualityFact{Group: 1, ID: fmt.Sprintf("r%04d", 100+i)})
+	}
+	facts = append(facts,
+		service.QualityFact{Group: 2, ID: "a"},     // after them all: turned away
+		service.QualityFact{Group: 1, ID: "r0050"}, // before them all, in the same group
+		service.QualityFact{Group: 0, ID: "z"},     // in an earlier group
+	)
+	ids, n := service.ListQuality(facts)
+	if n != len(facts) || len(ids) != report.QualityListMax || ids[0] != "z" || ids[1] != "r0050" || ids[2] != "r0100" || slices.Contains(ids, "a") {
+		t.Errorf("counted %d of %d; listed %d, starting %v", n, len(facts), len(ids), ids[:min(3, len(ids))])
+	}
+}

@@ -486,7 +486,11 @@ func (c *Checked) Walk(ctx context.Context, at At, v FactVisitor) error {
 	}
 	for _, r := range snap.Relationships {
 		if v.Relationship != nil {
-			if err := v.Relationship(r.ID(), r); err != nil {
+			id := ""
+			if !v.SkipIDs {
+				id = r.ID()
+			}
+			if err := v.Relationship(id, r); err != nil {
 				return err
 			}
 		}

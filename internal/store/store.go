@@ -333,6 +333,10 @@ type FactVisitor struct {
 	Sizes        func(entities, relationships int)
 	Entity       func(kg.Entity) error
 	Relationship func(id string, r kg.Relationship) error
+	// SkipIDs has the walk hand Relationship "" for the id: a visitor that needs the ids of
+	// a few relationships builds them with r.ID(), and the walk builds no id for the
+	// millions it does not need.
+	SkipIDs bool
 	// RelationshipBetween, when set with Entity, may be called instead of Relationship: it
 	// names the relationship's ends by the order in which Entity received them (0 for the
 	// first), which spares the visitor a lookup of each end by id. A walker that does not

@@ -1,6 +1,10 @@
 package embedded
 
-import "strings"
+import (
+	"strings"
+
+	"riskgraph/internal/store"
+)
 
 // A relationship's id (kg.Relationship.ID: from-TYPE->to, then #obligation for
 // COMPLIED_WITH) follows from its record, so records do not keep it: at 5M relationships the
@@ -23,6 +27,14 @@ func (r *relRec) pieces() idPieces {
 func (r *relRec) id() string {
 	p := r.pieces()
 	return strings.Join(p[:], "")
+}
+
+// walkID is the id a walk hands v for r: none when v skips ids (store.FactVisitor.SkipIDs).
+func walkID(v store.FactVisitor, r *relRec) string {
+	if v.SkipIDs {
+		return ""
+	}
+	return r.id()
 }
 
 // obligation is what the relationship complied with, "" for all but COMPLIED_WITH; every

@@ -1248,7 +1248,7 @@ func (s *Store) walk(ctx context.Context, at store.At, v store.FactVisitor) erro
 			if !numbered {
 				for _, a := range e.out {
 					if r, ok := s.relAt(a.rel, at); ok {
-						if err := v.Relationship(a.rel.id(), r); err != nil {
+						if err := v.Relationship(walkID(v, a.rel), r); err != nil {
 							return err
 						}
 					}
@@ -1282,7 +1282,7 @@ func (s *Store) walk(ctx context.Context, at store.At, v store.FactVisitor) erro
 				if between {
 					err = v.RelationshipBetween(int(from), int(x.to), r)
 				} else {
-					err = v.Relationship(x.a.rel.id(), r)
+					err = v.Relationship(walkID(v, x.a.rel), r)
 				}
 				if err != nil {
 					return err

@@ -337,12 +337,17 @@ func testSnapshot(t *testing.T, s *store.Checked) {
 }
 
 // testWalk: a walk hands over the facts of the snapshot of the same moment, each once, and
-// the relationship ids it gives are the relationships' ids.
+// the relationship ids it gives are the relationships' ids (none when the visitor skips them).
 func testWalk(t *testing.T, s *store.Checked) {
-	for _, at := range []store.At{store.AsOf(d20170101), store.AsOf(d20180101)} {
+	for _, c := range []struct {
+		at   store.At
+		skip bool
+	}{{store.AsOf(d20170101), false}, {store.AsOf(d20180101), false}, {store.AsOf(d20180101), true}} {
+		at := c.at
 		var got kg.Snapshot
 		sized, sizes := false, [2]int{}
 		err := s.Walk(t.Context(), at, store.FactVisitor{
+			SkipIDs: c.skip,
 			Sizes: func(e, r int) {
 				if sized || len(got.Entities)+len(got.Relationships)+len(got.Signals) > 0 {
 					t.Errorf("walk %v: sizes told twice or after a fact", at)
@@ -351,7 +356,10 @@ func testWalk(t *testing.T, s *store.Checked) {
 			},
 			Entity: func(e kg.Entity) error { got.Entities = append(got.Entities, e); return nil },
 			Relationship: func(id string, r kg.Relationship) error {
-				if id != r.ID() {
+				switch {
+				case c.skip && id != "":
+					return fmt.Errorf("walk skipping ids names relationship %s %q", r.ID(), id)
+				case !c.skip && id != r.ID():
 					return fmt.Errorf("walk names relationship %s %q", r.ID(), id)
 				}
 				got.Relationships = append(got.Relationships, r)
