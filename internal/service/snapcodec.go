@@ -1,7 +1,6 @@
 package service
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
@@ -86,36 +85,30 @@ func encodeChunk(rows []snapRow) ([]byte, error) {
 
 // decodeChunk decodes one compressed chunk of snapshot rows, of either format.
 func decodeChunk(b []byte) ([]snapRow, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(b))
+	data, binary, err := chunkData(b)
 	if err != nil {
 		return nil, err
 	}
-	br := bufio.NewReader(zr)
-	if head, err := br.Peek(len(snapMagic)); err != nil || string(head) != snapMagic {
-		return decodeJSONChunk(br)
+	if !binary {
+		return decodeJSONChunk(bytes.NewReader(data))
 	}
-	data, err := io.ReadAll(br)
-	if err != nil {
-		return nil, err
-	}
-	return decodeRowsV2(data[len(snapMagic):])
+	return decodeRowsV2(data)
 }
 
-// binaryContent decompresses a chunk and returns its content after snapMagic, or nil when
-// the chunk is of the JSON-lines format.
-func binaryContent(b []byte) ([]byte, error) {
+// chunkData decompresses a chunk: the content after snapMagic when binary says so, else the
+// JSON lines.
+func chunkData(b []byte) (data []byte, binary bool, err error) {
 	zr, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	data, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, err
+	if data, err = io.ReadAll(zr); err != nil {
+		return nil, false, err
 	}
-	if !bytes.HasPrefix(data, []byte(snapMagic)) {
-		return nil, nil
+	if rest, ok := bytes.CutPrefix(data, []byte(snapMagic)); ok {
+		return rest, true, nil
 	}
-	return data[len(snapMagic):], nil
+	return data, false, nil
 }
 
 // decodeRowsV2 decodes the content of a chunk after snapMagic into rows.

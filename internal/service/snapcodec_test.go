@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
-	"io"
 	"reflect"
 	"slices"
 	"testing"
@@ -118,18 +117,11 @@ func chunkBody(tb testing.TB, rows []snapRow) []byte {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		tb.Fatal(err)
+	data, binary, err := chunkData(b)
+	if err != nil || !binary {
+		tb.Fatalf("a chunk just encoded reads as binary %v, %v", binary, err)
 	}
-	all, err := io.ReadAll(zr)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if string(all[:len(snapMagic)]) != snapMagic {
-		tb.Fatalf("chunk starts %q, not with the magic", all[:len(snapMagic)])
-	}
-	return all[len(snapMagic):]
+	return data
 }
 
 // TestScoresFromChunks: binary chunks decode in place to the scores the rows give, grouped

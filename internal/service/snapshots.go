@@ -220,10 +220,8 @@ func encodeRows(rows []snapRow) ([][]byte, error) {
 	return chunks, nil
 }
 
-// decodeSnapshot reads a stored snapshot's rows, chunk by chunk, in order. The chunks,
-// compressed apart, are decoded side by side, one per core: decoding is most of a read (at 1M
-// entities about 10 CPU-seconds), and a nightly run decodes the previous night's snapshot.
-func (s *Service) decodeSnapshot(ctx context.Context, id string) ([][]snapRow, error) {
+// readChunks reads a stored snapshot's compressed chunks, in order.
+func (s *Service) readChunks(ctx context.Context, id string) ([][]byte, error) {
 	var chunks [][]byte
 	err := s.store.SnapshotChunks(ctx, id, func(_ int, b []byte) error {
 		chunks = append(chunks, bytes.Clone(b)) // b is the store's only during the call
@@ -231,6 +229,17 @@ func (s *Service) decodeSnapshot(ctx context.Context, id string) ([][]snapRow, e
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read snapshot %s: %w", id, err)
+	}
+	return chunks, nil
+}
+
+// decodeSnapshot reads a stored snapshot's rows, chunk by chunk, in order. The chunks,
+// compressed apart, are decoded side by side, one per core: decoding is most of a read (at 1M
+// entities about 10 CPU-seconds), and a nightly run decodes the previous night's snapshot.
+func (s *Service) decodeSnapshot(ctx context.Context, id string) ([][]snapRow, error) {
+	chunks, err := s.readChunks(ctx, id)
+	if err != nil {
+		return nil, err
 	}
 	rows := make([][]snapRow, len(chunks))
 	g, gctx := errgroup.WithContext(ctx)
@@ -336,13 +345,9 @@ func (s *Service) scoresByDimension(ctx context.Context, id string) (map[kg.Dime
 // no row is built to be copied, which at 1M entities was 0.15 GB at the top of a report. Any
 // other snapshot (JSON lines) is read row by row (decodeSnapshot).
 func (s *Service) decodeScores(ctx context.Context, id string) (map[kg.Dimension][]report.Score, error) {
-	var chunks [][]byte
-	err := s.store.SnapshotChunks(ctx, id, func(_ int, b []byte) error {
-		chunks = append(chunks, bytes.Clone(b)) // b is the store's only during the call
-		return nil
-	})
+	chunks, err := s.readChunks(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("read snapshot %s: %w", id, err)
+		return nil, err
 	}
 	out, ok, err := scoresFromChunks(ctx, chunks, snapshotRowsPerChunk)
 	if err != nil {
@@ -386,12 +391,12 @@ func scoresFromChunks(ctx context.Context, chunks [][]byte, per int) (_ map[kg.D
 			if err := gctx.Err(); err != nil {
 				return err
 			}
-			content, err := binaryContent(chunks[i])
+			content, binary, err := chunkData(chunks[i])
 			chunks[i] = nil
 			if err != nil {
 				return fmt.Errorf("chunk %d: %w", i, err)
 			}
-			if content == nil {
+			if !binary {
 				return errNotDense
 			}
 			part := all[i*per : (i+1)*per]
