@@ -26,14 +26,7 @@ func codecRows() []snapRow {
 // TestSnapshotChunkRoundTrip: a chunk decodes to the rows it was made of, in order.
 func TestSnapshotChunkRoundTrip(t *testing.T) {
 	for _, rows := range [][]snapRow{codecRows(), codecRows()[2:], {}} {
-		b, err := encodeChunk(rows)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := decodeChunk(b)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := roundTrip(t, rows)
 		if len(rows) == 0 && len(got) == 0 {
 			continue
 		}
@@ -96,18 +89,25 @@ func FuzzSnapshotChunk(f *testing.F) {
 		if err != nil {
 			return
 		}
-		b, err := encodeChunk(rows)
-		if err != nil {
-			t.Fatal(err)
-		}
-		again, err := decodeChunk(b)
-		if err != nil {
-			t.Fatal(err)
-		}
+		again := roundTrip(t, rows)
 		if len(rows)+len(again) > 0 && !reflect.DeepEqual(again, rows) {
 			t.Errorf("re-encoded rows decode to %+v, not %+v", again, rows)
 		}
 	})
+}
+
+// roundTrip encodes rows as a chunk and decodes it.
+func roundTrip(t *testing.T, rows []snapRow) []snapRow {
+	t.Helper()
+	b, err := encodeChunk(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeChunk(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
 }
 
 // chunkBody is an encoded chunk's content after the magic, decompressed.

@@ -203,21 +203,33 @@ func (s *Service) scoreRows(ctx context.Context, at At) ([]snapRow, error) {
 // encodeRows packs rows into compressed chunks (see snapMagic).
 func encodeRows(rows []snapRow) ([][]byte, error) {
 	chunks := make([][]byte, (len(rows)+snapshotRowsPerChunk-1)/snapshotRowsPerChunk)
-	// Chunks are compressed apart: encode them side by side, one per core.
-	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i := range chunks {
-		g.Go(func() error {
-			start := i * snapshotRowsPerChunk
-			var err error
-			chunks[i], err = encodeChunk(rows[start:min(start+snapshotRowsPerChunk, len(rows))])
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
+	err := perChunk(context.Background(), len(chunks), func(i int) error {
+		start := i * snapshotRowsPerChunk
+		var err error
+		chunks[i], err = encodeChunk(rows[start:min(start+snapshotRowsPerChunk, len(rows))])
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	return chunks, nil
+}
+
+// perChunk calls fn for chunks 0 to n-1 side by side, one per core: chunks are compressed
+// apart, and coding them is most of storing or reading a snapshot (at 1M entities decoding
+// JSON lines took about 10 CPU-seconds). It stops at the first error, or when ctx ends.
+func perChunk(ctx context.Context, n int, fn func(i int) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range n {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			return fn(i)
+		})
+	}
+	return g.Wait()
 }
 
 // readChunks reads a stored snapshot's compressed chunks, in order.
@@ -233,32 +245,24 @@ func (s *Service) readChunks(ctx context.Context, id string) ([][]byte, error) {
 	return chunks, nil
 }
 
-// decodeSnapshot reads a stored snapshot's rows, chunk by chunk, in order. The chunks,
-// compressed apart, are decoded side by side, one per core: decoding is most of a read (at 1M
-// entities about 10 CPU-seconds), and a nightly run decodes the previous night's snapshot.
+// decodeSnapshot reads a stored snapshot's rows, chunk by chunk, in order, decoding the
+// chunks side by side.
 func (s *Service) decodeSnapshot(ctx context.Context, id string) ([][]snapRow, error) {
 	chunks, err := s.readChunks(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	rows := make([][]snapRow, len(chunks))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i := range chunks {
-		g.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			var err error
-			rows[i], err = decodeChunk(chunks[i])
-			chunks[i] = nil
-			if err != nil {
-				return fmt.Errorf("read snapshot %s: chunk %d: %w", id, i, err)
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	err = perChunk(ctx, len(chunks), func(i int) error {
+		var err error
+		rows[i], err = decodeChunk(chunks[i])
+		chunks[i] = nil
+		if err != nil {
+			return fmt.Errorf("read snapshot %s: chunk %d: %w", id, i, err)
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return rows, nil
@@ -384,64 +388,57 @@ func scoresFromChunks(ctx context.Context, chunks [][]byte, per int) (_ map[kg.D
 	all := make([]report.Score, len(chunks)*per)
 	runs := make([][]run, len(chunks))
 	last := 0 // rows in the last chunk
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i := range chunks {
-		g.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			content, binary, err := chunkData(chunks[i])
-			chunks[i] = nil
-			if err != nil {
-				return fmt.Errorf("chunk %d: %w", i, err)
-			}
-			if !binary {
+	err := perChunk(ctx, len(chunks), func(i int) error {
+		content, binary, err := chunkData(chunks[i])
+		chunks[i] = nil
+		if err != nil {
+			return fmt.Errorf("chunk %d: %w", i, err)
+		}
+		if !binary {
+			return errNotDense
+		}
+		part := all[i*per : (i+1)*per]
+		var refs []report.SourceRef
+		err = parseRowsV2(content, func(n int) error {
+			if n > per || (n < per && i < len(chunks)-1) {
 				return errNotDense
 			}
-			part := all[i*per : (i+1)*per]
-			var refs []report.SourceRef
-			err = parseRowsV2(content, func(n int) error {
-				if n > per || (n < per && i < len(chunks)-1) {
-					return errNotDense
-				}
-				part = part[:n]
-				if i == len(chunks)-1 {
-					last = n
-				}
-				refs = make([]report.SourceRef, 0, n)
-				return nil
-			}, func(j int, r *snapRow, top *snapSource) {
-				part[j] = report.Score{EntityID: r.E, Name: r.N, Kind: r.K, Rank: r.R, Score: r.S, Intrinsic: r.I, Propagated: r.P}
-				if top != nil {
-					refs = append(refs, report.SourceRef{SignalID: top.Sig, EntityID: top.E, EntityName: top.N, Strength: top.Str, Hops: top.Hops})
-					part[j].TopSource = &pendingTop
-				}
-				if rs := runs[i]; len(rs) > 0 && rs[len(rs)-1].d == r.D {
-					rs[len(rs)-1].n++
-				} else {
-					runs[i] = append(rs, run{r.D, 1})
-				}
-			})
-			if err != nil {
-				if errors.Is(err, errNotDense) {
-					return err
-				}
-				return fmt.Errorf("chunk %d: %w", i, err)
+			part = part[:n]
+			if i == len(chunks)-1 {
+				last = n
 			}
-			// The top sources in an array of their number, pointed to in order.
-			refs = slices.Clone(refs)
-			t := 0
-			for j := range part {
-				if part[j].TopSource == &pendingTop {
-					part[j].TopSource = &refs[t]
-					t++
-				}
-			}
+			refs = make([]report.SourceRef, 0, n)
 			return nil
+		}, func(j int, r *snapRow, top *snapSource) {
+			part[j] = report.Score{EntityID: r.E, Name: r.N, Kind: r.K, Rank: r.R, Score: r.S, Intrinsic: r.I, Propagated: r.P}
+			if top != nil {
+				refs = append(refs, report.SourceRef{SignalID: top.Sig, EntityID: top.E, EntityName: top.N, Strength: top.Str, Hops: top.Hops})
+				part[j].TopSource = &pendingTop
+			}
+			if rs := runs[i]; len(rs) > 0 && rs[len(rs)-1].d == r.D {
+				rs[len(rs)-1].n++
+			} else {
+				runs[i] = append(rs, run{r.D, 1})
+			}
 		})
-	}
-	if err := g.Wait(); errors.Is(err, errNotDense) {
+		if err != nil {
+			if errors.Is(err, errNotDense) {
+				return err
+			}
+			return fmt.Errorf("chunk %d: %w", i, err)
+		}
+		// The top sources in an array of their number, pointed to in order.
+		refs = slices.Clone(refs)
+		t := 0
+		for j := range part {
+			if part[j].TopSource == &pendingTop {
+				part[j].TopSource = &refs[t]
+				t++
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, errNotDense) {
 		return nil, false, nil
 	} else if err != nil {
 		return nil, false, err
