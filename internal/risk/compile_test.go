@@ -2,6 +2,7 @@ package risk
 
 import (
 	"cmp"
+	"context"
 	"reflect"
 	"slices"
 	"strings"
@@ -152,6 +153,69 @@ func TestCompiledGraphFitsItsEdges(t *testing.T) {
 		}
 		if !reflect.DeepEqual(ra, rb) {
 			t.Errorf("%s: ranking %v with the reservation, %v without", d, ra, rb)
+		}
+	}
+}
+
+// TestOneAdjacencyForAllDimensions: a graph keeps one adjacency for every dimension with a
+// signal, an entry per edge that carries one (not an adjacency each), and an entry's factor
+// in a dimension is the edge's weight there × its confidence, 0 where the edge carries none
+// or no signal has the dimension.
+func TestOneAdjacencyForAllDimensions(t *testing.T) {
+	m := DefaultModel()
+	b := NewBuilder(m, 4, 3)
+	vendor, product, gov := b.Entity("vendor:v"), b.Entity("product:p"), b.Entity("government:g")
+	b.Edge(vendor, product, kg.RelMakes, 0.5)     // carries every dimension, vendor → product
+	b.Edge(vendor, gov, kg.RelHeadquarteredIn, 1) // carries four of them, government → vendor
+	b.Edge(product, gov, kg.RelBinds, 1)          // carries none
+	b.Signal("signal:f", gov, kg.DimForeignInfluence, 0.5)
+	b.Signal("signal:o", vendor, kg.DimOperational, 0.5)
+	g, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.fwd.node) != 2 || len(g.fwd.edge) != 2 {
+		t.Fatalf("the adjacency has %d entries, want one per edge that carries a dimension: 2", len(g.fwd.node))
+	}
+	fi, op := slices.Index(kg.Dimensions, kg.DimForeignInfluence), slices.Index(kg.Dimensions, kg.DimOperational)
+	for p := range int32(len(g.fwd.node)) {
+		e := g.fwd.edge[p]
+		flow := 0
+		if m.weight[g.eType[e]][fi][0] == 0 {
+			flow = 1 // the type carries risk against its direction
+		}
+		for di := range kg.Dimensions {
+			want := 0.0
+			if di == fi || di == op {
+				want = m.weight[g.eType[e]][di][flow] * g.eConf[e]
+			}
+			if got := g.fwd.factor(p, di); got != want {
+				t.Errorf("edge %s, %s: factor %v, want %v", kg.RelTypes[g.eType[e]], kg.Dimensions[di], got, want)
+			}
+		}
+	}
+	rev := g.reverse()
+	if len(rev.node) != 2 || rev.edge != nil {
+		t.Fatalf("the reverse adjacency has %d entries and edges %v, want 2 and none", len(rev.node), rev.edge)
+	}
+	// The government's foreign influence reaches the vendor and, through it, the product;
+	// the vendor's operational risk reaches the product but not the government.
+	r, err := g.Run(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		id string
+		d  kg.Dimension
+		on bool
+	}{{"product:p", kg.DimForeignInfluence, true}, {"vendor:v", kg.DimForeignInfluence, true},
+		{"product:p", kg.DimOperational, true}, {"government:g", kg.DimOperational, false}} {
+		s, err := r.Score(c.id, c.d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (s.Score > 0) != c.on {
+			t.Errorf("%s %s scores %v, reached: want %v", c.id, c.d, s.Score, c.on)
 		}
 	}
 }

@@ -257,13 +257,13 @@ func (g *Graph) denseBall(di int, v int32, hops int, sc *scratch, slot []int32) 
 	list := append(sc.ball[:0], v)
 	sc.pos[v] = 0
 	sc.ends = append(sc.ends[:0], 1)
-	if rev := g.reverse(di); rev != nil {
+	if rev := g.reverse(); rev != nil {
 		front := []int32{v}
 		for range hops {
 			next := len(list)
 			for _, x := range front {
 				for p := rev.start[x]; p < rev.start[x+1]; p++ {
-					if u := rev.node[p]; sc.pos[u] < 0 && slot[u] >= 0 {
+					if u := rev.node[p]; sc.pos[u] < 0 && slot[u] >= 0 && rev.factor(p, di) > 0 {
 						sc.pos[u] = int32(len(list))
 						list = append(list, u)
 					}
@@ -297,7 +297,7 @@ func clearBall(sc *scratch, ball []int32) {
 // equals, so the shortest one.
 func (g *Graph) chain(di int, src, v int32, hops int, sc *scratch, ball []int32) ([]Link, error) {
 	n := len(ball)
-	a := g.fwd[di]
+	a := g.fwd
 	from := g.sigEnt[src]
 	if sc.pos[from] < 0 {
 		return nil, fmt.Errorf("source %s is not upstream", g.sigID[src])
@@ -327,7 +327,7 @@ func (g *Graph) chain(di int, src, v int32, hops int, sc *scratch, ball []int32)
 				if yi < 0 || yi >= within {
 					continue
 				}
-				if s := m.c * a.factor(p); s > best[yi] {
+				if s := m.c * a.factor(p, di); s > best[yi] {
 					best[yi] = s
 					if head[yi] < 0 {
 						touched = append(touched, yi)
@@ -371,7 +371,7 @@ func (g *Graph) chain(di int, src, v int32, hops int, sc *scratch, ball []int32)
 
 // link describes adjacency entry p of dimension di, leaving upstream entity x, as a Link.
 func (g *Graph) link(di int, p, x int32) Link {
-	a := g.fwd[di]
+	a := g.fwd
 	e := a.edge[p]
 	to := a.node[p]
 	fl, fi := Along, 0

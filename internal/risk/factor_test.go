@@ -10,7 +10,7 @@ import (
 )
 
 // TestFactorsBeyondCodes checks the scores of a graph with more distinct edge factors than
-// a csr codes (1<<16): each product's score must equal its score in a graph of its own
+// a csr codes in 2 bytes (1<<16): each product's score must equal its score in a graph of its own
 // edge alone, whose few factors are coded.
 func TestFactorsBeyondCodes(t *testing.T) {
 	m := DefaultModel()
@@ -26,8 +26,8 @@ func TestFactorsBeyondCodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a := g.fwd[slices.Index(kg.Dimensions, kg.DimForeignInfluence)]; a.code != nil || len(a.fac) == 0 {
-		t.Fatalf("a graph of %d distinct factors kept them coded", n)
+	if a := g.fwd; a.code != nil || len(a.wide) == 0 {
+		t.Fatalf("a graph of %d distinct factors kept 2-byte codes", n)
 	}
 	r, err := g.Run(context.Background(), Options{})
 	if err != nil {
@@ -42,8 +42,8 @@ func TestFactorsBeyondCodes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if og.fwd[slices.Index(kg.Dimensions, kg.DimForeignInfluence)].code == nil {
-			t.Fatal("a graph of one factor did not code it")
+		if og.fwd.code == nil {
+			t.Fatal("a graph of one factor did not give it a 2-byte code")
 		}
 		or, err := og.Run(context.Background(), Options{})
 		if err != nil {

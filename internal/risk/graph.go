@@ -38,88 +38,113 @@ type Graph struct {
 
 	scratch sync.Pool // *scratch of explanations
 
-	fwd [](*csr) // per dimension, nil when no signal has the dimension
-	rev []struct {
-		once sync.Once
-		adj  *csr
-	}
+	has     []bool // per dimension: whether a signal has it (a pass relaxes only those)
+	fwd     *csr   // every dimension's adjacency in the flow direction; nil when no signal
+	revOnce sync.Once
+	rev     *csr // fwd reversed, built when first asked for (reverse)
 }
 
 // csr is a compressed adjacency: the neighbours of node u are at [start[u], start[u+1]).
-// A reverse adjacency (Graph.reverse) only says who is upstream, to bound an explanation's
-// search: it has no edge or fac, which at 5M relationships would be about 100 MB per dimension.
+// One csr serves every dimension: an entry is an edge that carries at least one dimension
+// with a signal, in the direction risk flows over it, and its factors (weight × confidence
+// × share factor, one per dimension, 0 where the edge carries none) are facs[c*nd:][:nd] for
+// its code c. Weights and confidences come from short lists, so a graph has a few hundred
+// distinct factor rows; one adjacency of all dimensions with 2-byte codes is 10 bytes an
+// entry against 30 for one per dimension, about 100 MB per pass at 5M relationships.
+// Past 1<<16 distinct rows the codes are 4 bytes (wide). A reverse adjacency (Graph.reverse)
+// only says who is upstream, to bound an explanation's search: it has no edge.
 type csr struct {
 	start []int32
 	node  []int32
 	edge  []int32 // edge index, for explanations; nil when reverse
-	// Entry p's factor, weight × confidence (× share factor) in the flow direction, is
-	// facs[code[p]]: weights and confidences come from short lists, so a graph has a few
-	// hundred distinct factors, and 2 bytes an entry instead of 8 save about 70 MB per pass
-	// at 5M relationships. With more than 1<<16 distinct factors, code is nil and the
-	// factor is fac[p]. All nil when reverse.
-	code []uint16
-	facs []float64
-	fac  []float64
+	code  []uint16
+	wide  []uint32 // the codes, when there are too many for code (then nil)
+	facs  []float64
+	nd    int // factors per row: len(kg.Dimensions)
 }
 
-// factor is entry p's factor (see csr).
-func (a *csr) factor(p int32) float64 {
+// factor is entry p's factor in dimension di (0 when the edge does not carry it).
+func (a *csr) factor(p int32, di int) float64 {
 	if a.code != nil {
-		return a.facs[a.code[p]]
+		return a.facs[int(a.code[p])*a.nd+di]
 	}
-	return a.fac[p]
+	return a.facs[int(a.wide[p])*a.nd+di]
 }
 
-// factorCodes fills a csr's factors, coding them while they are few.
+// factorKey is what an edge's factors follow from in one flow direction.
+type factorKey struct {
+	t, fi uint8
+	conf  float64
+	share float64 // of an OWNED_BY edge; 0 for any other
+}
+
+// factorCodes fills a csr's codes, numbering the distinct factor rows.
 type factorCodes struct {
+	g     *Graph
 	a     *csr
-	index map[float64]uint16
-	// recent caches codes by a hash of the factor: a map lookup per entry made compiling
-	// a graph of 5M relationships a second slower.
+	has   []bool // the dimensions with a signal: the others get factor 0
+	index map[factorKey]uint32
+	// recent caches codes by a hash of the key: a map lookup per entry made compiling a
+	// graph of 5M relationships a second slower.
 	recent [1 << 10]struct {
-		f    float64
-		code uint16
+		k    factorKey
+		code uint32
+		ok   bool
 	}
 }
 
-func newFactorCodes(a *csr, m int) *factorCodes {
-	a.code = make([]uint16, m)
-	c := &factorCodes{a: a, index: map[float64]uint16{}}
-	for i := range c.recent {
-		c.recent[i].f = math.NaN() // equal to no factor
-	}
-	return c
+func newFactorCodes(g *Graph, a *csr, m int, has []bool) *factorCodes {
+	a.code, a.nd = make([]uint16, m), len(kg.Dimensions)
+	return &factorCodes{g: g, a: a, has: has, index: map[factorKey]uint32{}}
 }
 
-// put gives entry p factor f.
-func (c *factorCodes) put(p int32, f float64) {
-	a := c.a
-	if a.code == nil {
-		a.fac[p] = f
-		return
+// key is what edge e's factors in flow direction fi follow from.
+func (c *factorCodes) key(e, fi int) factorKey {
+	g := c.g
+	k := factorKey{t: g.eType[e], fi: uint8(fi), conf: g.eConf[e]}
+	if kg.RelTypes[k.t] == kg.RelOwnedBy {
+		k.share = g.share(e)
 	}
-	r := &c.recent[(math.Float64bits(f)*0x9e3779b97f4a7c15)>>54]
-	if r.f == f {
-		a.code[p] = r.code
-		return
-	}
-	code, ok := c.index[f]
-	if !ok {
-		if len(a.facs) == 1<<16 {
-			// Too many to code: every entry gets its factor (unfilled ones are filled later).
-			a.fac = make([]float64, len(a.code))
-			for q, k := range a.code {
-				a.fac[q] = a.facs[k]
+	return k
+}
+
+// put gives entry p the code of edge e's factors in flow direction fi.
+func (c *factorCodes) put(p int32, e, fi int) {
+	k := c.key(e, fi)
+	h := (uint64(k.t)<<8 | uint64(k.fi)) ^ math.Float64bits(k.conf)*0x9e3779b97f4a7c15 ^ math.Float64bits(k.share)*0xc2b2ae3d27d4eb4f
+	r := &c.recent[h>>54]
+	if !r.ok || r.k != k {
+		code, ok := c.index[k]
+		if !ok {
+			code = uint32(len(c.a.facs) / c.a.nd)
+			c.index[k] = code
+			g := c.g
+			for di := range c.a.nd {
+				f := 0.0
+				if c.has[di] {
+					f = g.model.weight[k.t][di][k.fi] * k.conf
+					if kg.RelTypes[k.t] == kg.RelOwnedBy {
+						f *= g.model.ownership[di].factor(k.share)
+					}
+				}
+				c.a.facs = append(c.a.facs, f)
 			}
-			a.code, a.facs, c.index = nil, nil, nil
-			a.fac[p] = f
-			return
 		}
-		code = uint16(len(a.facs))
-		a.facs = append(a.facs, f)
-		c.index[f] = code
+		r.k, r.code, r.ok = k, code, true
 	}
-	a.code[p], r.f, r.code = code, f, code
+	a := c.a
+	if a.code != nil && r.code >= 1<<16 {
+		a.wide = make([]uint32, len(a.code))
+		for q, x := range a.code {
+			a.wide[q] = uint32(x)
+		}
+		a.code = nil
+	}
+	if a.code != nil {
+		a.code[p] = uint16(r.code)
+	} else {
+		a.wide[p] = r.code
+	}
 }
 
 // Model returns the model the graph was compiled for.
@@ -375,16 +400,13 @@ func (b *Builder) Build() (*Graph, error) {
 		}
 	}
 
-	// Forward adjacency for every dimension that has a signal.
-	g.fwd = make([]*csr, len(kg.Dimensions))
-	g.rev = make([]struct {
-		once sync.Once
-		adj  *csr
-	}, len(kg.Dimensions))
-	for di := range kg.Dimensions {
-		if slices.Contains(g.sigDim, uint8(di)) {
-			g.fwd[di] = g.buildCSR(di, false)
-		}
+	// One forward adjacency for every dimension that has a signal.
+	g.has = make([]bool, len(kg.Dimensions))
+	for _, d := range g.sigDim {
+		g.has[d] = true
+	}
+	if len(g.sigDim) > 0 {
+		g.fwd = g.buildCSR(false)
 	}
 	return g, nil
 }
@@ -405,30 +427,36 @@ func permute[T any](s []T, perm []int32) []T {
 	return out
 }
 
-// buildCSR lays out, for dimension di, every edge that carries it: in the flow direction
-// (upstream → downstream), or reversed (downstream → upstream) when reverse is set.
-func (g *Graph) buildCSR(di int, reverse bool) *csr {
+// buildCSR lays out every edge that carries a dimension with a signal: in the flow
+// direction (upstream → downstream), or reversed (downstream → upstream) when reverse is set.
+func (g *Graph) buildCSR(reverse bool) *csr {
 	w := g.model.weight
 	n := len(g.ids)
 	a := &csr{start: make([]int32, n+2)}
-	ends := func(e int, fi int) (up, down int32) {
-		if fi == 0 {
-			return g.eFrom[e], g.eTo[e]
+	carries := func(e, fi int) bool {
+		for di, ok := range g.has {
+			if ok && w[g.eType[e]][di][fi] > 0 {
+				return true
+			}
 		}
-		return g.eTo[e], g.eFrom[e]
+		return false
 	}
-	tail := func(e, fi int) int32 {
-		up, down := ends(e, fi)
-		if reverse {
-			return down
+	ends := func(e int, fi int) (t, h int32) {
+		t, h = g.eFrom[e], g.eTo[e] // upstream, downstream
+		if fi == 1 {
+			t, h = h, t
 		}
-		return up
+		if reverse {
+			t, h = h, t
+		}
+		return t, h
 	}
 	m := 0
 	for e := range g.eFrom {
 		for fi := range 2 {
-			if w[g.eType[e]][di][fi] > 0 {
-				a.start[tail(e, fi)+2]++
+			if carries(e, fi) {
+				t, _ := ends(e, fi)
+				a.start[t+2]++
 				m++
 			}
 		}
@@ -437,28 +465,23 @@ func (g *Graph) buildCSR(di int, reverse bool) *csr {
 		a.start[u] += a.start[u-1]
 	}
 	a.node = make([]int32, m)
-	var facs *factorCodes
 	if !reverse {
-		a.edge, facs = make([]int32, m), newFactorCodes(a, m)
+		a.edge = make([]int32, m)
 	}
+	codes := newFactorCodes(g, a, m, g.has)
 	for e := range g.eFrom {
 		for fi := range 2 {
-			wt := w[g.eType[e]][di][fi]
-			if wt <= 0 {
+			if !carries(e, fi) {
 				continue
 			}
-			up, down := ends(e, fi)
-			t, h := up, down
-			if reverse {
-				t, h = down, up
-			}
+			t, h := ends(e, fi)
 			p := a.start[t+1]
 			a.start[t+1]++
 			a.node[p] = h
 			if !reverse {
 				a.edge[p] = int32(e)
-				facs.put(p, wt*g.eConf[e]*g.shareFactor(di, e))
 			}
+			codes.put(p, e, fi)
 		}
 	}
 	a.start = a.start[:n+1]
@@ -482,15 +505,15 @@ func (g *Graph) shareFactor(di, e int) float64 {
 	return g.model.ownership[di].factor(g.share(e))
 }
 
-// reverse returns dimension di's adjacency from each entity to those its risk comes from.
-func (g *Graph) reverse(di int) *csr {
-	r := &g.rev[di]
-	r.once.Do(func() {
-		if g.fwd[di] != nil {
-			r.adj = g.buildCSR(di, true)
+// reverse returns the adjacency from each entity to those its risk comes from, in every
+// dimension (csr.factor says which), or nil when no signal has any.
+func (g *Graph) reverse() *csr {
+	g.revOnce.Do(func() {
+		if g.fwd != nil {
+			g.rev = g.buildCSR(true)
 		}
 	})
-	return r.adj
+	return g.rev
 }
 
 // Compile compiles a snapshot for model m. When s.AsOf is set, facts not valid then are
@@ -765,8 +788,8 @@ func (f *edgeFacts) link(e int32, lk *Link) {
 func (g *Graph) ball(di int, v int32, hops int) (map[int32]bool, []int32) {
 	in := map[int32]bool{v: true}
 	list := []int32{v}
-	rev := g.reverse(di)
-	if rev == nil {
+	rev := g.reverse()
+	if rev == nil || !g.has[di] {
 		return in, list
 	}
 	front := []int32{v}
@@ -774,7 +797,7 @@ func (g *Graph) ball(di int, v int32, hops int) (map[int32]bool, []int32) {
 		var next []int32
 		for _, x := range front {
 			for p := rev.start[x]; p < rev.start[x+1]; p++ {
-				if u := rev.node[p]; !in[u] {
+				if u := rev.node[p]; !in[u] && rev.factor(p, di) > 0 {
 					in[u] = true
 					next = append(next, u)
 				}

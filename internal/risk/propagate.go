@@ -139,7 +139,7 @@ func (g *Graph) run(ctx context.Context, h int, only int32) (*Result, error) {
 	var wg sync.WaitGroup
 	for di := range kg.Dimensions {
 		switch {
-		case g.fwd[di] == nil:
+		case !g.has[di]:
 		case only >= 0:
 			wg.Go(func() {
 				in, _ := g.ball(di, only, h)
@@ -168,7 +168,7 @@ func (g *Graph) run(ctx context.Context, h int, only int32) (*Result, error) {
 // When ctx ends the relaxation stops early (the labels are then incomplete; run discards them).
 func (g *Graph) relax(ctx context.Context, di int, hops int, in map[int32]bool) *labels {
 	k := g.model.topK
-	a := g.fwd[di]
+	a := g.fwd
 	L := &labels{k: k, slot: make([]int32, len(g.ids)), bits: 12}
 	if in != nil { // a small ball: small blocks
 		L.bits = min(12, max(4, bits.Len(uint(len(in)))))
@@ -218,7 +218,11 @@ func (g *Graph) relax(ctx context.Context, di int, hops int, in map[int32]bool) 
 			}
 			ms := msgs[offs[i]:offs[i+1]]
 			for p := a.start[u]; p < a.start[u+1]; p++ {
-				v, f := a.node[p], a.factor(p)
+				f := a.factor(p, di)
+				if f <= 0 {
+					continue // the edge carries another dimension
+				}
+				v := a.node[p]
 				if in != nil && !in[v] {
 					continue
 				}
@@ -309,7 +313,7 @@ func (d *dense) merge(v, src int32, s float64, hop uint8) bool {
 func (g *Graph) relaxAll(ctx context.Context, di int, hops, shards int) *labels {
 	n := len(g.ids)
 	k := g.model.topK
-	a := g.fwd[di]
+	a := g.fwd
 	d := newDense(n, k)
 	shards = max(1, min(shards, n))
 	bound := make([]int32, shards+1)
@@ -361,7 +365,10 @@ func (g *Graph) relaxAll(ctx context.Context, di int, hops, shards int) *labels 
 						if v < lo || v >= hi {
 							continue
 						}
-						f := a.factor(p)
+						f := a.factor(p, di)
+						if f <= 0 {
+							continue
+						}
 						for _, m := range ms {
 							if d.merge(v, m.src, m.str*f, uint8(round)) {
 								d.mark[v], touched = mark, true

@@ -438,7 +438,7 @@ func TestPropertyShardsDoNotMatter(t *testing.T) {
 		h := rapid.IntRange(1, m.HopCap()).Draw(t, "hops")
 		shards := rapid.IntRange(1, 9).Draw(t, "shards")
 		for di := range kg.Dimensions {
-			if g.fwd[di] == nil {
+			if !g.has[di] {
 				continue
 			}
 			want := g.relax(context.Background(), di, h, nil)
