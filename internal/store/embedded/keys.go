@@ -27,7 +27,7 @@ func (s *Store) keyIndex() *keyIndex {
 	return lazily(&s.keys, &s.lazyMu, func() *keyIndex {
 		x := &keyIndex{post: map[string][]uint32{}, ids: make([]string, 0, len(s.ids)), num: make(map[string]uint32, len(s.ids))}
 		for _, id := range s.ids {
-			x.add(id, s.ents[id].rows)
+			x.add(id, s.ents[id].history())
 		}
 		return x
 	})

@@ -57,7 +57,7 @@ func (s *Store) textIndex() *textIndex {
 		x.whole = make(map[string]wholeNames, len(s.ents))
 		x.beginBulk()
 		for _, id := range s.ids {
-			x.add(id, s.ents[id].rows)
+			x.add(id, s.ents[id].history())
 		}
 		x.endBulk()
 		return x
@@ -367,7 +367,7 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 		if rec == nil {
 			return true
 		}
-		e, ok := rec.rows.at(asOf, q.KnownAt)
+		e, ok := rec.at(asOf, q.KnownAt)
 		if !ok || (len(q.Kinds) > 0 && !slices.Contains(q.Kinds, e.Kind)) {
 			return true
 		}
@@ -405,7 +405,7 @@ func (s *Store) Search(ctx context.Context, q store.SearchQuery) (store.SearchPa
 		top = top[:page.First]
 	}
 	for _, h := range top {
-		e, _ := s.ents[h.id].rows.at(asOf, q.KnownAt)
+		e, _ := s.ents[h.id].at(asOf, q.KnownAt)
 		out.Items = append(out.Items, store.SearchHit{Entity: e, Score: h.score})
 	}
 	if n := len(out.Items); n > 0 {

@@ -62,7 +62,7 @@ func TestOpenSharesRepeatedStrings(t *testing.T) {
 	if !same(g.EntityID, vendor.id()) {
 		t.Errorf("signal entity %q is a copy of the entity's id", g.EntityID)
 	}
-	pc, rc, gc := product.rows[0].Sources[0], rel.Sources[0], g.Sources[0]
+	pc, rc, gc := product.history()[0].Sources[0], rel.Sources[0], g.Sources[0]
 	for _, c := range []kg.Citation{pc, rc, gc} {
 		if !same(c.SourceID, src.id()) {
 			t.Errorf("citation of %q is a copy of the source's id", c.SourceID)

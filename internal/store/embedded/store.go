@@ -111,17 +111,88 @@ func fastOf[T kg.Fact](rs []T) fast {
 	return fast{valid: kg.ValidityOf(rs[0]), recAt: kg.VersionOf(rs[0]).RecordedAt}
 }
 
+// An entityRec is a stored entity. Most entities have one row, which the record holds in
+// parts rather than as a kg.Entity, as relRec does: its id is ident, its kind follows from
+// the id, its validity is in fast, and the fields few rows set (aliases, a description,
+// attributes, obligations, reach, sources) wait in rare. A kg.Entity is 184 bytes and its
+// own object: at a million entities the parts are 180 MB smaller.
 type entityRec struct {
 	fast
 	// seq numbers the record in creation order: dense and never reused, as no entity is ever
 	// deleted, so a walk can keep a table by it instead of a map.
 	seq   int32
 	ident string // the id, which every row has: kept here, as walks read it for each relationship's far end
-	rows  rows[kg.Entity]
+	// The one row's parts, when not multi.
+	name string
+	ver  *kg.Version
+	rare *entityRare // nil when the one row sets none of its rare fields and there is one row
 	// The relationships starting (out) and ending (in) here, by type and id: kept on the
 	// record rather than in maps by id, which saves a lookup per step of a walk and, at a
 	// million entities, two maps of a million keys.
 	out, in []adj
+}
+
+// entityRare holds what few entities have.
+type entityRare struct {
+	kind        kg.Kind // the row's kind, when ownKind: one its id does not name
+	ownKind     bool
+	aliases     []string
+	description string
+	attributes  []kg.Attribute
+	obligations []kg.Obligation
+	reach       *kg.Reach
+	sources     []kg.Citation
+	rows        []kg.Entity // every row, when there are several
+}
+
+// set makes rs, the rows of the entity checked and shared by sharer.entity, the record's rows.
+func (e *entityRec) set(rs []kg.Entity) {
+	e.fast = fastOf(rs)
+	if len(rs) != 1 {
+		e.name, e.ver, e.rare = "", nil, &entityRare{rows: rs}
+		return
+	}
+	x := &rs[0]
+	e.name, e.ver, e.rare = x.Name, x.Version, nil
+	k, _ := kg.KindOfID(e.ident)
+	if x.Kind != k || len(x.Aliases) > 0 || x.Description != "" || len(x.Attributes) > 0 || len(x.Obligations) > 0 ||
+		x.Reach != nil || len(x.Sources) > 0 {
+		e.rare = &entityRare{kind: x.Kind, ownKind: x.Kind != k, aliases: x.Aliases, description: x.Description,
+			attributes: x.Attributes, obligations: x.Obligations, reach: x.Reach, sources: x.Sources}
+	}
+}
+
+// row is the one row of a record that has one.
+func (e *entityRec) row() kg.Entity {
+	k, _ := kg.KindOfID(e.ident)
+	x := kg.Entity{ID: e.ident, Kind: k, Name: e.name, Validity: e.valid, Version: e.ver}
+	if r := e.rare; r != nil {
+		if r.ownKind {
+			x.Kind = r.kind
+		}
+		x.Aliases, x.Description, x.Attributes, x.Obligations, x.Reach, x.Sources = r.aliases, r.description,
+			r.attributes, r.obligations, r.reach, r.sources
+	}
+	return x
+}
+
+// history is every row of the entity, in a slice of the caller's.
+func (e *entityRec) history() []kg.Entity {
+	if e.multi {
+		return slices.Clone(e.rare.rows)
+	}
+	return []kg.Entity{e.row()}
+}
+
+// at is the entity as known at k on day d.
+func (e *entityRec) at(d kg.Date, k kg.Stamp) (kg.Entity, bool) {
+	if e.multi {
+		return kg.View(e.rare.rows, d, k)
+	}
+	if e.visible(d, k) {
+		return e.row(), true
+	}
+	return kg.Entity{}, false
 }
 
 // adjacent is the entity's adjacency list in direction dir (Out or In).
@@ -140,7 +211,8 @@ func (e *entityRec) visible(d kg.Date, k kg.Stamp) bool {
 	if !e.multi {
 		return (k == 0 || e.recAt <= k) && e.valid.ValidAt(d)
 	}
-	return e.rows.visible(d, k)
+	_, ok := kg.View(e.rare.rows, d, k)
+	return ok
 }
 
 // A relRec is a stored relationship. Most relationships have one row, which the record
@@ -471,7 +543,7 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch, by string) (store.WriteRe
 	stored := store.NewHistories(len(b.Entities) + len(b.Relationships) + len(b.Signals))
 	for _, e := range b.Entities {
 		if r := s.ents[e.ID]; r != nil {
-			stored.Entities[e.ID] = r.rows
+			stored.Entities[e.ID] = r.history()
 		}
 	}
 	for _, r := range b.Relationships {
@@ -487,7 +559,7 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch, by string) (store.WriteRe
 	for _, r := range b.Retractions {
 		switch {
 		case s.ents[r.ID] != nil:
-			stored.Entities[r.ID] = s.ents[r.ID].rows
+			stored.Entities[r.ID] = s.ents[r.ID].history()
 		case s.rel(r.ID) != nil:
 			stored.Relationships[r.ID] = s.rel(r.ID).history()
 		case s.sigs[r.ID] != nil:
@@ -633,30 +705,40 @@ func (s *Store) indexEntities(sh *sharer, ents map[string][]kg.Entity) {
 		search.beginBulk()
 		defer search.endBulk()
 	}
-	for _, id := range slices.Sorted(maps.Keys(ents)) {
-		rs := intern(s, ents[id])
-		noteStamps(s, rs)
-		sh.entity(id, rs)
-		old := s.ents[id]
-		if old == nil {
+	order := slices.Sorted(maps.Keys(ents))
+	// New records first, with their ids, so that citations find their sources' ids
+	// (sharer.cites) before the records take their rows' parts.
+	fresh := make([]bool, len(order))
+	for i, id := range order {
+		if s.ents[id] == nil {
+			fresh[i] = true
 			s.ids = insertSorted(s.ids, id)
 			k, _ := kg.KindOfID(id)
 			s.byKind[k] = insertSorted(s.byKind[k], id)
-			s.ents[id] = &entityRec{ident: id, rows: rs, fast: fastOf(rs), seq: int32(len(s.ents))}
-			s.names.change(id, nil, rs)
-			search.add(id, rs)
-			keys.add(id, rs)
-			continue
+			s.ents[id] = &entityRec{ident: id, seq: int32(len(s.ents))}
 		}
-		search.remove(id, old.rows)
-		keys.remove(id, old.rows)
-		s.names.change(id, old.rows, rs)
-		old.rows, old.fast = rs, fastOf(rs)
+	}
+	for _, id := range order {
+		rs := intern(s, ents[id])
+		ents[id] = rs
+		noteStamps(s, rs)
+		sh.entity(id, rs)
+	}
+	sh.entityCites(ents)
+	for i, id := range order {
+		rs, rec := ents[id], s.ents[id]
+		var old []kg.Entity
+		if !fresh[i] {
+			old = rec.history()
+			search.remove(id, old)
+			keys.remove(id, old)
+		}
+		s.names.change(id, old, rs)
+		rec.set(rs)
 		search.add(id, rs)
 		keys.add(id, rs)
 	}
 	s.names.flush()
-	sh.entityCites(ents)
 }
 
 // A relIndexer puts relationships' histories into the indexes, their endpoints indexed
@@ -773,7 +855,7 @@ func (s *Store) entityAt(id string, at store.At) (kg.Entity, bool) {
 	if r == nil {
 		return kg.Entity{}, false
 	}
-	return r.rows.at(at.AsOf, at.KnownAt)
+	return r.at(at.AsOf, at.KnownAt)
 }
 
 func (s *Store) relAt(rec *relRec, at store.At) (kg.Relationship, bool) {
@@ -928,7 +1010,7 @@ func (s *Store) List(ctx context.Context, q store.ListQuery) (store.EntityPage, 
 		if !ok || (needle != "" && !nameContains(e, needle)) {
 			return false
 		}
-		if key != "" && len(s.ents[id].rows) > 1 && store.NameOrderKey(e.Name) != key {
+		if key != "" && s.ents[id].multi && store.NameOrderKey(e.Name) != key {
 			return false
 		}
 		if len(out.Items) == page.First {
@@ -1076,7 +1158,7 @@ func (s *Store) History(ctx context.Context, ids []string) (kg.Batch, error) {
 	for _, id := range slices.Sorted(slices.Values(ids)) {
 		switch {
 		case s.ents[id] != nil:
-			b.Entities = append(b.Entities, archived(s.ents[id].rows)...)
+			b.Entities = append(b.Entities, archived(s.ents[id].history())...)
 		case s.rel(id) != nil:
 			b.Relationships = append(b.Relationships, archived(s.rel(id).history())...)
 		case s.sigs[id] != nil:
@@ -1112,7 +1194,7 @@ func (s *Store) Export(ctx context.Context) (kg.Batch, error) {
 		if err := stopped(ctx, i); err != nil {
 			return kg.Batch{}, err
 		}
-		b.Entities = append(b.Entities, archived(s.ents[id].rows)...)
+		b.Entities = append(b.Entities, archived(s.ents[id].history())...)
 	}
 	recs := make([]*relRec, 0, s.nrels)
 	for _, id := range s.ids {
@@ -1219,7 +1301,7 @@ func (s *Store) walk(ctx context.Context, at store.At, v store.FactVisitor) erro
 			if rec == nil {
 				return nil
 			}
-			if e, ok := rec.rows.at(at.AsOf, at.KnownAt); ok {
+			if e, ok := rec.at(at.AsOf, at.KnownAt); ok {
 				if numbered {
 					num[rec.seq] = n
 					n++

@@ -222,7 +222,7 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 			e.ID = rec.id()
 			e.Kind = kindOf(e.ID)
 		} else {
-			e, _ = rec.rows.at(at.AsOf, at.KnownAt)
+			e, _ = rec.at(at.AsOf, at.KnownAt)
 		}
 		snap.Entities = append(snap.Entities, e)
 		snap.Signals = append(snap.Signals, sigs[i]...)
