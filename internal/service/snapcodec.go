@@ -26,8 +26,9 @@ const snapMagic = "RGSNAP2\n"
 
 var errBadChunk = errors.New("not a snapshot chunk")
 
-// encodeChunk packs rows into one compressed chunk.
-func encodeChunk(rows []snapRow) ([]byte, error) {
+// encodeChunkOf packs n rows into one compressed chunk, row i as row(i) gives it: a row
+// need only last until the next call.
+func encodeChunkOf(n int, row func(i int) *snapRow) ([]byte, error) {
 	index := map[string]uint64{}
 	var table []string
 	ref := func(s string) uint64 {
@@ -39,9 +40,9 @@ func encodeChunk(rows []snapRow) ([]byte, error) {
 		}
 		return i
 	}
-	body := make([]byte, 0, len(rows)*48)
-	for i := range rows {
-		r := &rows[i]
+	body := make([]byte, 0, n*48)
+	for i := range n {
+		r := row(i)
 		body = binary.AppendUvarint(body, ref(r.E))
 		body = binary.AppendUvarint(body, ref(r.N))
 		body = binary.AppendUvarint(body, ref(string(r.K)))
@@ -66,7 +67,7 @@ func encodeChunk(rows []snapRow) ([]byte, error) {
 		head = binary.AppendUvarint(head, uint64(len(s)))
 		head = append(head, s...)
 	}
-	head = binary.AppendUvarint(head, uint64(len(rows)))
+	head = binary.AppendUvarint(head, uint64(n))
 	var buf bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
 	if err != nil {

@@ -4,15 +4,22 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
 
 	"riskgraph/internal/kg"
+	"riskgraph/internal/report"
 )
 
 // codecRows are rows of every shape a snapshot holds: with and without a top source, names
 // shared and not, a name in another script, an empty one.
+// encodeChunk packs rows into one compressed chunk.
+func encodeChunk(rows []snapRow) ([]byte, error) {
+	return encodeChunkOf(len(rows), func(i int) *snapRow { return &rows[i] })
+}
+
 func codecRows() []snapRow {
 	return []snapRow{
 		{E: "vendor:kaspersky-lab", N: "Kaspersky Lab", K: kg.KindVendor, D: kg.DimForeignInfluence, R: 1, S: 0.5678825647680001, I: 0.5, P: 0.1357651295360002,
@@ -180,5 +187,43 @@ func TestScoresFromChunks(t *testing.T) {
 	bad[1] = bad[1][:len(bad[1])/2]
 	if _, _, err := scoresFromChunks(t.Context(), bad, 2); err == nil {
 		t.Error("a chunk cut short decoded without an error")
+	}
+}
+
+// TestEncodeScoresRoundTrip: scores encoded straight from their grouped form, dimensions
+// crossing chunk boundaries, decode to the same scores; a count that is not theirs fails.
+func TestEncodeScoresRoundTrip(t *testing.T) {
+	dims := []kg.Dimension{kg.DimForeignInfluence, kg.DimRegulatory, kg.DimSanctions}
+	byDim := map[kg.Dimension][]report.Score{}
+	n := 0
+	for di, count := range []int{snapshotRowsPerChunk + 5000, 3, snapshotRowsPerChunk} {
+		sc := make([]report.Score, count)
+		for i := range sc {
+			id := fmt.Sprintf("vendor:v%06d", i)
+			sc[i] = report.Score{EntityID: id, Name: "V " + id, Kind: kg.KindVendor, Rank: i + 1,
+				Score: 1 / float64(i+2), Intrinsic: 0.1 / float64(i+2), Propagated: 0.9 / float64(i+2)}
+			if i%2 == di%2 {
+				sc[i].TopSource = &report.SourceRef{SignalID: "signal:s" + id, EntityID: id, EntityName: "V", Strength: 0.5, Hops: i % 4}
+			}
+		}
+		byDim[dims[di]] = sc
+		n += count
+	}
+	chunks, err := encodeScores(dims, byDim, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(chunks) != 3 {
+		t.Fatalf("%d scores in %d chunks, want 3", n, len(chunks))
+	}
+	got, ok, err := scoresFromChunks(t.Context(), chunks, snapshotRowsPerChunk)
+	if err != nil || !ok {
+		t.Fatalf("decode: ok %v, %v", ok, err)
+	}
+	if !reflect.DeepEqual(got, byDim) {
+		t.Error("the scores decoded are not those encoded")
+	}
+	if _, err := encodeScores(dims, byDim, n+1); err == nil {
+		t.Error("encoding with a wrong count of scores succeeded")
 	}
 }

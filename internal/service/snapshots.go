@@ -75,23 +75,23 @@ func (s *Service) RecordSnapshot(ctx context.Context, asOf kg.Date, keep int) (r
 	if err := s.replayPrevious(ctx, at.AsOf); err != nil {
 		return report.SnapshotInfo{}, nil, err
 	}
-	rows, err := s.scoreRows(ctx, at)
+	scores, n, err := s.scoreAll(ctx, at)
 	if err != nil {
 		return report.SnapshotInfo{}, nil, err
 	}
-	chunks, err := encodeRows(rows)
+	chunks, err := encodeScores(s.model.Dimensions(), scores, n)
 	if err != nil {
 		return report.SnapshotInfo{}, nil, err
 	}
 	m := store.SnapshotMeta{ID: "snapshot:" + at.AsOf.String() + ":" + now.Format("20060102T150405.000000Z"),
 		AsOf: at.AsOf, KnownAt: at.KnownAt, ModelVersion: s.model.Version(), CreatedAt: now, CreatedBy: writer(ctx),
-		Scores: len(rows), Chunks: len(chunks)}
+		Scores: n, Chunks: len(chunks)}
 	if err := s.store.PutSnapshot(ctx, m, chunks); err != nil {
 		return report.SnapshotInfo{}, nil, fmt.Errorf("store snapshot as of %s: %w", at.AsOf, err)
 	}
-	// The report reads the new snapshot next: keep its rows, as decoding them again would
-	// give them (at 1M entities, decoding took 10 CPU-seconds).
-	s.keepDecoded(m.ID, scoresOf(rows))
+	// The report reads the new snapshot next: keep its scores, as decoding them again would
+	// give them.
+	s.keepDecoded(m.ID, scores)
 	all, err := s.store.ListSnapshots(ctx)
 	if err != nil {
 		return report.SnapshotInfo{}, nil, fmt.Errorf("list snapshots: %w", err)
@@ -170,43 +170,89 @@ func (s *Service) prune(ctx context.Context, all []store.SnapshotMeta, keep int,
 	return nil
 }
 
-// scoreRows runs the whole-graph pass for at and returns every non-zero score with names,
-// by dimension in model order, each in rank order. The names are the pass's own: its graph
-// was compiled from the entities as of at, each with its name (a write requires one).
-func (s *Service) scoreRows(ctx context.Context, at At) ([]snapRow, error) {
+// scoreAll runs the whole-graph pass for at and returns every non-zero score with names,
+// grouped by dimension, each in rank order, as decodeScores groups a stored snapshot's, and
+// their number. The names are the pass's own: its graph was compiled from the entities as of
+// at, each with its name (a write requires one). The scores are built in their final form:
+// rows to encode beside them were 190 MB at 1M entities, at the top of a report's memory.
+func (s *Service) scoreAll(ctx context.Context, at At) (map[kg.Dimension][]report.Score, int, error) {
 	res, err := s.wholePass(ctx, at)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
+	out := map[kg.Dimension][]report.Score{}
 	n := 0
-	for _, d := range s.model.Dimensions() {
-		n += res.Reached(d)
-	}
-	rows := make([]snapRow, 0, n)
 	for _, d := range s.model.Dimensions() {
 		ranked, tops, err := res.RankingTops(d)
 		if err != nil {
-			return nil, fmt.Errorf("rank %s: %w", d, err)
+			return nil, 0, fmt.Errorf("rank %s: %w", d, err)
 		}
-		for i, sc := range ranked {
-			k, _ := kg.KindOfID(sc.EntityID)
-			r := snapRow{E: sc.EntityID, N: sc.Name, K: k, D: d, R: i + 1, S: sc.Score, I: sc.Intrinsic, P: sc.Propagated}
-			if top := tops[i]; top.SignalID != "" {
-				r.Top = &snapSource{Sig: top.SignalID, E: top.EntityID, N: top.EntityName, Str: top.Strength, Hops: top.Hops}
+		if len(ranked) == 0 {
+			continue
+		}
+		withTop := 0
+		for i := range tops {
+			if tops[i].SignalID != "" {
+				withTop++
 			}
-			rows = append(rows, r)
 		}
+		sc, refs := make([]report.Score, len(ranked)), make([]report.SourceRef, 0, withTop)
+		for i := range ranked {
+			r := &ranked[i]
+			k, _ := kg.KindOfID(r.EntityID)
+			sc[i] = report.Score{EntityID: r.EntityID, Name: r.Name, Kind: k, Rank: i + 1, Score: r.Score,
+				Intrinsic: r.Intrinsic, Propagated: r.Propagated}
+			if top := &tops[i]; top.SignalID != "" {
+				refs = append(refs, report.SourceRef{SignalID: top.SignalID, EntityID: top.EntityID,
+					EntityName: top.EntityName, Strength: top.Strength, Hops: top.Hops})
+				sc[i].TopSource = &refs[len(refs)-1]
+			}
+		}
+		out[d] = sc
+		n += len(sc)
 	}
-	return rows, nil
+	return out, n, nil
 }
 
-// encodeRows packs rows into compressed chunks (see snapMagic).
-func encodeRows(rows []snapRow) ([][]byte, error) {
-	chunks := make([][]byte, (len(rows)+snapshotRowsPerChunk-1)/snapshotRowsPerChunk)
-	err := perChunk(context.Background(), len(chunks), func(i int) error {
-		start := i * snapshotRowsPerChunk
+// encodeScores packs n scores, grouped by dimension, into compressed chunks (see snapMagic):
+// the dimensions in order dims, each in the order given, snapshotRowsPerChunk rows a chunk.
+func encodeScores(dims []kg.Dimension, byDim map[kg.Dimension][]report.Score, n int) ([][]byte, error) {
+	type run struct {
+		d      kg.Dimension
+		scores []report.Score
+		start  int // of the run among all n
+	}
+	var runs []run
+	at := 0
+	for _, d := range dims {
+		if sc := byDim[d]; len(sc) > 0 {
+			runs = append(runs, run{d, sc, at})
+			at += len(sc)
+		}
+	}
+	if at != n {
+		return nil, fmt.Errorf("encode a snapshot: %d scores in its dimensions, not %d", at, n)
+	}
+	chunks := make([][]byte, (n+snapshotRowsPerChunk-1)/snapshotRowsPerChunk)
+	err := perChunk(context.Background(), len(chunks), func(c int) error {
+		first := c * snapshotRowsPerChunk
+		var r snapRow
+		var top snapSource
+		ri := 0
 		var err error
-		chunks[i], err = encodeChunk(rows[start:min(start+snapshotRowsPerChunk, len(rows))])
+		chunks[c], err = encodeChunkOf(min(snapshotRowsPerChunk, n-first), func(i int) *snapRow {
+			g := first + i
+			for ri+1 < len(runs) && runs[ri+1].start <= g {
+				ri++
+			}
+			sc := &runs[ri].scores[g-runs[ri].start]
+			r = snapRow{E: sc.EntityID, N: sc.Name, K: sc.Kind, D: runs[ri].d, R: sc.Rank, S: sc.Score, I: sc.Intrinsic, P: sc.Propagated}
+			if t := sc.TopSource; t != nil {
+				top = snapSource{Sig: t.SignalID, E: t.EntityID, N: t.EntityName, Str: t.Strength, Hops: t.Hops}
+				r.Top = &top
+			}
+			return &r
+		})
 		return err
 	})
 	if err != nil {
