@@ -126,7 +126,8 @@ func TestCompiledGraphFitsItsEdges(t *testing.T) {
 	if n == 0 {
 		t.Fatal("the case compiled to no edges")
 	}
-	for name, c := range map[string]int{"eFrom": cap(g.eFrom), "eTo": cap(g.eTo), "eType": cap(g.eType), "eConf": cap(g.eConf), "facts": cap(g.facts.meta)} {
+	for name, c := range map[string]int{"eFrom": cap(g.eFrom), "eTo": cap(g.eTo), "eType": cap(g.eType), "eConf": cap(g.eConf.code),
+		"facts.ver": cap(g.facts.ver), "facts.src": cap(g.facts.src), "facts.row": cap(g.facts.row.code)} {
 		if c > n+n/8+8 { // a small array is rounded up to its size class
 			t.Errorf("%s has room for %d edges, the graph has %d", name, c, n)
 		}
@@ -187,7 +188,7 @@ func TestOneAdjacencyForAllDimensions(t *testing.T) {
 		for di := range kg.Dimensions {
 			want := 0.0
 			if di == fi || di == op {
-				want = m.weight[g.eType[e]][di][flow] * g.eConf[e]
+				want = m.weight[g.eType[e]][di][flow] * g.eConf.at(int(e))
 			}
 			if got := g.fwd.factor(p, di); got != want {
 				t.Errorf("edge %s, %s: factor %v, want %v", kg.RelTypes[g.eType[e]], kg.Dimensions[di], got, want)

@@ -382,7 +382,7 @@ func (g *Graph) link(di int, p, x int32) Link {
 	lk := Link{
 		From: g.ids[x], To: g.ids[to], Type: t,
 		RelationshipID: kg.RelationshipID(g.ids[g.eFrom[e]], t, g.ids[g.eTo[e]]),
-		Flow:           fl, Weight: g.model.weight[g.eType[e]][di][fi], Confidence: g.eConf[e],
+		Flow:           fl, Weight: g.model.weight[g.eType[e]][di][fi], Confidence: g.eConf.at(int(e)),
 		Share: g.share(int(e)), ShareFactor: g.shareFactor(di, int(e)),
 	}
 	g.facts.link(e, &lk)

@@ -25,7 +25,7 @@ type Graph struct {
 
 	eFrom, eTo []int32
 	eType      []uint8
-	eConf      []float64
+	eConf      coded[float64]
 	eShare     []float64 // OWNED_BY share in percent, 0 when not known; nil when no edge has one
 	facts      edgeFacts // what explanations cite of each edge's relationship
 
@@ -101,7 +101,7 @@ func newFactorCodes(g *Graph, a *csr, m int, has []bool) *factorCodes {
 // key is what edge e's factors in flow direction fi follow from.
 func (c *factorCodes) key(e, fi int) factorKey {
 	g := c.g
-	k := factorKey{t: g.eType[e], fi: uint8(fi), conf: g.eConf[e]}
+	k := factorKey{t: g.eType[e], fi: uint8(fi), conf: g.eConf.at(e)}
 	if kg.RelTypes[k.t] == kg.RelOwnedBy {
 		k.share = g.share(e)
 	}
@@ -182,7 +182,7 @@ type Builder struct {
 
 	eFrom, eTo []int32
 	eType      []uint8
-	eConf      []float64
+	eConf      coded[float64]
 	eShare     []float64
 	facts      edgeFacts
 
@@ -197,12 +197,14 @@ type Builder struct {
 
 // NewBuilder starts a graph for model m; sizes are capacity hints.
 func NewBuilder(m *Model, entities, edges int) *Builder {
-	return &Builder{
+	b := &Builder{
 		model: m, sorted: true,
 		ids:   make([]string, 0, entities),
 		eFrom: make([]int32, 0, edges), eTo: make([]int32, 0, edges),
-		eType: make([]uint8, 0, edges), eConf: make([]float64, 0, edges),
+		eType: make([]uint8, 0, edges),
 	}
+	b.eConf.grow(edges)
+	return b
 }
 
 func (b *Builder) fail(err error) {
@@ -269,7 +271,7 @@ func (b *Builder) edge(from, to int32, t kg.RelType, confidence, share float64) 
 	b.eFrom = append(b.eFrom, from)
 	b.eTo = append(b.eTo, to)
 	b.eType = append(b.eType, uint8(ti))
-	b.eConf = append(b.eConf, confidence)
+	b.eConf.add(confidence)
 	return true
 }
 
@@ -362,9 +364,10 @@ func (b *Builder) Build() (*Graph, error) {
 	if inOrder {
 		// Room was made for every relationship of the store (Compiler.Reserve), and those
 		// not valid on the day or of no weight left some of it unused: a fifth of 5M.
-		g.eFrom, g.eTo, g.eType, g.eConf, g.eShare = fit(g.eFrom), fit(g.eTo), fit(g.eType), fit(g.eConf), fit(g.eShare)
-		g.facts.meta = fit(g.facts.meta)
-		b.eFrom, b.eTo, b.eType, b.eConf, b.eShare, b.facts = nil, nil, nil, nil, nil, edgeFacts{}
+		g.eFrom, g.eTo, g.eType, g.eShare = fit(g.eFrom), fit(g.eTo), fit(g.eType), fit(g.eShare)
+		g.eConf.done()
+		g.facts.done()
+		b.eFrom, b.eTo, b.eType, b.eConf, b.eShare, b.facts = nil, nil, nil, coded[float64]{}, nil, edgeFacts{}
 	} else {
 		perm := make([]int32, n)
 		for i := range perm {
@@ -372,8 +375,8 @@ func (b *Builder) Build() (*Graph, error) {
 		}
 		slices.SortFunc(perm, func(x, y int32) int { return cmp.Compare(key(int(x)), key(int(y))) })
 		g.eFrom, g.eTo = permute(b.eFrom, perm), permute(b.eTo, perm)
-		g.eType, g.eConf = permute(b.eType, perm), permute(b.eConf, perm)
-		g.facts.permute(perm)
+		g.eType, g.eConf = permute(b.eType, perm), b.eConf.permuted(perm)
+		g.facts = b.facts.permuted(perm)
 		if b.eShare != nil {
 			g.eShare = permute(b.eShare, perm)
 		}
@@ -385,6 +388,7 @@ func (b *Builder) Build() (*Graph, error) {
 		}
 	}
 	g.facts.verIndex, g.facts.lastVer, g.facts.srcIndex = nil, nil, nil
+	g.facts.row.index = nil
 
 	// Signals in id order: a risk source is its signal's index, so ties break by signal id.
 	perm := make([]int32, len(b.sigID))
@@ -572,8 +576,9 @@ func (c *Compiler) Reserve(entities, relationships int) {
 	b := c.b
 	b.ids = slices.Grow(b.ids, entities)
 	b.eFrom, b.eTo = slices.Grow(b.eFrom, relationships), slices.Grow(b.eTo, relationships)
-	b.eType, b.eConf = slices.Grow(b.eType, relationships), slices.Grow(b.eConf, relationships)
-	b.facts.meta = slices.Grow(b.facts.meta, relationships)
+	b.eType = slices.Grow(b.eType, relationships)
+	b.eConf.grow(relationships)
+	b.facts.grow(relationships)
 	if len(c.index) == 0 {
 		c.index = make(map[string]int32, entities)
 	}
@@ -676,11 +681,14 @@ func (c *Compiler) Graph() (*Graph, error) {
 
 // edgeFacts holds, per edge, what an explanation cites of the relationship the edge came
 // from: its days, its version, whether it was inferred, its citations. A graph keeps these
-// instead of the relationships themselves (20 bytes an edge and no pointer for the collector
+// instead of the relationships themselves (10 bytes an edge and no pointer for the collector
 // to follow, against 144 bytes and seven): versions and citations are kept in tables that
-// edges index, a version once however many edges share it. A Builder graph has none.
+// edges index, a version once however many edges share it, and the days and the inferred
+// flag, which come from short lists, are coded. A Builder graph has none.
 type edgeFacts struct {
-	meta     []edgeMeta // by edge; nil when no edge has facts
+	ver      []int32 // by edge: index in versions, or -1; nil when no edge has facts
+	src      []int32 // by edge: index in sources, or -1
+	row      coded[edgeRow]
 	versions []kg.Version
 	sources  [][]kg.Citation
 	verIndex map[kg.Version]int32 // index in versions, while building
@@ -690,6 +698,12 @@ type edgeFacts struct {
 	// hands the same list to the many facts one source backs, and a list per edge was
 	// 24 bytes of each.
 	srcIndex map[citations]int32
+}
+
+// edgeRow is what an edge's relationship says of itself besides its version and citations.
+type edgeRow struct {
+	valid    kg.Validity
+	inferred bool
 }
 
 // maxSharedCitations bounds srcIndex: facts whose lists no other fact shares (written one by
@@ -702,22 +716,27 @@ type citations struct {
 	n     int
 }
 
-type edgeMeta struct {
-	valid    kg.Validity
-	version  int32 // in versions, or -1
-	sources  int32 // in sources, or -1
-	inferred bool
+// has reports whether any edge has facts.
+func (f *edgeFacts) has() bool { return f.ver != nil }
+
+// grow makes room for the facts of n more edges.
+func (f *edgeFacts) grow(n int) {
+	f.ver, f.src = slices.Grow(f.ver, n), slices.Grow(f.src, n)
+	f.row.grow(n)
 }
 
-// noFacts is the meta of an edge whose relationship is not known.
-var noFacts = edgeMeta{version: -1, sources: -1}
+// none gives the next edge the facts of an unknown relationship.
+func (f *edgeFacts) none() {
+	f.ver, f.src = append(f.ver, -1), append(f.src, -1)
+	f.row.add(edgeRow{})
+}
 
 // add records the facts of relationship r, the source of edge e.
 func (f *edgeFacts) add(e int, r kg.Relationship) {
-	for len(f.meta) < e {
-		f.meta = append(f.meta, noFacts)
+	for len(f.ver) < e {
+		f.none()
 	}
-	m := edgeMeta{valid: r.Validity, version: -1, sources: -1, inferred: r.Inferred}
+	ver, src := int32(-1), int32(-1)
 	if v := r.Version; v != nil {
 		// A store hands the same version value to many facts (all the rows of one write):
 		// the same pointer again needs no lookup.
@@ -733,7 +752,7 @@ func (f *edgeFacts) add(e int, r kg.Relationship) {
 			}
 			f.lastVer, f.lastIdx = v, i
 		}
-		m.version = f.lastIdx
+		ver = f.lastIdx
 	}
 	if len(r.Sources) > 0 {
 		key := citations{&r.Sources[0], len(r.Sources)}
@@ -748,38 +767,49 @@ func (f *edgeFacts) add(e int, r kg.Relationship) {
 				f.srcIndex[key] = i
 			}
 		}
-		m.sources = i
+		src = i
 	}
-	f.meta = append(f.meta, m)
+	f.ver, f.src = append(f.ver, ver), append(f.src, src)
+	f.row.add(edgeRow{valid: r.Validity, inferred: r.Inferred})
 }
 
 // pad gives the edges before n without facts those of an unknown relationship, once any
 // edge has facts.
 func (f *edgeFacts) pad(n int) {
-	for f.meta != nil && len(f.meta) < n {
-		f.meta = append(f.meta, noFacts)
+	for f.has() && len(f.ver) < n {
+		f.none()
 	}
 }
 
-// permute reorders the facts as Build reorders the edges: new edge i is old edge perm[i].
-func (f *edgeFacts) permute(perm []int32) {
-	if f.meta != nil {
-		f.meta = permute(f.meta, perm)
+// done ends adding: the tables of the build go, and the arrays keep only the room they use.
+func (f *edgeFacts) done() {
+	f.ver, f.src = fit(f.ver), fit(f.src)
+	f.row.done()
+	f.verIndex, f.lastVer, f.srcIndex = nil, nil, nil
+}
+
+// permuted returns the facts reordered as Build reorders the edges: new edge i is old edge
+// perm[i].
+func (f *edgeFacts) permuted(perm []int32) edgeFacts {
+	out := edgeFacts{versions: f.versions, sources: f.sources}
+	if f.has() {
+		out.ver, out.src, out.row = permute(f.ver, perm), permute(f.src, perm), f.row.permuted(perm)
 	}
+	return out
 }
 
 // link fills in the relationship's facts of a link that crosses edge e.
 func (f *edgeFacts) link(e int32, lk *Link) {
-	if f.meta == nil {
+	if !f.has() {
 		return
 	}
-	m := f.meta[e]
-	lk.Inferred, lk.Validity = m.inferred, m.valid
-	if m.version >= 0 {
-		lk.Version = &f.versions[m.version]
+	r := f.row.at(int(e))
+	lk.Inferred, lk.Validity = r.inferred, r.valid
+	if v := f.ver[e]; v >= 0 {
+		lk.Version = &f.versions[v]
 	}
-	if m.sources >= 0 {
-		lk.Sources = f.sources[m.sources]
+	if s := f.src[e]; s >= 0 {
+		lk.Sources = f.sources[s]
 	}
 }
 
