@@ -263,7 +263,11 @@ func (g *Graph) denseBall(di int, v int32, hops int, sc *scratch, slot []int32) 
 			next := len(list)
 			for _, x := range front {
 				for p := rev.start[x]; p < rev.start[x+1]; p++ {
-					if u := rev.node[p]; sc.pos[u] < 0 && slot[u] >= 0 && rev.factor(p, di) > 0 {
+					// The factor first: it is read in order, the entity's tables at random.
+					if rev.factor(p, di) <= 0 {
+						continue
+					}
+					if u := rev.node[p]; sc.pos[u] < 0 && slot[u] >= 0 {
 						sc.pos[u] = int32(len(list))
 						list = append(list, u)
 					}
@@ -323,11 +327,15 @@ func (g *Graph) chain(di int, src, v int32, hops int, sc *scratch, ball []int32)
 		within := sc.ends[min(hops-h, len(sc.ends)-1)]
 		for _, m := range front {
 			for p := a.start[m.x]; p < a.start[m.x+1]; p++ {
+				f := a.factor(p, di)
+				if f <= 0 {
+					continue
+				}
 				yi := sc.pos[a.node[p]]
 				if yi < 0 || yi >= within {
 					continue
 				}
-				if s := m.c * a.factor(p, di); s > best[yi] {
+				if s := m.c * f; s > best[yi] {
 					best[yi] = s
 					if head[yi] < 0 {
 						touched = append(touched, yi)
