@@ -96,12 +96,18 @@ func benchReportAfter(b *testing.B, src report.Source, next func() report.Source
 	// Each step's time is logged, to say where a run goes.
 	var steps []string
 	last, step := time.Now(), ""
-	// RISKGRAPH_BENCH_REPORT_MEMPROFILE names a directory for a heap profile at the end of
-	// each step, taken after a collection (so it shows what the step leaves live, and the
-	// collection adds to the step's time).
+	// RISKGRAPH_BENCH_REPORT_MEMPROFILE names a directory for a heap profile at the start of
+	// the run and at the end of each step, taken after a collection (so it shows what the step
+	// leaves live, and the collection adds to the step's time).
 	memDir := os.Getenv("RISKGRAPH_BENCH_REPORT_MEMPROFILE")
 	peak := watchRSS(b)
 	o.Progress = func(s string, _, _ int) {
+		if step == "" && memDir != "" {
+			// What the run starts from: step N's allocations are step N's profile minus
+			// the one before (go tool pprof -sample_index=alloc_space -diff_base).
+			runtime.GC()
+			writeHeapProfile(b, filepath.Join(memDir, "step0.heap"))
+		}
 		if step != "" {
 			steps = append(steps, fmt.Sprintf("%s %s (peak RSS %d MiB)", step, time.Since(last).Round(10*time.Millisecond), peak()>>20))
 			if memDir != "" {

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"maps"
 	"math"
 	"runtime"
 	"slices"
@@ -522,7 +521,12 @@ func (c *comparison) name(ctx context.Context, cs []report.Change, ids map[strin
 		list = append(list, id)
 	}
 	slices.Sort(list)
-	ents := map[string]kg.Entity{}
+	// Only a name and, for a source, its date are wanted of each entity.
+	type named struct {
+		name      string
+		published kg.Date
+	}
+	ents := map[string]named{}
 	for _, at := range []At{{AsOf: c.to.AsOf, KnownAt: c.to.KnownAt}, {AsOf: c.from.AsOf, KnownAt: c.from.KnownAt}} {
 		var missing []string
 		for _, id := range list {
@@ -534,11 +538,19 @@ func (c *comparison) name(ctx context.Context, cs []report.Change, ids map[strin
 		if err != nil {
 			return fmt.Errorf("name the causes: %w", err)
 		}
-		maps.Copy(ents, got)
+		for id, e := range got {
+			n := named{name: e.Name}
+			for _, a := range e.Attributes {
+				if a.Key == "published" {
+					n.published, _ = kg.ParseDate(a.Value)
+				}
+			}
+			ents[id] = n
+		}
 	}
 	name := func(id string) string {
-		if e, ok := ents[id]; ok && e.Name != "" {
-			return e.Name
+		if e, ok := ents[id]; ok && e.name != "" {
+			return e.name
 		}
 		return id
 	}
@@ -561,13 +573,7 @@ func (c *comparison) name(ctx context.Context, cs []report.Change, ids map[strin
 			ca.Sources = slices.DeleteFunc(ca.Sources, func(c report.SourceCitation) bool { _, ok := ents[c.SourceID]; return !ok })
 			for k := range ca.Sources {
 				src := &ca.Sources[k]
-				e := ents[src.SourceID]
-				src.Name = name(src.SourceID)
-				for _, a := range e.Attributes {
-					if a.Key == "published" {
-						src.Published, _ = kg.ParseDate(a.Value)
-					}
-				}
+				src.Name, src.Published = name(src.SourceID), ents[src.SourceID].published
 			}
 		}
 	}

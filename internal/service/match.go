@@ -106,9 +106,17 @@ func (s *Service) Match(ctx context.Context, cands []match.Candidate, at At, fir
 
 // entitiesByID reads the entities with these ids, in chunks the store accepts.
 func (s *Service) entitiesByID(ctx context.Context, ids []string, at At) (map[string]kg.Entity, error) {
-	out := map[string]kg.Entity{}
 	slices.Sort(ids)
-	for part := range slices.Chunk(slices.Compact(ids), store.MaxIDs) {
+	ids = slices.Compact(ids)
+	if len(ids) <= store.MaxIDs { // one read: its map is the answer
+		out, err := s.store.Entities(ctx, ids, at)
+		if err != nil {
+			return nil, fmt.Errorf("read %d entities: %w", len(ids), err)
+		}
+		return out, nil
+	}
+	out := map[string]kg.Entity{}
+	for part := range slices.Chunk(ids, store.MaxIDs) {
 		got, err := s.store.Entities(ctx, part, at)
 		if err != nil {
 			return nil, fmt.Errorf("read %d entities: %w", len(part), err)
