@@ -27,8 +27,8 @@ type Source interface {
 	// the newest earlier-dated one it is compared with (nil when there is none).
 	RecordSnapshot(ctx context.Context, asOf kg.Date, keep int) (cur SnapshotInfo, prev *SnapshotInfo, err error)
 	// SnapshotScores calls fn with the snapshot's scores, one dimension after another in
-	// model order, each in rank order. fn may neither keep nor change a batch it is given
-	// (the service hands over its cached rows): it copies what it keeps.
+	// model order, each in rank order, in batches. The batches are fn's: it may keep them and
+	// set their scores' Previous (the service hands over its decoded rows and forgets them).
 	SnapshotScores(ctx context.Context, snapshotID string, fn func(kg.Dimension, []Score) error) error
 	// SnapshotChanges calls fn with the scores that moved by at least minDelta from snapshot
 	// from to snapshot to, each with its causes, per dimension, biggest move first.
@@ -62,7 +62,7 @@ type Options struct {
 }
 
 // steps of a run, for Progress.
-var steps = []string{"score and store the snapshot", "read the scores", "compare with the previous snapshot", "obligations and data quality"}
+var steps = []string{"score and store the snapshot", "compare with the previous snapshot", "read the scores", "obligations and data quality"}
 
 // Build records a snapshot through src and assembles the report: scores, changes with their
 // causes since the previous snapshot, obligations and data quality.
@@ -116,16 +116,48 @@ func Build(ctx context.Context, src Source, o Options) (Report, error) {
 			_ = side.Wait() // Build already fails; its own error is the one to give
 		}
 	}()
+	// The changes come first: their causes need both nights' passes, and the source can
+	// then hand over tonight's scores for the report to keep instead of copying them (at 1M
+	// entities, the scores read and copied beside both passes were the top of the run's
+	// memory).
 	progress(1)
-	// The dimensions come one after another: their scores share one array of the snapshot's
-	// size, each dimension a run of it, instead of slices grown to up to twice their use.
-	all := make([]Score, 0, cur.Scores)
+	changes := map[kg.Dimension][]Change{}
+	var changed []kg.Dimension
+	if prev != nil {
+		err = src.SnapshotChanges(ctx, prev.ID, cur.ID, o.Threshold, func(d kg.Dimension, c []Change) error {
+			if _, ok := changes[d]; !ok {
+				changed = append(changed, d)
+			}
+			changes[d] = append(changes[d], c...)
+			return nil
+		})
+		if err != nil {
+			return Report{}, fmt.Errorf("compare snapshot %s with %s: %w", cur.ID, prev.ID, err)
+		}
+	}
+	progress(2)
+	// The dimensions come one after another. A dimension in one batch is kept as it is;
+	// one in several batches is copied into one array of the snapshot's size, each such
+	// dimension a run of it, instead of slices grown to up to twice their use.
+	var all []Score
 	var open kg.Dimension
-	start := 0
+	var batches [][]Score
 	settle := func() {
-		if open != "" {
+		switch {
+		case open == "":
+		case len(batches) == 1:
+			dim(open).Scores = batches[0]
+		default:
+			if all == nil {
+				all = make([]Score, 0, cur.Scores)
+			}
+			start := len(all)
+			for _, b := range batches {
+				all = append(all, b...)
+			}
 			dim(open).Scores = all[start:len(all):len(all)]
 		}
+		batches = batches[:0]
 	}
 	err = src.SnapshotScores(ctx, cur.ID, func(d kg.Dimension, s []Score) error {
 		if d != open {
@@ -133,22 +165,23 @@ func Build(ctx context.Context, src Source, o Options) (Report, error) {
 			if _, seen := byDim[d]; seen {
 				return fmt.Errorf("the scores of dimension %s came in two runs", d)
 			}
-			open, start = d, len(all)
+			open = d
 			dim(d)
 		}
-		all = append(all, s...)
+		batches = append(batches, s)
 		return nil
 	})
 	if err != nil {
 		return Report{}, fmt.Errorf("read the scores of snapshot %s: %w", cur.ID, err)
 	}
 	settle()
-	progress(2)
+	for _, d := range changed {
+		dim(d).Changes = changes[d]
+	}
 	if prev != nil {
 		// One dimension at a time, as both snapshots list them in model order: a map of the
-		// previous scores of every dimension was 60 MB at 1M entities, at the top of a
-		// report's memory. The previous scores of one dimension share one array, not an
-		// allocation each.
+		// previous scores of every dimension was 60 MB at 1M entities. The previous scores
+		// of one dimension share one array, not an allocation each.
 		var m map[string]float64
 		var in kg.Dimension
 		seen := map[kg.Dimension]bool{}
@@ -190,14 +223,6 @@ func Build(ctx context.Context, src Source, o Options) (Report, error) {
 					dr.Scores[j].Previous = &was[j]
 				}
 			}
-		}
-		err = src.SnapshotChanges(ctx, prev.ID, cur.ID, o.Threshold, func(d kg.Dimension, c []Change) error {
-			dr := dim(d)
-			dr.Changes = append(dr.Changes, c...)
-			return nil
-		})
-		if err != nil {
-			return Report{}, fmt.Errorf("compare snapshot %s with %s: %w", cur.ID, prev.ID, err)
 		}
 	}
 	progress(3)

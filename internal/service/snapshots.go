@@ -315,18 +315,18 @@ func (s *Service) decodeSnapshot(ctx context.Context, id string) ([][]snapRow, e
 }
 
 // SnapshotScores calls fn with snapshot id's scores, dimension by dimension in model order,
-// each in rank order, in batches. The batches are the cached decoded rows themselves, not
-// copies (at 1M entities, a copy was 100 MB per read): fn must not keep or change them.
+// each in rank order, a dimension in one batch. The batches are the decoded rows themselves,
+// which the service then forgets: fn may keep them and change them (at 1M entities, a
+// report's copy of them was 110 MB).
 func (s *Service) SnapshotScores(ctx context.Context, id string, fn func(kg.Dimension, []report.Score) error) error {
-	const batch = 5000
 	byDim, err := s.scoresByDimension(ctx, id)
 	if err != nil {
 		return err
 	}
+	s.forgetDecoded(id)
 	for _, d := range s.model.Dimensions() {
-		sc := byDim[d]
-		for start := 0; start < len(sc); start += batch {
-			if err := fn(d, sc[start:min(start+batch, len(sc)):min(start+batch, len(sc))]); err != nil {
+		if sc := byDim[d]; len(sc) > 0 {
+			if err := fn(d, sc[:len(sc):len(sc)]); err != nil {
 				return err
 			}
 		}

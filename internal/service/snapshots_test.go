@@ -555,35 +555,40 @@ func TestForgetKeepsAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	kept := func(id string) bool { return slices.Contains(service.DecodedSnapshots(svc), id) }
+	// As the report reads: the changes, then tonight's scores.
 	read := func() ([]report.Score, []report.Change) {
 		t.Helper()
 		var scores []report.Score
 		var changes []report.Change
-		err := svc.SnapshotScores(ctx, to.ID, func(_ kg.Dimension, sc []report.Score) error {
-			scores = append(scores, sc...)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = svc.SnapshotChanges(ctx, from.ID, to.ID, 0.01, func(_ kg.Dimension, cs []report.Change) error {
+		err := svc.SnapshotChanges(ctx, from.ID, to.ID, 0.01, func(_ kg.Dimension, cs []report.Change) error {
 			changes = append(changes, cs...)
 			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The previous snapshot's rows are dropped once the changes are listed; the new
+		// one's wait for the report, which takes them.
+		if kept(from.ID) || !kept(to.ID) {
+			t.Errorf("after SnapshotChanges the service keeps the rows of the previous snapshot: %v, of the new one: %v (want false, true)",
+				kept(from.ID), kept(to.ID))
+		}
+		err = svc.SnapshotScores(ctx, to.ID, func(_ kg.Dimension, sc []report.Score) error {
+			scores = append(scores, sc...)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if kept(to.ID) {
+			t.Error("after SnapshotScores handed them over the service still keeps the rows of the snapshot")
+		}
 		return scores, changes
 	}
 	scores, changes := read()
 	if len(scores) == 0 || len(changes) == 0 {
 		t.Fatalf("the seed has %d scores and %d changes from 2017-09-01 to 2017-12-31, want some of each", len(scores), len(changes))
-	}
-	// The report's way in has both snapshots' rows dropped once it has listed the changes.
-	for _, id := range service.DecodedSnapshots(svc) {
-		if id == from.ID || id == to.ID {
-			t.Errorf("after SnapshotChanges the service still keeps the decoded rows of %s", id)
-		}
 	}
 	svc.Forget()
 	again, changedAgain := read()
