@@ -13,6 +13,13 @@ func DecodedSnapshots(s *Service) []string {
 	return ids
 }
 
+// KeptPasses is how many whole-graph passes s keeps, for tests.
+func KeptPasses(s *Service) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.passes)
+}
+
 // QualityFact is a fact offered to a data-quality list, for tests.
 type QualityFact struct {
 	Group int

@@ -137,6 +137,23 @@ func (s *Service) Forget() {
 	s.dropDecoded()
 }
 
+// dropPasses drops the finished whole-graph passes of these moments, as Forget drops all.
+func (s *Service) dropPasses(ats ...At) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, at := range ats {
+		k := passKey{At{AsOf: store.ResolveAsOf(at.AsOf), KnownAt: at.KnownAt}, s.model.HopCap()}
+		if p, ok := s.passes[k]; ok {
+			select {
+			case <-p.done:
+				p.evicted.Store(true)
+				delete(s.passes, k)
+			default:
+			}
+		}
+	}
+}
+
 // dropDecoded drops the decoded snapshots and the comparisons kept for paging.
 func (s *Service) dropDecoded() {
 	s.snapMu.Lock()
