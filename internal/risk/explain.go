@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"riskgraph/internal/kg"
 )
@@ -235,7 +236,7 @@ type message struct {
 }
 
 func (g *Graph) getScratch() *scratch {
-	if sc, ok := g.scratch.Get().(*scratch); ok {
+	if sc, ok := scratches.Get().(*scratch); ok && len(sc.pos) == len(g.ids) {
 		return sc
 	}
 	pos := make([]int32, len(g.ids))
@@ -246,7 +247,13 @@ func (g *Graph) getScratch() *scratch {
 }
 
 // putScratch returns sc, whose pos must be all -1 again (denseBall's caller clears it).
-func (g *Graph) putScratch(sc *scratch) { g.scratch.Put(sc) }
+func (g *Graph) putScratch(sc *scratch) { scratches.Put(sc) }
+
+// scratches keeps the working memory of explanations for the next ones, of any graph of the
+// same size (a report explains in two graphs of every entity). The pool is the package's, not
+// the graph's: the runtime's list of pools holds each pool until two collections after its
+// last use, and a pool in the graph held the whole graph (at 1M entities about 0.3 GB) as long.
+var scratches sync.Pool
 
 // denseBall is ball for an explanation: the entities within hops upstream of v in dimension
 // di that risk reached (slot[u] >= 0), with sc.pos giving each its place. An entity no risk

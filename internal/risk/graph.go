@@ -36,8 +36,6 @@ type Graph struct {
 	sigRow []int32         // row in signals, or -1
 	sigs   []kg.RiskSignal // the compiled snapshot's signals, or nil
 
-	scratch sync.Pool // *scratch of explanations
-
 	has     []bool // per dimension: whether a signal has it (a pass relaxes only those)
 	fwd     *csr   // every dimension's adjacency in the flow direction; nil when no signal
 	revOnce sync.Once
