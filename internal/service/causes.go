@@ -218,7 +218,7 @@ func (s *Service) comparison(ctx context.Context, fromID, toID string, dim kg.Di
 	if err != nil {
 		return nil, err
 	}
-	before, err := s.scoresByDimension(ctx, from.ID)
+	before, err := s.scoresToCompare(ctx, from.ID)
 	if err != nil {
 		return nil, err
 	}

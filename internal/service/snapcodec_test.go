@@ -153,12 +153,26 @@ func TestScoresFromChunks(t *testing.T) {
 		return out
 	}
 	for _, per := range []int{1, 2, 4, len(rows)} {
-		got, ok, err := scoresFromChunks(t.Context(), chunks(per, rows), per)
+		got, ok, err := scoresFromChunks(t.Context(), chunks(per, rows), per, true)
 		if err != nil || !ok {
 			t.Fatalf("%d rows a chunk: ok %v, %v", per, ok, err)
 		}
-		if want := scoresOf(rows); !reflect.DeepEqual(got, want) {
+		want := scoresOf(rows)
+		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%d rows a chunk: decoded\n%+v\nwant\n%+v", per, got, want)
+		}
+		// Without their top sources, the same scores.
+		lean, ok, err := scoresFromChunks(t.Context(), chunks(per, rows), per, false)
+		if err != nil || !ok {
+			t.Fatalf("%d rows a chunk, no top sources: ok %v, %v", per, ok, err)
+		}
+		for d, sc := range want {
+			for i := range sc {
+				sc[i].TopSource = nil
+			}
+			if !reflect.DeepEqual(lean[d], sc) {
+				t.Errorf("%d rows a chunk, no top sources, %s: decoded\n%+v\nwant\n%+v", per, d, lean[d], sc)
+			}
 		}
 	}
 	// Not in place: a chunk short of per rows before the last, a dimension in two runs, JSON.
@@ -179,13 +193,13 @@ func TestScoresFromChunks(t *testing.T) {
 		"dimension twice": {chunks(2, twoRuns), 2},
 		"JSON lines":      {[][]byte{legacy.Bytes()}, 2},
 	} {
-		if _, ok, err := scoresFromChunks(t.Context(), c.chunks, c.per); err != nil || ok {
+		if _, ok, err := scoresFromChunks(t.Context(), c.chunks, c.per, true); err != nil || ok {
 			t.Errorf("%s: ok %v, %v; want not ok and no error", name, ok, err)
 		}
 	}
 	bad := chunks(2, rows)
 	bad[1] = bad[1][:len(bad[1])/2]
-	if _, _, err := scoresFromChunks(t.Context(), bad, 2); err == nil {
+	if _, _, err := scoresFromChunks(t.Context(), bad, 2, true); err == nil {
 		t.Error("a chunk cut short decoded without an error")
 	}
 }
@@ -216,7 +230,7 @@ func TestEncodeScoresRoundTrip(t *testing.T) {
 	if len(chunks) != 3 {
 		t.Fatalf("%d scores in %d chunks, want 3", n, len(chunks))
 	}
-	got, ok, err := scoresFromChunks(t.Context(), chunks, snapshotRowsPerChunk)
+	got, ok, err := scoresFromChunks(t.Context(), chunks, snapshotRowsPerChunk, true)
 	if err != nil || !ok {
 		t.Fatalf("decode: ok %v, %v", ok, err)
 	}

@@ -373,15 +373,10 @@ const decodedSnapshots = 2
 // scoresByDimension reads a snapshot's scores, grouped by dimension. Snapshots never change,
 // so the last few decoded are kept: paging through one does not decode it for every page.
 func (s *Service) scoresByDimension(ctx context.Context, id string) (map[kg.Dimension][]report.Score, error) {
-	s.snapMu.Lock()
-	for _, c := range s.snapCache {
-		if c.id == id {
-			s.snapMu.Unlock()
-			return c.scores, nil
-		}
+	if kept, ok := s.keptScores(id); ok {
+		return kept, nil
 	}
-	s.snapMu.Unlock()
-	out, err := s.decodeScores(ctx, id)
+	out, err := s.decodeScores(ctx, id, true)
 	if err != nil {
 		return nil, err
 	}
@@ -389,17 +384,39 @@ func (s *Service) scoresByDimension(ctx context.Context, id string) (map[kg.Dime
 	return out, nil
 }
 
+// scoresToCompare is scoresByDimension for a comparison's earlier side, which needs no top
+// sources: unless kept decoded, the snapshot is decoded without them and not kept (at 1M
+// entities the top sources are 70 MB, read beside both nights' passes).
+func (s *Service) scoresToCompare(ctx context.Context, id string) (map[kg.Dimension][]report.Score, error) {
+	if kept, ok := s.keptScores(id); ok {
+		return kept, nil
+	}
+	return s.decodeScores(ctx, id, false)
+}
+
+// keptScores returns the decoded scores of snapshot id, if kept.
+func (s *Service) keptScores(id string) (map[kg.Dimension][]report.Score, bool) {
+	s.snapMu.Lock()
+	defer s.snapMu.Unlock()
+	for _, c := range s.snapCache {
+		if c.id == id {
+			return c.scores, true
+		}
+	}
+	return nil, false
+}
+
 // decodeScores reads a stored snapshot's scores, grouped by dimension. Chunks of the binary
 // format with snapshotRowsPerChunk rows each (but the last), as encodeRows writes them, are
 // decoded side by side straight into one array of all the scores, each dimension a run of it:
 // no row is built to be copied, which at 1M entities was 0.15 GB at the top of a report. Any
 // other snapshot (JSON lines) is read row by row (decodeSnapshot).
-func (s *Service) decodeScores(ctx context.Context, id string) (map[kg.Dimension][]report.Score, error) {
+func (s *Service) decodeScores(ctx context.Context, id string, tops bool) (map[kg.Dimension][]report.Score, error) {
 	chunks, err := s.readChunks(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	out, ok, err := scoresFromChunks(ctx, chunks, snapshotRowsPerChunk)
+	out, ok, err := scoresFromChunks(ctx, chunks, snapshotRowsPerChunk, tops)
 	if err != nil {
 		return nil, fmt.Errorf("read snapshot %s: %w", id, err)
 	}
@@ -423,7 +440,7 @@ var errNotDense = errors.New("not a chunk of per rows in the binary format")
 // array of scores, each dimension one run of it. ok is false, with no error, when the chunks
 // are not all such, or a dimension comes in two runs: the caller then reads them row by row.
 // It lets go of each chunk (sets it nil) once decompressed.
-func scoresFromChunks(ctx context.Context, chunks [][]byte, per int) (_ map[kg.Dimension][]report.Score, ok bool, _ error) {
+func scoresFromChunks(ctx context.Context, chunks [][]byte, per int, tops bool) (_ map[kg.Dimension][]report.Score, ok bool, _ error) {
 	if len(chunks) == 0 {
 		return map[kg.Dimension][]report.Score{}, true, nil
 	}
@@ -453,11 +470,13 @@ func scoresFromChunks(ctx context.Context, chunks [][]byte, per int) (_ map[kg.D
 			if i == len(chunks)-1 {
 				last = n
 			}
-			refs = make([]report.SourceRef, 0, n)
+			if tops {
+				refs = make([]report.SourceRef, 0, n)
+			}
 			return nil
 		}, func(j int, r *snapRow, top *snapSource) {
 			part[j] = report.Score{EntityID: r.E, Name: r.N, Kind: r.K, Rank: r.R, Score: r.S, Intrinsic: r.I, Propagated: r.P}
-			if top != nil {
+			if top != nil && tops {
 				refs = append(refs, report.SourceRef{SignalID: top.Sig, EntityID: top.E, EntityName: top.N, Strength: top.Str, Hops: top.Hops})
 				part[j].TopSource = &pendingTop
 			}
