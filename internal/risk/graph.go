@@ -386,7 +386,7 @@ func (b *Builder) Build() (*Graph, error) {
 		}
 	}
 	g.facts.verIndex, g.facts.lastVer, g.facts.srcIndex = nil, nil, nil
-	g.facts.row.index = nil
+	g.facts.row.index, g.facts.ver.index, g.facts.src.index = nil, nil, nil
 
 	// Signals in id order: a risk source is its signal's index, so ties break by signal id.
 	perm := make([]int32, len(b.sigID))
@@ -679,13 +679,13 @@ func (c *Compiler) Graph() (*Graph, error) {
 
 // edgeFacts holds, per edge, what an explanation cites of the relationship the edge came
 // from: its days, its version, whether it was inferred, its citations. A graph keeps these
-// instead of the relationships themselves (10 bytes an edge and no pointer for the collector
+// instead of the relationships themselves (6 bytes an edge and no pointer for the collector
 // to follow, against 144 bytes and seven): versions and citations are kept in tables that
-// edges index, a version once however many edges share it, and the days and the inferred
-// flag, which come from short lists, are coded. A Builder graph has none.
+// edges index, a version once however many edges share it, and the indexes, the days and
+// the inferred flag, which come from short lists, are coded. A Builder graph has none.
 type edgeFacts struct {
-	ver      []int32 // by edge: index in versions, or -1; nil when no edge has facts
-	src      []int32 // by edge: index in sources, or -1
+	ver      coded[int32] // by edge: index in versions, or -1; empty when no edge has facts
+	src      coded[int32] // by edge: index in sources, or -1
 	row      coded[edgeRow]
 	versions []kg.Version
 	sources  [][]kg.Citation
@@ -715,23 +715,25 @@ type citations struct {
 }
 
 // has reports whether any edge has facts.
-func (f *edgeFacts) has() bool { return f.ver != nil }
+func (f *edgeFacts) has() bool { return f.ver.len() > 0 }
 
 // grow makes room for the facts of n more edges.
 func (f *edgeFacts) grow(n int) {
-	f.ver, f.src = slices.Grow(f.ver, n), slices.Grow(f.src, n)
+	f.ver.grow(n)
+	f.src.grow(n)
 	f.row.grow(n)
 }
 
 // none gives the next edge the facts of an unknown relationship.
 func (f *edgeFacts) none() {
-	f.ver, f.src = append(f.ver, -1), append(f.src, -1)
+	f.ver.add(-1)
+	f.src.add(-1)
 	f.row.add(edgeRow{})
 }
 
 // add records the facts of relationship r, the source of edge e.
 func (f *edgeFacts) add(e int, r kg.Relationship) {
-	for len(f.ver) < e {
+	for f.ver.len() < e {
 		f.none()
 	}
 	ver, src := int32(-1), int32(-1)
@@ -767,21 +769,23 @@ func (f *edgeFacts) add(e int, r kg.Relationship) {
 		}
 		src = i
 	}
-	f.ver, f.src = append(f.ver, ver), append(f.src, src)
+	f.ver.add(ver)
+	f.src.add(src)
 	f.row.add(edgeRow{valid: r.Validity, inferred: r.Inferred})
 }
 
 // pad gives the edges before n without facts those of an unknown relationship, once any
 // edge has facts.
 func (f *edgeFacts) pad(n int) {
-	for f.has() && len(f.ver) < n {
+	for f.has() && f.ver.len() < n {
 		f.none()
 	}
 }
 
 // done ends adding: the tables of the build go, and the arrays keep only the room they use.
 func (f *edgeFacts) done() {
-	f.ver, f.src = fit(f.ver), fit(f.src)
+	f.ver.done()
+	f.src.done()
 	f.row.done()
 	f.verIndex, f.lastVer, f.srcIndex = nil, nil, nil
 }
@@ -791,7 +795,7 @@ func (f *edgeFacts) done() {
 func (f *edgeFacts) permuted(perm []int32) edgeFacts {
 	out := edgeFacts{versions: f.versions, sources: f.sources}
 	if f.has() {
-		out.ver, out.src, out.row = permute(f.ver, perm), permute(f.src, perm), f.row.permuted(perm)
+		out.ver, out.src, out.row = f.ver.permuted(perm), f.src.permuted(perm), f.row.permuted(perm)
 	}
 	return out
 }
@@ -803,10 +807,10 @@ func (f *edgeFacts) link(e int32, lk *Link) {
 	}
 	r := f.row.at(int(e))
 	lk.Inferred, lk.Validity = r.inferred, r.valid
-	if v := f.ver[e]; v >= 0 {
+	if v := f.ver.at(int(e)); v >= 0 {
 		lk.Version = &f.versions[v]
 	}
-	if s := f.src[e]; s >= 0 {
+	if s := f.src.at(int(e)); s >= 0 {
 		lk.Sources = f.sources[s]
 	}
 }
