@@ -124,11 +124,11 @@ func TestCompiledGraphFitsItsEdges(t *testing.T) {
 		return g
 	}
 	g, plain := compile(100*len(s.Relationships)), compile(0)
-	n := len(g.eFrom)
+	n := len(g.eTo)
 	if n == 0 {
 		t.Fatal("the case compiled to no edges")
 	}
-	for name, c := range map[string]int{"eFrom": cap(g.eFrom), "eTo": cap(g.eTo), "eType": cap(g.eType), "eConf": cap(g.eConf.code),
+	for name, c := range map[string]int{"eTo": cap(g.eTo), "eType": cap(g.eType), "eConf": cap(g.eConf.code),
 		"facts.ver": cap(g.facts.ver.code), "facts.src": cap(g.facts.src.code), "facts.row": cap(g.facts.row.code)} {
 		if c > n+n/8+8 { // a small array is rounded up to its size class
 			t.Errorf("%s has room for %d edges, the graph has %d", name, c, n)
@@ -249,5 +249,31 @@ func TestGraphGoesAfterItsLastExplanation(t *testing.T) {
 	runtime.GC()
 	if gone.Value() != nil {
 		t.Error("a graph no one uses any more survived a collection")
+	}
+}
+
+// TestEdgeFrom: the graph keeps no From per edge, but finds it from the run of edges each
+// entity starts, entities with no edges between them included.
+func TestEdgeFrom(t *testing.T) {
+	b := NewBuilder(DefaultModel(), 5, 4)
+	ids := []string{"product:a", "product:b", "vendor:c", "vendor:d", "vendor:e"}
+	for _, id := range ids {
+		b.Entity(id)
+	}
+	// vendor:e makes two, vendor:c one, product:b and vendor:d none; added out of order.
+	want := map[[2]string]bool{{"vendor:e", "product:a"}: true, {"vendor:c", "product:b"}: true, {"vendor:e", "product:b"}: true}
+	b.Edge(4, 1, kg.RelMakes, 1)
+	b.Edge(2, 1, kg.RelMakes, 1)
+	b.Edge(4, 0, kg.RelMakes, 1)
+	g, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[[2]string]bool{}
+	for e := range int32(len(g.eTo)) {
+		got[[2]string{g.ids[g.from(e)], g.ids[g.eTo[e]]}] = true
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("edges %v, want %v", got, want)
 	}
 }

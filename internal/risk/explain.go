@@ -389,14 +389,15 @@ func (g *Graph) link(di int, p, x int32) Link {
 	a := g.fwd
 	e := a.edge[p]
 	to := a.node[p]
+	from := g.from(e)
 	fl, fi := Along, 0
-	if g.eFrom[e] != x {
+	if from != x {
 		fl, fi = Against, 1
 	}
 	t := kg.RelTypes[g.eType[e]]
 	lk := Link{
 		From: g.ids[x], To: g.ids[to], Type: t,
-		RelationshipID: kg.RelationshipID(g.ids[g.eFrom[e]], t, g.ids[g.eTo[e]]),
+		RelationshipID: kg.RelationshipID(g.ids[from], t, g.ids[g.eTo[e]]),
 		Flow:           fl, Weight: g.model.weight[g.eType[e]][di][fi], Confidence: g.eConf.at(int(e)),
 		Share: g.share(int(e)), ShareFactor: g.shareFactor(di, int(e)),
 	}

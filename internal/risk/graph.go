@@ -23,11 +23,13 @@ type Graph struct {
 	ids   []string // entity ids, ascending; an entity is its index here
 	names []string // their names, when compiled from entities (see Compiler); else nil
 
-	eFrom, eTo []int32
-	eType      []uint8
-	eConf      coded[float64]
-	eShare     []float64 // OWNED_BY share in percent, 0 when not known; nil when no edge has one
-	facts      edgeFacts // what explanations cite of each edge's relationship
+	eStart []int32 // entity u's edges, from it, are [eStart[u], eStart[u+1])
+	eFrom  []int32 // while building: each edge's From
+	eTo    []int32
+	eType  []uint8
+	eConf  coded[float64]
+	eShare []float64 // OWNED_BY share in percent, 0 when not known; nil when no edge has one
+	facts  edgeFacts // what explanations cite of each edge's relationship
 
 	sigID  []string // ascending; a risk source is its index here
 	sigEnt []int32
@@ -362,7 +364,7 @@ func (b *Builder) Build() (*Graph, error) {
 	if inOrder {
 		// Room was made for every relationship of the store (Compiler.Reserve), and those
 		// not valid on the day or of no weight left some of it unused: a fifth of 5M.
-		g.eFrom, g.eTo, g.eType, g.eShare = fit(g.eFrom), fit(g.eTo), fit(g.eType), fit(g.eShare)
+		g.eTo, g.eType, g.eShare = fit(g.eTo), fit(g.eType), fit(g.eShare)
 		g.eConf.done()
 		g.facts.done()
 		b.eFrom, b.eTo, b.eType, b.eConf, b.eShare, b.facts = nil, nil, nil, coded[float64]{}, nil, edgeFacts{}
@@ -387,6 +389,16 @@ func (b *Builder) Build() (*Graph, error) {
 	}
 	g.facts.verIndex, g.facts.lastVer, g.facts.srcIndex = nil, nil, nil
 	g.facts.row.index, g.facts.ver.index, g.facts.src.index = nil, nil, nil
+	// Edges are in From order, so an entity's edges are a run that eStart finds, and the
+	// graph keeps no From per edge (17 MB a pass at 5M relationships).
+	g.eStart = make([]int32, len(g.ids)+1)
+	for _, f := range g.eFrom {
+		g.eStart[f+1]++
+	}
+	for u := 1; u < len(g.eStart); u++ {
+		g.eStart[u] += g.eStart[u-1]
+	}
+	g.eFrom = nil
 
 	// Signals in id order: a risk source is its signal's index, so ties break by signal id.
 	perm := make([]int32, len(b.sigID))
@@ -443,8 +455,8 @@ func (g *Graph) buildCSR(reverse bool) *csr {
 		}
 		return false
 	}
-	ends := func(e int, fi int) (t, h int32) {
-		t, h = g.eFrom[e], g.eTo[e] // upstream, downstream
+	ends := func(from int32, e int, fi int) (t, h int32) {
+		t, h = from, g.eTo[e] // upstream, downstream
 		if fi == 1 {
 			t, h = h, t
 		}
@@ -454,12 +466,14 @@ func (g *Graph) buildCSR(reverse bool) *csr {
 		return t, h
 	}
 	m := 0
-	for e := range g.eFrom {
-		for fi := range 2 {
-			if carries(e, fi) {
-				t, _ := ends(e, fi)
-				a.start[t+2]++
-				m++
+	for u := range int32(n) {
+		for e := int(g.eStart[u]); e < int(g.eStart[u+1]); e++ {
+			for fi := range 2 {
+				if carries(e, fi) {
+					t, _ := ends(u, e, fi)
+					a.start[t+2]++
+					m++
+				}
 			}
 		}
 	}
@@ -471,23 +485,31 @@ func (g *Graph) buildCSR(reverse bool) *csr {
 		a.edge = make([]int32, m)
 	}
 	codes := newFactorCodes(g, a, m, g.has)
-	for e := range g.eFrom {
-		for fi := range 2 {
-			if !carries(e, fi) {
-				continue
+	for u := range int32(n) {
+		for e := int(g.eStart[u]); e < int(g.eStart[u+1]); e++ {
+			for fi := range 2 {
+				if !carries(e, fi) {
+					continue
+				}
+				t, h := ends(u, e, fi)
+				p := a.start[t+1]
+				a.start[t+1]++
+				a.node[p] = h
+				if !reverse {
+					a.edge[p] = int32(e)
+				}
+				codes.put(p, e, fi)
 			}
-			t, h := ends(e, fi)
-			p := a.start[t+1]
-			a.start[t+1]++
-			a.node[p] = h
-			if !reverse {
-				a.edge[p] = int32(e)
-			}
-			codes.put(p, e, fi)
 		}
 	}
 	a.start = a.start[:n+1]
 	return a
+}
+
+// from is edge e's From entity.
+func (g *Graph) from(e int32) int32 {
+	i, _ := slices.BinarySearch(g.eStart, e+1) // the first run that starts after e
+	return int32(i - 1)
 }
 
 // share is edge e's ownership share in percent, 0 when not known.
