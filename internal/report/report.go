@@ -41,12 +41,12 @@ type Source interface {
 }
 
 // JobGCPercent is the collector's target (GOGC) for a process that builds a report, when the
-// environment sets none: such a job holds the whole graph and both nights' passes (2.6-3.1 GB
-// live at the top of a 1M-entity run), and at the default 100 its heap grows to twice that
-// before a collection. Measured with riskgraph report on 1M entities as a new process
-// (2026-12-07, 2 cores, after the store is open): at 50 a peak of 4.6-4.8 GB in 20-27 s, at 25
-// 3.7-3.8 GB in 23-25 s, at 15 3.4 GB in 30 s. The machine's noise is larger than the cost of
-// 25.
+// environment sets none: such a job holds the whole graph and both nights' passes (about
+// 1.9 GB live at the top of a 1M-entity run), and at the default 100 its heap grows to twice
+// that before a collection. Measured with riskgraph report on 1M entities as a new process
+// (2026-12-07, 2 cores, when 2.6 GB were live): at 50 a peak of 4.6-4.8 GB in 20-27 s, at 25
+// 3.7-3.8 GB in 23-25 s, at 15 3.4 GB in 30 s; with 1.9 GB live, 20 was no lower than 25 and
+// 5 s slower. The machine's noise is larger than the cost of 25.
 const JobGCPercent = 25
 
 // Options tune one run.
