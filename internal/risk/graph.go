@@ -387,8 +387,6 @@ func (b *Builder) Build() (*Graph, error) {
 			}
 		}
 	}
-	g.facts.verIndex, g.facts.lastVer, g.facts.srcIndex = nil, nil, nil
-	g.facts.row.index, g.facts.ver.index, g.facts.src.index = nil, nil, nil
 	// Edges are in From order, so an entity's edges are a run that eStart finds, and the
 	// graph keeps no From per edge (17 MB a pass at 5M relationships).
 	g.eStart = make([]int32, len(g.ids)+1)
