@@ -145,7 +145,7 @@ func (s *Store) makeBound(k boundKey, st stepper, dims []kg.Dimension) {
 						for _, a := range ofRank(list, r) {
 							if dist[a.far] == farBound {
 								dist[a.far] = d
-								next = append(next, a.farRec())
+								next = append(next, s.tab.farRec(a))
 							}
 						}
 					}

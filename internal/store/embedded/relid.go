@@ -15,8 +15,8 @@ import (
 type idPieces [7]string
 
 // pieces are the pieces of the relationship's id.
-func (r *relRec) pieces() idPieces {
-	p := idPieces{r.from.ident, "-", string(typeOrder[r.rank]), "->", r.to.ident}
+func (r *relRec) pieces(t *tables) idPieces {
+	p := idPieces{t.ent(r.from).ident, "-", string(typeOrder[r.rank]), "->", t.ent(r.to).ident}
 	if o := r.obligation(); o != "" {
 		p[5], p[6] = "#", o
 	}
@@ -24,17 +24,17 @@ func (r *relRec) pieces() idPieces {
 }
 
 // id is the relationship's id, made on the spot.
-func (r *relRec) id() string {
-	p := r.pieces()
+func (r *relRec) id(t *tables) string {
+	p := r.pieces(t)
 	return strings.Join(p[:], "")
 }
 
 // walkID is the id a walk hands v for r: none when v skips ids (store.FactVisitor.SkipIDs).
-func walkID(v store.FactVisitor, r *relRec) string {
+func walkID(t *tables, v store.FactVisitor, r *relRec) string {
 	if v.SkipIDs {
 		return ""
 	}
-	return r.id()
+	return r.id(t)
 }
 
 // obligation is what the relationship complied with, "" for all but COMPLIED_WITH; every
@@ -50,11 +50,11 @@ func (r *relRec) obligation() string {
 }
 
 // compareIDs orders two relationships as strings.Compare orders their ids.
-func compareIDs(a, b *relRec) int {
+func (t *tables) compareIDs(a, b *relRec) int {
 	if a == b {
 		return 0
 	}
-	pa, pb := a.pieces(), b.pieces()
+	pa, pb := a.pieces(t), b.pieces(t)
 	start := 0
 	if a.from == b.from && a.rank == b.rank {
 		start = 4 // the same From and type: the ids differ from the To on
@@ -63,8 +63,8 @@ func compareIDs(a, b *relRec) int {
 }
 
 // compareID orders a relationship's id against id as strings.Compare would.
-func compareID(r *relRec, id string) int {
-	p := r.pieces()
+func (t *tables) compareID(r *relRec, id string) int {
+	p := r.pieces(t)
 	return comparePieces(p[:], []string{id})
 }
 

@@ -22,6 +22,13 @@ type sharer struct {
 	decoded bool                          // the rows were just decoded from the file, and nothing else holds them
 	text    map[string]string             // free text met so far, when decoded
 	single  map[kg.Citation][]kg.Citation // lists of one citation met so far, when decoded
+	nums    map[citeList]uint32           // the numbers of the lists given numbers in this call
+}
+
+// citeList names one list of citations: rows sharing a list share its number.
+type citeList struct {
+	first *kg.Citation
+	n     int
 }
 
 func newSharer(s *Store, decoded bool) *sharer {
@@ -70,6 +77,28 @@ func (sh *sharer) cites(cs []kg.Citation) []kg.Citation {
 		sh.single[cs[0]] = cs
 	}
 	return cs
+}
+
+// citeNum is the number of list cs in the store's tables (see tables.cites): the number it
+// was given before in this call or, when new, a new number. Lists are numbered as a record
+// takes them; a list is not looked for among those of earlier calls, as one write shares
+// none with another (and a load's lists are shared by cites first).
+func (sh *sharer) citeNum(cs []kg.Citation) uint32 {
+	if len(cs) == 0 {
+		return 0
+	}
+	k := citeList{&cs[0], len(cs)}
+	n, ok := sh.nums[k]
+	if !ok {
+		t := &sh.s.tab
+		n = uint32(len(t.cites))
+		t.cites = append(t.cites, cs)
+		if sh.nums == nil {
+			sh.nums = map[citeList]uint32{}
+		}
+		sh.nums[k] = n
+	}
+	return n
 }
 
 // entity shares the strings of entity id's rows; the rows' id becomes id itself. Their

@@ -51,7 +51,7 @@ func TestOpenSharesRepeatedStrings(t *testing.T) {
 	if src == nil || vendor == nil || product == nil {
 		t.Fatal("an entity is missing after reopening")
 	}
-	rel := s.rel(b.Relationships[0].ID()).history()[0]
+	rel := s.rel(b.Relationships[0].ID()).history(&s.tab)[0]
 	if !same(rel.From, vendor.id()) || !same(rel.To, product.id()) {
 		t.Errorf("relationship endpoints %q, %q are copies of the entities' ids", rel.From, rel.To)
 	}
@@ -82,7 +82,7 @@ func TestOpenSharesRepeatedStrings(t *testing.T) {
 	if !same(mine[0].SourceID, before.SourceID) || !same(mine[0].Excerpt, before.Excerpt) {
 		t.Error("a write changed the citations its caller passed")
 	}
-	rows := s.rel(b.Relationships[0].ID()).history()
+	rows := s.rel(b.Relationships[0].ID()).history(&s.tab)
 	if last := rows[len(rows)-1]; len(rows) < 2 || last.Confidence != 0.5 || !same(last.From, vendor.id()) {
 		t.Errorf("the written row's endpoint is not the entity's id (%d rows, last %+v)", len(rows), last)
 	}

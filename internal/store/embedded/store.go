@@ -47,17 +47,17 @@ var (
 type Store struct {
 	db *bolt.DB
 
-	mu      sync.RWMutex
-	closed  bool
-	lastAt  kg.Stamp // the latest recorded time of any write: the next one comes after it
-	ents    map[string]*entityRec
-	ids     []string             // every entity id, sorted
-	byKind  map[kg.Kind][]string // entity ids per kind, sorted
-	names   *nameIndex           // entities by name, for List by name
-	nrels   int                  // relationships stored, each found through its From entity (see rel)
-	relSlab []relRec             // where newRel takes records from
-	sigs    map[string]*signalRec
-	sigsOf  map[string][]string // entity id → ids of signals any row of which is on it, sorted
+	mu     sync.RWMutex
+	closed bool
+	lastAt kg.Stamp // the latest recorded time of any write: the next one comes after it
+	ents   map[string]*entityRec
+	ids    []string             // every entity id, sorted
+	byKind map[kg.Kind][]string // entity ids per kind, sorted
+	names  *nameIndex           // entities by name, for List by name
+	nrels  int                  // relationships stored, each found through its From entity (see rel)
+	tab    tables               // records and what relationship records refer to, by number
+	sigs   map[string]*signalRec
+	sigsOf map[string][]string // entity id → ids of signals any row of which is on it, sorted
 	// The text search and match key indexes are built by the first read that needs them
 	// (see textIndex and keyIndex), then kept current by writes: a job that never searches,
 	// as the nightly report, does not hold them (at 1M entities, about 450 MB).
@@ -217,23 +217,21 @@ func (e *entityRec) visible(d kg.Date, k kg.Stamp) bool {
 
 // A relRec is a stored relationship. Most relationships have one row, which the record
 // holds in parts rather than as a kg.Relationship: its type and ends follow from rank, from
-// and to, its id from those (see relid.go), and the fields few rows set (an obligation, a
-// note, a share) wait in rare, so a record is 80 bytes instead of 224, and at 5M
-// relationships the store is 720 MB smaller.
-// A relationship with several rows keeps them all in rare. Records are allocated in slabs
-// (see Store.newRel): relationships are never deleted, and 5M records of their own were 5M
-// objects for the collector to find.
+// and to, its id from those (see relid.go), its version, citations and confidence are
+// numbers in the store's tables, and the fields few rows set (an obligation, a note, a
+// share) wait in rare. A record is 40 bytes instead of 224, with one pointer, nil in most:
+// at 5M relationships the store is 920 MB smaller than with rows.
+// A relationship with several rows keeps them all in rare. Records live in the tables'
+// slabs (see tables.newRel), as relationships are never deleted.
 type relRec struct {
-	from, to *entityRec // the endpoints' records; records are updated in place, so these stay current
-	// The one row's parts, when not multi.
-	sources  []kg.Citation
-	ver      *kg.Version
-	conf     float64
-	valid    kg.Validity // the one row's validity
-	rare     *relRare    // nil when the one row has none of its fields and there is one row
-	rank     uint8       // of the type, in typeOrder
-	inferred bool
-	multi    bool // more than one row: they are in rare.rows
+	rare     *relRare // nil when the one row has none of its fields and there is one row
+	from, to int32    // the endpoints' entityRec.seq; records are updated in place, so these stay current
+	// The one row's parts, when not multi, as numbers in the tables.
+	ver, src, conf uint32
+	valid          kg.Validity // the one row's validity
+	rank           uint8       // of the type, in typeOrder
+	inferred       bool
+	multi          bool // more than one row: they are in rare.rows
 }
 
 // relRare holds what few relationships have.
@@ -243,37 +241,25 @@ type relRare struct {
 	rows             []kg.Relationship // every row, when there are several
 }
 
-// relSlab is how many relationship records one allocation holds.
-const relSlab = 4096
-
-// newRel is a new relationship record, from the current slab.
-func (s *Store) newRel() *relRec {
-	if len(s.relSlab) == cap(s.relSlab) {
-		s.relSlab = make([]relRec, 0, relSlab)
-	}
-	s.relSlab = s.relSlab[:len(s.relSlab)+1]
-	return &s.relSlab[len(s.relSlab)-1]
-}
-
 // set makes rs, rows of one relationship checked by sharer.rels, the record's rows.
-func (r *relRec) set(rs []kg.Relationship, rank uint8) {
-	r.rank = rank
+func (r *relRec) set(sh *sharer, rs []kg.Relationship, rank uint8) {
 	if len(rs) != 1 {
 		*r = relRec{from: r.from, to: r.to, rank: rank, multi: true, rare: &relRare{rows: rs}}
 		return
 	}
-	x := rs[0]
-	r.multi, r.rare = false, nil
-	r.sources, r.ver, r.conf, r.valid, r.inferred = x.Sources, x.Version, x.Confidence, x.Validity, x.Inferred
+	x, t := rs[0], &sh.s.tab
+	*r = relRec{from: r.from, to: r.to, rank: rank, ver: t.verNum(x.Version), src: sh.citeNum(x.Sources),
+		conf: t.confNum(x.Confidence), valid: x.Validity, inferred: x.Inferred}
 	if x.Obligation != "" || x.Note != "" || x.Share != 0 {
 		r.rare = &relRare{obligation: x.Obligation, note: x.Note, share: x.Share}
 	}
 }
 
 // row is the one row of a record that has one.
-func (r *relRec) row() kg.Relationship {
-	x := kg.Relationship{Type: typeOrder[r.rank], From: r.from.id(), To: r.to.id(), Confidence: r.conf,
-		Inferred: r.inferred, Sources: r.sources, Validity: r.valid, Version: r.ver}
+func (r *relRec) row(t *tables) kg.Relationship {
+	x := kg.Relationship{Type: typeOrder[r.rank], From: t.ent(r.from).ident, To: t.ent(r.to).ident,
+		Confidence: t.confs[r.conf], Inferred: r.inferred, Sources: t.cites[r.src], Validity: r.valid,
+		Version: t.vers[r.ver]}
 	if r.rare != nil {
 		x.Obligation, x.Note, x.Share = r.rare.obligation, r.rare.note, r.rare.share
 	}
@@ -281,41 +267,45 @@ func (r *relRec) row() kg.Relationship {
 }
 
 // history is every row of the relationship, in a slice of the caller's.
-func (r *relRec) history() []kg.Relationship {
+func (r *relRec) history(t *tables) []kg.Relationship {
 	if r.multi {
 		return slices.Clone(r.rare.rows)
 	}
-	return []kg.Relationship{r.row()}
+	return []kg.Relationship{r.row(t)}
 }
 
 // at is the relationship as known at k on day d.
-func (r *relRec) at(d kg.Date, k kg.Stamp) (kg.Relationship, bool) {
+func (r *relRec) at(t *tables, d kg.Date, k kg.Stamp) (kg.Relationship, bool) {
 	if r.multi {
 		return kg.View(r.rare.rows, d, k)
 	}
-	var v kg.Version
-	if r.ver != nil {
-		v = *r.ver
-	}
-	if v.KnownAt(k) && r.valid.ValidAt(d) {
-		return r.row(), true
+	if r.oneAt(t, d, k) {
+		return r.row(t), true
 	}
 	return kg.Relationship{}, false
 }
 
+// oneAt reports whether the one row of a record that has one holds on day d as known at k.
+func (r *relRec) oneAt(t *tables, d kg.Date, k kg.Stamp) bool {
+	// The version is read through the table: versions are shared by the rows of a write, so
+	// few are read however many records are walked, and a copy of its time in each record
+	// was 40 MB at 5M relationships.
+	if r.ver != 0 && !t.vers[r.ver].KnownAt(k) {
+		return false
+	}
+	return r.valid.ValidAt(d)
+}
+
 // visibleAt reports whether the relationship and both its entities hold on day d as known at k.
-func (r *relRec) visibleAt(d kg.Date, k kg.Stamp) bool {
-	return r.from.visible(d, k) && r.reaches(r.to, d, k)
+func (r *relRec) visibleAt(t *tables, d kg.Date, k kg.Stamp) bool {
+	return t.ent(r.from).visible(d, k) && r.reaches(t, t.ent(r.to), d, k)
 }
 
 // reaches reports whether a walk standing at one end of the relationship, an entity visible
 // on day d as known at k, may take it to far, the other end.
-func (r *relRec) reaches(far *entityRec, d kg.Date, k kg.Stamp) bool {
+func (r *relRec) reaches(t *tables, far *entityRec, d kg.Date, k kg.Stamp) bool {
 	if !r.multi {
-		// The version is read through its pointer: versions are shared by the rows of a
-		// write, so few are read however many records are walked, and a copy of its time
-		// in each record was 40 MB at 5M relationships.
-		if (k != 0 && r.ver != nil && r.ver.RecordedAt > k) || !r.valid.ValidAt(d) {
+		if !r.oneAt(t, d, k) {
 			return false
 		}
 	} else if _, ok := kg.View(r.rare.rows, d, k); !ok {
@@ -348,7 +338,7 @@ func Open(path string) (*Store, error) {
 	}
 	s := &Store{db: db, ents: map[string]*entityRec{}, byKind: map[kg.Kind][]string{}, names: newNameIndex(),
 		sigs: map[string]*signalRec{}, sigsOf: map[string][]string{},
-		versions: map[kg.Version]*kg.Version{}, writers: writers{index: map[string]uint64{}}}
+		versions: map[kg.Version]*kg.Version{}, writers: writers{index: map[string]uint64{}}, tab: newTables()}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketEntities, bucketRels, bucketSignals, bucketWriters, bucketSnapshots} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -486,7 +476,7 @@ func (s *Store) Close() error {
 	// Every read checks closed under s.mu first, so the indexes can go now: a process that
 	// closes a large store and carries on (a job opening it again, a test) does not keep
 	// gigabytes of them live for the collector to mark on every cycle.
-	s.ents, s.ids, s.byKind, s.relSlab, s.sigs, s.sigsOf = nil, nil, nil, nil, nil, nil
+	s.ents, s.ids, s.byKind, s.tab, s.sigs, s.sigsOf = nil, nil, nil, tables{}, nil, nil
 	s.versions, s.names = nil, nil
 	s.search.Store(nil)
 	s.keys.Store(nil)
@@ -548,7 +538,7 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch, by string) (store.WriteRe
 	}
 	for _, r := range b.Relationships {
 		if rec := s.rel(r.ID()); rec != nil {
-			stored.Relationships[r.ID()] = rec.history()
+			stored.Relationships[r.ID()] = rec.history(&s.tab)
 		}
 	}
 	for _, g := range b.Signals {
@@ -561,7 +551,7 @@ func (s *Store) Apply(ctx context.Context, b kg.Batch, by string) (store.WriteRe
 		case s.ents[r.ID] != nil:
 			stored.Entities[r.ID] = s.ents[r.ID].history()
 		case s.rel(r.ID) != nil:
-			stored.Relationships[r.ID] = s.rel(r.ID).history()
+			stored.Relationships[r.ID] = s.rel(r.ID).history(&s.tab)
 		case s.sigs[r.ID] != nil:
 			stored.Signals[r.ID] = s.sigs[r.ID].rows
 		}
@@ -715,7 +705,9 @@ func (s *Store) indexEntities(sh *sharer, ents map[string][]kg.Entity) {
 			s.ids = insertSorted(s.ids, id)
 			k, _ := kg.KindOfID(id)
 			s.byKind[k] = insertSorted(s.byKind[k], id)
-			s.ents[id] = &entityRec{ident: id, seq: int32(len(s.ents))}
+			rec := &entityRec{ident: id, seq: int32(len(s.tab.ents))}
+			s.ents[id] = rec
+			s.tab.ents = append(s.tab.ents, rec)
 		}
 	}
 	for _, id := range order {
@@ -765,7 +757,7 @@ func (x *relIndexer) update(old *relRec, id string, rs []kg.Relationship) error 
 	if err != nil {
 		return err
 	}
-	old.set(rs, rank)
+	old.set(x.sh, rs, rank)
 	return nil
 }
 
@@ -778,18 +770,18 @@ func (x *relIndexer) add(id string, rs []kg.Relationship) error {
 	if err != nil {
 		return err
 	}
-	rec := s.newRel()
-	rec.from, rec.to = from, to
-	rec.set(rs, rank)
+	rec, n := s.tab.newRel()
+	rec.from, rec.to = from.seq, to.seq
+	rec.set(x.sh, rs, rank)
 	s.nrels++
-	x.link(&from.out, from, adj{rel: rec, far: to.seq, rank: rank})
-	x.link(&to.in, to, adj{rel: rec, far: from.seq, rank: rank, in: true})
+	x.link(&from.out, from, adj{rel: n, far: to.seq, rank: rank})
+	x.link(&to.in, to, adj{rel: n, far: from.seq, rank: rank, in: true})
 	return nil
 }
 
 func (x *relIndexer) link(list *[]adj, at *entityRec, a adj) {
 	if !x.bulk {
-		*list = insertAdj(*list, a)
+		*list = x.s.tab.insertAdj(*list, a)
 		return
 	}
 	*list = append(*list, a)
@@ -800,8 +792,8 @@ func (x *relIndexer) link(list *[]adj, at *entityRec, a adj) {
 func (x *relIndexer) done() {
 	for e := range x.touched {
 		e.out, e.in = tight(e.out), tight(e.in)
-		slices.SortFunc(e.out, adjOrder)
-		slices.SortFunc(e.in, adjOrder)
+		slices.SortFunc(e.out, x.s.tab.adjOrder)
+		slices.SortFunc(e.in, x.s.tab.adjOrder)
 	}
 	clear(x.touched)
 }
@@ -859,10 +851,10 @@ func (s *Store) entityAt(id string, at store.At) (kg.Entity, bool) {
 }
 
 func (s *Store) relAt(rec *relRec, at store.At) (kg.Relationship, bool) {
-	if rec == nil || !rec.visibleAt(at.AsOf, at.KnownAt) {
+	if rec == nil || !rec.visibleAt(&s.tab, at.AsOf, at.KnownAt) {
 		return kg.Relationship{}, false
 	}
-	return rec.at(at.AsOf, at.KnownAt)
+	return rec.at(&s.tab, at.AsOf, at.KnownAt)
 }
 
 func (s *Store) signalsAt(entityID string, at store.At) []kg.RiskSignal {
@@ -1078,10 +1070,10 @@ func (s *Store) related(rf store.RelatedFilter, at store.At, candidates []string
 	}
 	var ids []string
 	for _, a := range ofType(list, rf.Type) {
-		if !a.rel.visibleAt(at.AsOf, at.KnownAt) {
+		if !s.tab.rec(a.rel).visibleAt(&s.tab, at.AsOf, at.KnownAt) {
 			continue
 		}
-		other := a.other()
+		other := s.tab.other(a)
 		if _, ok := slices.BinarySearch(candidates, other); ok {
 			ids = append(ids, other)
 		}
@@ -1110,8 +1102,8 @@ func (s *Store) relationships(q store.RelQuery) map[string]store.RelPage {
 			after = page.Key[0]
 		}
 		var p store.RelPage
-		for a := range byID(s.adjacentRuns(id, q.Direction, q.Types), after) {
-			r, ok := s.relAt(a.rel, at)
+		for a := range s.tab.byID(s.adjacentRuns(id, q.Direction, q.Types), after) {
+			r, ok := s.relAt(s.tab.rec(a.rel), at)
 			if !ok {
 				continue
 			}
@@ -1160,7 +1152,7 @@ func (s *Store) History(ctx context.Context, ids []string) (kg.Batch, error) {
 		case s.ents[id] != nil:
 			b.Entities = append(b.Entities, archived(s.ents[id].history())...)
 		case s.rel(id) != nil:
-			b.Relationships = append(b.Relationships, archived(s.rel(id).history())...)
+			b.Relationships = append(b.Relationships, archived(s.rel(id).history(&s.tab))...)
 		case s.sigs[id] != nil:
 			b.Signals = append(b.Signals, archived(s.sigs[id].rows)...)
 		}
@@ -1199,12 +1191,12 @@ func (s *Store) Export(ctx context.Context) (kg.Batch, error) {
 	recs := make([]*relRec, 0, s.nrels)
 	for _, id := range s.ids {
 		for _, a := range s.ents[id].out {
-			recs = append(recs, a.rel)
+			recs = append(recs, s.tab.rec(a.rel))
 		}
 	}
-	slices.SortFunc(recs, compareIDs)
+	slices.SortFunc(recs, s.tab.compareIDs)
 	for _, r := range recs {
-		b.Relationships = append(b.Relationships, archived(r.history())...)
+		b.Relationships = append(b.Relationships, archived(r.history(&s.tab))...)
 	}
 	for _, id := range slices.Sorted(maps.Keys(s.sigs)) {
 		b.Signals = append(b.Signals, archived(s.sigs[id].rows)...)
@@ -1329,8 +1321,8 @@ func (s *Store) walk(ctx context.Context, at store.At, v store.FactVisitor) erro
 			}
 			if !numbered {
 				for _, a := range e.out {
-					if r, ok := s.relAt(a.rel, at); ok {
-						if err := v.Relationship(walkID(v, a.rel), r); err != nil {
+					if r, ok := s.relAt(s.tab.rec(a.rel), at); ok {
+						if err := v.Relationship(walkID(&s.tab, v, s.tab.rec(a.rel)), r); err != nil {
 							return err
 						}
 					}
@@ -1356,7 +1348,7 @@ func (s *Store) walk(ctx context.Context, at store.At, v store.FactVisitor) erro
 				})
 			}
 			for _, x := range ends {
-				r, ok := x.a.rel.at(at.AsOf, at.KnownAt)
+				r, ok := s.tab.rec(x.a.rel).at(&s.tab, at.AsOf, at.KnownAt)
 				if !ok {
 					continue
 				}
@@ -1364,7 +1356,7 @@ func (s *Store) walk(ctx context.Context, at store.At, v store.FactVisitor) erro
 				if between {
 					err = v.RelationshipBetween(int(from), int(x.to), r)
 				} else {
-					err = v.Relationship(walkID(v, x.a.rel), r)
+					err = v.Relationship(walkID(&s.tab, v, s.tab.rec(x.a.rel)), r)
 				}
 				if err != nil {
 					return err

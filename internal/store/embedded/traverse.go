@@ -136,9 +136,9 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 	}
 	var taken []walked  // each relationship once
 	var arcs [][2]int32 // every step, for the cut: a relationship walkable both ways may be two
-	var met map[*relRec]bool
+	var met map[uint32]bool
 	if st.twoWay() {
-		met = map[*relRec]bool{}
+		met = map[uint32]bool{}
 	}
 	var bound []uint8 // see signalBound
 	if q.SignalWalks {
@@ -156,11 +156,8 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 					if bound != nil && int(h)+1+int(bound[a.far]) > q.MaxHops {
 						return // on no walk from a signal short enough
 					}
-					other := a.rel.to
-					if dir == kg.In {
-						other = a.rel.from
-					}
-					if !a.rel.reaches(other, at.AsOf, at.KnownAt) {
+					other, rel := s.tab.farRec(a), s.tab.rec(a.rel)
+					if !rel.reaches(&s.tab, other, at.AsOf, at.KnownAt) {
 						return
 					}
 					j := reach(other, h+1)
@@ -171,7 +168,7 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 						if met != nil {
 							met[a.rel] = true
 						}
-						taken = append(taken, walked{a.rel, int32(i), j})
+						taken = append(taken, walked{rel, int32(i), j})
 					}
 				})
 			}
@@ -229,7 +226,7 @@ func (s *Store) Neighbourhood(ctx context.Context, q store.NeighbourhoodQuery) (
 	}
 	for _, w := range taken {
 		if kept(w.near) && kept(w.far) {
-			row, _ := w.rel.at(at.AsOf, at.KnownAt)
+			row, _ := w.rel.at(&s.tab, at.AsOf, at.KnownAt)
 			snap.Relationships = append(snap.Relationships, row)
 		}
 	}
@@ -269,8 +266,8 @@ func (s *Store) Paths(ctx context.Context, q store.PathQuery) ([]store.Path, err
 		var hs []hop
 		for _, run := range s.adjacentRuns(id, kg.Both, q.Types) {
 			for _, a := range run {
-				if r, ok := s.relAt(a.rel, at); ok {
-					hs = append(hs, hop{r, a.other()})
+				if r, ok := s.relAt(s.tab.rec(a.rel), at); ok {
+					hs = append(hs, hop{r, s.tab.other(a)})
 				}
 			}
 		}
