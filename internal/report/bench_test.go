@@ -22,8 +22,13 @@ import (
 	"riskgraph/internal/risk"
 	"riskgraph/internal/service"
 	"riskgraph/internal/store/embedded"
+	"riskgraph/internal/store/neo4jstore"
+	"riskgraph/internal/store/neo4jstore/neo4jtest"
 	"riskgraph/internal/synth"
 )
+
+// TestMain stops the Neo4j that BenchmarkNightlyReportNeo4j starts, if it started one.
+func TestMain(m *testing.M) { neo4jtest.Main(m) }
 
 // benchService loads the synthetic graph (RISKGRAPH_BENCH_REPORT_ENTITIES entities, default
 // 100,000, and five times as many relationships) into an embedded store. With
@@ -203,6 +208,36 @@ func BenchmarkNightlyReportServer(b *testing.B) {
 	srv := httptest.NewServer(api.New(api.Config{Service: svc, Limits: api.Limits{RatePerSecond: -1}}))
 	b.Cleanup(srv.Close)
 	benchReport(b, &report.Client{URL: srv.URL + "/graphql"})
+}
+
+// BenchmarkNightlyReportNeo4j runs it on a Neo4j store, as `riskgraph report --store neo4j`
+// does beside a running service: a real Neo4j 5.26 (neo4jtest; RISKGRAPH_TEST_NEO4J_URI
+// names one already running), wiped and loaded with the 100k / 500k graph before the first
+// night. The peak it reports is this process's; Neo4j's JVM is apart.
+func BenchmarkNightlyReportNeo4j(b *testing.B) {
+	if testing.Short() {
+		b.Skip("loads a large graph into Neo4j")
+	}
+	jobGC(b)
+	ctx := context.Background()
+	s, err := neo4jstore.Open(ctx, neo4jstore.Config{URI: neo4jtest.URI(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.DeleteAll(ctx); err != nil {
+		b.Fatal(err)
+	}
+	svc := service.New(s, risk.DefaultModel())
+	b.Cleanup(func() { svc.Close() })
+	began := time.Now()
+	batch := synth.Generate(synth.Config{Entities: 100_000, Relationships: 500_000, Seed: 7, SignalRate: 0.01})
+	if _, err := svc.Load(ctx, batch, service.LoadOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("loaded 100k / 500k into Neo4j in %s", time.Since(began).Round(100*time.Millisecond))
+	batch = kg.Batch{}
+	runtime.GC()
+	benchReport(b, svc)
 }
 
 // watchRSS samples the process's resident set every 50 ms until the benchmark ends. The
