@@ -59,13 +59,18 @@ func benchStore(b *testing.B) (*service.Service, string) {
 	}
 	path := filepath.Join(b.TempDir(), "db")
 	svc := openBench(b, path)
-	batch := synth.Generate(synth.Config{Entities: n, Relationships: 5 * n, Seed: 7, SignalRate: 0.01})
+	batch := benchGraph(n)
 	if _, err := svc.Load(context.Background(), batch, service.LoadOptions{BatchSize: 50_000, Workers: 1}); err != nil {
 		b.Fatal(err)
 	}
 	batch = kg.Batch{}
 	runtime.GC()
 	return svc, path
+}
+
+// benchGraph is the synthetic graph the benchmarks load: n entities, 5n relationships.
+func benchGraph(n int) kg.Batch {
+	return synth.Generate(synth.Config{Entities: n, Relationships: 5 * n, Seed: 7, SignalRate: 0.01})
 }
 
 // openBench opens the store file at path under a service that the benchmark closes.
@@ -224,13 +229,13 @@ func BenchmarkNightlyReportNeo4j(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	svc := service.New(s, risk.DefaultModel())
+	b.Cleanup(func() { svc.Close() })
 	if err := s.DeleteAll(ctx); err != nil {
 		b.Fatal(err)
 	}
-	svc := service.New(s, risk.DefaultModel())
-	b.Cleanup(func() { svc.Close() })
 	began := time.Now()
-	batch := synth.Generate(synth.Config{Entities: 100_000, Relationships: 500_000, Seed: 7, SignalRate: 0.01})
+	batch := benchGraph(100_000)
 	if _, err := svc.Load(ctx, batch, service.LoadOptions{}); err != nil {
 		b.Fatal(err)
 	}
